@@ -1,0 +1,106 @@
+"""A directory of artifacts keyed by a hash of the config that made them.
+
+Writes are atomic (temp file in the same directory + os.replace), every file has a sha256 sidecar
+checked on load, and a per-artifact file lock makes a second process wait for the first to finish
+building instead of building it twice.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+from . import __version__
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("DIFFUSION_CACHE", PROJECT_ROOT / "cache"))
+
+
+def config_key(config: dict) -> str:
+    """Hash of the config and the library version: a changed config or library retrains."""
+    blob = json.dumps({"config": config, "version": __version__}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_artifact(path: Path, data: bytes) -> None:
+    """Atomically write `data` and its checksum sidecar (the sidecar last: it marks completion)."""
+    atomic_write_bytes(path, data)
+    atomic_write_bytes(Path(str(path) + ".sha256"), hashlib.sha256(data).hexdigest().encode())
+
+
+def read_artifact(path: Path) -> bytes | None:
+    """The bytes of a complete, intact artifact, or None (with a warning if it was damaged)."""
+    path, side = Path(path), Path(str(path) + ".sha256")
+    if not path.exists() or not side.exists():
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != side.read_text().strip():
+        warnings.warn(f"cache file {path} is corrupted (checksum mismatch); rebuilding it", RuntimeWarning)
+        return None
+    return data
+
+
+@contextlib.contextmanager
+def file_lock(path: Path):
+    """Exclusive lock on path + '.lock' held for the duration of the block (released if killed)."""
+    lock_path = Path(str(path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def get_or_build(path: Path, build, serialize, deserialize):
+    """Load the artifact at `path`, or build it once (other processes wait on the lock)."""
+    data = read_artifact(path)
+    if data is None:
+        with file_lock(path):
+            data = read_artifact(path)          # someone else may have built it while we waited
+            if data is None:
+                obj = build()
+                data = serialize(obj)
+                write_artifact(path, data)
+                return obj
+    return deserialize(data)
+
+
+def torch_bytes(obj) -> bytes:
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+def torch_from_bytes(data: bytes):
+    import torch
+
+    return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)

@@ -1,0 +1,117 @@
+"""Sampling: one loop for DDPM and DDIM that yields every step, and a Trajectory that keeps them.
+
+`sample_steps` is a generator (like improved-diffusion's p_sample_loop_progressive): a scene can
+animate it step by step; `sample` runs it to the end and collects a `Trajectory`.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+
+from .schedule import NoiseSchedule
+
+SAMPLERS = ("ddpm", "ddim")
+
+
+@dataclass
+class Step:
+    t: int                  # 0-based step of x_t
+    t_prev: int             # step the update goes to (-1: the clean sample)
+    x_t: torch.Tensor
+    eps_hat: torch.Tensor
+    x0_hat: torch.Tensor
+    x_prev: torch.Tensor
+
+
+@dataclass
+class Trajectory:
+    """Everything a sampler did. S steps over N samples of shape (C, H, W) (or (D,) for 1D).
+
+    timesteps: (S,) 0-based steps, descending; x: (S+1, N, ...) with x[0] = x_T and x[k+1] the state
+    after step k (x[-1] is the final sample); eps_hat and x0_hat: (S, N, ...) at each step.
+    """
+    timesteps: np.ndarray
+    x: np.ndarray
+    eps_hat: np.ndarray
+    x0_hat: np.ndarray
+    sampler: str
+    eta: float
+
+    @property
+    def final(self) -> np.ndarray:
+        return self.x[-1]
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, **{f.name: np.asarray(getattr(self, f.name)) for f in fields(self)})
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Trajectory":
+        z = np.load(io.BytesIO(data))
+        return cls(timesteps=z["timesteps"], x=z["x"], eps_hat=z["eps_hat"], x0_hat=z["x0_hat"],
+                   sampler=str(z["sampler"]), eta=float(z["eta"]))
+
+
+def check_sampler(sampler: str, steps: int, T: int) -> None:
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= T:
+        raise ValueError(f"steps must be an integer in 1..{T}, got {steps!r}")
+
+
+@torch.inference_mode()
+def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
+                 eta: float = 0.0, generator: torch.Generator | None = None, clip_x0: bool = True,
+                 known: torch.Tensor | None = None, mask: torch.Tensor | None = None):
+    """Yield a `Step` per network call, from x_T down to the sample.
+
+    sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
+    steps are respaced (DDIM update with eta = 1, which equals DDPM on consecutive steps).
+    sampler "ddim": the DDIM update with the given eta (0 = deterministic).
+    known/mask (optional, same shape as x_T): RePaint-style conditioning — after every step the
+    region where mask == 1 is replaced by `known` noised to the new step with fresh noise.
+    """
+    check_sampler(sampler, steps, schedule.T)
+    if sampler == "ddpm":
+        eta = 1.0
+    ts = schedule.timesteps(steps)
+    x = x_T
+    n = x.shape[0]
+    for i, t in enumerate(ts):
+        t_prev = ts[i + 1] if i + 1 < len(ts) else -1
+        eps_hat = model(x, torch.full((n,), t, dtype=torch.long, device=x.device))
+        needs_noise = t_prev >= 0 and eta > 0
+        noise = torch.randn(x.shape, generator=generator).to(x) if needs_noise else None
+        if sampler == "ddpm" and steps == schedule.T:
+            x_prev, x0_hat = schedule.ddpm_step(x, t, eps_hat, noise, clip_x0)
+        else:
+            x_prev, x0_hat = schedule.ddim_step(x, t, t_prev, eps_hat, eta, noise, clip_x0)
+        if known is not None:
+            if t_prev >= 0:
+                z = torch.randn(x.shape, generator=generator).to(x)
+                known_prev = schedule.add_noise(known, t_prev, z)
+            else:
+                known_prev = known
+            x_prev = mask * known_prev + (1 - mask) * x_prev
+        yield Step(t, t_prev, x, eps_hat, x0_hat, x_prev)
+        x = x_prev
+
+
+def sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
+           eta: float = 0.0, generator: torch.Generator | None = None, record: bool = True, **kw):
+    """Run `sample_steps` to the end. record=True returns a Trajectory; False returns only x_0."""
+    xs, eps, x0s, ts = [x_T.cpu().numpy()], [], [], []
+    last = x_T
+    for st in sample_steps(model, schedule, x_T, sampler, steps, eta, generator, **kw):
+        last = st.x_prev
+        if record:
+            ts.append(st.t)
+            xs.append(st.x_prev.cpu().numpy()); eps.append(st.eps_hat.cpu().numpy()); x0s.append(st.x0_hat.cpu().numpy())
+    if not record:
+        return last
+    return Trajectory(np.array(ts), np.stack(xs).astype(np.float32), np.stack(eps).astype(np.float32),
+                      np.stack(x0s).astype(np.float32), sampler, 1.0 if sampler == "ddpm" else float(eta))

@@ -1,0 +1,157 @@
+"""Noise schedules and the Gaussian diffusion math — the single home of every formula.
+
+Training (`add_noise`), sampling (`ddpm_step`, `ddim_step`) and every scene read from one
+`NoiseSchedule`, so the equation on screen and the code that made the frames are the same.
+Notation follows Ho et al. 2020 (DDPM) and Song et al. 2021 (DDIM).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+
+# --- beta schedules (pure functions, float64) ---------------------------------------------
+
+def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:
+    """Ho et al. 2020: betas linear from 1e-4 to 0.02 (scaled for T != 1000)."""
+    scale = 1000 / T
+    return np.linspace(scale * beta_start, scale * beta_end, T, dtype=np.float64)
+
+
+def cosine_beta_schedule(T: int, s: float = 0.008) -> np.ndarray:
+    """Nichol & Dhariwal 2021: alpha_bar(t) = cos^2(((t/T + s)/(1 + s)) * pi/2), betas clipped at 0.999."""
+    steps = np.arange(T + 1, dtype=np.float64)
+    f = np.cos(((steps / T) + s) / (1 + s) * math.pi / 2) ** 2
+    alpha_bar = f / f[0]
+    betas = 1 - alpha_bar[1:] / alpha_bar[:-1]
+    return np.clip(betas, 0, 0.999)
+
+
+BETA_SCHEDULES = {"linear": linear_beta_schedule, "cosine": cosine_beta_schedule}
+
+
+def make_betas(name: str, T: int) -> np.ndarray:
+    if name not in BETA_SCHEDULES:
+        raise ValueError(f"unknown beta schedule {name!r}; choose one of {sorted(BETA_SCHEDULES)}")
+    if not isinstance(T, int) or T < 1:
+        raise ValueError(f"T must be a positive integer, got {T!r}")
+    return BETA_SCHEDULES[name](T)
+
+
+def _gather(values: torch.Tensor, t, like: torch.Tensor) -> torch.Tensor:
+    """values[t] shaped to broadcast against `like` (t is an int or a (N,) tensor of 0-based steps)."""
+    t = torch.as_tensor(t, device=values.device)
+    out = values[t].to(dtype=like.dtype, device=like.device)
+    if out.ndim == 0:
+        return out
+    return out.reshape(out.shape[0], *([1] * (like.ndim - 1)))
+
+
+class NoiseSchedule:
+    """Linear or cosine schedule with T steps and everything derived from it.
+
+    Arrays are indexed by a 0-based step t = 0..T-1 (the paper's step t+1): `alpha_bar[t]` is the
+    product alpha_0 * ... * alpha_t and x_t = sqrt(alpha_bar[t]) x_0 + sqrt(1 - alpha_bar[t]) eps.
+    Scenes display the paper's 1-based t; the clean image is "step -1" (alpha_bar_prev[0] = 1).
+    """
+
+    def __init__(self, name: str = "linear", T: int = 1000):
+        self.name, self.T = name, T
+        betas = make_betas(name, T)
+        assert (betas > 0).all() and (betas <= 1).all()
+        self.betas = torch.from_numpy(betas)                              # beta_t
+        self.alphas = 1.0 - self.betas                                    # alpha_t = 1 - beta_t
+        self.alpha_bar = torch.cumprod(self.alphas, dim=0)                # prod_{s<=t} alpha_s
+        self.alpha_bar_prev = torch.cat([torch.ones(1, dtype=torch.float64), self.alpha_bar[:-1]])
+        self.sqrt_alpha_bar = self.alpha_bar.sqrt()
+        self.sqrt_one_minus_alpha_bar = (1.0 - self.alpha_bar).sqrt()
+        # calculations for the posterior q(x_{t-1} | x_t, x_0)
+        self.posterior_variance = self.betas * (1.0 - self.alpha_bar_prev) / (1.0 - self.alpha_bar)
+        self.posterior_mean_coef_x0 = self.betas * self.alpha_bar_prev.sqrt() / (1.0 - self.alpha_bar)
+        self.posterior_mean_coef_xt = (1.0 - self.alpha_bar_prev) * self.alphas.sqrt() / (1.0 - self.alpha_bar)
+
+    def __repr__(self) -> str:
+        return f"NoiseSchedule({self.name!r}, T={self.T})"
+
+    # --- forward process -------------------------------------------------------------------
+
+    def snr(self, t=None) -> torch.Tensor:
+        """Signal-to-noise ratio alpha_bar / (1 - alpha_bar)."""
+        snr = self.alpha_bar / (1.0 - self.alpha_bar)
+        return snr if t is None else snr[t]
+
+    def add_noise(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
+        """q(x_t | x_0) by reparameterisation: x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps."""
+        return _gather(self.sqrt_alpha_bar, t, x0) * x0 + _gather(self.sqrt_one_minus_alpha_bar, t, x0) * eps
+
+    def forward_step(self, x_prev: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
+        """One Markov step q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I)."""
+        return _gather(self.alphas.sqrt(), t, x_prev) * x_prev + _gather(self.betas.sqrt(), t, x_prev) * eps
+
+    # --- inverting the forward process -----------------------------------------------------
+
+    def predict_x0(self, x_t: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
+        """x0_hat = (x_t - sqrt(1 - alpha_bar_t) eps_hat) / sqrt(alpha_bar_t)."""
+        return (x_t - _gather(self.sqrt_one_minus_alpha_bar, t, x_t) * eps) / _gather(self.sqrt_alpha_bar, t, x_t)
+
+    def predict_eps(self, x_t: torch.Tensor, t, x0: torch.Tensor) -> torch.Tensor:
+        """eps implied by x_t and x0: (x_t - sqrt(alpha_bar_t) x0) / sqrt(1 - alpha_bar_t)."""
+        return (x_t - _gather(self.sqrt_alpha_bar, t, x_t) * x0) / _gather(self.sqrt_one_minus_alpha_bar, t, x_t)
+
+    def posterior(self, x0: torch.Tensor, x_t: torch.Tensor, t):
+        """Mean and variance of q(x_{t-1} | x_t, x_0)."""
+        mean = _gather(self.posterior_mean_coef_x0, t, x_t) * x0 + _gather(self.posterior_mean_coef_xt, t, x_t) * x_t
+        return mean, _gather(self.posterior_variance, t, x_t)
+
+    # --- reverse steps -----------------------------------------------------------------------
+
+    def ddpm_step(self, x_t: torch.Tensor, t: int, eps_hat: torch.Tensor, noise: torch.Tensor | None,
+                  clip_x0: bool = True):
+        """Ancestral step x_t -> x_{t-1} ~ p(x_{t-1} | x_t) = q(x_{t-1} | x_t, x0_hat).
+
+        Returns (x_prev, x0_hat). `noise` is the fresh N(0, I) draw (ignored at t = 0).
+        """
+        x0_hat = self.predict_x0(x_t, t, eps_hat)
+        if clip_x0:
+            x0_hat = x0_hat.clamp(-1, 1)
+        mean, var = self.posterior(x0_hat, x_t, t)
+        if t == 0 or noise is None:
+            return mean, x0_hat
+        return mean + var.sqrt() * noise, x0_hat
+
+    def ddim_sigma(self, t: int, t_prev: int, eta: float) -> float:
+        """sigma_t(eta) of DDIM eq. (16); eta = 1 on consecutive steps is the DDPM posterior std."""
+        ab_t = self.alpha_bar[t].item()
+        ab_prev = self.alpha_bar[t_prev].item() if t_prev >= 0 else 1.0
+        return eta * math.sqrt((1 - ab_prev) / (1 - ab_t) * (1 - ab_t / ab_prev))
+
+    def ddim_step(self, x_t: torch.Tensor, t: int, t_prev: int, eps_hat: torch.Tensor, eta: float = 0.0,
+                  noise: torch.Tensor | None = None, clip_x0: bool = True):
+        """DDIM update (Song et al. eq. 12) from step t to an earlier step t_prev (-1 means x_0).
+
+        Returns (x_prev, x0_hat).
+        """
+        # 1. predicted x_0
+        x0_hat = self.predict_x0(x_t, t, eps_hat)
+        if clip_x0:
+            x0_hat = x0_hat.clamp(-1, 1)
+            eps_hat = self.predict_eps(x_t, t, x0_hat)  # keep eps consistent with the clipped x0
+        # 2. sigma_t(eta) and the coefficients of eq. (12)
+        ab_prev = self.alpha_bar[t_prev].item() if t_prev >= 0 else 1.0
+        sigma = self.ddim_sigma(t, t_prev, eta)
+        # 3. "direction pointing to x_t"
+        dir_xt = math.sqrt(max(1 - ab_prev - sigma ** 2, 0.0)) * eps_hat
+        x_prev = math.sqrt(ab_prev) * x0_hat + dir_xt
+        # 4. random noise (only when eta > 0)
+        if sigma > 0 and noise is not None:
+            x_prev = x_prev + sigma * noise
+        return x_prev, x0_hat
+
+    def timesteps(self, steps: int) -> list[int]:
+        """Evenly spaced descending steps for a sampler with `steps` network calls (DDIM 'trailing')."""
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1 or steps > self.T:
+            raise ValueError(f"steps must be an integer in 1..{self.T}, got {steps!r}")
+        ts = np.round(np.linspace(self.T - 1, 0, steps)).astype(int) if steps > 1 else np.array([self.T - 1])
+        return [int(t) for t in ts]
