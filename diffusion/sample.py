@@ -66,7 +66,7 @@ def check_sampler(sampler: str, steps: int, T: int) -> None:
 @torch.inference_mode()
 def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
                  eta: float = 0.0, generator: torch.Generator | None = None, clip_x0: bool = True,
-                 known: torch.Tensor | None = None, mask: torch.Tensor | None = None):
+                 known: torch.Tensor | None = None, mask: torch.Tensor | None = None, start: int | None = None):
     """Yield a `Step` per network call, from x_T down to the sample.
 
     sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
@@ -74,11 +74,13 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     sampler "ddim": the DDIM update with the given eta (0 = deterministic).
     known/mask (optional, same shape as x_T): RePaint-style conditioning — after every step the
     region where mask == 1 is replaced by `known` noised to the new step with fresh noise.
+    start (optional): x_T is taken to be x at this 0-based step instead of T - 1 (denoise a partly
+    noised input); works for any tensor shape (images [N x C x H x W], 1D points [N x 1], ...).
     """
     check_sampler(sampler, steps, schedule.T)
     if sampler == "ddpm":
         eta = 1.0
-    ts = schedule.timesteps(steps)
+    ts = schedule.timesteps(steps, start)
     x = x_T
     n = x.shape[0]
     for i, t in enumerate(ts):
@@ -86,7 +88,7 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
         eps_hat = model(x, torch.full((n,), t, dtype=torch.long, device=x.device))
         needs_noise = t_prev >= 0 and eta > 0
         noise = torch.randn(x.shape, generator=generator).to(x) if needs_noise else None
-        if sampler == "ddpm" and steps == schedule.T:
+        if sampler == "ddpm" and steps == ts[0] + 1:     # every step: the exact DDPM posterior
             x_prev, x0_hat = schedule.ddpm_step(x, t, eps_hat, noise, clip_x0)
         else:
             x_prev, x0_hat = schedule.ddim_step(x, t, t_prev, eps_hat, eta, noise, clip_x0)

@@ -149,9 +149,16 @@ class NoiseSchedule:
             x_prev = x_prev + sigma * noise
         return x_prev, x0_hat
 
-    def timesteps(self, steps: int) -> list[int]:
-        """Evenly spaced descending steps for a sampler with `steps` network calls (DDIM 'trailing')."""
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1 or steps > self.T:
-            raise ValueError(f"steps must be an integer in 1..{self.T}, got {steps!r}")
-        ts = np.round(np.linspace(self.T - 1, 0, steps)).astype(int) if steps > 1 else np.array([self.T - 1])
+    def timesteps(self, steps: int, start: int | None = None) -> list[int]:
+        """Evenly spaced descending steps for a sampler with `steps` network calls (DDIM 'trailing').
+
+        start: the 0-based step to begin from (default T - 1, pure noise); a smaller start denoises
+        a partly noised x_t (SDEdit-style), with at most start + 1 steps.
+        """
+        start = self.T - 1 if start is None else start
+        if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start < self.T:
+            raise ValueError(f"start must be an integer in 0..{self.T - 1}, got {start!r}")
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1 or steps > start + 1:
+            raise ValueError(f"steps must be an integer in 1..{start + 1}, got {steps!r}")
+        ts = np.round(np.linspace(start, 0, steps)).astype(int) if steps > 1 else np.array([start])
         return [int(t) for t in ts]
