@@ -206,6 +206,7 @@ class MLP1d(nn.Module):
         return self.out(F.silu(h))
 
 
+@torch.enable_grad()
 def train_toy1d(config: Toy1dConfig, progress: bool = True) -> dict:
     """Seeded training on fresh mixture draws every step; returns {config, ema, history}."""
     schedule = NoiseSchedule(config.schedule, config.T)
