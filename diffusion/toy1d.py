@@ -292,3 +292,21 @@ def get_toy1d_trajectory(tm: Toy1dModel, n: int = 200, seed: int = 0, sampler: s
     path = cache_dir() / "trajectories" / f"toy1d-{config_key(spec)}.npz"
     return get_or_build(path, lambda: sample_toy1d(tm, n, seed, sampler, steps, eta),
                         Trajectory.to_bytes, Trajectory.from_bytes)
+
+
+def state_at(traj: Trajectory, t: int) -> np.ndarray:
+    """The particles (n,) of a trajectory at 0-based step t (-1: the final samples)."""
+    steps = [int(s) for s in traj.timesteps] + [-1]
+    if t not in steps:
+        raise ValueError(f"step {t} is not on this trajectory's schedule")
+    return traj.x[steps.index(t)][:, 0]
+
+
+def marginal_w1_along(traj: Trajectory, mix: Mixture, schedule: NoiseSchedule, ts) -> np.ndarray:
+    """1-Wasserstein between the trajectory's particles at each 0-based step in ts and q(x_t)."""
+    return np.array([wasserstein1(state_at(traj, t), mix, schedule, t) for t in ts])
+
+
+def density_grid(mix: Mixture, schedule: NoiseSchedule, ts, xs) -> np.ndarray:
+    """q(x_t) on a grid: rows follow ts (0-based steps, -1 = data), columns follow xs."""
+    return np.stack([marginal_pdf(mix, schedule, int(t), xs) for t in ts])

@@ -136,3 +136,15 @@ def test_trajectory_shapes_and_ddim_determinism(quick):
     ddpm = get_toy1d_trajectory(quick, n=8, seed=3, sampler="ddpm", steps=None)
     assert ddpm.x.shape == (SCHED.T + 1, 8, 1) and ddpm.sampler == "ddpm"
     assert np.array_equal(ddpm.x[0], quick.noise(8, 3).numpy())  # x_T from the seed
+
+
+def test_state_at_and_marginal_w1_along(quick):
+    tr = get_toy1d_trajectory(quick, n=32, seed=3, sampler="ddim", steps=20)
+    from diffusion.toy1d import density_grid, marginal_w1_along, state_at
+    assert np.array_equal(state_at(tr, 999), tr.x[0][:, 0]) and np.array_equal(state_at(tr, -1), tr.final[:, 0])
+    with pytest.raises(ValueError):
+        state_at(tr, 998)
+    w = marginal_w1_along(tr, MIX, SCHED, [999, -1])
+    assert w.shape == (2,) and np.all(w > 0)
+    g = density_grid(MIX, SCHED, [999, -1], np.linspace(-3, 3, 7))
+    assert g.shape == (2, 7) and np.allclose(g[1], marginal_pdf(MIX, SCHED, -1, np.linspace(-3, 3, 7)))
