@@ -56,7 +56,8 @@ def _get_model(config: TrainConfig, progress: bool) -> TrainedModel:
     state_path = path.with_suffix(".state")
     result = get_or_build(path, lambda: train(config, state_path=state_path, progress=progress),
                           torch_bytes, torch_from_bytes)
-    state_path.unlink(missing_ok=True)
+    for leftover in (state_path, state_path.with_suffix(".state.sha256")):
+        leftover.unlink(missing_ok=True)            # the finished model supersedes the resumable state
     model = UNet(config.unet)
     model.load_state_dict(result["ema"])
     model.eval().requires_grad_(False)
