@@ -35,11 +35,11 @@ class ExperimentConfig:
     amounts: tuple = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
     n_base: int = 16                                  # x_T's the distances are averaged over
     # eta sweep
-    etas: tuple = (0.0, 0.25, 0.5, 0.75, 1.0)
+    etas: tuple = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
     n_eta_xT: int = 4
     n_eta_noise: int = 8                              # sampler noise seeds per x_T and eta
     # interpolation
-    n_interp: int = 9
+    n_interp: int = 13
     # forward-backward
     fb_fracs: tuple = (0.2, 0.4, 0.6, 0.8)            # t / T
     fb_per_class: int = 2                             # held-out digits per class

@@ -310,3 +310,12 @@ def marginal_w1_along(traj: Trajectory, mix: Mixture, schedule: NoiseSchedule, t
 def density_grid(mix: Mixture, schedule: NoiseSchedule, ts, xs) -> np.ndarray:
     """q(x_t) on a grid: rows follow ts (0-based steps, -1 = data), columns follow xs."""
     return np.stack([marginal_pdf(mix, schedule, int(t), xs) for t in ts])
+
+
+def order_flip_share(x_start, x_end) -> float:
+    """Share of particle pairs whose order on the line differs between x_start and x_end: 0 for a flow
+    that never lets paths cross, about 1/2 when the end is independent of the start."""
+    from scipy.stats import kendalltau
+
+    tau = kendalltau(np.asarray(x_start).ravel(), np.asarray(x_end).ravel()).statistic
+    return float((1 - tau) / 2)

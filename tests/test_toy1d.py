@@ -148,3 +148,11 @@ def test_state_at_and_marginal_w1_along(quick):
     assert w.shape == (2,) and np.all(w > 0)
     g = density_grid(MIX, SCHED, [999, -1], np.linspace(-3, 3, 7))
     assert g.shape == (2, 7) and np.allclose(g[1], marginal_pdf(MIX, SCHED, -1, np.linspace(-3, 3, 7)))
+
+
+def test_order_flip_share():
+    from diffusion.toy1d import order_flip_share
+    x = np.arange(10.0)
+    assert order_flip_share(x, 2 * x + 1) == pytest.approx(0.0, abs=1e-12)
+    assert order_flip_share(x, -x) == pytest.approx(1.0)
+    assert order_flip_share(x, np.r_[x[:8], x[9], x[8]]) == pytest.approx(1 / 45)
