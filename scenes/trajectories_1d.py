@@ -1,0 +1,184 @@
+"""Trajectories1D — particles of a 1D diffusion flow from N(0, 1) to a two-bump mixture. DDPM paths
+(stochastic, crossing) and DDIM paths (smooth, never crossing) from the same starting points, over
+the exact density q(x_t) of every t, with the particles' histogram checked against it."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, ImageMobject, Line,
+                   Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
+
+from diffusion.toy1d import (density_grid, get_toy1d_model, get_toy1d_trajectory, marginal_pdf, mode_boundary,
+                             mode_weights, order_flip_share, state_at, wasserstein1)
+from scenes import style
+from scenes.helpers import DiffusionScene, label, math
+
+N_PARTICLES = 2000          # histograms and measurements
+N_PATHS = 36                # paths drawn
+X_RANGE = (-3.6, 3.6)
+SHOW_T = (1000, 700, 400, 200, 60, 0)   # paper's 1-based t where the histogram is checked
+MODE_COLORS = (style.SIGNAL, style.HIGHLIGHT)
+D_MAX = 0.6                 # density axis of the side panel
+
+
+def hist_bars(side, x, color) -> VGroup:
+    """Histogram of particles x as horizontal bars on the side panel (density units)."""
+    edges = np.linspace(*X_RANGE, 37)
+    dens, _ = np.histogram(x, edges)
+    dens = dens / (len(x) * (edges[1] - edges[0]))
+    bars = VGroup()
+    for d, lo, hi in zip(dens, edges[:-1], edges[1:]):
+        if d <= 0:
+            continue
+        p0, p1 = side.c2p(0, lo), side.c2p(min(d, D_MAX), hi)
+        bars.add(Rectangle(width=p1[0] - p0[0], height=p1[1] - p0[1], stroke_width=0.5, stroke_color=style.BG,
+                           fill_color=color, fill_opacity=0.55).move_to((p0 + p1) / 2))
+    return bars
+
+
+def density_image(mix, schedule, width_px: int = 400, height_px: int = 240) -> ImageMobject:
+    """q(x_t) over (t, x) as an image: columns from t = T (left) to t = 0 (right), x upwards."""
+    T = schedule.T
+    ts = np.round(np.linspace(T - 1, -1, width_px)).astype(int)
+    xs = np.linspace(X_RANGE[1], X_RANGE[0], height_px)
+    d = density_grid(mix, schedule, ts, xs).T                  # (height, width)
+    a = (d / d.max()) ** 0.6
+    bg, fg = np.array(color_to_rgb(style.BG)), np.array(color_to_rgb(style.STATE))
+    rgb = bg + (fg - bg) * 0.55 * a[..., None]
+    img = ImageMobject((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
+    return img
+
+
+class Trajectories1D(DiffusionScene):
+    description = "1D diffusion: DDPM paths cross, DDIM paths never do; histograms match the exact q(x_t)."
+
+    def construct(self):
+        tm = get_toy1d_model(progress=False)
+        mix, sched = tm.config.mixture, tm.schedule
+        T = sched.T
+        ddpm = get_toy1d_trajectory(tm, n=N_PARTICLES, seed=0, sampler="ddpm")
+        ddim = get_toy1d_trajectory(tm, n=N_PARTICLES, seed=0, sampler="ddim", steps=100)
+
+        self.beat("A one-dimensional diffusion, where every density is known exactly.", 3)
+        title = self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
+        self.play(FadeIn(title))
+        self.wait(1.5)
+        self.play(FadeOut(title))
+
+        # --- axes: time left to right (t = T ... 0), x upwards; a side panel for densities ----
+        ax = Axes(x_range=[0, T, T / 4], y_range=[*X_RANGE, 1], x_length=8.0, y_length=5.2, tips=False,
+                  axis_config=dict(color=style.GRID, include_ticks=False, stroke_width=2))
+        ax.to_edge(LEFT, buff=0.6).shift(DOWN * 0.35)
+        side = Axes(x_range=[0, D_MAX, 0.2], y_range=[*X_RANGE, 1], x_length=2.9, y_length=5.2, tips=False,
+                    axis_config=dict(color=style.GRID, include_ticks=False, stroke_width=2))
+        side.next_to(ax, RIGHT, buff=0.45)
+        t_left = math(r"t = T", size=style.SMALL_SIZE, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[0]), DOWN, buff=0.15)
+        t_right = math(r"t = 0", size=style.SMALL_SIZE, color=style.MUTED).next_to(ax.c2p(T, X_RANGE[0]), DOWN, buff=0.15)
+        x_lab = math(r"x", size=style.LABEL_SIZE, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[1]), LEFT, buff=0.15)
+        heading = label("The data: two Gaussian bumps on a line", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+
+        u_of = lambda t0: T - (t0 + 1)            # 0-based step t0 -> horizontal position (t0 = -1: data)
+        xs_curve = np.linspace(*X_RANGE, 400)
+
+        def density_curve(t0, color=style.TEXT):
+            pdf = marginal_pdf(mix, sched, t0, xs_curve)
+            c = VMobject(stroke_color=color, stroke_width=3)
+            c.set_points_smoothly([side.c2p(p, x) for p, x in zip(pdf, xs_curve)])
+            return c
+
+        data_curve = density_curve(-1, style.SIGNAL)
+        w, mu, s = mix.weights, mix.means, mix.stds
+        mix_eq = math(rf"p(x_0) = {w[0]:.2f}\,\mathcal N({mu[0]:g}, {s[0]:g}^2) + {w[1]:.2f}\,\mathcal N({mu[1]:g}, {s[1]:g}^2)",
+                      size=style.SMALL_SIZE, color=style.SIGNAL).next_to(heading, DOWN, buff=0.15)
+        self.beat("The data distribution: a mixture of two Gaussians with weights 0.35 and 0.65.", 4)
+        self.play(FadeIn(heading), Write(mix_eq), Create(side), Create(data_curve))
+        self.wait(2)
+
+        # --- the exact forward marginals as a heat map ------------------------------------------
+        heat = density_image(mix, sched)
+        heat.stretch_to_fit_width(ax.x_length).stretch_to_fit_height(ax.y_length).move_to(ax.c2p(T / 2, 0))
+        q_eq = math(r"q(x_t) = \sum_k w_k\,\mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ \bar\alpha_t\sigma_k^2 + 1 - \bar\alpha_t\big)",
+                    size=style.SMALL_SIZE, color=style.STATE).move_to(mix_eq)
+        new_heading = label("Noising keeps it a mixture: q(x_t) in closed form", style.LABEL_SIZE).move_to(heading)
+        self.beat("Under the forward process a mixture stays a mixture, so the density at every t is exact.", 5)
+        self.play(FadeIn(heat), Create(ax), FadeIn(t_left), FadeIn(t_right), FadeIn(x_lab),
+                  Transform(heading, new_heading), Transform(mix_eq, q_eq))
+        self.wait(2.5)
+
+        # --- DDPM paths ---------------------------------------------------------------------
+        boundary = mode_boundary(mix)
+        order = np.argsort(ddpm.x[0, :, 0])
+        pick = order[(np.linspace(0.01, 0.99, N_PATHS) * (N_PARTICLES - 1)).round().astype(int)]
+
+        def paths(traj, every):
+            steps = [int(t) for t in traj.timesteps] + [-1]
+            ks = list(range(0, len(steps), every)) + ([len(steps) - 1] if (len(steps) - 1) % every else [])
+            group = VGroup()
+            for i in pick:
+                pts = [ax.c2p(u_of(steps[k]), float(np.clip(traj.x[k, i, 0], *X_RANGE))) for k in ks]
+                col = MODE_COLORS[int(traj.final[i, 0] > boundary)]
+                group.add(VMobject(stroke_color=col, stroke_width=1.6, stroke_opacity=0.85).set_points_as_corners(pts))
+            return group
+
+        ddpm_paths = paths(ddpm, 8)
+        h2 = label("DDPM: every step adds fresh noise", style.LABEL_SIZE).move_to(heading)
+        legend = label("colour: the bump a particle ends in", style.SMALL_SIZE, style.MUTED).move_to(mix_eq)
+        self.beat("Start particles from N(0, 1) and run the trained model's DDPM sampler, a thousand steps.", 4)
+        self.play(Transform(heading, h2), FadeOut(mix_eq), FadeIn(legend))
+        self.play(Create(ddpm_paths, lag_ratio=0), run_time=6, rate_func=linear)
+        flips_ddpm = order_flip_share(ddpm.x[0], ddpm.final)
+        flip_txt = label(f"pairs that swap order: {100 * flips_ddpm:.1f}%", style.SMALL_SIZE, style.NOISE)
+        flip_txt.next_to(ax, DOWN, buff=0.45).align_to(ax, LEFT)
+        self.beat("The paths are jagged and cross: where a particle starts says little about where it ends.", 4)
+        self.play(FadeIn(flip_txt))
+        self.wait(3)
+
+        # --- histogram of the particles against the exact density, at several t --------------
+        def hist(t0):
+            return hist_bars(side, state_at(ddpm, t0), style.NOISE)
+
+        def w1_text(t0):
+            w1 = wasserstein1(state_at(ddpm, t0), mix, sched, t0)
+            return label(f"t = {t0 + 1}:  W1 = {w1:.3f}", style.SMALL_SIZE, style.TEXT).next_to(side, UP, buff=0.2)
+
+        h3 = label(f"{N_PARTICLES} particles vs the exact density q(xₜ)", style.LABEL_SIZE).move_to(heading)
+        side_note = label("bars: particles   line: exact", style.SMALL_SIZE, style.MUTED).next_to(side, DOWN, buff=0.45)
+        t0 = SHOW_T[0] - 1
+        cursor = DashedLine(ax.c2p(u_of(t0), X_RANGE[0]), ax.c2p(u_of(t0), X_RANGE[1]), color=style.HIGHLIGHT)
+        bars, curve, wt = hist(t0), density_curve(t0), w1_text(t0)
+        self.beat("Check the sampler against the truth: at each t, the histogram of 2000 particles "
+                  "against the exact density. W1 is the 1-Wasserstein distance between them.", 6)
+        self.play(Transform(heading, h3), FadeOut(legend), FadeOut(data_curve), FadeIn(side_note), Create(cursor),
+                  FadeIn(bars), Create(curve), FadeIn(wt), ddpm_paths.animate.set_stroke(opacity=0.35))
+        self.wait(2)
+        for tp in SHOW_T[1:]:
+            t0 = tp - 1
+            new_cursor = DashedLine(ax.c2p(u_of(t0), X_RANGE[0]), ax.c2p(u_of(t0), X_RANGE[1]), color=style.HIGHLIGHT)
+            self.play(Transform(cursor, new_cursor), Transform(bars, hist(t0)), Transform(curve, density_curve(t0)),
+                      Transform(wt, w1_text(t0)), run_time=1.2)
+            self.wait(1.6)
+        mw = mode_weights(ddpm.final, mix)
+        weights_txt = label(f"bump weights {mw[0]:.2f} / {mw[1]:.2f} (true {w[0]:.2f} / {w[1]:.2f})",
+                            style.SMALL_SIZE, style.TEXT).move_to(flip_txt).align_to(side, RIGHT)
+        self.play(FadeOut(side_note), FadeIn(weights_txt))
+        self.wait(2.5)
+
+        # --- DDIM paths from the same starting points -----------------------------------------
+        ddim_paths = paths(ddim, 1)
+        h4 = label("DDIM (η = 0): the same starts, a deterministic flow", style.LABEL_SIZE).move_to(heading)
+        flips_ddim = order_flip_share(ddim.x[0], ddim.final)
+        flip2 = label(f"pairs that swap order: {100 * flips_ddim:.1f}%", style.SMALL_SIZE, style.STATE).move_to(flip_txt, aligned_edge=LEFT)
+        mw2 = mode_weights(ddim.final, mix)
+        w1_ddim = wasserstein1(ddim.final, mix)
+        weights2 = label(f"bump weights {mw2[0]:.2f} / {mw2[1]:.2f},  W1 = {w1_ddim:.3f}", style.SMALL_SIZE,
+                         style.TEXT).move_to(weights_txt).align_to(side, RIGHT)
+        self.beat("Now DDIM with eta = 0 from exactly the same starting points: no noise is added along the way.", 5)
+        self.play(Transform(heading, h4), FadeOut(bars), FadeOut(curve), FadeOut(wt), FadeOut(cursor))
+        self.play(ReplacementTransform(ddpm_paths, ddim_paths), run_time=3)
+        self.beat("The paths are smooth and never cross: the flow keeps the order of the particles, "
+                  "and splits the starting line in two at one point.", 6)
+        self.play(Transform(flip_txt, flip2), Transform(weights_txt, weights2))
+        end_curve = density_curve(-1, style.SIGNAL)
+        x_end = ddim.final[:, 0]
+        self.play(Create(end_curve), FadeIn(hist_bars(side, x_end, style.STATE)))
+        self.wait(4)
+        self.play(*[FadeOut(m) for m in self.mobjects])
