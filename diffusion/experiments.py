@@ -108,6 +108,7 @@ def run_patch(tm, cfg: ExperimentConfig = ExperimentConfig()) -> dict:
     out_dist = torch.stack([_rms(out[i], out[0]) for i in range(A)], 1)
     unrelated = _rms(out[0], out[0].roll(1, 0))                                   # different x_T, same model
     return dict(amounts=np.array(cfg.amounts), mask=_np(mask), x_T=_np(xs[:, 0]), outputs=_np(out[:, 0]),
+                x_T_all=_np(xs), outputs_all=_np(out),                            # (A, B, C, H, W)
                 noise_dist=_np(noise_dist), out_dist=_np(out_dist),
                 mean_noise_dist=_np(noise_dist.mean(0)), mean_out_dist=_np(out_dist.mean(0)),
                 unrelated_dist=float(unrelated.mean()))
@@ -198,6 +199,7 @@ def run_forward_backward(tm, cfg: ExperimentConfig = ExperimentConfig()) -> dict
 
 # --- cached access ----------------------------------------------------------------------------
 
+REVISION = 2        # part of the cache key: bump when what a run_* function returns changes
 RUNS = dict(determinism=run_determinism, patch=run_patch, eta_sweep=run_eta_sweep,
             interpolation=run_interpolation, forward_backward=run_forward_backward)
 
@@ -206,7 +208,7 @@ def get_experiment(name: str, tm, cfg: ExperimentConfig = ExperimentConfig()) ->
     """The cached result of experiment `name` (one of RUNS) for a trained model and config."""
     if name not in RUNS:
         raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(RUNS)}")
-    spec = dict(name=name, model=tm.key, config=asdict(cfg))
+    spec = dict(name=name, model=tm.key, config=asdict(cfg), revision=REVISION)
     path = cache_dir() / "experiments" / f"{name}-{config_key(spec)}.pt"
     return get_or_build(path, lambda: RUNS[name](tm, cfg), torch_bytes, torch_from_bytes)
 

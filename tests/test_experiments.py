@@ -63,6 +63,7 @@ def test_patch_results(results):
     r = results["patch"]
     A, B = len(QUICK.amounts), QUICK.n_base
     assert r["out_dist"].shape == (B, A) and r["outputs"].shape == (A, 1, 8, 8)
+    assert r["outputs_all"].shape == (A, B, 1, 8, 8) and np.array_equal(r["outputs_all"][:, 0], r["outputs"])
     assert np.all(r["out_dist"][:, 0] == 0) and np.all(r["noise_dist"][:, 0] == 0)
     assert np.all(np.diff(r["mean_noise_dist"]) > 0)                  # the change grows with the amount
     assert r["mean_out_dist"][-1] > 0 and r["unrelated_dist"] > 0

@@ -1,0 +1,201 @@
+"""DDIMDeterminism — what DDIM (eta = 0) does with its starting noise x_T: the same x_T gives the same
+image, bit for bit; a small change to x_T gives a small change to the image; eta > 0 spreads the
+outputs; and a spherical path between two x_T gives a path of images. Every number is measured by
+diffusion.experiments on the trained digits model."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
+                   Rectangle, Transform, VGroup, VMobject, Write)
+
+from diffusion.experiments import default_config, get_experiment
+from scenes import style
+from scenes.common import digits_model
+from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
+
+NOISE_RANGE = 2.5           # x_T panels map [-2.5, 2.5] to black..white
+SHOW_AMOUNTS = (0, 1, 2, 4, 6, 10)       # indices into ExperimentConfig.amounts (0, .1, .2, .4, .6, 1)
+SHOW_ETAS = (0.0, 0.1, 0.2, 0.5, 1.0)
+
+
+def noise_image(x, height):
+    return pixel_image(x, height, -NOISE_RANGE, NOISE_RANGE)
+
+
+def patch_outline(img, cfg, size: int):
+    """A rectangle around the perturbed patch on an image mobject of `size` x `size` pixels."""
+    px = img.height / size
+    r, c = cfg.patch_at
+    rect = Rectangle(width=cfg.patch * px, height=cfg.patch * px, color=style.HIGHLIGHT, stroke_width=2.5)
+    rect.move_to(img.get_corner(UP + LEFT) + RIGHT * (c + cfg.patch / 2) * px + DOWN * (r + cfg.patch / 2) * px)
+    return rect
+
+
+class DDIMDeterminism(DiffusionScene):
+    description = "DDIM (eta=0) is a function of x_T: same noise, same digit; nearby noise, nearby digit; eta and slerp."
+
+    def construct(self):
+        tm = digits_model()
+        cfg = default_config()
+        res = {name: get_experiment(name, tm, cfg)
+               for name in ("determinism", "patch", "eta_sweep", "interpolation")}
+        self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
+        title = self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
+        self.play(FadeIn(title))
+        self.wait(1.5)
+        self.play(FadeOut(title))
+        self.determinism(res["determinism"], cfg)
+        self.patch(res["patch"], cfg)
+        self.eta_sweep(res["eta_sweep"], cfg)
+        self.interpolation(res["interpolation"], cfg)
+
+    def determinism(self, r, cfg):
+        n = 4
+        heading = label(f"The same noise, sampled twice with DDIM (η = 0, {cfg.steps} steps)", style.LABEL_SIZE)
+        heading.to_edge(UP, buff=0.35)
+        rows = [[framed(noise_image(r["x_T"][i, 0], 1.25), style.STATE) for i in range(n)],
+                [framed(pixel_image(r["first"][i, 0], 1.25), style.GENERATED) for i in range(n)],
+                [framed(pixel_image(r["second"][i, 0], 1.25), style.GENERATED) for i in range(n)]]
+        grid = Group(*[Group(*row).arrange(RIGHT, buff=0.45) for row in rows]).arrange(DOWN, buff=0.35)
+        grid.shift(RIGHT * 0.8 + DOWN * 0.1)
+        names = VGroup(math(r"x_T", color=style.STATE), label("run 1", style.SMALL_SIZE), label("run 2", style.SMALL_SIZE))
+        for name, row in zip(names, grid):
+            name.next_to(row, LEFT, buff=0.5)
+        same = "identical, bit for bit" if r["identical"] else "NOT identical"
+        result = label(f"largest |run 1 − run 2| over {len(r['first'])} samples: {r['max_abs_diff']:g}  →  {same}",
+                       style.SMALL_SIZE, style.HIGHLIGHT).next_to(grid, DOWN, buff=0.35)
+        self.beat("Sample from four noise images, then do it again from the very same noise.", 4)
+        self.play(FadeIn(heading), FadeIn(grid[0]), Write(names[0]))
+        self.play(FadeIn(grid[1]), Write(names[1]))
+        self.wait(1)
+        self.play(FadeIn(grid[2]), Write(names[2]))
+        self.beat("The two runs agree to the last bit: no randomness is left once x_T is fixed.", 4)
+        self.play(Write(result))
+        self.wait(3)
+        self.play(FadeOut(Group(heading, grid, names, result)))
+
+    def patch(self, r, cfg):
+        size = r["x_T"].shape[-1]
+        heading = label(f"Change one {cfg.patch}×{cfg.patch} patch of the noise, more and more", style.LABEL_SIZE)
+        heading.to_edge(UP, buff=0.35)
+        sub = label("the patch is rotated towards new noise; the rest is untouched", style.SMALL_SIZE, style.MUTED)
+        sub.next_to(heading, DOWN, buff=0.15)
+        # show the x_T whose curve is closest to the mean curve (a typical one, not a picked one)
+        b = int(np.argmin(((r["out_dist"] - r["mean_out_dist"]) ** 2).sum(1)))
+        tops, bots, outlines = [], [], VGroup()
+        for a in SHOW_AMOUNTS:
+            img = noise_image(r["x_T_all"][a, b, 0], 1.35)
+            tops.append(img)
+            bots.append(framed(pixel_image(r["outputs_all"][a, b, 0], 1.35), style.GENERATED))
+        top = Group(*tops).arrange(RIGHT, buff=0.55)
+        bot = Group(*bots).arrange(RIGHT, buff=0.55 - 0.08)
+        Group(top, bot).arrange(DOWN, buff=1.0).shift(DOWN * 0.2 + RIGHT * 0.5)
+        for img in tops:
+            outlines.add(patch_outline(img, cfg, size))
+        nd = VGroup(*[math(rf"\Delta x_T = {r['noise_dist'][b, a]:.2f}", style.SMALL_SIZE, style.NOISE).next_to(t, DOWN, buff=0.12)
+                      for a, t in zip(SHOW_AMOUNTS, tops)])
+        od = VGroup(*[math(rf"\Delta x_0 = {r['out_dist'][b, a]:.2f}", style.SMALL_SIZE, style.GENERATED).next_to(m, DOWN, buff=0.12)
+                      for a, m in zip(SHOW_AMOUNTS, bots)])
+        names = VGroup(math(r"x_T", color=style.STATE).next_to(top, LEFT, buff=0.35),
+                       math(r"x_0", color=style.GENERATED).next_to(bot, LEFT, buff=0.35))
+        note = label("Δ: root-mean-square change per pixel from the first column", style.SMALL_SIZE, style.MUTED)
+        note.to_edge(DOWN, buff=0.2)
+        self.beat("Now change only a small square of the noise, by growing amounts, and keep the rest.", 4)
+        self.play(FadeIn(heading), FadeIn(sub), FadeIn(top), Create(outlines), Write(names[0]))
+        self.play(FadeIn(nd))
+        self.beat("The images change gradually: a small change of the noise gives a small change of the digit.", 5)
+        self.play(LaggedStart(*[FadeIn(b) for b in bots], lag_ratio=0.3), Write(names[1]), run_time=2.5)
+        self.play(FadeIn(od), FadeIn(note))
+        self.wait(3.5)
+        self.play(FadeOut(Group(top, bot, outlines, nd, od, names, note, sub)))
+
+        # --- the measured curve, averaged over x_T ---------------------------------------------
+        ymax = max(0.9, float(r["unrelated_dist"]) * 1.15)
+        ax = Axes(x_range=[0, 0.6, 0.1], y_range=[0, ymax, 0.2], x_length=7.0, y_length=4.4, tips=False,
+                  axis_config=dict(color=style.GRID, font_size=style.SMALL_SIZE),
+                  x_axis_config=dict(numbers_to_include=[0, 0.2, 0.4, 0.6], decimal_number_config=dict(num_decimal_places=1)),
+                  y_axis_config=dict(numbers_to_include=np.arange(0, ymax, 0.2).round(1), decimal_number_config=dict(num_decimal_places=1)))
+        ax.shift(DOWN * 0.3 + LEFT * 0.6)
+        xl = label("change of the noise (RMS)", style.SMALL_SIZE, style.NOISE).next_to(ax.x_axis, DOWN, buff=0.45)
+        yl = label("change of the image (RMS)", style.SMALL_SIZE, style.GENERATED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.55)
+        dots = VGroup(*[Dot(ax.c2p(x, y), radius=0.025, color=style.MUTED, fill_opacity=0.6)
+                        for xs, ys in zip(r["noise_dist"], r["out_dist"]) for x, y in zip(xs, ys)])
+        mean_line = VMobject(stroke_color=style.GENERATED, stroke_width=4).set_points_as_corners(
+            [ax.c2p(x, y) for x, y in zip(r["mean_noise_dist"], r["mean_out_dist"])])
+        mean_dots = VGroup(*[Dot(ax.c2p(x, y), radius=0.05, color=style.GENERATED)
+                             for x, y in zip(r["mean_noise_dist"], r["mean_out_dist"])])
+        u = float(r["unrelated_dist"])
+        ref = DashedLine(ax.c2p(0, u), ax.c2p(0.6, u), color=style.FIXED)
+        ref_l = label(f"two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
+        legend = label(f"grey: each of {cfg.n_base} noise images   blue: mean", style.SMALL_SIZE, style.MUTED)
+        legend.next_to(ax, RIGHT, buff=-2.6).align_to(ax, DOWN).shift(UP * 0.4)
+        self.beat(f"Measured over {cfg.n_base} noise images: the image moves smoothly with the noise, "
+                  "and even replacing the whole patch moves it less than switching to unrelated noise.", 7)
+        self.play(Create(ax), FadeIn(xl), FadeIn(yl))
+        self.play(FadeIn(dots), Create(mean_line), FadeIn(mean_dots), FadeIn(legend), run_time=2)
+        self.play(Create(ref), FadeIn(ref_l))
+        self.wait(4)
+        self.play(FadeOut(Group(heading, ax, xl, yl, dots, mean_line, mean_dots, ref, ref_l, legend)))
+
+    def eta_sweep(self, r, cfg):
+        etas = list(np.round(r["etas"], 3))
+        rows_idx = [etas.index(e) for e in SHOW_ETAS if e in etas]
+        k = r["outputs"].shape[2]
+        heading = label(f"One noise image, {k} different sampler seeds, growing η", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        rows = Group()
+        for i in rows_idx:
+            rows.add(image_grid(r["outputs"][i, 0, :, 0], 1, k, height=0.78))
+        rows.arrange(DOWN, buff=0.22).shift(DOWN * 0.25 + RIGHT * 0.1)
+        eta_l = VGroup(*[math(rf"\eta = {r['etas'][i]:g}", size=style.SMALL_SIZE + 4).next_to(row, LEFT, buff=0.35)
+                         for i, row in zip(rows_idx, rows)])
+        spread_head = label("spread", style.SMALL_SIZE, style.HIGHLIGHT).next_to(rows[0], RIGHT, buff=0.35).shift(UP * 0.55)
+        spread_l = VGroup(*[label(f"{r['spread'][i]:.2f}", style.SMALL_SIZE, style.HIGHLIGHT).next_to(row, RIGHT, buff=0.35)
+                            for i, row in zip(rows_idx, rows)])
+        note = label(f"spread: per-pixel std over the {k} seeds, mean over {r['outputs'].shape[1]} noise images",
+                     style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.2)
+        self.beat("With eta above zero DDIM adds fresh noise at each step, drawn from a sampler seed.", 4)
+        self.play(FadeIn(heading), FadeIn(rows[0]), Write(eta_l[0]))
+        self.beat("At eta = 0 the seed does not matter: all eight images are the same. As eta grows they spread apart.", 7)
+        self.play(FadeIn(spread_head), FadeIn(spread_l[0]))
+        for row, el, sl in zip(rows[1:], eta_l[1:], spread_l[1:]):
+            self.play(FadeIn(row), Write(el), FadeIn(sl), run_time=0.9)
+            self.wait(0.8)
+        self.play(FadeIn(note))
+        self.beat("By eta = 0.5 the outputs are about as different as samples from unrelated noise.", 4)
+        self.wait(4)
+        self.play(FadeOut(Group(heading, rows, eta_l, spread_head, spread_l, note)))
+
+    def interpolation(self, r, cfg):
+        n = len(r["alphas"])
+        h = 0.74
+        heading = label("Between two noise images: spherical interpolation", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        eq = math(r"x_T(\alpha) = \frac{\sin((1-\alpha)\theta)}{\sin\theta}\,x_T^{(0)} + \frac{\sin(\alpha\theta)}{\sin\theta}\,x_T^{(1)}",
+                  size=style.SMALL_SIZE + 4).next_to(heading, DOWN, buff=0.2)
+        top = Group(*[noise_image(r["x_T"][i, 0], h) for i in range(n)]).arrange(RIGHT, buff=0.12)
+        bot = Group(*[pixel_image(r["outputs"][i, 0], h) for i in range(n)]).arrange(RIGHT, buff=0.12)
+        Group(top, bot).arrange(DOWN, buff=0.55).shift(DOWN * 0.1 + RIGHT * 0.35)
+        names = VGroup(math(r"x_T", color=style.STATE).next_to(top, LEFT, buff=0.25),
+                       math(r"x_0", color=style.GENERATED).next_to(bot, LEFT, buff=0.25))
+        labs = VGroup(*[label(str(int(l)), style.SMALL_SIZE, style.MUTED).next_to(b, DOWN, buff=0.1)
+                        for l, b in zip(r["labels"], bot)])
+        lab_name = label("class", style.SMALL_SIZE, style.MUTED).next_to(labs, LEFT, buff=0.25).align_to(names, RIGHT)
+        mid = n // 2
+        facts = VGroup(
+            label(f"noise norm along the path: {r['slerp_norm'].min():.2f} to {r['slerp_norm'].max():.2f}; "
+                  f"a straight line would dip to {r['lerp_norm'][mid]:.2f}", style.SMALL_SIZE, style.STATE),
+            label(f"largest change between neighbours {r['step_dist'].max():.2f} RMS, "
+                  f"first to last {r['end_dist']:.2f}", style.SMALL_SIZE, style.GENERATED),
+        ).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.3)
+        self.beat("Walk from one noise image to another along the sphere where Gaussian noise lives.", 5)
+        self.play(FadeIn(heading), Write(eq))
+        self.play(LaggedStart(*[FadeIn(m) for m in top], lag_ratio=0.15), Write(names[0]), run_time=2)
+        self.beat("Decode every point with DDIM: the digit changes along the path, mostly in small steps.", 6)
+        self.play(LaggedStart(*[FadeIn(m) for m in bot], lag_ratio=0.15), Write(names[1]), run_time=3)
+        self.play(FadeIn(labs), FadeIn(lab_name))
+        self.wait(1)
+        self.play(FadeIn(facts[0]))
+        self.wait(2)
+        self.beat("Most neighbours are close; where the digit switches class the step is larger.", 4)
+        self.play(FadeIn(facts[1]))
+        self.wait(4)
+        self.play(FadeOut(Group(heading, eq, top, bot, names, labs, lab_name, facts)))
