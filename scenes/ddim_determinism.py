@@ -128,7 +128,7 @@ class DDIMDeterminism(DiffusionScene):
         ref = DashedLine(ax.c2p(0, u), ax.c2p(0.6, u), color=style.FIXED)
         ref_l = label(f"two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
         legend = label(f"grey: each of {cfg.n_base} noise images   blue: mean", style.SMALL_SIZE, style.MUTED)
-        legend.next_to(ax, RIGHT, buff=-2.6).align_to(ax, DOWN).shift(UP * 0.4)
+        legend.next_to(heading, DOWN, buff=0.2)
         self.beat(f"Measured over {cfg.n_base} noise images: the image moves smoothly with the noise, "
                   "and even replacing the whole patch moves it less than switching to unrelated noise.", 7)
         self.play(Create(ax), FadeIn(xl), FadeIn(yl))

@@ -93,7 +93,7 @@ class ForwardBackward(DiffusionScene):
             p0, p1 = ax.c2p(f - 0.06, 0), ax.c2p(f + 0.06, s)
             bars.add(Rectangle(width=p1[0] - p0[0], height=max(p1[1] - p0[1], 1e-3), stroke_width=0,
                                fill_color=KEPT, fill_opacity=0.85).move_to((p0 + p1) / 2))
-            vals.add(label(f"{s:.2f}", style.SMALL_SIZE, style.TEXT).next_to(ax.c2p(f, s), UP, buff=0.1))
+            vals.add(label(f"{s:.2f}", style.SMALL_SIZE, style.TEXT).next_to(ax.c2p(f, max(s, 0.12)), UP, buff=0.1))
         chance = DashedLine(ax.c2p(0, 0.1), ax.c2p(1, 0.1), color=style.MUTED)
         chance_l = label("1 in 10 classes", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(1, 0.1), RIGHT, buff=0.15)
         self.beat("Over all the held-out digits: at t = 0.2T most outputs keep their class; "

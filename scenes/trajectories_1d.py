@@ -126,7 +126,7 @@ class Trajectories1D(DiffusionScene):
         self.play(Transform(heading, h2), FadeOut(mix_eq), FadeIn(legend))
         self.play(Create(ddpm_paths, lag_ratio=0), run_time=6, rate_func=linear)
         flips_ddpm = order_flip_share(ddpm.x[0], ddpm.final)
-        flip_txt = label(f"pairs that swap order: {100 * flips_ddpm:.1f}%", style.SMALL_SIZE, style.NOISE)
+        flip_txt = label(f"order swaps: {100 * flips_ddpm:.1f}% of pairs", style.SMALL_SIZE, style.NOISE)
         flip_txt.next_to(ax, DOWN, buff=0.45).align_to(ax, LEFT)
         self.beat("The paths are jagged and cross: where a particle starts says little about where it ends.", 4)
         self.play(FadeIn(flip_txt))
@@ -157,7 +157,7 @@ class Trajectories1D(DiffusionScene):
                       Transform(wt, w1_text(t0)), run_time=1.2)
             self.wait(1.6)
         mw = mode_weights(ddpm.final, mix)
-        weights_txt = label(f"bump weights {mw[0]:.2f} / {mw[1]:.2f} (true {w[0]:.2f} / {w[1]:.2f})",
+        weights_txt = label(f"weights {mw[0]:.2f} / {mw[1]:.2f} (true {w[0]:.2f} / {w[1]:.2f})",
                             style.SMALL_SIZE, style.TEXT).move_to(flip_txt).align_to(side, RIGHT)
         self.play(FadeOut(side_note), FadeIn(weights_txt))
         self.wait(2.5)
@@ -166,10 +166,10 @@ class Trajectories1D(DiffusionScene):
         ddim_paths = paths(ddim, 1)
         h4 = label("DDIM (η = 0): the same starts, a deterministic flow", style.LABEL_SIZE).move_to(heading)
         flips_ddim = order_flip_share(ddim.x[0], ddim.final)
-        flip2 = label(f"pairs that swap order: {100 * flips_ddim:.1f}%", style.SMALL_SIZE, style.STATE).move_to(flip_txt, aligned_edge=LEFT)
+        flip2 = label(f"order swaps: {100 * flips_ddim:.1f}% of pairs", style.SMALL_SIZE, style.STATE).move_to(flip_txt, aligned_edge=LEFT)
         mw2 = mode_weights(ddim.final, mix)
         w1_ddim = wasserstein1(ddim.final, mix)
-        weights2 = label(f"bump weights {mw2[0]:.2f} / {mw2[1]:.2f},  W1 = {w1_ddim:.3f}", style.SMALL_SIZE,
+        weights2 = label(f"weights {mw2[0]:.2f} / {mw2[1]:.2f},  W1 = {w1_ddim:.3f}", style.SMALL_SIZE,
                          style.TEXT).move_to(weights_txt).align_to(side, RIGHT)
         self.beat("Now DDIM with eta = 0 from exactly the same starting points: no noise is added along the way.", 5)
         self.play(Transform(heading, h4), FadeOut(bars), FadeOut(curve), FadeOut(wt), FadeOut(cursor))
