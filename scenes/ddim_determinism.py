@@ -14,7 +14,7 @@ from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
 
 NOISE_RANGE = 2.5           # x_T panels map [-2.5, 2.5] to black..white
-SHOW_AMOUNTS = (0, 1, 2, 4, 6, 10)       # indices into ExperimentConfig.amounts (0, .1, .2, .4, .6, 1)
+SHOW_AMOUNTS = (0.0, 0.1, 0.2, 0.4, 0.6, 1.0)   # amounts of change shown (those the config has)
 SHOW_ETAS = (0.0, 0.1, 0.2, 0.5, 1.0)
 
 
@@ -82,8 +82,10 @@ class DDIMDeterminism(DiffusionScene):
         sub.next_to(heading, DOWN, buff=0.15)
         # show the x_T whose curve is closest to the mean curve (a typical one, not a picked one)
         b = int(np.argmin(((r["out_dist"] - r["mean_out_dist"]) ** 2).sum(1)))
+        amounts = list(np.round(r["amounts"], 3))
+        shown = [amounts.index(a) for a in SHOW_AMOUNTS if a in amounts]
         tops, bots, outlines = [], [], VGroup()
-        for a in SHOW_AMOUNTS:
+        for a in shown:
             img = noise_image(r["x_T_all"][a, b, 0], 1.35)
             tops.append(img)
             bots.append(framed(pixel_image(r["outputs_all"][a, b, 0], 1.35), style.GENERATED))
@@ -93,9 +95,9 @@ class DDIMDeterminism(DiffusionScene):
         for img in tops:
             outlines.add(patch_outline(img, cfg, size))
         nd = VGroup(*[math(rf"\Delta x_T = {r['noise_dist'][b, a]:.2f}", style.SMALL_SIZE, style.NOISE).next_to(t, DOWN, buff=0.12)
-                      for a, t in zip(SHOW_AMOUNTS, tops)])
+                      for a, t in zip(shown, tops)])
         od = VGroup(*[math(rf"\Delta x_0 = {r['out_dist'][b, a]:.2f}", style.SMALL_SIZE, style.GENERATED).next_to(m, DOWN, buff=0.12)
-                      for a, m in zip(SHOW_AMOUNTS, bots)])
+                      for a, m in zip(shown, bots)])
         names = VGroup(math(r"x_T", color=style.STATE).next_to(top, LEFT, buff=0.35),
                        math(r"x_0", color=style.GENERATED).next_to(bot, LEFT, buff=0.35))
         note = label("Δ: root-mean-square change per pixel from the first column", style.SMALL_SIZE, style.MUTED)

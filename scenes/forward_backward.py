@@ -28,6 +28,7 @@ class ForwardBackward(DiffusionScene):
         d = int(np.argmin(((per_digit - share[:, None]) ** 2).sum(0)))
         y = int(r["labels_true"][d])
         R = r["labels"].shape[2]
+        n_shown = min(N_SHOWN, R)
 
         self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again.", 4)
         title = self.title_card("Forward, then backward", "how much noise until the digit changes?")
@@ -49,18 +50,18 @@ class ForwardBackward(DiffusionScene):
             x_t.move_to([col_x[i], 1.35, 0])
             t_l = math(rf"t = {int(t)}", size=style.SMALL_SIZE + 4, color=style.HIGHLIGHT).next_to(x_t, UP, buff=0.15)
             outs = Group()
-            for j in range(N_SHOWN):
+            for j in range(n_shown):
                 lab = int(r["labels"][i, d, j])
                 img = framed(pixel_image(r["outputs"][i, d, j, 0], 0.72), KEPT if lab == y else CHANGED, buff=0.03)
                 txt = label(str(lab), style.SMALL_SIZE, KEPT if lab == y else CHANGED).next_to(img, DOWN, buff=0.06)
                 outs.add(Group(img, txt))
-            outs.arrange_in_grid(2, 2, buff=(0.22, 0.12)).next_to(x_t, DOWN, buff=0.55)
+            outs.arrange_in_grid(cols=2, buff=(0.22, 0.12)).next_to(x_t, DOWN, buff=0.55)
             arrow = Arrow(x_t.get_bottom(), outs.get_top(), buff=0.05, color=style.MUTED, stroke_width=3,
                           max_tip_length_to_length_ratio=0.35)
             kept = int(round(per_digit[i, d] * R))
             k_l = label(f"kept {kept}/{R}", style.SMALL_SIZE, KEPT if kept * 2 >= R else CHANGED).next_to(outs, DOWN, buff=0.12)
             cols.add(Group(t_l, x_t, arrow, outs, k_l))
-        note = label(f"{N_SHOWN} of {R} denoisings shown; colour: same class as the original or not", style.SMALL_SIZE,
+        note = label(f"{n_shown} of {R} denoisings shown; colour: same class as the original or not", style.SMALL_SIZE,
                      style.MUTED).to_edge(DOWN, buff=0.15)
         first = cols[0]
         self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0, "

@@ -7,12 +7,12 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, ImageMobject, Line,
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
-from diffusion.toy1d import (density_grid, get_toy1d_model, get_toy1d_trajectory, marginal_pdf, mode_boundary,
+from diffusion.prepare import toy1d_trajectories
+from diffusion.toy1d import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
 from scenes.helpers import DiffusionScene, label, math
 
-N_PARTICLES = 2000          # histograms and measurements
 N_PATHS = 36                # paths drawn
 X_RANGE = (-3.6, 3.6)
 SHOW_T = (1000, 700, 400, 200, 60, 0)   # paper's 1-based t where the histogram is checked
@@ -55,8 +55,9 @@ class Trajectories1D(DiffusionScene):
         tm = get_toy1d_model(progress=False)
         mix, sched = tm.config.mixture, tm.schedule
         T = sched.T
-        ddpm = get_toy1d_trajectory(tm, n=N_PARTICLES, seed=0, sampler="ddpm")
-        ddim = get_toy1d_trajectory(tm, n=N_PARTICLES, seed=0, sampler="ddim", steps=100)
+        trajs = toy1d_trajectories(tm)          # prepared by `python -m diffusion.prepare`
+        ddpm, ddim = trajs["ddpm"], trajs["ddim"]
+        n_particles = ddpm.x.shape[1]
 
         self.beat("A one-dimensional diffusion, where every density is known exactly.", 3)
         title = self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
@@ -107,7 +108,7 @@ class Trajectories1D(DiffusionScene):
         # --- DDPM paths ---------------------------------------------------------------------
         boundary = mode_boundary(mix)
         order = np.argsort(ddpm.x[0, :, 0])
-        pick = order[(np.linspace(0.01, 0.99, N_PATHS) * (N_PARTICLES - 1)).round().astype(int)]
+        pick = order[(np.linspace(0.01, 0.99, N_PATHS) * (n_particles - 1)).round().astype(int)]
 
         def paths(traj, every):
             steps = [int(t) for t in traj.timesteps] + [-1]
@@ -140,12 +141,12 @@ class Trajectories1D(DiffusionScene):
             w1 = wasserstein1(state_at(ddpm, t0), mix, sched, t0)
             return label(f"t = {t0 + 1}:  W1 = {w1:.3f}", style.SMALL_SIZE, style.TEXT).next_to(side, UP, buff=0.2)
 
-        h3 = label(f"{N_PARTICLES} particles vs the exact density q(xₜ)", style.LABEL_SIZE).move_to(heading)
+        h3 = label(f"{n_particles} particles vs the exact density q(xₜ)", style.LABEL_SIZE).move_to(heading)
         side_note = label("bars: particles   line: exact", style.SMALL_SIZE, style.MUTED).next_to(side, DOWN, buff=0.45)
         t0 = SHOW_T[0] - 1
         cursor = DashedLine(ax.c2p(u_of(t0), X_RANGE[0]), ax.c2p(u_of(t0), X_RANGE[1]), color=style.HIGHLIGHT)
         bars, curve, wt = hist(t0), density_curve(t0), w1_text(t0)
-        self.beat("Check the sampler against the truth: at each t, the histogram of 2000 particles "
+        self.beat(f"Check the sampler against the truth: at each t, the histogram of {n_particles} particles "
                   "against the exact density. W1 is the 1-Wasserstein distance between them.", 6)
         self.play(Transform(heading, h3), FadeOut(legend), FadeOut(data_curve), FadeIn(side_note), Create(cursor),
                   FadeIn(bars), Create(curve), FadeIn(wt), ddpm_paths.animate.set_stroke(opacity=0.35))
