@@ -35,6 +35,7 @@ $(VENV)/.installed: requirements.txt
 
 models: setup
 	$(PY) -m diffusion train digits
+	$(PY) -m diffusion.prepare
 
 render: setup models
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
@@ -47,6 +48,8 @@ test: setup
 
 bench: setup
 	$(PY) bench/digits.py
+	$(PY) bench/toy1d.py
+	$(PY) bench/experiments.py
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/blog media/slides
