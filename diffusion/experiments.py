@@ -13,6 +13,7 @@ the config and the library version (get_or_build), so scenes only load results.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -215,6 +216,4 @@ def get_experiment(name: str, tm, cfg: ExperimentConfig = ExperimentConfig()) ->
 
 def default_config(preset: str | None = None) -> ExperimentConfig:
     """QUICK when the digits preset is 'quick' ($DIFFUSION_PRESET), else the full ExperimentConfig."""
-    import os
-
     return QUICK if (preset or os.environ.get("DIFFUSION_PRESET", "default")) == "quick" else ExperimentConfig()

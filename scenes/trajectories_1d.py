@@ -89,7 +89,7 @@ class Trajectories1D(DiffusionScene):
         data_curve = density_curve(-1, style.SIGNAL)
         w, mu, s = mix.weights, mix.means, mix.stds
         mix_eq = math(rf"p(x_0) = {w[0]:.2f}\,\mathcal N({mu[0]:g}, {s[0]:g}^2) + {w[1]:.2f}\,\mathcal N({mu[1]:g}, {s[1]:g}^2)",
-                      size=style.SMALL_SIZE, color=style.SIGNAL).next_to(heading, DOWN, buff=0.15)
+                      size=style.LABEL_SIZE, color=style.SIGNAL).next_to(heading, DOWN, buff=0.15)
         self.beat("The data distribution: a mixture of two Gaussians with weights 0.35 and 0.65.", 4)
         self.play(FadeIn(heading), Write(mix_eq), Create(side), Create(data_curve))
         self.wait(2)
@@ -98,8 +98,8 @@ class Trajectories1D(DiffusionScene):
         heat = density_image(mix, sched)
         heat.stretch_to_fit_width(ax.x_length).stretch_to_fit_height(ax.y_length).move_to(ax.c2p(T / 2, 0))
         q_eq = math(r"q(x_t) = \sum_k w_k\,\mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ \bar\alpha_t\sigma_k^2 + 1 - \bar\alpha_t\big)",
-                    size=style.SMALL_SIZE, color=style.STATE).move_to(mix_eq)
-        new_heading = label("Noising keeps it a mixture: q(x_t) in closed form", style.LABEL_SIZE).move_to(heading)
+                    size=style.LABEL_SIZE, color=style.TEXT).move_to(mix_eq)
+        new_heading = label("Noising keeps it a mixture, with a closed-form density", style.LABEL_SIZE).move_to(heading)
         self.beat("Under the forward process a mixture stays a mixture, so the density at every t is exact.", 5)
         self.play(FadeIn(heat), Create(ax), FadeIn(t_left), FadeIn(t_right), FadeIn(x_lab),
                   Transform(heading, new_heading), Transform(mix_eq, q_eq))
