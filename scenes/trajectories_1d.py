@@ -72,8 +72,8 @@ class Trajectories1D(DiffusionScene):
         side = Axes(x_range=[0, D_MAX, 0.2], y_range=[*X_RANGE, 1], x_length=2.9, y_length=5.2, tips=False,
                     axis_config=dict(color=style.GRID, include_ticks=False, stroke_width=2))
         side.next_to(ax, RIGHT, buff=0.45)
-        t_left = math(r"t = T", size=style.SMALL_SIZE, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[0]), DOWN, buff=0.15)
-        t_right = math(r"t = 0", size=style.SMALL_SIZE, color=style.MUTED).next_to(ax.c2p(T, X_RANGE[0]), DOWN, buff=0.15)
+        t_left = math(r"t = T", size=style.SMALL_SIZE + 4, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[0]), DOWN, buff=0.15)
+        t_right = math(r"t = 0", size=style.SMALL_SIZE + 4, color=style.MUTED).next_to(ax.c2p(T, X_RANGE[0]), DOWN, buff=0.15)
         x_lab = math(r"x", size=style.LABEL_SIZE, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[1]), LEFT, buff=0.15)
         heading = label("The data: two Gaussian bumps on a line", style.LABEL_SIZE).to_edge(UP, buff=0.3)
 
@@ -98,8 +98,9 @@ class Trajectories1D(DiffusionScene):
         heat = density_image(mix, sched)
         heat.stretch_to_fit_width(ax.x_length).stretch_to_fit_height(ax.y_length).move_to(ax.c2p(T / 2, 0))
         q_eq = math(r"q(x_t) = \sum_k w_k\,\mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ \bar\alpha_t\sigma_k^2 + 1 - \bar\alpha_t\big)",
-                    size=style.LABEL_SIZE, color=style.TEXT).move_to(mix_eq)
+                    size=style.LABEL_SIZE, color=style.TEXT)
         new_heading = label("Noising keeps it a mixture, with a closed-form density", style.LABEL_SIZE).move_to(heading)
+        q_eq.next_to(new_heading, DOWN, buff=0.2)
         self.beat("Under the forward process a mixture stays a mixture, so the density at every t is exact.", 5)
         self.play(FadeIn(heat), Create(ax), FadeIn(t_left), FadeIn(t_right), FadeIn(x_lab),
                   Transform(heading, new_heading), Transform(mix_eq, q_eq))
