@@ -95,7 +95,7 @@ class UNetNoisePrediction(DiffusionScene):
                   "Gaussian noise epsilon.", 4)
         self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
         self.play(FadeIn(eps), Write(names[1]))
-        self.wait(1.5)
+        self.wait(2)
         self.beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
         self.play(Write(formula))
         self.play(FadeIn(c1), FadeIn(plus), FadeIn(c2), FadeIn(eq), FadeIn(xt), Write(names[2]))
@@ -129,7 +129,7 @@ class UNetNoisePrediction(DiffusionScene):
         for sk in diagram.skips.values():
             self.play(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0), run_time=0.8)
         self.play(Indicate(diagram.time, color=style.HIGHLIGHT, scale_factor=1.0), run_time=1.0)
-        self.wait(5 - 1.0 - 0.8 * len(diagram.skips))
+        self.wait(max(0.5, 5 - 1.0 - 0.8 * len(diagram.skips)))
 
         # x_t and t go in; every block's output appears (a few channels) and settles in a strip below
         self.beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
@@ -298,8 +298,9 @@ class UNetNoisePrediction(DiffusionScene):
         legend.next_to(axes, RIGHT, buff=0.35).shift(UP * 0.8)
         ours = VGroup(*[Dot(P(np.log10(t), np.log10(self.preds[t].mse)), radius=0.06, color=style.HIGHLIGHT)
                         for t in TABLE_T])
-        ours_name = label("our digit (table)", style.SMALL_SIZE, style.HIGHLIGHT).next_to(legend, DOWN, buff=0.35,
-                                                                                         aligned_edge=LEFT)
+        ours_name = VGroup(Dot(radius=0.06, color=style.HIGHLIGHT),
+                           label("our digit (the table)", style.SMALL_SIZE, style.HIGHLIGHT)).arrange(RIGHT, buff=0.15)
+        ours_name.next_to(legend, DOWN, buff=0.35, aligned_edge=LEFT)
         clip_note = label("x0-hat clipped to [-1, 1]", style.SMALL_SIZE, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
 
