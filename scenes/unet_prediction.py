@@ -321,7 +321,8 @@ class UNetNoisePrediction(DiffusionScene):
     def training_montage(self):
         tm = self.tm
         hist = tm.history
-        steps, smooth = smoothed_loss(hist, window=50)
+        window = max(1, min(50, len(hist["loss"]) // 40))      # 50 steps for the default 4000-step run
+        steps, smooth = smoothed_loss(hist, window=window)
         raw = np.asarray(hist["loss"])
         samples = snapshot_samples(tm, n=16, seed=0, steps=50)
         snaps = sorted(samples)
@@ -350,7 +351,7 @@ class UNetNoisePrediction(DiffusionScene):
         s_line = VMobject(stroke_width=4, stroke_color=style.NOISE).set_points_as_corners(
             [P(a, b) for a, b in zip(steps[::stride], ly_s[::stride])])
         loss_legend = VGroup(label("per batch", style.SMALL_SIZE, style.MUTED),
-                             label("moving average (50 steps)", style.SMALL_SIZE, style.NOISE)).arrange(
+                             label(f"moving average ({window} steps)", style.SMALL_SIZE, style.NOISE)).arrange(
             DOWN, aligned_edge=LEFT, buff=0.1).next_to(P(n_steps, ymax), DL, buff=0.1)
 
         grid_h = 3.6
