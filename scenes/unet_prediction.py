@@ -19,7 +19,7 @@ EPS_SEED = 0                      # seed of its noise eps
 MAIN_T = 300                      # paper's 1-based t of the forward pass shown in full
 TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large t"
 EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
-CHANNELS = 4                      # feature-map channels shown per block (2 x 2)
+CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
 
 
 def format_mse(value: float) -> str:
@@ -37,13 +37,10 @@ def eps_image(a, height):
 
 
 def feature_mosaic(features: np.ndarray, height_per_pixel: float):
-    """A few channels of one block's output as one 2x2 (or single) pixel image, sized by resolution."""
+    """A few channels of one block's output stacked in a column, one pixel image sized by resolution."""
     ch = show_channels(features, CHANNELS)
-    cols = 2 if len(ch) > 1 else 1
-    rows = int(np.ceil(len(ch) / cols))
-    mosaic = tile(ch, rows, cols, scale=4)
-    h = height_per_pixel * features.shape[1] * rows
-    return pixel_image(mosaic, height=h)
+    mosaic = tile(ch, len(ch), 1, scale=4)
+    return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4)
 
 
 class UNetNoisePrediction(DiffusionScene):
@@ -140,10 +137,11 @@ class UNetNoisePrediction(DiffusionScene):
         names = diagram.names
         col = abs(diagram.rects[names[1]].get_center()[0] - diagram.rects[names[0]].get_center()[0])
         max_res = max(b["resolution"] for b in self.desc["blocks"])
-        px = min(0.11, 0.9 * col / (2 * max_res + 0.5))
-        strip_y = diagram.get_bottom()[1] - 0.25 - px * max_res
-        caption = label(f"{CHANNELS} channels per block (the most varied), each scaled to its own range",
-                        style.SMALL_SIZE, style.MUTED)
+        strip_top = diagram.get_bottom()[1] - 0.3
+        room = strip_top - (-4.0 + 0.25)
+        px = min(0.8 * col / max_res, room / (CHANNELS * (max_res + 0.5)))
+        caption = label(f"Each block's output: its {CHANNELS} most varied channels (own grey scale)",
+                        style.LABEL_SIZE).move_to(heading)
         self.mosaics = []
         self.beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
                   "detail back.", 0.95 * len(diagram.names) + 1.5)
@@ -153,7 +151,7 @@ class UNetNoisePrediction(DiffusionScene):
             feats = p.features[name]
             m = feature_mosaic(feats, px)
             m.move_to(rect)
-            slot = np.array([rect.get_center()[0], strip_y, 0])
+            slot = np.array([rect.get_center()[0], strip_top - m.height / 2, 0])
             anims = [Indicate(rect, color=style.HIGHLIGHT, scale_factor=1.08)]
             for (src, dst), sk in diagram.skips.items():
                 if dst == name:
@@ -161,9 +159,9 @@ class UNetNoisePrediction(DiffusionScene):
             self.play(*anims, FadeIn(m), run_time=0.5)
             self.play(m.animate.move_to(slot), run_time=0.45)
             self.mosaics.append(m)
-        caption.next_to(Group(*self.mosaics), DOWN, buff=0.2)
-        self.play(FadeIn(caption), run_time=0.5)
+        self.play(ReplacementTransform(heading, caption), run_time=0.5)
         self.wait(0.5)
+        heading = caption
 
         # eps_hat comes out
         out = framed(eps_image(p.eps_hat, h_in), style.PREDICTION).next_to(last, RIGHT, buff=0.35)
@@ -173,7 +171,7 @@ class UNetNoisePrediction(DiffusionScene):
         self.play(FadeIn(out, shift=RIGHT * 0.3), Write(out_name))
         self.wait(3)
         self.fp_out = (xt, xt_name, out, out_name)
-        self.play(FadeOut(Group(heading, diagram, t_tag, caption, *self.mosaics)))
+        self.play(FadeOut(Group(heading, diagram, t_tag, *self.mosaics)))
 
     # --- 3. eps_hat against eps, the error, the MSE and x0_hat -------------------------------------
     def compare(self):
