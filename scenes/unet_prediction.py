@@ -290,8 +290,8 @@ class UNetNoisePrediction(DiffusionScene):
             return VMobject(color=color, stroke_width=4).set_points_as_corners([P(a, b) for a, b in zip(lx, ly)])
 
         eps_line, x0_line = line(ly_eps, style.NOISE), line(ly_x0, style.SIGNAL)
-        eps_name = MathTex(r"\text{noise: } \|\hat\epsilon-\epsilon\|^2", font_size=30, color=style.NOISE)
-        x0_name = MathTex(r"\text{image: } \|\hat x_0-x_0\|^2", font_size=30, color=style.SIGNAL)
+        eps_name = MathTex(r"\hat\epsilon \text{ vs } \epsilon \text{ (the loss)}", font_size=30, color=style.NOISE)
+        x0_name = MathTex(r"\hat x_0 \text{ vs } x_0", font_size=30, color=style.SIGNAL)
         legend = VGroup(eps_name, x0_name).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
         legend.next_to(axes, RIGHT, buff=0.35).shift(UP * 0.8)
         ours = VGroup(*[Dot(P(np.log10(t), np.log10(self.preds[t].mse)), radius=0.06, color=style.HIGHLIGHT)
@@ -299,7 +299,7 @@ class UNetNoisePrediction(DiffusionScene):
         ours_name = VGroup(Dot(radius=0.06, color=style.HIGHLIGHT),
                            label("our digit (the table)", style.SMALL_SIZE, style.HIGHLIGHT)).arrange(RIGHT, buff=0.15)
         ours_name.next_to(legend, DOWN, buff=0.35, aligned_edge=LEFT)
-        clip_note = label("x0-hat clipped to [-1, 1]", style.SMALL_SIZE, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
+        clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
 
         self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, the "
