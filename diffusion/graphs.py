@@ -386,7 +386,7 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
     n, schedule, m = tm.n, tm.schedule, tm.m
     gen = torch.Generator().manual_seed(seed)
     fixed = fixed_pairs(n, fixed_nodes if fixed_nodes is not None else [])
-    cond = torch.zeros(n, n) if condition is None else torch.as_tensor(np.asarray(condition), dtype=torch.float32)
+    cond = torch.zeros(n, n) if condition is None else torch.tensor(np.array(condition, dtype=np.float32))
     if condition is not None and fixed_nodes is None:
         raise ValueError("a condition needs fixed_nodes")
 
@@ -414,7 +414,7 @@ def forward_trajectory(adj0: np.ndarray, schedule: NoiseSchedule, density: float
     adj0: (n, n) or (N, n, n). Each step keeps a pair with probability alpha_t and otherwise redraws
     it from m, so adj[k] is distributed as q(A_k | A_0) and edges flip one step at a time.
     """
-    a = torch.as_tensor(np.asarray(adj0), dtype=torch.float32)
+    a = torch.tensor(np.array(adj0, dtype=np.float32))
     squeeze = a.ndim == 2
     a = a[None] if squeeze else a
     m = marginal_vector(density)
