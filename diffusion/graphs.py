@@ -67,6 +67,10 @@ class GraphTrainConfig:
     batch_size: int = 32
     lr: float = 2e-3
     ema_decay: float = 0.995
+    # train as we sample: on this share of training graphs a random node subset (size in cond_nodes)
+    # keeps its clean pairs in A_t and is flagged as fixed, as in conditional sampling
+    cond_prob: float = 0.5
+    cond_nodes: tuple = (3, 8)
     seed: int = 0
 
     def to_dict(self) -> dict:
@@ -213,17 +217,19 @@ class GraphDenoiser(nn.Module):
         d, td = config.hidden, config.time_dim
         self.T, self.time_dim = T, td
         self.time_mlp = nn.Sequential(nn.Linear(td, td), nn.SiLU(), nn.Linear(td, td))
-        self.edge_in = nn.Linear(2, d)          # [A_ij, (A^2)_ij / n]
+        self.edge_in = nn.Linear(3, d)          # [A_ij, (A^2)_ij / n, pair is held fixed]
         self.node_in = nn.Linear(2, d)          # [degree / n, triangles / n^2]
         self.layers = nn.ModuleList(EdgeLayer(d, td) for _ in range(config.layers))
         self.out = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.SiLU(), nn.Linear(d, 1))
 
-    def forward(self, adj_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def forward(self, adj_t: torch.Tensor, t: torch.Tensor, fixed: torch.Tensor | None = None) -> torch.Tensor:
+        """adj_t (B, n, n) 0/1, t (B,) 0-based steps, fixed (n, n) or (B, n, n) bool: pairs clamped clean."""
         B, n, _ = adj_t.shape
         a = adj_t.float()
+        f = torch.zeros_like(a) if fixed is None else fixed.to(a.dtype).expand(B, n, n)
         a2 = a @ a
         pair_mask = (~torch.eye(n, dtype=torch.bool)).float()[None, :, :, None]
-        e = self.edge_in(torch.stack([a, a2 / n], -1)) * pair_mask
+        e = self.edge_in(torch.stack([a, a2 / n, f], -1)) * pair_mask
         deg = a.sum(-1) / n
         tri = (a2 * a).sum(-1) / n ** 2
         h = self.node_in(torch.stack([deg, tri], -1))
@@ -236,6 +242,16 @@ class GraphDenoiser(nn.Module):
 
 
 # --- training ----------------------------------------------------------------------------------
+
+def random_fixed_pairs(config: GraphTrainConfig, n: int, gen: torch.Generator) -> torch.Tensor:
+    """(B, n, n) bool: for a cond_prob share of the batch, all pairs among a random node subset."""
+    B = config.batch_size
+    use = torch.rand(B, generator=gen) < config.cond_prob
+    k = torch.randint(config.cond_nodes[0], config.cond_nodes[1] + 1, (B,), generator=gen)
+    ranks = torch.rand(B, n, generator=gen).argsort(-1).argsort(-1)      # a random permutation per graph
+    sel = (ranks < k[:, None]) & use[:, None]
+    return (sel[:, :, None] & sel[:, None, :]) & ~torch.eye(n, dtype=torch.bool)
+
 
 def train_graph_model(config: GraphTrainConfig, progress: bool = True) -> dict:
     """Cross-entropy on the clean edges from A_t ~ q(A_t | A_0), t uniform. Seeded; returns weights.
@@ -275,8 +291,11 @@ def _train_graph_model(config: GraphTrainConfig, progress: bool) -> dict:
         t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
         a0 = data[idx]
         a_t = q_sample(a0, schedule, t, m, gen)
-        logits = model(a_t, t)
-        loss = F.binary_cross_entropy_with_logits(logits[:, iu], a0[:, iu])
+        fixed = random_fixed_pairs(config, n, gen)
+        a_t = torch.where(fixed, a0, a_t)
+        logits = model(a_t, t, fixed)
+        free = iu & ~fixed                                   # the clamped pairs teach nothing
+        loss = F.binary_cross_entropy_with_logits(logits[free], a0[free])
         if not torch.isfinite(loss):
             raise FloatingPointError(f"training diverged: loss is {loss.item()} at step {step}")
         opt.zero_grad(set_to_none=True)
@@ -396,7 +415,7 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
     a = clamp(symmetric_bernoulli(torch.full((n_samples, n, n), float(m[1])), gen))
     adjs, probs, ts = [a.to(torch.uint8).numpy()], [], []
     for t in range(schedule.T - 1, -1, -1):
-        logits = tm.model(a, torch.full((n_samples,), t, dtype=torch.long))
+        logits = tm.model(a, torch.full((n_samples,), t, dtype=torch.long), fixed)
         p_edge = torch.sigmoid(logits.double())
         x0_probs = torch.stack([1 - p_edge, p_edge], -1)
         post = posterior_probs(one_hot_edges(a), x0_probs, schedule, t, m)
