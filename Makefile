@@ -1,0 +1,54 @@
+# Two commands for a newcomer:  make render   (set up, train, render the default scene)
+#                                make test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SCENE ?= ReverseProcess
+QUALITY ?= l
+PRESET ?=
+export PYTHONPATH := $(CURDIR)
+ifneq ($(PRESET),)
+export DIFFUSION_PRESET := $(PRESET)
+endif
+APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
+            texlive-latex-extra texlive-fonts-recommended dvisvgm
+
+.PHONY: setup system-deps models render list test bench clean distclean
+
+setup: system-deps $(VENV)/.installed
+
+# Debian packages, installed only when missing (we run as root; sudo otherwise)
+system-deps:
+	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:" $$missing; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends $$missing || \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; }; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+models: setup
+	$(PY) -m diffusion train digits
+
+render: setup models
+	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
+
+list: setup
+	@$(PY) -m scenes list
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	$(PY) bench/digits.py
+
+clean:
+	rm -rf media/videos media/images media/texts media/Tex media/blog media/slides
+distclean: clean
+	rm -rf cache

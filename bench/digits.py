@@ -1,0 +1,96 @@
+"""Quality and speed of the digits model. Prints a table and writes bench/results/digits.json.
+
+  make bench            (or: PYTHONPATH=. .venv/bin/python bench/digits.py [--preset default])
+
+Measures, on this machine:
+- training time from scratch (a private temporary cache, so nothing is reused)
+- sampling 1000 digits with 50 DDIM steps (seconds)
+- Fréchet distance of classifier features (classifier trained on the train half) against the
+  held-out half: samples vs held-out, real (train half) vs held-out, noise vs held-out
+- share of samples classified with confidence > 0.9, and the classes that appear
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--preset", default="default")
+    p.add_argument("--reuse-cache", action="store_true", help="load the model from ./cache instead of training anew")
+    args = p.parse_args()
+    if not args.reuse_cache:
+        os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
+    from diffusion.classifier import classify, frechet_distance
+    from diffusion.data import load_digits
+    from diffusion.models import get_model
+    from diffusion.sample import sample
+
+    torch.manual_seed(0)
+    t0 = time.perf_counter()
+    tm = get_model(args.preset)
+    train_seconds = tm.history["seconds"][-1]
+    wall = time.perf_counter() - t0
+
+    x_T = tm.noise(1000, seed=1234)
+    sample(tm.model, tm.schedule, x_T[:50], "ddim", 5, record=False)   # warm-up
+    t0 = time.perf_counter()
+    samples = sample(tm.model, tm.schedule, x_T, "ddim", 50, 0.0, record=False)
+    sample_seconds = time.perf_counter() - t0
+    samples = samples.clamp(-1, 1)
+
+    size = tm.config.image_size
+    real_train, _ = load_digits(size, "train")
+    held, _ = load_digits(size, "heldout")
+    noise = torch.randn(1000, 1, size, size, generator=torch.Generator().manual_seed(99)).clamp(-1, 1)
+    _, _, f_held = classify(held)
+    _, _, f_real = classify(real_train)
+    labels, conf, f_samp = classify(samples)
+    _, _, f_noise = classify(noise)
+    res = dict(
+        preset=args.preset, image_size=size, train_steps=len(tm.history["loss"]),
+        train_seconds=round(train_seconds, 1), model_wall_seconds=round(wall, 1),
+        sample_1000_ddim50_seconds=round(sample_seconds, 2),
+        fd_samples=round(frechet_distance(f_samp, f_held), 3),
+        fd_real=round(frechet_distance(f_real, f_held), 3),
+        fd_noise=round(frechet_distance(f_noise, f_held), 3),
+        confident_share=round(float((conf > 0.9).mean()), 3),
+        classes_present=sorted(set(labels.tolist())),
+        class_counts=np.bincount(labels, minlength=10).tolist(),
+        torch_threads=torch.get_num_threads(),
+    )
+    res["fd_ratio_samples_to_real"] = round(res["fd_samples"] / res["fd_real"], 2)
+    res["targets"] = dict(
+        train_under_300s=res["train_seconds"] <= 300,
+        sample_under_10s=res["sample_1000_ddim50_seconds"] < 10,
+        fd_within_1_5x_real=res["fd_ratio_samples_to_real"] <= 1.5,
+        confident_90pct=res["confident_share"] >= 0.9,
+        all_ten_classes=len(res["classes_present"]) == 10,
+    )
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "digits.json").write_text(json.dumps(res, indent=2))
+    print(f"{'measure':<34}{'value':>12}")
+    for k in ("train_steps", "train_seconds", "sample_1000_ddim50_seconds", "fd_samples", "fd_real", "fd_noise",
+              "fd_ratio_samples_to_real", "confident_share"):
+        print(f"{k:<34}{res[k]:>12}")
+    print(f"{'classes_present':<34}{len(res['classes_present']):>12}   counts {res['class_counts']}")
+    for k, v in res["targets"].items():
+        print(f"target {k:<27}{'met' if v else 'MISSED':>12}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

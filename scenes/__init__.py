@@ -1,0 +1,1 @@
+"""Manim scenes. Each module defines DiffusionScene subclasses; `python -m scenes list` shows them."""

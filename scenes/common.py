@@ -1,0 +1,17 @@
+"""What scenes load from the library: the trained model and cached trajectories (never trained here
+in a hot path — the first call trains and caches once, `make models` does it ahead of time)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from diffusion.models import TrainedModel, get_model, get_trajectory
+
+
+@lru_cache(maxsize=1)
+def digits_model() -> TrainedModel:
+    """The digits model of the active preset ($DIFFUSION_PRESET, default 'default')."""
+    return get_model(progress=False)
+
+
+def digits_trajectory(n: int = 16, seed: int = 0, sampler: str = "ddpm", steps: int = 1000, eta: float = 0.0):
+    return get_trajectory(digits_model(), n=n, seed=seed, sampler=sampler, steps=steps, eta=eta)

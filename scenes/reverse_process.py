@@ -1,0 +1,113 @@
+"""ReverseProcess — a grid of digits sampled from pure noise by the trained model, step by step,
+then one sample's x_t, eps_hat and x0_hat side by side at chosen steps. All from one real trajectory."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
+                   VGroup, Write, linear, rate_functions)
+
+from scenes import style
+from scenes.common import digits_model, digits_trajectory
+from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
+
+GRID = 4                               # GRID x GRID samples
+SHOW_STEPS = (1000, 800, 600, 400, 250, 100, 30, 1)   # paper's 1-based t shown in the close-up
+EPS_RANGE = 2.5                        # eps panels map [-2.5, 2.5] to black..white
+
+
+class ReverseProcess(DiffusionScene):
+    description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
+
+    def construct(self):
+        traj = digits_trajectory(n=GRID * GRID, seed=0, sampler="ddpm", steps=1000)
+        T = digits_model().schedule.T
+        xs = traj.x[:, :, 0]                # (T+1, N, H, W): xs[k] is the state after k steps
+        # t shown for state k: x[0] is x_T (t = T), x[k] is x_{T-k}
+        t_of = lambda k: T - k
+
+        # --- Title -----------------------------------------------------------------------
+        self.beat("The reverse process: a trained network turns pure noise into digits.", 3)
+        title = self.title_card("The reverse process", "from pure noise to digits, one small step at a time")
+        self.play(FadeIn(title))
+        self.wait(1.5)
+        self.play(FadeOut(title))
+
+        # --- The grid at x_T ----------------------------------------------------------------
+        heading = label("16 samples from the trained model (DDPM, T = 1000)", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        k = ValueTracker(0)
+        grid = image_grid(xs[0], GRID, GRID, height=4.6).shift(LEFT * 2.2 + DOWN * 0.3)
+        grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=4.6)
+                                            .move_to(m)))
+        t_label = math(r"t = 1000", size=36, color=style.HIGHLIGHT)
+        t_label.next_to(grid, RIGHT, buff=0.8).align_to(grid, UP).shift(DOWN * 0.2)
+
+        def update_t(m):
+            m.become(math(rf"t = {t_of(int(round(k.get_value())))}", size=36, color=style.HIGHLIGHT).move_to(m, aligned_edge=LEFT))
+        t_label.add_updater(update_t)
+        start = math(r"x_T \sim \mathcal{N}(0, I)", color=style.STATE).next_to(t_label, DOWN, buff=0.5).align_to(t_label, LEFT)
+        step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", color=style.TEXT)
+        step_eq.next_to(start, DOWN, buff=0.5).align_to(t_label, LEFT)
+        self.beat("We start from pure Gaussian noise: sixteen images of independent N(0, 1) pixels.", 3)
+        self.play(FadeIn(heading), FadeIn(grid), Write(t_label), Write(start))
+        self.wait(2)
+
+        # --- Denoise step by step --------------------------------------------------------
+        self.beat("At every step the network predicts the noise, and the sampler takes one small step back.", 4)
+        self.play(Write(step_eq))
+        self.wait(1)
+        self.beat("Structure appears late: most of the thousand steps only remove noise.", 8)
+        # ease in time: spend more screen time on the last steps, where digits appear
+        self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.6)
+        grid.clear_updaters(); t_label.clear_updaters()
+        done = math(r"x_0", color=style.SIGNAL).next_to(step_eq, DOWN, buff=0.5).align_to(t_label, LEFT)
+        self.beat("At t = 0 every sample is a digit. Nothing here was drawn by hand.", 3)
+        self.play(Write(done))
+        self.wait(2.5)
+        self.play(FadeOut(VGroup(heading, t_label, start, step_eq, done)), FadeOut(grid))
+
+        # --- One sample up close: x_t, eps_hat, x0_hat ---------------------------------------
+        self.close_up(traj, T)
+
+    def close_up(self, traj, T):
+        i = 0                                    # which sample of the grid to follow
+        heading = label("One sample, up close", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        eq = math(r"\hat x_0 = \frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\epsilon_\theta(x_t, t)}{\sqrt{\bar\alpha_t}}",
+                  size=34).next_to(heading, DOWN, buff=0.3)
+        eq[0][0:3].set_color(style.PREDICTION)
+
+        def panels(t_paper: int):
+            k = T - t_paper                       # step index whose input is x_t
+            x_t = traj.x[k, i, 0]
+            eps = traj.eps_hat[k, i, 0]
+            x0 = traj.x0_hat[k, i, 0]
+            imgs = [framed(pixel_image(x_t, 2.6), style.STATE),
+                    framed(pixel_image(eps, 2.6, -EPS_RANGE, EPS_RANGE), style.PREDICTION),
+                    framed(pixel_image(x0, 2.6), style.PREDICTION)]
+            row = Group(*imgs).arrange(RIGHT, buff=1.0).shift(DOWN * 0.55)
+            return row
+
+        row = panels(SHOW_STEPS[0])
+        names = VGroup(math(r"x_t", color=style.STATE), math(r"\hat\epsilon_\theta(x_t, t)", color=style.PREDICTION),
+                       math(r"\hat x_0", color=style.PREDICTION))
+        for name, panel in zip(names, row):
+            name.next_to(panel, UP, buff=0.2)
+        ops = VGroup(math(r"\rightarrow"), math(r"\rightarrow"))
+        ops[0].move_to((row[0].get_right() + row[1].get_left()) / 2)
+        ops[1].move_to((row[1].get_right() + row[2].get_left()) / 2)
+        t_text = math(rf"t = {SHOW_STEPS[0]}", size=34, color=style.HIGHLIGHT).next_to(row, DOWN, buff=0.35)
+
+        self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
+        self.play(FadeIn(heading), FadeIn(row[0]), Write(names[0]), Write(t_text))
+        self.play(FadeIn(row[1]), Write(names[1]), FadeIn(ops[0]))
+        self.beat("Removing that noise gives the network's current guess of the clean image, x0_hat.", 4)
+        self.play(Write(eq))
+        self.play(FadeIn(row[2]), Write(names[2]), FadeIn(ops[1]))
+        self.wait(2)
+        self.beat("Early guesses are blurry averages of digits; they sharpen as t goes down.", 2.6 * (len(SHOW_STEPS) - 1))
+        for t_paper in SHOW_STEPS[1:]:
+            new = panels(t_paper)
+            new_t = math(rf"t = {t_paper}", size=34, color=style.HIGHLIGHT).move_to(t_text)
+            self.play(*[Transform(a[0], b[0]) for a, b in zip(row, new)], Transform(t_text, new_t), run_time=0.6)
+            self.wait(2.0)
+        self.wait(1.5)
+        self.play(FadeOut(Group(heading, eq, row, names, ops, t_text)))
