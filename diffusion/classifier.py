@@ -64,15 +64,15 @@ def get_classifier(config: ClassifierConfig = ClassifierConfig()) -> DigitClassi
     return model.eval().requires_grad_(False)
 
 
-@torch.inference_mode()
 def classify(images, classifier: DigitClassifier | None = None):
     """images [N x 1 x H x W] or (N, H, W) in [-1, 1] -> (labels (N,), confidence (N,), features (N, D))."""
-    classifier = classifier or get_classifier()
+    classifier = classifier or get_classifier()      # may train: outside inference mode
     x = torch.as_tensor(np.asarray(images, dtype=np.float32))
     if x.ndim == 3:
         x = x[:, None]
-    feats = classifier.features(x)
-    probs = classifier.out(feats).softmax(-1)
+    with torch.inference_mode():
+        feats = classifier.features(x)
+        probs = classifier.out(feats).softmax(-1)
     conf, labels = probs.max(-1)
     return labels.numpy(), conf.numpy(), feats.numpy().astype(np.float64)
 
