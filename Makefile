@@ -14,7 +14,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test bench clean distclean
+.PHONY: setup system-deps models render list test bench clean distclean gif
 
 setup: system-deps $(VENV)/.installed
 
@@ -35,9 +35,15 @@ $(VENV)/.installed: requirements.txt
 
 models: setup
 	$(PY) -m diffusion train digits
+	$(PY) -c "from diffusion.graphs import get_graph_model; get_graph_model()"
 
 render: setup models
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
+
+# one looping GIF of a scene, e.g. make gif SCENE=DiscreteVsContinuous
+gif: setup models
+	$(PY) -m scenes render --quality $(QUALITY) $(SCENE) --format gif
+	@ls media/videos/*/*/$(SCENE)*.gif
 
 list: setup
 	@$(PY) -m scenes list
@@ -47,6 +53,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/digits.py
+	$(PY) bench/graphs.py
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/blog media/slides
