@@ -14,7 +14,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test bench clean distclean
+.PHONY: setup system-deps models render list test bench clean distclean gif
 
 setup: system-deps $(VENV)/.installed
 
@@ -35,10 +35,16 @@ $(VENV)/.installed: requirements.txt
 
 models: setup
 	$(PY) -m diffusion train digits
+	$(PY) -c "from diffusion.graphs import get_graph_model; get_graph_model()"
 	$(PY) -m diffusion.prepare
 
 render: setup models
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
+
+# one looping GIF of a scene, e.g. make gif SCENE=DiscreteVsContinuous
+gif: setup models
+	$(PY) -m scenes render --quality $(QUALITY) $(SCENE) --format gif
+	@ls media/videos/*/*/$(SCENE)*.gif
 
 list: setup
 	@$(PY) -m scenes list
@@ -48,6 +54,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/digits.py
+	$(PY) bench/graphs.py
 	$(PY) bench/toy1d.py
 	$(PY) bench/experiments.py
 

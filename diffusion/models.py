@@ -1,6 +1,7 @@
 """Trained models and trajectories from the cache: trained on first use, loaded instantly after."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,8 +55,13 @@ def get_model(config: TrainConfig | str | None = None, progress: bool = True) ->
 def _get_model(config: TrainConfig, progress: bool) -> TrainedModel:
     path = model_path(config)
     state_path = path.with_suffix(".state")
-    result = get_or_build(path, lambda: train(config, state_path=state_path, progress=progress),
-                          torch_bytes, torch_from_bytes)
+    def build():
+        # stderr, so that it never mixes with a command's output
+        print(f"training {config.dataset} model {path.stem} (first use; cached in {path.parent})",
+              file=sys.stderr, flush=True)
+        return train(config, state_path=state_path, progress=progress)
+
+    result = get_or_build(path, build, torch_bytes, torch_from_bytes)
     for leftover in (state_path, state_path.with_suffix(".state.sha256")):
         leftover.unlink(missing_ok=True)            # the finished model supersedes the resumable state
     model = UNet(config.unet)

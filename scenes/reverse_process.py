@@ -3,7 +3,7 @@ then one sample's x_t, eps_hat and x0_hat side by side at chosen steps. All from
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
+from manim import (Create, Dot, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
                    VGroup, Write, linear, rate_functions)
 
 from scenes import style
@@ -35,20 +35,28 @@ class ReverseProcess(DiffusionScene):
         # --- The grid at x_T ----------------------------------------------------------------
         heading = label("16 samples from the trained model (DDPM, T = 1000)", style.LABEL_SIZE).to_edge(UP, buff=0.35)
         k = ValueTracker(0)
-        grid = image_grid(xs[0], GRID, GRID, height=4.6).shift(LEFT * 2.2 + DOWN * 0.3)
-        grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=4.6)
+        grid = image_grid(xs[0], GRID, GRID, height=5.4).shift(LEFT * 3.0 + DOWN * 0.35)
+        grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=5.4)
                                             .move_to(m)))
-        t_label = math(r"t = 1000", size=36, color=style.HIGHLIGHT)
-        t_label.next_to(grid, RIGHT, buff=0.8).align_to(grid, UP).shift(DOWN * 0.2)
+        t_label = math(r"t = 1000", size=44, color=style.HIGHLIGHT)
+        t_label.next_to(grid, RIGHT, buff=0.9).align_to(grid, UP).shift(DOWN * 0.1)
 
         def update_t(m):
-            m.become(math(rf"t = {t_of(int(round(k.get_value())))}", size=36, color=style.HIGHLIGHT).move_to(m, aligned_edge=LEFT))
+            m.become(math(rf"t = {t_of(int(round(k.get_value())))}", size=44, color=style.HIGHLIGHT).move_to(m, aligned_edge=LEFT))
         t_label.add_updater(update_t)
-        start = math(r"x_T \sim \mathcal{N}(0, I)", color=style.STATE).next_to(t_label, DOWN, buff=0.5).align_to(t_label, LEFT)
-        step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", color=style.TEXT)
-        step_eq.next_to(start, DOWN, buff=0.5).align_to(t_label, LEFT)
+        # a time axis running from T (left) to 0 (right), with a marker at the current step
+        axis = NumberLine(x_range=[0, T, T // 4], length=5.0, color=style.MUTED, include_ticks=True)
+        axis.next_to(t_label, DOWN, buff=0.55).align_to(t_label, LEFT)
+        ends = VGroup(math("T", size=30, color=style.MUTED).next_to(axis.n2p(0), DOWN, buff=0.15),
+                      math("0", size=30, color=style.MUTED).next_to(axis.n2p(T), DOWN, buff=0.15))
+        marker = Dot(axis.n2p(0), color=style.HIGHLIGHT, radius=0.09)
+        marker.add_updater(lambda m: m.move_to(axis.n2p(k.get_value())))
+        start = math(r"x_T \sim \mathcal{N}(0, I)", size=38, color=style.STATE)
+        start.next_to(axis, DOWN, buff=0.75).align_to(t_label, LEFT)
+        step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", size=38, color=style.TEXT)
+        step_eq.next_to(start, DOWN, buff=0.45).align_to(t_label, LEFT)
         self.beat("We start from pure Gaussian noise: sixteen images of independent N(0, 1) pixels.", 3)
-        self.play(FadeIn(heading), FadeIn(grid), Write(t_label), Write(start))
+        self.play(FadeIn(heading), FadeIn(grid), Write(t_label), Create(axis), FadeIn(ends), FadeIn(marker), Write(start))
         self.wait(2)
 
         # --- Denoise step by step --------------------------------------------------------
@@ -58,12 +66,12 @@ class ReverseProcess(DiffusionScene):
         self.beat("Structure appears late: most of the thousand steps only remove noise.", 8)
         # ease in time: spend more screen time on the last steps, where digits appear
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.6)
-        grid.clear_updaters(); t_label.clear_updaters()
-        done = math(r"x_0", color=style.SIGNAL).next_to(step_eq, DOWN, buff=0.5).align_to(t_label, LEFT)
+        grid.clear_updaters(); t_label.clear_updaters(); marker.clear_updaters()
+        done = math(r"x_0:\ \text{samples}", size=38, color=style.SIGNAL).next_to(step_eq, DOWN, buff=0.45).align_to(t_label, LEFT)
         self.beat("At t = 0 every sample is a digit. Nothing here was drawn by hand.", 3)
         self.play(Write(done))
         self.wait(2.5)
-        self.play(FadeOut(VGroup(heading, t_label, start, step_eq, done)), FadeOut(grid))
+        self.play(FadeOut(VGroup(heading, t_label, axis, ends, marker, start, step_eq, done)), FadeOut(grid))
 
         # --- One sample up close: x_t, eps_hat, x0_hat ---------------------------------------
         self.close_up(traj, T)
@@ -72,7 +80,7 @@ class ReverseProcess(DiffusionScene):
         i = 0                                    # which sample of the grid to follow
         heading = label("One sample, up close", style.LABEL_SIZE).to_edge(UP, buff=0.35)
         eq = math(r"\hat x_0 = \frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\epsilon_\theta(x_t, t)}{\sqrt{\bar\alpha_t}}",
-                  size=34).next_to(heading, DOWN, buff=0.3)
+                  size=38).next_to(heading, DOWN, buff=0.25)
         eq[0][0:3].set_color(style.PREDICTION)
 
         def panels(t_paper: int):
@@ -80,21 +88,22 @@ class ReverseProcess(DiffusionScene):
             x_t = traj.x[k, i, 0]
             eps = traj.eps_hat[k, i, 0]
             x0 = traj.x0_hat[k, i, 0]
-            imgs = [framed(pixel_image(x_t, 2.6), style.STATE),
-                    framed(pixel_image(eps, 2.6, -EPS_RANGE, EPS_RANGE), style.PREDICTION),
-                    framed(pixel_image(x0, 2.6), style.PREDICTION)]
-            row = Group(*imgs).arrange(RIGHT, buff=1.0).shift(DOWN * 0.55)
+            imgs = [framed(pixel_image(x_t, 3.0), style.STATE),
+                    framed(pixel_image(eps, 3.0, -EPS_RANGE, EPS_RANGE), style.PREDICTION),
+                    framed(pixel_image(x0, 3.0), style.PREDICTION)]
+            row = Group(*imgs).arrange(RIGHT, buff=1.1).shift(DOWN * 0.45)
             return row
 
         row = panels(SHOW_STEPS[0])
-        names = VGroup(math(r"x_t", color=style.STATE), math(r"\hat\epsilon_\theta(x_t, t)", color=style.PREDICTION),
-                       math(r"\hat x_0", color=style.PREDICTION))
+        names = VGroup(math(r"x_t", size=38, color=style.STATE),
+                       math(r"\hat\epsilon_\theta(x_t, t)", size=38, color=style.PREDICTION),
+                       math(r"\hat x_0", size=38, color=style.PREDICTION))
         for name, panel in zip(names, row):
             name.next_to(panel, UP, buff=0.2)
-        ops = VGroup(math(r"\rightarrow"), math(r"\rightarrow"))
+        ops = VGroup(math(r"\rightarrow", size=40), math(r"\rightarrow", size=40))
         ops[0].move_to((row[0].get_right() + row[1].get_left()) / 2)
         ops[1].move_to((row[1].get_right() + row[2].get_left()) / 2)
-        t_text = math(rf"t = {SHOW_STEPS[0]}", size=34, color=style.HIGHLIGHT).next_to(row, DOWN, buff=0.35)
+        t_text = math(rf"t = {SHOW_STEPS[0]}", size=40, color=style.HIGHLIGHT).next_to(row, DOWN, buff=0.35)
 
         self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
         self.play(FadeIn(heading), FadeIn(row[0]), Write(names[0]), Write(t_text))
@@ -106,7 +115,7 @@ class ReverseProcess(DiffusionScene):
         self.beat("Early guesses are blurry averages of digits; they sharpen as t goes down.", 2.6 * (len(SHOW_STEPS) - 1))
         for t_paper in SHOW_STEPS[1:]:
             new = panels(t_paper)
-            new_t = math(rf"t = {t_paper}", size=34, color=style.HIGHLIGHT).move_to(t_text)
+            new_t = math(rf"t = {t_paper}", size=40, color=style.HIGHLIGHT).move_to(t_text)
             self.play(*[Transform(a[0], b[0]) for a, b in zip(row, new)], Transform(t_text, new_t), run_time=0.6)
             self.wait(2.0)
         self.wait(1.5)

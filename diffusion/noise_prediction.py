@@ -1,0 +1,184 @@
+"""What the U-Net sees and says, measured on the trained model: one noise prediction with every
+intermediate feature map (forward hooks), the error against t over many samples, and samples from the
+training snapshots. Scenes read these; nothing here imports manim.
+
+t is the 0-based step index everywhere (scenes display the paper's t = index + 1).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .cache import cache_dir, config_key, get_or_build
+from .data import load_dataset
+from .sample import sample
+
+
+@dataclass
+class Prediction:
+    """One forward pass: x_t = sqrt(ab_t) x0 + sqrt(1 - ab_t) eps, eps_hat = model(x_t, t)."""
+    t: int                      # 0-based step
+    x0: np.ndarray              # (H, W) clean image
+    eps: np.ndarray             # (H, W) the true noise
+    x_t: np.ndarray             # (H, W) network input
+    eps_hat: np.ndarray         # (H, W) network output
+    x0_hat: np.ndarray          # (H, W) predict_x0(x_t, t, eps_hat), unclipped
+    features: dict = field(default_factory=dict)   # block name -> (C, h, w) output of that block
+
+    @property
+    def error(self) -> np.ndarray:
+        """Per-pixel error eps_hat - eps."""
+        return self.eps_hat - self.eps
+
+    @property
+    def mse(self) -> float:
+        """The training loss of this one example: mean over pixels of (eps_hat - eps)^2."""
+        return float(np.mean((self.eps_hat.astype(np.float64) - self.eps.astype(np.float64)) ** 2))
+
+
+def heldout_image(index: int, image_size: int, dataset: str = "digits") -> torch.Tensor:
+    """One held-out image [1 x C x H x W] (never seen in training)."""
+    x, _ = load_dataset(dataset, image_size, "heldout")
+    return x[index:index + 1]
+
+
+def seeded_noise(shape, seed: int) -> torch.Tensor:
+    return torch.randn(tuple(shape), generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def predict_with_features(model, schedule, x0: torch.Tensor, t: int, eps: torch.Tensor,
+                          description: dict) -> Prediction:
+    """Run the model once on x_t = add_noise(x0, t, eps) with a forward hook on every described block."""
+    feats, hooks = {}, []
+    for b in description["blocks"]:
+        def hook(_module, _inputs, output, name=b["name"]):
+            feats[name] = output[0].detach().cpu().numpy().astype(np.float32)
+        hooks.append(model.get_submodule(b["module"]).register_forward_hook(hook))
+    try:
+        x_t = schedule.add_noise(x0, t, eps)
+        eps_hat = model(x_t, torch.full((x0.shape[0],), t, dtype=torch.long))
+    finally:
+        for h in hooks:
+            h.remove()
+    x0_hat = schedule.predict_x0(x_t, t, eps_hat)
+    first = lambda a: a[0, 0].detach().cpu().numpy().astype(np.float32)
+    return Prediction(t, first(x0), first(eps), first(x_t), first(eps_hat), first(x0_hat), feats)
+
+
+def prediction(tm, t: int, index: int = 0, seed: int = 0) -> Prediction:
+    """A trained model's prediction for held-out image `index`, noise from `seed`, at 0-based step t."""
+    x0 = heldout_image(index, tm.config.image_size, tm.config.dataset)
+    eps = seeded_noise(x0.shape, seed)
+    return predict_with_features(tm.model, tm.schedule, x0, t, eps, tm.model.describe(tm.config.image_size))
+
+
+def show_channels(features: np.ndarray, k: int) -> np.ndarray:
+    """The k channels with the largest spatial variance (the ones with something to see), in
+    channel order, each normalised to [-1, 1] by its own max |value|. Returns (k, h, w)."""
+    k = min(k, features.shape[0])
+    var = features.reshape(features.shape[0], -1).var(axis=1)
+    idx = np.sort(np.argsort(-var, kind="stable")[:k])
+    sel = features[idx]
+    centred = sel - sel.mean(axis=(1, 2), keepdims=True)
+    scale = np.abs(centred).max(axis=(1, 2), keepdims=True)
+    return centred / np.where(scale > 0, scale, 1.0)
+
+
+# --- error against t over many samples ----------------------------------------------------------
+
+
+@torch.no_grad()
+def errors_at(model, schedule, x0: torch.Tensor, t: int, seed: int) -> tuple[float, float]:
+    """(eps MSE, x0_hat MSE) at 0-based step t over the images x0, noise seeded by seed + t.
+    x0_hat is clipped to [-1, 1], as the samplers use it."""
+    eps = seeded_noise(x0.shape, seed + t)
+    x_t = schedule.add_noise(x0, t, eps)
+    eps_hat = model(x_t, torch.full((x0.shape[0],), t, dtype=torch.long))
+    x0_hat = schedule.predict_x0(x_t, t, eps_hat).clamp(-1, 1)
+    return float(((eps_hat - eps) ** 2).mean()), float(((x0_hat - x0) ** 2).mean())
+
+
+def default_curve_steps(T: int, n: int = 40) -> list[int]:
+    """0-based steps spread log-uniformly (dense at small t, where the error changes fastest)."""
+    ts = np.unique(np.round(np.geomspace(1, T, n)).astype(int) - 1)
+    return [int(t) for t in ts]
+
+
+@dataclass
+class ErrorCurve:
+    t: np.ndarray           # 0-based steps
+    eps_mse: np.ndarray     # mean (eps_hat - eps)^2 over n_samples held-out images
+    x0_mse: np.ndarray      # mean (clip(x0_hat) - x0)^2
+    n_samples: int
+    seed: int
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, t=self.t, eps_mse=self.eps_mse, x0_mse=self.x0_mse, n_samples=self.n_samples, seed=self.seed)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ErrorCurve":
+        z = np.load(io.BytesIO(data))
+        return cls(z["t"], z["eps_mse"], z["x0_mse"], int(z["n_samples"]), int(z["seed"]))
+
+
+def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> ErrorCurve:
+    """MSE of eps_hat and of x0_hat against t, measured with real forward passes on the first
+    n_samples held-out images; cached under the model's key."""
+    steps = list(steps) if steps is not None else default_curve_steps(tm.schedule.T)
+    spec = dict(kind="error_curve", model=tm.key, steps=steps, n=n_samples, seed=seed)
+    path = cache_dir() / "inspect" / f"error-curve-{config_key(spec)}.npz"
+
+    def build():
+        x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+        x0 = x[:n_samples]
+        vals = [errors_at(tm.model, tm.schedule, x0, t, seed) for t in steps]
+        return ErrorCurve(np.array(steps), np.array([v[0] for v in vals]), np.array([v[1] for v in vals]),
+                          len(x0), seed)
+
+    return get_or_build(path, build, ErrorCurve.to_bytes, ErrorCurve.from_bytes)
+
+
+# --- training montage ----------------------------------------------------------------------------
+
+
+def smoothed_loss(history: dict, window: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, loss) with a trailing moving average over `window` steps (shorter at the start)."""
+    loss = np.asarray(history["loss"], dtype=np.float64)
+    steps = np.asarray(history["step"])
+    c = np.concatenate([[0.0], np.cumsum(loss)])
+    i = np.arange(1, len(loss) + 1)
+    lo = np.maximum(0, i - window)
+    return steps, (c[i] - c[lo]) / (i - lo)
+
+
+def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50) -> dict:
+    """{snapshot step: (n, H, W) samples}: every training snapshot (and the final model) sampled with
+    DDIM from the same x_T = tm.noise(n, seed). Cached under the model's key."""
+    spec = dict(kind="snapshot_samples", model=tm.key, n=n, seed=seed, steps=steps,
+                snapshots=sorted(tm.snapshots))
+    path = cache_dir() / "inspect" / f"snapshot-samples-{config_key(spec)}.npz"
+
+    def build():
+        x_T = tm.noise(n, seed)
+        out = {}
+        for step in sorted(tm.snapshots):
+            x = sample(tm.model_at(step), tm.schedule, x_T, "ddim", steps, 0.0, record=False)
+            out[step] = x[:, 0].numpy().astype(np.float32)
+        return out
+
+    def to_bytes(d):
+        buf = io.BytesIO()
+        np.savez(buf, **{str(k): v for k, v in d.items()})
+        return buf.getvalue()
+
+    def from_bytes(data):
+        z = np.load(io.BytesIO(data))
+        return {int(k): z[k] for k in sorted(z.files, key=int)}
+
+    return get_or_build(path, build, to_bytes, from_bytes)

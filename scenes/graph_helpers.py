@@ -1,0 +1,95 @@
+"""Drawing graphs from the discrete diffusion model: a fixed layout, and edges redrawn per step.
+
+Positions never move while edges change: each graph gets one layout (two circles, one per block
+of the best two-block fit of the graph the trajectory ends in), and every frame only redraws the
+edges present at that step.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from manim import Dot, Line, VGroup
+
+from diffusion.graph_data import SBMConfig, block_fit, make_graphs
+from diffusion.graphs import TrainedGraphModel, get_graph_model, get_graph_trajectory
+
+from . import style
+
+COND_NODES = (0, 1, 2, 3, 8, 9)         # held fixed: four nodes of one block, two of the other
+COND_INDEX = 0                           # which test-split graph gives the fixed subgraph
+
+
+@lru_cache(maxsize=1)
+def graph_model() -> TrainedGraphModel:
+    """The graph model of the active preset ($DIFFUSION_PRESET, default 'default')."""
+    return get_graph_model(progress=False)
+
+
+def condition_graph() -> np.ndarray:
+    return make_graphs(graph_model().config.family, COND_INDEX + 1, "test")[COND_INDEX]
+
+
+def conditional_trajectory(n: int = 4, seed: int = 0):
+    return get_graph_trajectory(graph_model(), n, seed, condition_graph(), COND_NODES)
+
+
+def unconditional_trajectory(n: int = 4, seed: int = 0):
+    return get_graph_trajectory(graph_model(), n, seed)
+
+
+def two_circle_layout(adj: np.ndarray, family: SBMConfig, radius: float = 1.0, gap: float = 2.6,
+                      first: tuple = ()) -> tuple[np.ndarray, list[int]]:
+    """(n, 3) positions: each block of the best two-block fit of `adj` on its own circle.
+
+    Returns the positions and the node order (block by block) used for adjacency-matrix panels.
+    Nodes listed in `first` come first within their block, so a fixed subgraph sits together.
+    """
+    _, _, labels = block_fit(adj, family)
+    n = len(labels)
+    if first:                                    # the block holding most of `first` goes left
+        left = int(round(np.mean([labels[i] for i in first])))
+    else:
+        left = int(labels[0])
+    pos = np.zeros((n, 3))
+    order = []
+    for side, block in ((-1, left), (1, 1 - left)):
+        nodes = [i for i in range(n) if labels[i] == block]
+        nodes.sort(key=lambda i: (i not in first, i))
+        order += nodes
+        k = len(nodes)
+        for j, i in enumerate(nodes):
+            # start at the top, go round; the two circles mirror each other
+            ang = np.pi / 2 - side * 2 * np.pi * j / k
+            pos[i] = [side * gap / 2 + radius * np.cos(ang), radius * np.sin(ang), 0]
+    return pos, order
+
+
+def node_dots(pos: np.ndarray, fixed_nodes=(), radius: float = 0.09) -> VGroup:
+    return VGroup(*[Dot(p, radius=radius, color=style.FIXED if i in fixed_nodes else style.GENERATED)
+                    .set_z_index(2) for i, p in enumerate(pos)])
+
+
+def edge_lines(adj: np.ndarray, pos: np.ndarray, fixed: np.ndarray | None = None, width: float = 2.0,
+               color: str = style.TEXT, opacity: float = 0.55) -> VGroup:
+    """One Line per edge of `adj` (upper triangle); pairs in `fixed` drawn thicker in the FIXED colour."""
+    lines = VGroup()
+    iu, ju = np.nonzero(np.triu(adj, 1))
+    for i, j in zip(iu, ju):
+        if fixed is not None and fixed[i, j]:
+            lines.add(Line(pos[i], pos[j], stroke_width=width * 1.8, color=style.FIXED).set_z_index(1))
+        else:
+            lines.add(Line(pos[i], pos[j], stroke_width=width, color=color, stroke_opacity=opacity))
+    return lines
+
+
+def adjacency_pixels(adj: np.ndarray, order: list[int]) -> np.ndarray:
+    """The matrix with rows and columns in layout order (blocks show as squares on the diagonal)."""
+    a = np.asarray(adj, dtype=np.float64)
+    return a[np.ix_(order, order)]
+
+
+def centre(pos: np.ndarray, at) -> np.ndarray:
+    """Positions shifted so the layout's centre is at `at`."""
+    return pos - (pos.max(0) + pos.min(0)) / 2 + np.asarray(at, dtype=float)
+

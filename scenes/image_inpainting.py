@@ -1,0 +1,99 @@
+"""ImageInpainting — the continuous twin of the fixed subgraph: the top half of a held-out digit is
+known, and the trained image model fills in the rest (RePaint-style: the known half is re-noised to
+the current step after every step). Several completions from different noise, from one real run."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
+
+from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
+
+from scenes import style
+from scenes.common import digits_model
+from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+
+SPEC = InpaintSpec(image_index=0, keep="top", n=6, seed=0, sampler="ddpm", steps=1000)
+TILE = 1.55                                  # height of one completion
+
+
+def known_box(tile, color=style.FIXED) -> Rectangle:
+    """A frame around the known (top) half of a square tile."""
+    return Rectangle(width=tile.width, height=tile.height / 2, color=color, stroke_width=3).move_to(
+        tile.get_top() + DOWN * tile.height / 4)
+
+
+class ImageInpainting(DiffusionScene):
+    description = "Inpainting digits: the top half of a real digit stays fixed, the model fills in the rest."
+
+    def construct(self):
+        tm = digits_model()
+        T = tm.schedule.T
+        traj = get_inpainting(tm, SPEC)
+        image = known_image(tm, SPEC.image_index)[0].numpy()
+        mask = half_mask(tm.config.image_size, SPEC.keep)[0].numpy()
+        steps = len(traj.timesteps)
+
+        self.beat("The same idea on images: keep part of a real digit fixed and let the model fill in the rest.", 3)
+        title = self.title_card("Inpainting", "the continuous twin of a fixed subgraph")
+        self.play(FadeIn(title))
+        self.wait(1.5)
+        self.play(FadeOut(title))
+
+        heading = label("Known: the top half of a held-out digit", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        real = pixel_image(image, 2.4).move_to([-4.3, 0.3, 0])
+        real_name = label("real digit", style.SMALL_SIZE, style.MUTED).next_to(real, DOWN, buff=0.2)
+        shown = pixel_image(np.where(mask > 0, image, 0.0), 2.4).move_to(real)     # hidden half: flat grey
+        box = known_box(shown)
+        hidden = label("?", style.LABEL_SIZE, style.TEXT).move_to(shown.get_bottom() + UP * shown.height / 4)
+        known_name = label("kept", style.SMALL_SIZE, style.FIXED).next_to(box, UP, buff=0.12)
+        self.beat("A digit the model never saw in training. We keep its top half and hide the rest.", 4)
+        self.play(FadeIn(heading), FadeIn(real), FadeIn(real_name))
+        self.wait(1)
+        self.play(FadeOut(real), FadeIn(shown), FadeIn(box), FadeIn(known_name), FadeIn(hidden),
+                  real_name.animate.become(label("known half", style.SMALL_SIZE, style.MUTED).move_to(real_name)))
+        self.wait(1)
+
+        eq = math(r"x_{t-1} = m \odot \underbrace{q(x_{t-1} \mid x_0)}_{\text{known, re-noised}}"
+                  r" + (1 - m) \odot \underbrace{p_\theta(x_{t-1} \mid x_t)}_{\text{model}}", size=30)
+        eq.next_to(heading, DOWN, buff=0.3)
+
+        # six completions, 2 x 3
+        k = ValueTracker(0)
+
+        def tiles(i):
+            x = np.clip(traj.x[i, :, 0], -1, 1)
+            return [pixel_image(x[s], TILE) for s in range(SPEC.n)]
+
+        grid = Group(*tiles(0)).arrange_in_grid(rows=2, cols=3, buff=0.3).move_to([1.9, -0.55, 0])
+        for s, tile in enumerate(grid):
+            tile.add_updater(lambda m, s=s: m.become(pixel_image(np.clip(traj.x[int(round(k.get_value())), s, 0], -1, 1),
+                                                                 TILE).move_to(m)))
+        boxes = VGroup(*[known_box(t) for t in grid])
+        t_label = math(rf"t = {T}", size=30, color=style.HIGHLIGHT).next_to(grid, RIGHT, buff=0.35)
+
+        def update_t(m):
+            i = int(round(k.get_value()))
+            t_show = T - i if i < steps else 0
+            m.become(math(rf"t = {t_show}", size=30, color=style.HIGHLIGHT).move_to(m, aligned_edge=m.get_left()))
+        t_label.add_updater(update_t)
+        grid_name = label(f"{SPEC.n} completions, each from its own noise (DDPM, T = {T})", style.SMALL_SIZE,
+                          style.MUTED).next_to(grid, DOWN, buff=0.25)
+
+        self.beat("Every sample starts from its own noise. After each step the known half is replaced "
+                  "by the real pixels, noised to the same step.", 5)
+        self.play(Write(eq))
+        self.play(FadeIn(grid), FadeIn(boxes), Write(t_label), FadeIn(grid_name))
+        self.wait(1.5)
+        self.beat("The model only ever fills the hidden half, but it has to agree with the half it is given.", 9)
+        self.play(k.animate.set_value(steps), run_time=9, rate_func=lambda a: a ** 0.6)
+        for mob in (*grid, t_label):
+            mob.clear_updaters()
+        err = known_region_error(traj, tm, SPEC)
+        result = label(f"known half kept exactly (max pixel error {err:.1g}); the rest differs per sample",
+                       style.SMALL_SIZE, style.TEXT).to_edge(DOWN, buff=0.3)
+        if result.width > 13:
+            result.scale_to_fit_width(13)
+        self.beat("Different noise, different plausible completions of the same top half.", 4)
+        self.play(FadeIn(result))
+        self.wait(4)
+        self.play(FadeOut(Group(heading, eq, shown, box, hidden, known_name, real_name, grid, boxes, t_label, grid_name, result)))

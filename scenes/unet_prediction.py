@@ -1,0 +1,389 @@
+"""UNetNoisePrediction — what goes into the U-Net and what comes out, with real tensors from the
+trained digits model: x_t = sqrt(ab) x_0 + sqrt(1 - ab) eps goes in with t, feature maps (forward
+hooks) travel down and up the U drawn from model.describe(), eps_hat comes out beside the true eps,
+with the per-pixel error, the MSE and x0_hat; then several t, the measured error against t, and a
+montage of the real training run (loss history and samples from its snapshots)."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
+                   ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
+
+from diffusion.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
+from scenes import style
+from scenes.common import digits_model
+from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image, tile, unet_diagram
+
+SAMPLE_INDEX = 0                  # held-out digit followed through the scene
+EPS_SEED = 0                      # seed of its noise eps
+MAIN_T = 300                      # paper's 1-based t of the forward pass shown in full
+TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large t"
+EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
+CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
+
+
+def format_mse(value: float) -> str:
+    """How an MSE is written on screen: two significant digits, positional."""
+    return np.format_float_positional(float(value), precision=2, unique=False, fractional=False, trim="-")
+
+
+def predictions(tm, ts=(MAIN_T, *TABLE_T)) -> dict:
+    """{paper t: Prediction} for the followed digit and noise (what the scene shows)."""
+    return {t: prediction(tm, t - 1, index=SAMPLE_INDEX, seed=EPS_SEED) for t in ts}
+
+
+def eps_image(a, height):
+    return pixel_image(a, height, -EPS_RANGE, EPS_RANGE)
+
+
+def feature_mosaic(features: np.ndarray, height_per_pixel: float):
+    """A few channels of one block's output stacked in a column, one pixel image sized by resolution."""
+    ch = show_channels(features, CHANNELS)
+    mosaic = tile(ch, len(ch), 1, scale=4)
+    return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4)
+
+
+class UNetNoisePrediction(DiffusionScene):
+    description = "The U-Net predicts the noise: x_t and t in, feature maps down and up the U, eps_hat out; error vs t; training."
+
+    def construct(self):
+        self.tm = tm = digits_model()
+        self.preds = predictions(tm)
+        self.desc = tm.model.describe(tm.config.image_size)
+
+        self.beat("The network at the heart of a diffusion model has one job: look at a noisy image and "
+                  "say which part of it is noise.", 4)
+        title = self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
+        self.play(FadeIn(title))
+        self.wait(2.5)
+        self.play(FadeOut(title))
+
+        self.training_example()
+        self.forward_pass()
+        self.compare()
+        self.several_t()
+        self.error_vs_t()
+        self.training_montage()
+
+    # --- 1. one training example -------------------------------------------------------------
+    def training_example(self):
+        p, s = self.preds[MAIN_T], self.tm.schedule
+        ab = float(s.alpha_bar[MAIN_T - 1])
+        heading = label("One training example", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        h = 2.2
+        x0 = framed(pixel_image(p.x0, h), style.SIGNAL)
+        eps = framed(eps_image(p.eps, h), style.NOISE)
+        xt = framed(pixel_image(p.x_t, h), style.STATE)
+        plus, eq = math("+", 44), math("=", 44)
+        c1 = math(rf"{np.sqrt(ab):.2f}\,\times", 34, style.SIGNAL)
+        c2 = math(rf"{np.sqrt(1 - ab):.2f}\,\times", 34, style.NOISE)
+        row = Group(c1, x0, plus, c2, eps, eq, xt).arrange(RIGHT, buff=0.3).shift(DOWN * 0.2)
+        names = VGroup(math(r"x_0", color=style.SIGNAL).next_to(x0, UP, buff=0.2),
+                       math(r"\epsilon \sim \mathcal{N}(0, I)", color=style.NOISE).next_to(eps, UP, buff=0.2),
+                       math(rf"x_t,\ t = {MAIN_T}", color=style.STATE).next_to(xt, UP, buff=0.2))
+        formula = MathTex(r"x_t", "=", r"\sqrt{\bar\alpha_t}", r"\,x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\,\epsilon",
+                          font_size=36, color=style.TEXT)
+        for i, c in ((0, style.STATE), (2, style.SIGNAL), (3, style.SIGNAL), (5, style.NOISE), (6, style.NOISE)):
+            formula[i].set_color(c)
+        formula.next_to(row, DOWN, buff=0.55)
+        note = label("a held-out digit, seeded noise", style.SMALL_SIZE, style.MUTED).next_to(heading, DOWN, buff=0.2)
+
+        self.beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
+                  "Gaussian noise epsilon.", 4)
+        self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
+        self.play(FadeIn(eps), Write(names[1]))
+        self.wait(2)
+        self.beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
+        self.play(Write(formula))
+        self.play(FadeIn(c1), FadeIn(plus), FadeIn(c2), FadeIn(eq), FadeIn(xt), Write(names[2]))
+        self.wait(3)
+        self.beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
+        self.wait(3)
+        self.play(FadeOut(Group(heading, note, row, names, formula)))
+
+    # --- 2. the architecture and the forward pass -----------------------------------------------
+    def forward_pass(self):
+        p = self.preds[MAIN_T]
+        heading = label(f"A U-Net with {self.desc['parameters']:,} parameters, drawn from its own description",
+                        style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        diagram = unet_diagram(self.desc, max_width=10.0)
+        diagram.next_to(heading, DOWN, buff=0.35)
+        self.diagram = diagram
+        first, last = diagram.rects[diagram.names[0]], diagram.rects[diagram.names[-1]]
+        h_in = 1.0
+        xt = framed(pixel_image(p.x_t, h_in), style.STATE).next_to(first, LEFT, buff=0.35)
+        xt_name = math("x_t", color=style.STATE).next_to(xt, UP, buff=0.15)
+        t_tag = math(rf"t = {MAIN_T}", 30, style.HIGHLIGHT).next_to(diagram.time_box, LEFT, buff=0.2)
+        if t_tag.get_left()[0] < -7.0:
+            t_tag.next_to(diagram.time_box, DOWN, buff=0.15)
+
+        self.beat("The network is a small U-Net. This diagram is generated from the model's description of "
+                  "itself: blocks, channels, resolutions, skips.", 5)
+        self.play(FadeIn(heading), Create(diagram), run_time=2.5)
+        self.wait(2.5)
+        self.beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
+                  "embedding of t feeds every residual block.", 5)
+        for sk in diagram.skips.values():
+            self.play(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0), run_time=0.8)
+        self.play(Indicate(diagram.time, color=style.HIGHLIGHT, scale_factor=1.0), run_time=1.0)
+        self.wait(max(0.5, 5 - 1.0 - 0.8 * len(diagram.skips)))
+
+        # x_t and t go in; every block's output appears (a few channels) and settles in a strip below
+        self.beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
+                  "forward hooks.", 3)
+        self.play(FadeIn(xt), Write(xt_name), Write(t_tag))
+        self.wait(2)
+        # screen units per feature-map pixel: the widest mosaic (2 maps + gap) fills 90% of a column
+        names = diagram.names
+        col = abs(diagram.rects[names[1]].get_center()[0] - diagram.rects[names[0]].get_center()[0])
+        max_res = max(b["resolution"] for b in self.desc["blocks"])
+        strip_top = diagram.get_bottom()[1] - 0.3
+        room = strip_top - (-4.0 + 0.25)
+        px = min(0.8 * col / max_res, room / (CHANNELS * (max_res + 0.5)))
+        caption = label(f"Each block's output: its {CHANNELS} most varied channels (own grey scale)",
+                        style.LABEL_SIZE).move_to(heading)
+        self.mosaics = []
+        self.beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
+                  "detail back.", 0.95 * len(diagram.names) + 1.5)
+        for b in self.desc["blocks"]:
+            name = b["name"]
+            rect = diagram.rects[name]
+            feats = p.features[name]
+            m = feature_mosaic(feats, px)
+            m.move_to(rect)
+            slot = np.array([rect.get_center()[0], strip_top - m.height / 2, 0])
+            anims = [Indicate(rect, color=style.HIGHLIGHT, scale_factor=1.08)]
+            for (src, dst), sk in diagram.skips.items():
+                if dst == name:
+                    anims.append(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0))
+            self.play(*anims, FadeIn(m), run_time=0.5)
+            self.play(m.animate.move_to(slot), run_time=0.45)
+            self.mosaics.append(m)
+        self.play(ReplacementTransform(heading, caption), run_time=0.5)
+        self.wait(0.5)
+        heading = caption
+
+        # eps_hat comes out
+        out = framed(eps_image(p.eps_hat, h_in), style.PREDICTION).next_to(last, RIGHT, buff=0.35)
+        out_name = math(r"\hat\epsilon", color=style.PREDICTION).next_to(out, UP, buff=0.15)
+        self.beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
+                  "epsilon-hat.", 4)
+        self.play(FadeIn(out, shift=RIGHT * 0.3), Write(out_name))
+        self.wait(3)
+        self.fp_out = (xt, xt_name, out, out_name)
+        self.play(FadeOut(Group(heading, diagram, t_tag, *self.mosaics)))
+
+    # --- 3. eps_hat against eps, the error, the MSE and x0_hat -------------------------------------
+    def compare(self):
+        p, s = self.preds[MAIN_T], self.tm.schedule
+        xt, xt_name, out, out_name = self.fp_out
+        heading = label(f"Did it find the noise?  t = {MAIN_T}", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        h = 1.9
+        n_xt = framed(pixel_image(p.x_t, h), style.STATE)
+        n_out = framed(eps_image(p.eps_hat, h), style.PREDICTION)
+        n_eps = framed(eps_image(p.eps, h), style.NOISE)
+        n_err = framed(eps_image(p.error, h), style.HIGHLIGHT)
+        row = Group(n_xt, n_out, n_eps, n_err).arrange(RIGHT, buff=0.9).shift(UP * 0.85)
+        names = VGroup(math("x_t", color=style.STATE), math(r"\hat\epsilon \text{ (predicted)}", color=style.PREDICTION),
+                       math(r"\epsilon \text{ (true)}", color=style.NOISE),
+                       math(r"\hat\epsilon - \epsilon", color=style.HIGHLIGHT))
+        for n_, im in zip(names, row):
+            n_.next_to(im, UP, buff=0.2)
+        hw = p.eps.size
+        mse = MathTex(r"\text{MSE} = \tfrac{1}{" + str(hw) + r"}\textstyle\sum_i (\hat\epsilon_i - \epsilon_i)^2 = ",
+                      format_mse(p.mse), font_size=34, color=style.TEXT)
+        mse[1].set_color(style.HIGHLIGHT)
+        mse.next_to(row, DOWN, buff=0.45)
+        loss_note = label("averaged over a batch, this is the training loss", style.SMALL_SIZE, style.MUTED)
+        loss_note.next_to(mse, DOWN, buff=0.15)
+
+        self.beat("Put the prediction beside the noise that was really added. They agree closely; the "
+                  "difference is the per-pixel error.", 5)
+        self.play(FadeIn(heading), ReplacementTransform(xt, n_xt), ReplacementTransform(xt_name, names[0]),
+                  ReplacementTransform(out, n_out), ReplacementTransform(out_name, names[1]))
+        self.play(FadeIn(n_eps), Write(names[2]))
+        self.wait(1)
+        self.play(FadeIn(n_err), Write(names[3]))
+        self.wait(2)
+        self.beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
+                  "on average over digits, noises and t.", 5)
+        self.play(Write(mse))
+        self.play(FadeIn(loss_note))
+        self.wait(3.5)
+
+        # x0_hat from eps_hat
+        formula = MathTex(r"\hat x_0", "=", r"\frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\epsilon}{\sqrt{\bar\alpha_t}}",
+                          font_size=34, color=style.TEXT)
+        formula[0].set_color(style.PREDICTION)
+        x0h = framed(pixel_image(p.x0_hat, 1.6), style.PREDICTION)
+        x0 = framed(pixel_image(p.x0, 1.6), style.SIGNAL)
+        bottom = Group(formula, x0h, x0).arrange(RIGHT, buff=0.6)
+        bottom.move_to([0, -2.55, 0])
+        lab_x0h = math(r"\hat x_0", 30, style.PREDICTION).next_to(x0h, LEFT, buff=0.1).shift(UP * 0.55)
+        lab_x0 = math(r"x_0", 30, style.SIGNAL).next_to(x0, RIGHT, buff=0.15)
+        self.beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
+                  "x0-hat sits beside the real digit.", 5)
+        self.play(FadeOut(loss_note), Write(formula))
+        self.play(FadeIn(x0h), Write(lab_x0h))
+        self.play(FadeIn(x0), Write(lab_x0))
+        self.wait(3.5)
+        self.play(FadeOut(Group(heading, row, names, mse, bottom, lab_x0h, lab_x0)))
+
+    # --- 4. several t -----------------------------------------------------------------------------
+    def several_t(self):
+        heading = label("The same digit and noise at several t", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        h, pitch = 0.82, 1.08
+        cols_x = np.array([-5.6, -3.9, -2.4, -0.9, 0.6, 2.4, 4.6])
+        head_texts = [math("t", 30, style.HIGHLIGHT), math("x_t", 30, style.STATE), math(r"\epsilon", 30, style.NOISE),
+                      math(r"\hat\epsilon", 30, style.PREDICTION), math(r"\hat\epsilon-\epsilon", 30, style.HIGHLIGHT),
+                      math(r"\text{MSE}", 30, style.TEXT), math(r"\hat x_0", 30, style.PREDICTION)]
+        top = 2.55
+        header = VGroup(*[t.move_to([x, top, 0]) for t, x in zip(head_texts, cols_x)])
+        self.beat("Now the same digit and the same noise at five steps, from small t to large t.", 3)
+        self.play(FadeIn(heading), FadeIn(header))
+        self.wait(2)
+        rows = []
+        narr = {0: "Small t: x_t is nearly the digit and the noise is a faint whisper. Epsilon is hard to pin "
+                   "down, but a wrong guess barely changes x0-hat.",
+                3: "Large t: x_t is almost pure noise, so predicting the noise is easy; guessing the digit "
+                   "behind it is the hard part."}
+        for i, t in enumerate(TABLE_T):
+            p = self.preds[t]
+            y = top - 0.75 - i * pitch
+            cells = Group(math(str(t), 30, style.HIGHLIGHT), pixel_image(p.x_t, h), eps_image(p.eps, h),
+                          eps_image(p.eps_hat, h), eps_image(p.error, h),
+                          math(format_mse(p.mse), 30, style.TEXT), pixel_image(p.x0_hat, h))
+            for c, x in zip(cells, cols_x):
+                c.move_to([x, y, 0])
+            hold = 2.3 if i not in narr else 5.3
+            if i in narr:
+                self.beat(narr[i], 0.7 + hold)
+            self.play(FadeIn(cells), run_time=0.7)
+            self.wait(hold)
+            rows.append(cells)
+        self.wait(1.5)
+        self.play(FadeOut(Group(heading, header, *rows)))
+
+    # --- 5. measured error against t --------------------------------------------------------------
+    def error_vs_t(self):
+        curve = error_curve(self.tm)
+        T = self.tm.schedule.T
+        heading = label(f"Error against t, measured on {curve.n_samples} held-out digits", style.LABEL_SIZE)
+        heading.to_edge(UP, buff=0.3)
+        lx = np.log10(curve.t + 1.0)
+        ly_eps, ly_x0 = np.log10(curve.eps_mse), np.log10(curve.x0_mse)
+        ymin = float(np.floor(min(ly_eps.min(), ly_x0.min())))
+        ymax = float(np.ceil(max(ly_eps.max(), ly_x0.max())))
+        # log-log: axes in decades, the y axis shifted so the x axis sits at the bottom (10^ymin)
+        axes = Axes(x_range=[0, np.log10(T), 1], y_range=[0, ymax - ymin, 1], x_length=7.8, y_length=4.9,
+                    axis_config=dict(color=style.MUTED, include_ticks=True, stroke_width=2),
+                    tips=False).move_to([-1.9, -0.35, 0])
+        P = lambda lt, lv: axes.c2p(lt, lv - ymin)
+        xt_labels = VGroup(*[math(str(10 ** k), 24, style.MUTED).next_to(P(k, ymin), DOWN, buff=0.15)
+                             for k in range(int(np.log10(T)) + 1)])
+        yt_labels = VGroup(*[math(rf"10^{{{int(k)}}}", 24, style.MUTED).next_to(P(0, k), LEFT, buff=0.15)
+                             for k in np.arange(ymin, ymax + 1)])
+        x_name = math("t", 30, style.HIGHLIGHT).next_to(xt_labels, DOWN, buff=0.1)
+        y_name = label("mean squared error", style.SMALL_SIZE, style.MUTED).next_to(axes, UP, buff=0.15).align_to(axes, LEFT)
+
+        def line(ly, color):
+            return VMobject(color=color, stroke_width=4).set_points_as_corners([P(a, b) for a, b in zip(lx, ly)])
+
+        eps_line, x0_line = line(ly_eps, style.NOISE), line(ly_x0, style.SIGNAL)
+        eps_name = MathTex(r"\hat\epsilon \text{ vs } \epsilon \text{ (the loss)}", font_size=30, color=style.NOISE)
+        x0_name = MathTex(r"\hat x_0 \text{ vs } x_0", font_size=30, color=style.SIGNAL)
+        legend = VGroup(eps_name, x0_name).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        legend.next_to(axes, RIGHT, buff=0.35).shift(UP * 0.8)
+        ours = VGroup(*[Dot(P(np.log10(t), np.log10(self.preds[t].mse)), radius=0.06, color=style.HIGHLIGHT)
+                        for t in TABLE_T])
+        ours_name = VGroup(Dot(radius=0.06, color=style.HIGHLIGHT),
+                           label("our digit (the table)", style.SMALL_SIZE, style.HIGHLIGHT)).arrange(RIGHT, buff=0.15)
+        ours_name.next_to(legend, DOWN, buff=0.35, aligned_edge=LEFT)
+        clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
+                                                                                          aligned_edge=LEFT)
+
+        self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, the "
+                  "noise error falls as t grows.", 5)
+        self.play(FadeIn(heading), Create(axes), FadeIn(xt_labels), FadeIn(yt_labels), FadeIn(x_name), FadeIn(y_name))
+        self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
+        self.play(FadeIn(ours), FadeIn(ours_name))
+        self.wait(2.5)
+        self.beat("The error of the recovered image does the opposite: near zero at small t, large when only "
+                  "noise is left. Which t is hard depends on what you ask for.", 7)
+        self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
+        self.wait(5)
+        self.play(FadeOut(Group(heading, axes, xt_labels, yt_labels, x_name, y_name, eps_line, x0_line, legend,
+                                ours, ours_name, clip_note)))
+
+    # --- 6. the training run ----------------------------------------------------------------------
+    def training_montage(self):
+        tm = self.tm
+        hist = tm.history
+        window = max(1, min(50, len(hist["loss"]) // 40))      # 50 steps for the default 4000-step run
+        steps, smooth = smoothed_loss(hist, window=window)
+        raw = np.asarray(hist["loss"])
+        samples = snapshot_samples(tm, n=16, seed=0, steps=50)
+        snaps = sorted(samples)
+        heading = label("How it learned: the real training run", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        ly_raw, ly_s = np.log10(raw), np.log10(smooth)
+        ymin = float(np.floor(ly_raw.min() * 2) / 2)
+        ymax = float(np.ceil(ly_raw.max() * 2) / 2)
+        n_steps = int(steps[-1])
+        axes = Axes(x_range=[0, n_steps, n_steps / 4], y_range=[0, ymax - ymin, 0.5], x_length=6.6, y_length=4.4,
+                    axis_config=dict(color=style.MUTED, stroke_width=2), y_axis_config=dict(include_ticks=False),
+                    tips=False).move_to([-2.9, -0.4, 0])
+        P = lambda step, lv: axes.c2p(step, lv - ymin)        # log10(loss) -> screen, x axis at the bottom
+        x_labels = VGroup(*[math(f"{int(v)}", 22, style.MUTED).next_to(P(v, ymin), DOWN, buff=0.12)
+                            for v in np.linspace(0, n_steps, 5)])
+        ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2) if ymin <= np.log10(v) <= ymax]
+        y_labels = VGroup(*[math(f"{v:g}", 22, style.MUTED).next_to(P(0, np.log10(v)), LEFT, buff=0.12)
+                            for v in ticks])
+        y_ticks = VGroup(*[Line(P(0, np.log10(v)), P(0, np.log10(v)) + RIGHT * 0.1, color=style.MUTED)
+                           for v in ticks])
+        x_name = label("training step", style.SMALL_SIZE, style.MUTED).next_to(x_labels, DOWN, buff=0.12)
+        y_name = label("loss (MSE of the noise, log scale)", style.SMALL_SIZE, style.MUTED).next_to(axes, UP, buff=0.15)
+        y_name.align_to(axes, LEFT)
+        stride = max(1, len(steps) // 800)
+        raw_line = VMobject(stroke_width=1, stroke_color=style.MUTED, stroke_opacity=0.6).set_points_as_corners(
+            [P(a, b) for a, b in zip(steps[::stride], ly_raw[::stride])])
+        s_line = VMobject(stroke_width=4, stroke_color=style.NOISE).set_points_as_corners(
+            [P(a, b) for a, b in zip(steps[::stride], ly_s[::stride])])
+        loss_legend = VGroup(label("per batch", style.SMALL_SIZE, style.MUTED),
+                             label(f"moving average ({window} steps)", style.SMALL_SIZE, style.NOISE)).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.1).next_to(P(n_steps, ymax), DL, buff=0.1)
+
+        grid_h = 3.6
+        grid_pos = np.array([4.1, -0.3, 0])
+        grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
+        frame = framed(grid, style.PREDICTION)
+        g_title = label("samples, same x_T, DDIM 50 steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
+
+        def loss_at(step):
+            return float(smooth[int(step) - 1])
+
+        def step_tag(step):
+            return label(f"step {step}   loss {format_mse(loss_at(step))}", style.SMALL_SIZE, style.HIGHLIGHT).next_to(
+                frame, DOWN, buff=0.25)
+
+        tag = step_tag(snaps[0])
+        dot = Dot(P(snaps[0], np.log10(loss_at(snaps[0]))), radius=0.08, color=style.HIGHLIGHT)
+        self.beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
+                  "of the real run falls fast, then slowly.", 5)
+        self.play(FadeIn(heading), Create(axes), FadeIn(x_labels), FadeIn(y_labels), FadeIn(y_ticks),
+                  FadeIn(x_name), FadeIn(y_name))
+        self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
+        self.wait(1)
+        self.beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
+                  "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
+        self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
+        self.wait(2.5)
+        for step in snaps[1:]:
+            new_grid = image_grid(samples[step], 4, 4, height=grid_h).move_to(grid_pos)
+            self.play(dot.animate.move_to(P(step, np.log10(loss_at(step)))),
+                      Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
+            self.wait(1.6)
+        self.beat("Blobs become strokes, strokes become digits. Everything in this video came from that one "
+                  "trained model.", 4)
+        self.wait(4)
+        self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,
+                                loss_legend, frame, g_title, dot, tag)))

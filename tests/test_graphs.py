@@ -1,0 +1,181 @@
+"""Discrete graph diffusion: the math against sampling, the sampler's guarantees, the quick model."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from diffusion.graph_data import (SBMConfig, block_fit, clustering_mmd, degree_mmd, edge_density,
+                                  erdos_renyi, gaussian_mmd2, make_graphs, validity)
+from diffusion.graphs import (GRAPH_PRESETS, forward_trajectory, get_graph_model, marginal_vector,
+                              one_hot_edges, posterior_probs, q_probs, q_sample, sample_graphs,
+                              transition_matrix)
+from diffusion.schedule import NoiseSchedule
+
+FAMILY = SBMConfig()
+SCHEDULE = NoiseSchedule("cosine", 100)
+DENSITY = FAMILY.edge_density
+M = marginal_vector(DENSITY)
+COND_NODES = [0, 1, 2, 3, 8, 9]          # four nodes of one block, two of the other
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """The quick graph model, trained once into a private cache (a few seconds)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("graph-cache")))
+    try:
+        yield get_graph_model("quick", progress=False)
+    finally:
+        mp.undo()
+
+
+def test_forward_marginals_match_closed_form():
+    """Edge frequencies of many A_t ~ q(A_t | A_0) agree with alpha_bar A_0 + (1 - alpha_bar) m."""
+    a0 = torch.from_numpy(make_graphs(FAMILY, 1, "test")[0].astype(np.float32))
+    n_draws = 4000
+    gen = torch.Generator().manual_seed(0)
+    iu = np.triu_indices(FAMILY.n, 1)
+    for t in (0, 20, 50, 80, 99):
+        draws = q_sample(a0.expand(n_draws, -1, -1), SCHEDULE, t, M, gen).numpy()
+        freq = draws.mean(0)[iu]
+        ab = SCHEDULE.alpha_bar[t].item()
+        expected = (ab * a0.numpy() + (1 - ab) * DENSITY)[iu]
+        sd = np.sqrt(expected * (1 - expected) / n_draws) + 1e-9
+        assert np.abs(freq - expected).max() < 4.5 * sd.max(), t
+        assert (draws == draws.transpose(0, 2, 1)).all() and (draws[:, range(16), range(16)] == 0).all()
+
+
+def test_markov_chain_reaches_the_closed_form():
+    """The step-by-step chain (one Q_t per step) has the marginals of Qbar_t: the Q's compose."""
+    a0 = make_graphs(FAMILY, 1, "test")[0]
+    n_draws = 2000
+    traj = forward_trajectory(np.repeat(a0[None], n_draws, 0), SCHEDULE, DENSITY, seed=1)
+    iu = np.triu_indices(FAMILY.n, 1)
+    for k in (1, 30, 60, 100):                                  # adj[k] = A after k steps
+        ab = SCHEDULE.alpha_bar[k - 1].item()
+        expected = (ab * a0 + (1 - ab) * DENSITY)[iu]
+        freq = traj.adj[k].mean(0)[iu]
+        sd = np.sqrt(expected * (1 - expected) / n_draws) + 1e-9
+        assert np.abs(freq - expected).max() < 4.5 * sd.max(), k
+    # and the product of the step matrices is Qbar_t exactly
+    Q = torch.eye(2, dtype=torch.float64)
+    for t in range(SCHEDULE.T):
+        Q = Q @ transition_matrix(SCHEDULE.alphas[t].item(), M)
+        assert torch.allclose(Q, transition_matrix(SCHEDULE.alpha_bar[t].item(), M), atol=1e-12)
+
+
+def test_forward_trajectory_is_seeded_and_ends_near_the_marginal():
+    a0 = make_graphs(FAMILY, 64, "test")
+    t1 = forward_trajectory(a0, SCHEDULE, DENSITY, seed=3)
+    t2 = forward_trajectory(a0, SCHEDULE, DENSITY, seed=3)
+    assert np.array_equal(t1.adj, t2.adj) and np.array_equal(t1.adj[0], a0)
+    assert t1.adj.shape == (SCHEDULE.T + 1, 64, 16, 16)
+    # at the end nothing of A_0 is left: the blocks are gone (no sample fits the family)
+    assert validity(t1.adj[-1][:32], FAMILY) == 0.0
+    assert abs(edge_density(t1.adj[-1]) - DENSITY) < 0.03
+
+
+def test_posterior_is_a_distribution_and_matches_bayes():
+    gen = torch.Generator().manual_seed(0)
+    x_t = one_hot_edges(torch.randint(0, 2, (50,), generator=gen))
+    p = torch.rand(50, generator=gen, dtype=torch.float64)
+    x0_probs = torch.stack([1 - p, p], -1)
+    for t in range(SCHEDULE.T):
+        post = posterior_probs(x_t, x0_probs, SCHEDULE, t, M)
+        assert (post >= 0).all() and torch.allclose(post.sum(-1), torch.ones(50, dtype=torch.float64))
+        # brute force: q(k | a, j) = Q_t[k, a] Qbar_{t-1}[j, k] / Qbar_t[j, a], averaged over j ~ x0_probs
+        Qt = transition_matrix(SCHEDULE.alphas[t].item(), M)
+        Qp = transition_matrix(SCHEDULE.alpha_bar_prev[t].item(), M)
+        Qb = transition_matrix(SCHEDULE.alpha_bar[t].item(), M)
+        a = x_t.argmax(-1)
+        brute = torch.zeros(50, 2, dtype=torch.float64)
+        for j in range(2):
+            brute += x0_probs[:, j:j + 1] * (Qt[:, a].T * Qp[j][None, :]) / Qb[j, a][:, None]
+        assert torch.allclose(post, brute, atol=1e-12)
+    # at the last reverse step (t = 0) the posterior is the prediction itself
+    assert torch.allclose(posterior_probs(x_t, x0_probs, SCHEDULE, 0, M), x0_probs)
+
+
+def test_q_probs_is_the_row_vector_times_the_matrix():
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.3, 0.7]], dtype=torch.float64)
+    for a in (0.0, 0.4, 1.0):
+        assert torch.allclose(q_probs(x, a, M), x @ transition_matrix(a, M))
+
+
+def test_metrics_separate_the_family_from_erdos_renyi():
+    held = make_graphs(FAMILY, 128, "heldout")
+    real = make_graphs(FAMILY, 128, "test")
+    er = erdos_renyi(FAMILY.n, DENSITY, 128, seed=0)
+    assert validity(real, FAMILY) > 0.9 and validity(er, FAMILY) < 0.05
+    assert degree_mmd(real, held) < degree_mmd(er, held) / 5
+    assert clustering_mmd(real, held) < clustering_mmd(er, held) / 5
+    x = np.random.default_rng(0).random((20, 5))
+    assert gaussian_mmd2(x, x, 1.0) == pytest.approx(0.0, abs=1e-12)
+    d_in, d_out, labels = block_fit(real[0], FAMILY)
+    assert sorted(np.bincount(labels)) == [8, 8] and d_in > 0.4 > d_out
+
+
+def test_denoiser_is_permutation_equivariant(quick):
+    a = torch.from_numpy(make_graphs(FAMILY, 4, "test").astype(np.float32))
+    t = torch.tensor([0, 30, 60, 99])
+    perm = torch.from_numpy(np.random.default_rng(0).permutation(16))
+    out = quick.model(a, t)
+    out_p = quick.model(a[:, perm][:, :, perm], t)
+    assert torch.allclose(out[:, perm][:, :, perm], out_p, atol=1e-5)
+    assert torch.allclose(out, out.transpose(1, 2))
+
+
+def test_quick_model_learns(quick):
+    """The loss falls, and at low noise the denoiser beats guessing the marginal on held-out graphs."""
+    loss = np.array(quick.history["loss"])
+    assert loss[-25:].mean() < 0.85 * loss[:25].mean()
+    a0 = torch.from_numpy(make_graphs(FAMILY, 64, "heldout").astype(np.float32))
+    t = 10
+    a_t = q_sample(a0, quick.schedule, t, quick.m, torch.Generator().manual_seed(0))
+    iu = torch.triu(torch.ones(16, 16, dtype=torch.bool), 1)
+    with torch.no_grad():
+        p = torch.sigmoid(quick.model(a_t, torch.full((64,), t)))[:, iu].clamp(1e-6, 1 - 1e-6)
+    y = a0[:, iu]
+    bce_model = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+    d = quick.density
+    bce_marginal = -(y * np.log(d) + (1 - y) * np.log(1 - d)).mean()
+    assert bce_model < 0.7 * bce_marginal
+
+
+def test_sampling_is_seeded_symmetric_and_complete(quick):
+    t1 = sample_graphs(quick, 6, seed=5)
+    t2 = sample_graphs(quick, 6, seed=5)
+    t3 = sample_graphs(quick, 6, seed=6)
+    assert np.array_equal(t1.adj, t2.adj) and np.array_equal(t1.edge_prob, t2.edge_prob)
+    assert not np.array_equal(t1.final, t3.final)
+    T = quick.schedule.T
+    assert t1.adj.shape == (T + 1, 6, 16, 16) and t1.edge_prob.shape == (T, 6, 16, 16)
+    assert list(t1.timesteps) == list(range(T - 1, -1, -1))
+    assert (t1.adj == t1.adj.transpose(0, 1, 3, 2)).all()
+    assert (t1.adj[:, :, range(16), range(16)] == 0).all()
+    assert ((t1.edge_prob >= 0) & (t1.edge_prob <= 1)).all()
+
+
+def test_conditioned_subgraph_never_changes(quick):
+    cond = make_graphs(FAMILY, 1, "test")[0]
+    traj = sample_graphs(quick, 16, seed=0, condition=cond, fixed_nodes=COND_NODES)
+    fixed = traj.fixed
+    assert fixed.sum() == len(COND_NODES) * (len(COND_NODES) - 1)
+    for step in traj.adj:                                    # A_T, every intermediate A_t, and A_0
+        assert (step[:, fixed] == cond[fixed]).all()
+    # while the pairs outside the subgraph do move
+    assert (traj.adj[0][:, ~fixed] != traj.adj[-1][:, ~fixed]).any()
+    with pytest.raises(ValueError):
+        sample_graphs(quick, 2, seed=0, condition=cond)
+
+
+def test_training_is_seeded():
+    from dataclasses import replace
+
+    from diffusion.graphs import train_graph_model
+
+    cfg = replace(GRAPH_PRESETS["quick"], steps=15)
+    r1, r2 = train_graph_model(cfg, progress=False), train_graph_model(cfg, progress=False)
+    assert r1["history"]["loss"] == r2["history"]["loss"]
+    assert all(torch.equal(r1["ema"][k], r2["ema"][k]) for k in r1["ema"])
