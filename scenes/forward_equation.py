@@ -56,7 +56,7 @@ class ForwardEquation(DiffusionScene):
         self.beat("The forward process: how diffusion turns an image into noise, and why one formula jumps to any step.", 3.5)
         title = self.title_card("The forward process", "from one small step to a closed form")
         self.play(FadeIn(title))
-        self.wait(2)
+        self.wait(1.5)
         self.play(FadeOut(title))
 
         self.derivation()
@@ -73,7 +73,7 @@ class ForwardEquation(DiffusionScene):
         l1.next_to(heading, DOWN, buff=0.6)
         self.beat("One step of the forward process: keep a little less of the previous image, add a little Gaussian noise.", 4)
         self.play(FadeIn(heading), Write(l1))
-        self.wait(2.5)
+        self.wait(2)
 
         alpha_def = eq(r"\alpha_t = 1-\beta_t", size=32).to_corner(DOWN + LEFT, buff=0.6)
         l1b = eq(r"q(x_t \mid x_{t-1})", "=", r"\mathcal{N}\big(x_t;\ ", r"\sqrt{\alpha_t}", r"\,x_{t-1}",
@@ -120,7 +120,7 @@ class ForwardEquation(DiffusionScene):
                   FadeOut(VGroup(l3[0], l3[1])), FadeIn(l4[3]), FadeIn(l4[9]),
                   ReplacementTransform(l2[4], l4[10]), ReplacementTransform(l2[5], l4[11]),
                   ReplacementTransform(l2[6], l4[12]), run_time=2)
-        self.wait(2)
+        self.wait(1.5)
 
         # --- Expand --------------------------------------------------------------------------
         l5 = eq("x_t", "=", r"\sqrt{\alpha_t\alpha_{t-1}}", r"\,x_{t-2}", "+", r"\sqrt{\alpha_t}\sqrt{1-\alpha_{t-1}}",
@@ -147,7 +147,7 @@ class ForwardEquation(DiffusionScene):
                   "alpha_t (1 - alpha_{t-1}) + (1 - alpha_t) = 1 - alpha_t alpha_{t-1}.", 6)
         self.play(Create(brace_box))
         self.play(FadeIn(merge_note))
-        self.wait(3)
+        self.wait(2.5)
         l6 = eq("x_t", "=", r"\sqrt{\alpha_t\alpha_{t-1}}", r"\,x_{t-2}", "+", r"\sqrt{1-\alpha_t\alpha_{t-1}}",
                 r"\,\bar\epsilon", colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE})
         l6.move_to(l5)
@@ -155,7 +155,7 @@ class ForwardEquation(DiffusionScene):
                   ReplacementTransform(VGroup(l5[5], l5[7], l5[8]), l6[5]),
                   ReplacementTransform(VGroup(l5[6], l5[9]), l6[6]), FadeOut(brace_box), run_time=2)
         self.beat("Two steps collapse into one Gaussian step with a product of alphas.", 3)
-        self.wait(3)
+        self.wait(2.5)
 
         # --- Repeat down to x_0 -----------------------------------------------------------------
         l7 = eq("x_t", "=", r"\sqrt{\alpha_t\alpha_{t-1}\cdots\alpha_1}", r"\,x_0", "+",
@@ -164,7 +164,7 @@ class ForwardEquation(DiffusionScene):
         l7.move_to(l6)
         self.beat("Repeat the same merge all the way down to the clean image x_0.", 3)
         self.play(*[ReplacementTransform(l6[i], l7[i]) for i in range(7)], FadeOut(merge_note), run_time=2)
-        self.wait(2)
+        self.wait(1.5)
         l8 = eq("x_t", "=", r"\sqrt{\bar\alpha_t}", r"\,x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\,\epsilon",
                 colors={0: C_STATE, 2: C_SIG, 3: C_SIG, 5: C_NOISE, 6: C_NOISE}, size=46)
         l8.move_to(l7)
@@ -185,7 +185,7 @@ class ForwardEquation(DiffusionScene):
         self.wait(1.5)
         self.beat(f"With the linear schedule and a thousand steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
         self.play(FadeIn(number))
-        self.wait(3.5)
+        self.wait(3)
         self.play(FadeOut(VGroup(heading, l1b, alpha_def, eps_note, l8, box, prod, not_sum, number)))
 
     # ------------------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ class ForwardEquation(DiffusionScene):
         self.beat(f"Signal and noise weigh the same where SNR = 1: at t = {F.snr_crossing(self.lin)} for linear, "
                   f"at t = {F.snr_crossing(self.cos)} for cosine. The cosine schedule keeps the image longer.", 6)
         self.play(*[Create(p.cross) for p in panels], *[FadeIn(p.cross_label) for p in panels])
-        self.wait(5)
+        self.wait(4)
         self.play(FadeOut(VGroup(heading, legend, *[VGroup(p.name, p.beta_axes, p.axes, p.beta, p.ab, p.sig, p.noi,
                                                            p.cross, p.cross_label) for p in panels])))
 
@@ -290,7 +290,7 @@ class ForwardEquation(DiffusionScene):
 
         k_of = lambda: int(round(t.get_value()))
         t_lab = math("t =", size=32, color=style.HIGHLIGHT)
-        t_num = Integer(1, font_size=32, color=style.HIGHLIGHT).next_to(t_lab, RIGHT, buff=0.15)
+        t_num = Integer(1, font_size=32, color=style.HIGHLIGHT, group_with_commas=False).next_to(t_lab, RIGHT, buff=0.15)
         t_num.add_updater(lambda m: m.set_value(k_of()))
         reads = VGroup(VGroup(t_lab, t_num),
                        readout(r"\sqrt{\bar\alpha_t} =", C_SIG, lambda: np.sqrt(ab[k_of() - 1]), 3),
@@ -317,7 +317,7 @@ class ForwardEquation(DiffusionScene):
         self.wait(2)
         self.beat("The same epsilon at six steps. Each is one jump from x_0, no chain needed.", 5)
         self.play(FadeIn(strip), FadeIn(strip_labels))
-        self.wait(4.5)
+        self.wait(3.5)
         xt_img.clear_updaters()
         for r in reads[1:]:
             r[1].clear_updaters()

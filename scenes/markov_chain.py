@@ -75,7 +75,6 @@ class MarkovChain(DiffusionScene):
 
     # ------------------------------------------------------------------------------------------
     def chain_row(self):
-        heading = label("x₀ → x₁ → … → x_T, one kernel per arrow", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         heading = VGroup(math(r"x_0 \to x_1 \to x_2 \to \cdots \to x_T", size=34, color=style.TEXT))
         heading.to_edge(UP, buff=0.3)
         shown = (0, 1, 2, None, T)          # None marks the dots
@@ -100,7 +99,7 @@ class MarkovChain(DiffusionScene):
         kernel_labels = {0: r"q(x_1 \mid x_0)", 1: r"q(x_2 \mid x_1)", 3: r"q(x_T \mid x_{T-1})"}
         arrow_labels = VGroup()
         for i, tex in kernel_labels.items():
-            arrow_labels.add(math(tex, size=22, color=style.TEXT).next_to(arrows[i], UP, buff=0.12))
+            arrow_labels.add(math(tex, size=26, color=style.TEXT).next_to(arrows[i], UP, buff=0.12))
         for t, it in zip(shown, items):
             if t is not None:
                 names.append(math("x_0" if t == 0 else ("x_T" if t == T else f"x_{t}"), size=26,
@@ -132,22 +131,21 @@ class MarkovChain(DiffusionScene):
         self.beat(f"One step adds very little: beta_1 is {b1:.4f}. After a thousand steps nothing of the image is left.", 5)
         self.play(FadeIn(betas))
         self.wait(4)
-        everything = Group(heading, group, arrow_labels, names, kernel, betas, src)
-        self.play(FadeOut(Group(kernel, betas, heading)))
-        return Group(group, arrow_labels, names, src)
+        self.play(FadeOut(Group(kernel, betas, heading, src)))
+        return Group(group, arrow_labels, names)
 
     # ------------------------------------------------------------------------------------------
     def walk(self, row):
         from manim import Axes
 
-        self.play(row.animate.scale(0.8).to_edge(UP, buff=0.25))
+        self.play(row.animate.scale(0.85).to_edge(UP, buff=0.25))
         t = ValueTracker(0)
         k_of = lambda: int(round(t.get_value()))
 
-        big = framed(pixel_image(self.chain[0], 3.0), style.STATE).to_edge(LEFT, buff=0.8).shift(DOWN * 1.3)
+        big = framed(pixel_image(self.chain[0], 3.0), style.STATE).to_edge(LEFT, buff=0.7).shift(DOWN * 1.2)
         big.add_updater(lambda m: m[0].become(pixel_image(self.chain[k_of()], 3.0).move_to(m[0])))
         t_lab = math("t =", size=32, color=style.HIGHLIGHT)
-        t_num = Integer(0, font_size=32, color=style.HIGHLIGHT).next_to(t_lab, RIGHT, buff=0.15)
+        t_num = Integer(0, font_size=32, color=style.HIGHLIGHT, group_with_commas=False).next_to(t_lab, RIGHT, buff=0.15)
         t_num.add_updater(lambda m: m.set_value(k_of()))
         t_read = VGroup(t_lab, t_num).next_to(big, UP, buff=0.2)
 
@@ -156,10 +154,11 @@ class MarkovChain(DiffusionScene):
         axes = Axes(x_range=[-4, 4, 1], y_range=[0, y_max, 0.5], x_length=6.4, y_length=3.2, tips=False,
                     axis_config=dict(color=style.MUTED, stroke_width=2, font_size=20),
                     x_axis_config=dict(include_numbers=True), y_axis_config=dict(include_numbers=True))
-        for ax in (axes.x_axis, axes.y_axis):
-            ax.numbers.set_color(style.MUTED)
-        axes.to_edge(RIGHT, buff=0.6).shift(DOWN * 1.45)
-        x_lab = label("pixel value", 20, style.MUTED).next_to(axes.x_axis, DOWN, buff=0.4)
+        axes.x_axis.numbers.set_color(style.MUTED)
+        axes.y_axis.numbers.set_color(style.MUTED).set_opacity(0)   # only the shape matters here
+        axes.y_axis.set_stroke(opacity=0.35)
+        axes.to_edge(RIGHT, buff=0.6).shift(DOWN * 1.1)
+        x_lab = label("pixel value", 20, style.MUTED).next_to(axes.x_axis, DOWN, buff=0.38)
         hist = density_histogram(axes, self.chain[0], EDGES, style.STATE, y_max=y_max)
         hist.add_updater(lambda m: m.become(density_histogram(axes, self.chain[k_of()], EDGES, style.STATE,
                                                               y_max=y_max)))
@@ -167,21 +166,22 @@ class MarkovChain(DiffusionScene):
         normal_lab = math(r"\mathcal{N}(0, 1)", size=28, color=style.HIGHLIGHT)
         normal_lab.next_to(axes.c2p(1.2, 0.3), RIGHT, buff=0.15)
 
-        def stat(tex, fn):
-            lab = math(tex, size=26, color=style.TEXT)
-            num = DecimalNumber(fn(self.chain[0]), num_decimal_places=2, font_size=26, color=style.TEXT,
-                                include_sign=True).next_to(lab, RIGHT, buff=0.12)
+        def stat(tex, fn, sign):
+            lab = math(tex, size=28, color=style.TEXT)
+            num = DecimalNumber(fn(self.chain[0]), num_decimal_places=2, font_size=28, color=style.TEXT,
+                                include_sign=sign).next_to(lab, RIGHT, buff=0.12)
             num.add_updater(lambda m: m.set_value(fn(self.chain[k_of()])))
             return VGroup(lab, num)
-        stats = VGroup(stat(r"\text{mean} =", np.mean), stat(r"\text{std} =", np.std))
-        stats.arrange(RIGHT, buff=0.5).next_to(axes, UP, buff=0.15).align_to(axes, RIGHT)
-        hist_title = label(f"histogram of the {RES * RES} pixels of x_t", 20, style.MUTED)
-        hist_title.next_to(axes, UP, buff=0.15).align_to(axes, LEFT)
-        stats.next_to(hist_title, DOWN, buff=0.1).align_to(axes, RIGHT)
-        hist_title.shift(UP * 0.05)
+        stats = VGroup(label("all pixels of x_t", 20, style.MUTED),
+                       stat(r"\text{mean} =", np.mean, True), stat(r"\text{std} =", np.std, False))
+        stats.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        stats.move_to([(big.get_right()[0] + axes.get_left()[0]) / 2, big.get_y(), 0])
+        hist_title = label(f"histogram of the {RES * RES} pixel values", 20, style.MUTED)
+        hist_title.next_to(axes, UP, buff=0.2)
+        src = label(describe_source(), 18, style.MUTED).next_to(big, DOWN, buff=0.12)
 
         self.beat("Follow one chain. Left, the current state x_t; right, the histogram of its pixel values.", 4.5)
-        self.play(FadeIn(big), FadeIn(t_read), Create(axes), FadeIn(x_lab), FadeIn(hist_title))
+        self.play(FadeIn(big), FadeIn(t_read), FadeIn(src), Create(axes), FadeIn(x_lab), FadeIn(hist_title))
         self.add(hist)
         self.play(FadeIn(stats))
         self.wait(2)
@@ -196,15 +196,15 @@ class MarkovChain(DiffusionScene):
         self.beat(f"At t = T the pixels have mean {end.mean():+.2f} and standard deviation {end.std():.2f}: "
                   "pure noise, whatever image we started from.", 5)
         self.wait(5)
-        for m in (big, t_num, hist, *[s[1] for s in stats]):
+        for m in (big, t_num, hist, *[s[1] for s in stats[1:]]):
             m.clear_updaters()
-        self.play(FadeOut(Group(row, big, t_read, axes, x_lab, hist, normal, normal_lab, stats, hist_title)))
+        self.play(FadeOut(Group(row, big, t_read, axes, x_lab, hist, normal, normal_lab, stats, hist_title, src)))
 
     # ------------------------------------------------------------------------------------------
     def compare(self):
         st = measured(self.x0)
         n_values = N_CHAINS * RES * RES
-        heading = label("Walk the chain, or jump straight to x_t?", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        heading = label("Walk the chain, or jump straight there?", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         walk = math(rf"\text{{walk: }}{N_CHAINS}\text{{ chains }}x_0 \to x_1 \to \cdots \to x_t", size=28,
                     color=style.STATE)
         jump = math(rf"\text{{jump: }}{N_CHAINS}\text{{ draws }}x_t = \sqrt{{\bar\alpha_t}}\,x_0 + "
@@ -213,15 +213,15 @@ class MarkovChain(DiffusionScene):
         routes = VGroup(walk, jump).arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(heading, DOWN, buff=0.3)
 
         rows = table_rows(st)
-        header = [math(c, size=24, color=style.MUTED) for c in COLUMNS]
-        cells = [[Text(v, font_size=style.SMALL_SIZE, color=style.TEXT) for v in r] for r in rows]
+        header = [math(c, size=27, color=style.MUTED) for c in COLUMNS]
+        cells = [[Text(v, font_size=24, color=style.TEXT) for v in r] for r in rows]
         col_x = np.array([-6.0, -4.3, -2.55, -0.8, 0.95, 2.6, 4.15, 5.7])
         y0 = routes.get_bottom()[1] - 0.55
         for j, h in enumerate(header):
             h.move_to([col_x[j], y0, 0])
         for i, r in enumerate(cells):
             for j, c in enumerate(r):
-                c.move_to([col_x[j], y0 - 0.55 * (i + 1), 0])
+                c.move_to([col_x[j], y0 - 0.6 * (i + 1), 0])
                 if j in (1, 4):
                     c.set_color(style.STATE)
                 if j == 7:
