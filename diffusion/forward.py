@@ -84,6 +84,8 @@ def chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, s
       chain_var, jump_var, theory_var    — variance over chains, averaged over pixels (theory: 1 - ab_t)
       ks, ks_crit                        — two-sample KS statistic between the pooled pixel values of
                                            the two methods, and its 5 % critical value
+      ks_wrong                           — for scale: KS of the chain against a wrong closed form with the
+                                           square roots dropped, ab_t x_0 + (1 - ab_t) eps (same eps)
     """
     ts = [int(t) for t in ts]
     if not ts or min(ts) < 1 or max(ts) > schedule.T:
@@ -100,7 +102,9 @@ def chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, s
         if t in wanted:
             eps = torch.randn(x.shape, generator=g_jump, dtype=torch.float64)
             jump = schedule.add_noise(x0.expand_as(x), k, eps)
-            rows[t] = _stats(schedule, x0, t, x.numpy(), jump.numpy())
+            ab = schedule.alpha_bar[k].item()
+            wrong = ab * x0 + (1 - ab) * eps
+            rows[t] = _stats(schedule, x0, t, x.numpy(), jump.numpy(), wrong.numpy())
     keys = rows[ts[0]].keys()
     out = {key: np.array([rows[t][key] for t in ts]) for key in keys}
     out["t"] = np.array(ts)
@@ -108,7 +112,7 @@ def chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, s
     return out
 
 
-def _stats(schedule, x0, t, chain, jump) -> dict:
+def _stats(schedule, x0, t, chain, jump, wrong) -> dict:
     ab = schedule.alpha_bar[t - 1].item()
     n = chain.size
     return dict(
@@ -116,14 +120,14 @@ def _stats(schedule, x0, t, chain, jump) -> dict:
         theory_mean=math.sqrt(ab) * float(x0.mean()),
         chain_var=float(chain.var(axis=0, ddof=1).mean()), jump_var=float(jump.var(axis=0, ddof=1).mean()),
         theory_var=1.0 - ab,
-        ks=ks_2samp_statistic(chain, jump), ks_crit=ks_critical(n, n),
+        ks=ks_2samp_statistic(chain, jump), ks_crit=ks_critical(n, n), ks_wrong=ks_2samp_statistic(chain, wrong),
     )
 
 
 def cached_chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, seed: int = 0) -> dict:
     """chain_vs_closed_form, computed once per (schedule, image, ts, n_chains, seed) and cached."""
     x0 = np.ascontiguousarray(np.asarray(x0, dtype=np.float64))
-    spec = dict(kind="chain_vs_closed_form", schedule=schedule.name, T=schedule.T, ts=[int(t) for t in ts],
+    spec = dict(kind="chain_vs_closed_form", stats=2, schedule=schedule.name, T=schedule.T, ts=[int(t) for t in ts],
                 n_chains=n_chains, seed=seed, image=hashlib.sha256(x0.tobytes()).hexdigest()[:16],
                 shape=list(x0.shape))
     path = cache_dir() / "forward" / f"{config_key(spec)}.npz"

@@ -53,7 +53,7 @@ class ForwardEquation(DiffusionScene):
         self.lin, self.cos = NoiseSchedule("linear", T), NoiseSchedule("cosine", T)
 
         # --- Title -------------------------------------------------------------------------
-        self.beat("The forward process: how diffusion turns an image into noise, and why one formula jumps to any step.", 3.5)
+        self.beat("The forward process: how diffusion turns an image into noise, and why one formula jumps to any step.", 3.4)
         title = self.title_card("The forward process", "from one small step to a closed form")
         self.play(FadeIn(title))
         self.wait(1.5)
@@ -113,7 +113,7 @@ class ForwardEquation(DiffusionScene):
                 r"\sqrt{1-\alpha_{t-1}}", r"\,\epsilon_{t-2}", r"\big)", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 4: C_SIG, 5: C_STATE, 7: C_NOISE, 8: C_NOISE, 11: C_NOISE, 12: C_NOISE})
         l4.move_to(l2).shift(DOWN * 0.5)
-        self.beat("Substitute it in: x_{t-1} is replaced by its own formula.", 3.5)
+        self.beat("Substitute it in: x_{t-1} is replaced by its own formula.", 3.4)
         self.play(ReplacementTransform(l2[0], l4[0]), ReplacementTransform(l2[1], l4[1]),
                   ReplacementTransform(l2[2], l4[2]), FadeOut(l2[3], shift=DOWN * 0.3),
                   *[ReplacementTransform(l3[i], l4[i + 2]) for i in range(2, 7)],
@@ -154,7 +154,7 @@ class ForwardEquation(DiffusionScene):
         self.play(*[ReplacementTransform(l5[i], l6[i]) for i in range(5)],
                   ReplacementTransform(VGroup(l5[5], l5[7], l5[8]), l6[5]),
                   ReplacementTransform(VGroup(l5[6], l5[9]), l6[6]), FadeOut(brace_box), run_time=2)
-        self.beat("Two steps collapse into one Gaussian step with a product of alphas.", 3)
+        self.beat("Two steps collapse into one Gaussian step with a product of alphas.", 2.5)
         self.wait(2.5)
 
         # --- Repeat down to x_0 -----------------------------------------------------------------
@@ -182,7 +182,7 @@ class ForwardEquation(DiffusionScene):
         box = SurroundingRectangle(l8, color=style.HIGHLIGHT, buff=0.15, stroke_width=2)
         self.play(Create(box), Write(prod))
         self.play(FadeIn(not_sum))
-        self.wait(1.5)
+        self.wait(2)
         self.beat(f"With the linear schedule and a thousand steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
         self.play(FadeIn(number))
         self.wait(3)
@@ -203,17 +203,18 @@ class ForwardEquation(DiffusionScene):
         self.beat("Two common schedules, plotted from the library's own arrays: linear (DDPM) and cosine.", 4)
         self.play(FadeIn(heading), *[FadeIn(VGroup(p.name, p.beta_axes, p.axes)) for p in panels], FadeIn(legend))
         self.play(*[Create(p.beta) for p in panels], run_time=1.5)
-        self.beat("Beta is the noise added per step; it stays small.", 3)
-        self.wait(2)
+        self.wait(1.5)
+        self.beat("Beta is the noise added per step; it stays small.", 2.5)
+        self.wait(2.5)
         self.beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
-                  "and the square root of one minus alpha-bar weighs the noise.", 6)
+                  "and the square root of one minus alpha-bar weighs the noise.", 5.5)
         self.play(*[Create(p.ab) for p in panels], run_time=1.5)
         self.play(*[Create(p.sig) for p in panels], *[Create(p.noi) for p in panels], run_time=2)
         self.wait(2)
         self.beat(f"Signal and noise weigh the same where SNR = 1: at t = {F.snr_crossing(self.lin)} for linear, "
                   f"at t = {F.snr_crossing(self.cos)} for cosine. The cosine schedule keeps the image longer.", 6)
         self.play(*[Create(p.cross) for p in panels], *[FadeIn(p.cross_label) for p in panels])
-        self.wait(4)
+        self.wait(3.5)
         self.play(FadeOut(VGroup(heading, legend, *[VGroup(p.name, p.beta_axes, p.axes, p.beta, p.ab, p.sig, p.noi,
                                                            p.cross, p.cross_label) for p in panels])))
 
@@ -245,8 +246,8 @@ class ForwardEquation(DiffusionScene):
         panel.cross_label.set_x(max(axes.c2p(t_star, 0)[0], axes.get_left()[0] + panel.cross_label.width / 2))
 
         if betas.max() > BETA_MAX:
-            note = label(f"off scale: β reaches {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", 18, style.MUTED)
-            note.move_to(beta_axes.c2p(120, BETA_MAX * 0.8), aligned_edge=LEFT)
+            note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", 18, style.MUTED)
+            note.move_to(beta_axes.c2p(80, BETA_MAX * 0.8), aligned_edge=LEFT)
             panel.beta = VGroup(panel.beta, note)
 
     # ------------------------------------------------------------------------------------------
@@ -308,8 +309,8 @@ class ForwardEquation(DiffusionScene):
         self.play(FadeIn(x0_img), FadeIn(names[0]), FadeIn(src), FadeIn(eps_img), FadeIn(names[1]), FadeIn(fixed))
         self.play(FadeIn(xt_img), FadeIn(xt_name), FadeIn(reads))
         self.wait(1.5)
-        self.beat("Move t: only the two weights change. The image fades and the same noise grows.", 9)
-        self.play(t.animate.set_value(T), run_time=8, rate_func=lambda a: a ** 1.6)
+        self.beat("Move t: only the two weights change. The image fades and the same noise grows.", 8)
+        self.play(t.animate.set_value(T), run_time=7, rate_func=lambda a: a ** 1.6)
         self.wait(1)
         t_star = F.snr_crossing(s)
         self.beat(f"At t = {t_star} the two weights are equal: SNR = 1. The image is still visible.", 4.5)

@@ -144,7 +144,7 @@ def _independent_recomputation(s, x0, ts, n_chains, seed):
     g_chain = torch.Generator().manual_seed(seed)
     g_jump = torch.Generator().manual_seed(seed + 1_000_003)
     x = np.broadcast_to(x0, (n_chains, *x0.shape)).copy()
-    out = {k: [] for k in ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var", "theory_var", "ks")}
+    out = {k: [] for k in ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var", "theory_var", "ks", "ks_wrong")}
     for k in range(max(ts)):
         e = torch.randn(x.shape, generator=g_chain, dtype=torch.float64).numpy()
         x = np.sqrt(1 - betas[k]) * x + np.sqrt(betas[k]) * e
@@ -156,6 +156,8 @@ def _independent_recomputation(s, x0, ts, n_chains, seed):
             out["chain_var"].append(x.var(axis=0, ddof=1).mean()); out["jump_var"].append(jump.var(axis=0, ddof=1).mean())
             out["theory_var"].append(1 - abar[k])
             out["ks"].append(sps.ks_2samp(x.ravel(), jump.ravel()).statistic)
+            wrong = abar[k] * x0 + (1 - abar[k]) * eps          # square roots dropped
+            out["ks_wrong"].append(sps.ks_2samp(x.ravel(), wrong.ravel()).statistic)
     out = {k: np.array(v) for k, v in out.items()}
     out["t"] = np.array(ts)
     return out
@@ -168,11 +170,13 @@ def test_markov_chain_table_equals_a_recomputation():
     shown = mc.measured(x0)                                # what the scene displays (cached)
     again = _independent_recomputation(NoiseSchedule(mc.SCHEDULE, mc.T), x0, mc.COMPARE_T, mc.N_CHAINS,
                                        mc.COMPARE_SEED)
-    for k in ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var", "theory_var", "ks"):
+    for k in ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var", "theory_var", "ks", "ks_wrong"):
         np.testing.assert_allclose(shown[k], again[k], rtol=1e-9, atol=1e-12, err_msg=k)
     assert mc.table_rows(shown) == mc.table_rows(again)
     # and the measurement says what the narration says: same distribution up to sampling noise
     assert (shown["ks"] < 1.5 * shown["ks_crit"]).all()
     np.testing.assert_allclose(shown["chain_var"], shown["theory_var"], rtol=0.02)
+    # while the wrong closed form is rejected wherever any signal is left
+    assert (shown["ks_wrong"][:-1] > 3 * shown["ks_crit"][:-1]).all()
     # the cache returns exactly the same figures
     np.testing.assert_array_equal(mc.measured(x0)["ks"], shown["ks"])
