@@ -95,7 +95,10 @@ class MarkovChain(DiffusionScene):
                           max_tip_length_to_length_ratio=0.2).scale(0.45 if shown[i + 1] is None else 0.95)
                 arrows.append(a)
                 group.add(a)
-        group.arrange(RIGHT, buff=0.12).next_to(heading, DOWN, buff=0.75)
+        group.arrange(RIGHT, buff=0.12)
+        if group.width > 13.0:                 # keep a margin at 480p
+            group.scale_to_fit_width(13.0)
+        group.next_to(heading, DOWN, buff=0.75)
         kernel_labels = {0: r"q(x_1 \mid x_0)", 1: r"q(x_2 \mid x_1)", 3: r"q(x_T \mid x_{T-1})"}
         arrow_labels = VGroup()
         for i, tex in kernel_labels.items():
