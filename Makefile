@@ -11,6 +11,13 @@ export PYTHONPATH := $(CURDIR)
 ifneq ($(PRESET),)
 export DIFFUSION_PRESET := $(PRESET)
 endif
+# a user's image for scenes that take one:  make render SCENE=MarkovChain IMAGE=photo.jpg CROP=x,y,w,h
+ifneq ($(IMAGE),)
+export IMAGE
+endif
+ifneq ($(CROP),)
+export CROP
+endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 

@@ -31,6 +31,7 @@ class TrainConfig:
     seed: int = 0
     snapshots: tuple = (100, 300, 1000, 2000, 4000)   # steps whose EMA weights are kept (training montage)
     checkpoint_every: int = 500                        # resumable state is saved this often
+    min_snr_gamma: float = 0.0                         # > 0: Min-SNR-gamma loss weights (Hang et al. 2023)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,7 +96,13 @@ def train(config: TrainConfig, state_path: Path | None = None, device=None, prog
         eps = torch.randn((config.batch_size, *x_data.shape[1:]), generator=gen)
         x0, t, eps = x_data[idx.to(device)], t.to(device), eps.to(device)
         x_t = schedule.add_noise(x0, t, eps)
-        loss = F.mse_loss(model(x_t, t), eps)
+        if config.min_snr_gamma > 0:
+            # weight min(SNR, gamma) / SNR per sample: less weight on the easy, nearly clean steps
+            snr = schedule.snr()[t.cpu()].float().to(device)
+            w = snr.clamp(max=config.min_snr_gamma) / snr
+            loss = (w * ((model(x_t, t) - eps) ** 2).mean(dim=(1, 2, 3))).mean()
+        else:
+            loss = F.mse_loss(model(x_t, t), eps)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"training diverged: loss is {loss.item()} at step {step}")
         opt.zero_grad(set_to_none=True)

@@ -56,6 +56,17 @@ def video_path(module: str, name: str, quality: str) -> Path:
     return MEDIA / "videos" / module / QUALITIES[quality] / f"{name}.mp4"
 
 
+def validate_inputs(cls) -> None:
+    """Run the scene's optional `validate_inputs()` classmethod (e.g. IMAGE/CROP checks) before manim
+    starts, so a bad input stops with one line on stderr and nothing written."""
+    check = getattr(cls, "validate_inputs", None)
+    if callable(check):
+        try:
+            check()
+        except ValueError as e:
+            fail(str(e))
+
+
 def render(name: str, quality: str, extra=()) -> Path:
     from scenes.preflight import check_system
 
@@ -63,7 +74,8 @@ def render(name: str, quality: str, extra=()) -> Path:
     check_scene(name, scenes)
     check_quality(quality)
     check_system()
-    module, _ = scenes[name]
+    module, cls = scenes[name]
+    validate_inputs(cls)
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(MEDIA),
            "--progress_bar", "none", str(ROOT / "scenes" / f"{module}.py"), name, *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
