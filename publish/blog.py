@@ -28,6 +28,7 @@ def export_scene(name: str, module: str, cls, quality: str, out: Path) -> dict:
                                  style.BG, getattr(cls, "poster_time", None))
     srt = src.with_suffix(".srt")
     cues = subtitles.parse_srt(srt.read_text(encoding="utf-8")) if srt.exists() else []
+    cues = subtitles.without_overlaps(cues)
     write_text(out / f"{name}.srt", subtitles.to_srt(cues))
     write_text(out / f"{name}.vtt", subtitles.to_vtt(cues))
     info = video.probe(out / f"{name}.mp4")
@@ -88,7 +89,7 @@ def gallery(entries: list[dict], quality: str) -> str:
 </head>
 <body>
 <h1>Diffusion, explained with real models</h1>
-<p class="meta">{len(entries)} videos, quality {html.escape(quality)}, {style.THEME} theme.
+<p class="meta">{len(entries)} video{"s" if len(entries) != 1 else ""}, quality {html.escape(quality)}, {style.THEME} theme.
 Every video has captions (CC), a poster, a WebM and an MP4 source, and a looping GIF.</p>
 {"".join(figures)}
 </body>

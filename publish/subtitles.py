@@ -72,3 +72,13 @@ def to_srt(cues: list[Cue]) -> str:
     for i, c in enumerate(cues, 1):
         out += [str(i), f"{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}", c.text, ""]
     return "\n".join(out)
+
+
+def without_overlaps(cues: list[Cue]) -> list[Cue]:
+    """Each cue ends no later than the next one starts (a beat's narration may be given a longer
+    duration than the beat lasts; players would then show two captions at once)."""
+    out = []
+    for c, nxt in zip(cues, cues[1:] + [None]):
+        end = min(c.end, nxt.start) if nxt is not None and nxt.start > c.start else c.end
+        out.append(Cue(c.start, end, c.text))
+    return out
