@@ -4,8 +4,9 @@ bench/results/render.json.
 
   make bench            (or: PYTHONPATH=. .venv/bin/python bench/render.py [--scenes A B])
 
-ratio = scene render seconds / empty-scene render seconds. Both include starting Python and manim;
-models are loaded (trained first if missing, untimed), and manim's cache is off so nothing is reused.
+ratio = scene render seconds / empty-scene render seconds. Both include starting Python and manim,
+and manim's cache is off so nothing is reused. The digits model is trained (if missing) before the
+timings; run `make models` first if a scene needs another model, or its training counts as render.
 A ratio far above the others points at a slow scene (e.g. thousands of Squares, not an ImageMobject).
 """
 from __future__ import annotations
