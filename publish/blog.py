@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 import time
 from pathlib import Path
 
 from scenes import style
-from scenes.__main__ import MEDIA, MEDIA_ROOT, check_quality, check_scene, discover, render, video_path
+from scenes.__main__ import MEDIA_ROOT, check_quality, check_scene, discover, render, video_path
 
 from . import subtitles, video
-from .files import atomic_path, write_text
+from .files import write_text
 
 
 def out_dir() -> Path:
