@@ -64,8 +64,47 @@ bench: setup
 	$(PY) bench/graphs.py
 	$(PY) bench/toy1d.py
 	$(PY) bench/experiments.py
+	$(PY) bench/render.py
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/blog media/slides
+	rm -rf media/blog-light media/light
 distclean: clean
 	rm -rf cache
+
+# --- Publishing (issue 8): every scene, blog exports, lecture slides --------------------------
+# Generic over the scene registry: `python -m scenes list` names the scenes, one make target each.
+THEME ?=
+ifneq ($(THEME),)
+export THEME
+endif
+APT_PKGS += chromium
+
+.PHONY: all blog slides present publish-deps
+system-deps: publish-deps
+
+# npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
+publish-deps:
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y --no-install-recommends npm || \
+	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends npm; }; }
+
+# every scene at QUALITY; `make -j N all` renders N at once. Models are trained first (and the
+# cache's per-model file lock makes a second process wait instead of training again).
+all: setup models
+	@names=$$($(PY) -m scenes list | awk '{print $$1}'); test -n "$$names" || { echo "no scenes found"; exit 2; }; \
+	$(MAKE) --no-print-directory $$(for n in $$names; do printf 'render-%s ' $$n; done)
+
+render-%:
+	$(PY) -m scenes render $* --quality $(QUALITY)
+
+# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html
+blog: all
+	$(PY) -m publish blog --quality $(QUALITY)
+
+# media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
+slides: setup models
+	$(PY) -m publish slides $(SCENE) --quality $(QUALITY)
+
+present: slides
+	$(PY) -m publish present $(SCENE)

@@ -5,9 +5,13 @@ Squares), so heavy grids render fast and stay crisp.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
-from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, ImageMobject, Line, MathTex, Rectangle, Scene,
-                   SurroundingRectangle, Tex, Text, VGroup, Group)
+from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, ImageMobject, Line, ManimColor, MathTex,
+                   Rectangle, Scene, SurroundingRectangle, Tex, Text, VGroup, Group)
+from manim_slides import Slide
 
 from . import style
 
@@ -73,18 +77,34 @@ def math(tex: str, size: int = style.LABEL_SIZE, color: str = style.TEXT, **kw) 
 # --- base scene ---------------------------------------------------------------------------
 
 
-class DiffusionScene(Scene):
+class DiffusionScene(Slide):
     """Base class of every scene: palette background, and `beat()` for narrated storyboard beats.
 
-    Subclasses set `description` (one line, shown by `make list`).
+    Subclasses set `description` (one line, shown by `make list`) and may set `poster_time`
+    (seconds into the video of the blog's poster frame; default: the fullest frame).
+
+    Every scene is also a manim-slides `Slide`: each `beat()` starts a new slide (a pause for the
+    lecturer), with the narration as speaker notes. A plain `manim render` only writes the video;
+    slides are saved when $SCENES_SLIDES_DIR is set (`make slides`, publish/slides.py).
     """
     description = ""
+    poster_time: float | None = None
+    skip_reversing = True          # no reversed clips for "previous slide": halves the slide build
 
     def setup(self):
-        self.camera.background_color = style.BG
+        self.camera.background_color = ManimColor(style.BG)   # a ManimColor: manim-slides reads .to_hex()
+        if os.environ.get("SCENES_SLIDES_DIR"):
+            self._output_folder = Path(os.environ["SCENES_SLIDES_DIR"])
+
+    def render(self, *args, **kwargs):
+        if os.environ.get("SCENES_SLIDES_DIR"):
+            return Slide.render(self, *args, **kwargs)      # video + slide clips + <Scene>.json
+        return Scene.render(self, *args, **kwargs)          # video only
 
     def beat(self, narration: str, duration: float = 2.0):
-        """A storyboard beat: the narration becomes a subcaption (.srt) for the next `duration` s."""
+        """A storyboard beat: a slide pause, and the narration as a subcaption (.srt) for the next
+        `duration` s (and as the slide's speaker notes)."""
+        self.next_slide(notes=narration)
         self.add_subcaption(narration, duration=duration)
 
     def title_card(self, title: str, subtitle: str = "", hold: float = 1.5):

@@ -17,6 +17,7 @@ EPS_RANGE = 2.5                        # eps panels map [-2.5, 2.5] to black..wh
 
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
+    poster_time = 20.5                 # blog poster: the grid of finished samples at t = 0
 
     def construct(self):
         traj = digits_trajectory(n=GRID * GRID, seed=0, sampler="ddpm", steps=1000)

@@ -1,0 +1,7 @@
+"""Publishing: blog exports (MP4, WebM, GIF, poster, subtitles, gallery) and lecture slides.
+
+  python -m publish blog   [--quality l] [--scenes A B ...]    -> media/blog/ (THEME=light: media/blog-light/)
+  python -m publish slides NAME [--quality l]                  -> media/slides/NAME.{json,pdf,html}
+
+Generic over the scene registry (scenes/__main__.py): every scene joins without being listed here.
+"""

@@ -1,0 +1,51 @@
+"""python -m publish blog [--quality l] [--scenes A B] | slides NAME [--quality l]"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def present(scene: str) -> int:
+    import os
+    import subprocess
+
+    from .slides import slides_dir
+    try:
+        import qtpy.QtCore  # noqa: F401   (manim-slides present is a Qt application)
+    except Exception:
+        print("error: manim-slides present needs a Qt binding: .venv/bin/pip install 'manim-slides[pyside6]==5.7.0'\n"
+              f"       Without one, open the offline deck {slides_dir() / (scene + '.html')} in a browser "
+              "(arrow keys step through the beats) or use the PDF.", file=sys.stderr)
+        return 2
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
+        print("error: no display (DISPLAY/WAYLAND_DISPLAY unset): present runs on a desktop; "
+              f"the offline deck {slides_dir() / (scene + '.html')} works in any browser", file=sys.stderr)
+        return 2
+    return subprocess.call([sys.executable, "-m", "manim_slides", "present", scene, "--folder", str(slides_dir())])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m publish")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("blog", help="MP4, WebM, GIF, poster, subtitles and a gallery for every scene")
+    b.add_argument("--quality", "-q", default="l")
+    b.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
+    s = sub.add_parser("slides", help="manim-slides deck of one scene, with offline PDF and HTML")
+    s.add_argument("scene")
+    s.add_argument("--quality", "-q", default="l")
+    pr = sub.add_parser("present", help="present built slides with manim-slides (needs a desktop and Qt)")
+    pr.add_argument("scene")
+    args = p.parse_args(argv)
+    if args.cmd == "present":
+        return present(args.scene)
+    if args.cmd == "blog":
+        from .blog import build
+        build(args.quality, args.scenes)
+    else:
+        from .slides import build
+        build(args.scene, args.quality)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The blog export: per scene MP4 / WebM / GIF / poster / .srt / .vtt, and an index.html gallery."""
+from __future__ import annotations
+
+import html
+import json
+import time
+from pathlib import Path
+
+from scenes import style
+from scenes.__main__ import MEDIA_ROOT, check_quality, check_scene, discover, render, video_path
+
+from . import subtitles, video
+from .files import write_text
+
+
+def out_dir() -> Path:
+    return MEDIA_ROOT / ("blog-light" if style.THEME == "light" else "blog")
+
+
+def export_scene(name: str, module: str, cls, quality: str, out: Path) -> dict:
+    src = video_path(module, name, quality)
+    if not src.exists():
+        render(name, quality)
+    t0 = time.perf_counter()
+    video.export_mp4(src, out / f"{name}.mp4")
+    extra = video.export_derived(src, out / f"{name}.webm", out / f"{name}.gif", out / f"{name}.png",
+                                 style.BG, getattr(cls, "poster_time", None))
+    srt = src.with_suffix(".srt")
+    cues = subtitles.parse_srt(srt.read_text(encoding="utf-8")) if srt.exists() else []
+    cues = subtitles.without_overlaps(cues)
+    write_text(out / f"{name}.srt", subtitles.to_srt(cues))
+    write_text(out / f"{name}.vtt", subtitles.to_vtt(cues))
+    info = video.probe(out / f"{name}.mp4")
+    entry = dict(name=name, description=cls.description, width=info.width, height=info.height,
+                 fps=info.fps, seconds=round(info.seconds, 2), cues=len(cues),
+                 export_seconds=round(time.perf_counter() - t0, 1), **extra)
+    print(f"blog: {name}: {info.width}x{info.height} {info.seconds:.1f}s, {len(cues)} cues, "
+          f"gif {extra['gif_bytes'] / 1e6:.2f} MB, exported in {entry['export_seconds']} s", flush=True)
+    return entry
+
+
+def embed_snippet(e: dict) -> str:
+    n = e["name"]
+    return (f'<video controls preload="metadata" playsinline width="{e["width"]}" height="{e["height"]}"\n'
+            f'       poster="{n}.png" style="max-width:100%;height:auto">\n'
+            f'  <source src="{n}.webm" type="video/webm">\n'
+            f'  <source src="{n}.mp4" type="video/mp4">\n'
+            f'  <track kind="captions" src="{n}.vtt" srclang="en" label="English" default>\n'
+            f'</video>')
+
+
+def gallery(entries: list[dict], quality: str) -> str:
+    dark = style.THEME != "light"
+    code_bg = "#1d2029" if dark else "#f3f4f7"
+    figures = []
+    for e in entries:
+        n = html.escape(e["name"])
+        figures.append(f"""
+  <figure id="{n}">
+    <h2>{n}</h2>
+    {embed_snippet(e)}
+    <figcaption>{html.escape(e["description"])}</figcaption>
+    <p class="meta">{e["width"]}&times;{e["height"]}, {e["fps"]:g} fps, {e["seconds"]:.1f} s &middot;
+      download <a href="{n}.mp4">MP4</a> &middot; <a href="{n}.webm">WebM</a> &middot;
+      <a href="{n}.gif">GIF</a> &middot; <a href="{n}.png">poster</a> &middot;
+      subtitles <a href="{n}.srt">.srt</a> <a href="{n}.vtt">.vtt</a></p>
+    <details><summary>Embed</summary>
+      <p>Copy the files next to your post and paste:</p>
+      <pre><code>{html.escape(embed_snippet(e))}</code></pre>
+    </details>
+  </figure>""")
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Diffusion, explained with real models: videos</title>
+<style>
+  body {{ background: {style.BG}; color: {style.TEXT}; font: 16px/1.5 system-ui, sans-serif;
+         max-width: 980px; margin: 2rem auto; padding: 0 1rem; }}
+  a {{ color: {style.SIGNAL}; }}
+  figure {{ margin: 0 0 3rem; }}
+  h2 {{ margin: 0 0 .5rem; font-size: 1.3rem; }}
+  figcaption {{ margin-top: .5rem; }}
+  .meta {{ color: {style.MUTED}; font-size: .9rem; margin: .25rem 0; }}
+  pre {{ background: {code_bg}; padding: .75rem; overflow-x: auto; font-size: .8rem; }}
+</style>
+</head>
+<body>
+<h1>Diffusion, explained with real models</h1>
+<p class="meta">{len(entries)} video{"s" if len(entries) != 1 else ""}, quality {html.escape(quality)}, {style.THEME} theme.
+Every video has captions (CC), a poster, a WebM and an MP4 source, and a looping GIF.</p>
+{"".join(figures)}
+</body>
+</html>
+"""
+
+
+def build(quality: str = "l", names: list[str] | None = None) -> Path:
+    check_quality(quality)
+    scenes = discover()
+    for n in names or []:
+        check_scene(n, scenes)
+    chosen = [(n, m, c) for n, (m, c) in scenes.items() if not names or n in names]
+    out = out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    entries = [export_scene(n, m, c, quality, out) for n, m, c in chosen]
+    write_text(out / "scenes.json", json.dumps(dict(quality=quality, theme=style.THEME, scenes=entries), indent=2))
+    write_text(out / "index.html", gallery(entries, quality))
+    print(f"blog: {len(entries)} scenes -> {out / 'index.html'}")
+    return out

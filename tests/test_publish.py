@@ -1,0 +1,301 @@
+"""Publishing: blog exports are valid files, the gallery works in a real headless Chromium, and
+slides build (with offline PDF and HTML). Runs through the same commands users run."""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+MEDIA = Path(os.environ["SCENES_MEDIA_DIR"])          # set by conftest.py (a temporary directory)
+SCENE = "ReverseProcess"
+sys.path.insert(0, str(ROOT))
+from publish.subtitles import parse_srt, parse_vtt  # noqa: E402
+from publish.video import GIF_MAX_BYTES, GIF_MAX_WIDTH  # noqa: E402
+
+
+def run(*args, env=None):
+    r = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                       env=dict(os.environ, **(env or {})))
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def blog(quick_model):
+    run("-m", "publish", "blog", "--quality", "l", "--scenes", SCENE)
+    return MEDIA / "blog"
+
+
+def probe(path: Path) -> dict:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        return dict(codec=s.codec_context.name, pix_fmt=s.codec_context.format.name,
+                    width=s.codec_context.width, height=s.codec_context.height,
+                    seconds=float(c.duration / av.time_base), format=c.format.name)
+
+
+def top_level_boxes(path: Path) -> list[str]:
+    data, i, boxes = path.read_bytes(), 0, []
+    while i + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[i:i + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[i + 8:i + 16])[0]
+        boxes.append(kind.decode("latin-1"))
+        i += size if size else len(data)
+    return boxes
+
+
+def source_video() -> Path:
+    return MEDIA / "videos" / "reverse_process" / "480p15" / f"{SCENE}.mp4"
+
+
+def test_mp4_is_h264_yuv420p_faststart(blog):
+    mp4 = blog / f"{SCENE}.mp4"
+    info, src = probe(mp4), probe(source_video())
+    assert (info["codec"], info["pix_fmt"]) == ("h264", "yuv420p")
+    assert (info["width"], info["height"]) == (854, 480)
+    assert abs(info["seconds"] - src["seconds"]) < 0.1 and 30 < info["seconds"] < 90
+    boxes = top_level_boxes(mp4)
+    assert "moov" in boxes and "mdat" in boxes and boxes.index("moov") < boxes.index("mdat"), boxes
+
+
+def test_webm_is_vp9(blog):
+    info, src = probe(blog / f"{SCENE}.webm"), probe(source_video())
+    assert info["codec"] == "vp9" and "webm" in info["format"] and info["pix_fmt"] == "yuv420p"
+    assert (info["width"], info["height"]) == (854, 480)
+    assert abs(info["seconds"] - src["seconds"]) < 0.2
+    # it decodes, and the frames are the picture (not black)
+    with av.open(str(blog / f"{SCENE}.webm")) as c:
+        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(60), c.decode(video=0))]
+    assert len(frames) == 60 and max(f.std() for f in frames) > 10
+
+
+def test_gif_loops_and_is_bounded(blog):
+    path = blog / f"{SCENE}.gif"
+    assert path.stat().st_size <= GIF_MAX_BYTES
+    with Image.open(path) as g:
+        assert g.info["loop"] == 0 and g.is_animated
+        assert g.size[0] <= GIF_MAX_WIDTH and g.size[0] / g.size[1] == pytest.approx(854 / 480, rel=0.02)
+        durations = []
+        for i in range(g.n_frames):
+            g.seek(i)
+            durations.append(g.info["duration"])
+    fps = len(durations) / (sum(durations) / 1000)
+    assert fps <= 12
+    assert abs(sum(durations) / 1000 - probe(source_video())["seconds"]) < 0.5   # plays in real time
+
+
+def test_poster_is_a_frame_with_content(blog):
+    with Image.open(blog / f"{SCENE}.png") as im:
+        assert im.format == "PNG" and im.size == (854, 480)
+        a = np.asarray(im.convert("RGB")).astype(int)
+    bg = np.array([0x14, 0x16, 0x1C])
+    assert (np.abs(a - bg).sum(-1) > 30).mean() > 0.05
+
+
+def test_subtitles_srt_and_vtt_have_the_same_cues(blog):
+    srt = parse_srt((blog / f"{SCENE}.srt").read_text())
+    vtt = parse_vtt((blog / f"{SCENE}.vtt").read_text())
+    manim = parse_srt(source_video().with_suffix(".srt").read_text())
+    assert len(srt) == len(manim) >= 5 and srt == vtt
+    assert [c.text for c in srt] == [c.text for c in manim]
+    assert [c.start for c in srt] == [c.start for c in manim]
+    seconds = probe(source_video())["seconds"]
+    for a, b in zip(srt, srt[1:]):
+        assert a.start < a.end <= b.start             # no two captions on screen at once
+    assert 0 <= srt[0].start and srt[-1].end <= seconds + 0.5
+
+
+def test_gallery_html(blog):
+    html = (blog / "index.html").read_text()
+    from scenes.__main__ import discover
+    desc = discover()[SCENE][1].description
+    assert desc.replace("&", "&amp;") in html
+    assert html.count("<video") == 1 and 'poster="ReverseProcess.png"' in html and " controls" in html
+    assert re.search(r'<track kind="captions" src="ReverseProcess.vtt"[^>]*default>', html)
+    assert "&lt;video controls" in html                  # the copy-paste embed snippet, escaped
+    meta = json.loads((blog / "scenes.json").read_text())
+    assert [s["name"] for s in meta["scenes"]] == [SCENE]
+    assert not list(blog.glob(".*.part"))                 # atomic writes left nothing behind
+
+
+# --- real headless Chromium -----------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--hide-scrollbars", "--mute-audio",
+                  # nothing but the local test server is reachable: proves the pages work offline
+                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+# A wrapper page (same origin) loads the page under test in an iframe, waits until `ready(win)`
+# is true (or 20 s pass), then writes `report(win)` as JSON into the DOM for --dump-dom to print.
+WRAPPER = """<!doctype html><body><iframe id="f" src="{page}" style="width:1280px;height:900px"></iframe>
+<script>
+const start = Date.now();
+const ready = (win) => {{ {ready} }};
+const report = (win) => {{ {report} }};
+function check() {{
+  const win = document.getElementById('f').contentWindow;
+  let ok = false;
+  try {{ ok = !!ready(win); }} catch (e) {{}}
+  if (ok || Date.now() - start > 20000) {{
+    const pre = document.createElement('pre'); pre.id = 'result';
+    try {{ pre.textContent = JSON.stringify({{ok, report: report(win)}}); }}
+    catch (e) {{ pre.textContent = JSON.stringify({{ok, error: String(e)}}); }}
+    document.body.appendChild(pre);
+  }} else setTimeout(check, 100);
+}}
+addEventListener('load', check);
+</script>"""
+
+
+class _Server:
+    """http.server on a free port serving `directory`, plus one in-memory page at /__check__.html."""
+
+    def __init__(self, directory: Path, extra: bytes = b""):
+        page = extra
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                if self.path.startswith("/__check__.html"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                    return
+                return super().do_GET()
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def chromium(*args, timeout=120) -> str:
+    assert CHROMIUM, "chromium is not installed (make system-deps installs Debian's chromium)"
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        r = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                           capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+def check_in_chromium(directory: Path, page: str, ready: str, report: str) -> dict:
+    wrapper = WRAPPER.format(page=page, ready=ready, report=report).encode()
+    with _Server(directory, wrapper) as srv:
+        dom = chromium("--virtual-time-budget=30000", "--dump-dom", f"{srv.url}/__check__.html")
+    m = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert m, dom[-2000:]
+    import html as _html
+    return json.loads(_html.unescape(m.group(1)))
+
+
+def test_gallery_in_headless_chromium(blog, tmp_path):
+    # every <video> of the gallery loads its metadata, and its captions track its cues; and each
+    # source on its own (WebM and MP4) loads too, so both play where the other does not
+    ready = """
+      const vids = [...win.document.querySelectorAll('video')];
+      if (!win.__probes) {
+        win.__probes = [...win.document.querySelectorAll('video source')].map(s => {
+          const v = win.document.createElement('video'); v.preload = 'metadata'; v.muted = true;
+          v.src = s.src; v.load(); return v; });
+      }
+      return vids.length > 0 && vids.every(v => v.readyState >= 1 && v.textTracks[0] && v.textTracks[0].cues
+                                                && v.textTracks[0].cues.length > 0)
+             && win.__probes.every(v => v.readyState >= 1 || v.error);"""
+    report = """
+      return {videos: [...win.document.querySelectorAll('video')].map(v => ({
+                 src: v.currentSrc, readyState: v.readyState, duration: v.duration, error: v.error && v.error.code,
+                 width: v.videoWidth, height: v.videoHeight,
+                 cues: v.textTracks[0] && v.textTracks[0].cues ? v.textTracks[0].cues.length : -1})),
+              sources: (win.__probes || []).map(v => ({src: v.src, readyState: v.readyState,
+                                                         error: v.error && v.error.code, duration: v.duration}))};"""
+    res = check_in_chromium(blog, "index.html", ready, report)
+    assert res["ok"], res
+    srt_cues = len(parse_srt((blog / f"{SCENE}.srt").read_text()))
+    for v in res["report"]["videos"]:
+        assert v["readyState"] >= 1 and v["error"] is None and (v["width"], v["height"]) == (854, 480)
+        assert v["cues"] == srt_cues
+    sources = res["report"]["sources"]
+    assert {Path(s["src"]).suffix for s in sources} == {".webm", ".mp4"}
+    assert all(s["readyState"] >= 1 and s["error"] is None for s in sources), sources
+    # a screenshot of the page
+    shot = tmp_path / "gallery.png"
+    with _Server(blog) as srv:
+        chromium("--window-size=1280,1000", "--virtual-time-budget=10000", f"--screenshot={shot}", f"{srv.url}/index.html")
+    with Image.open(shot) as im:
+        assert im.size == (1280, 1000)
+        a = np.asarray(im.convert("RGB")).astype(int)
+    assert a.std() > 10                                   # not a blank page: the poster is drawn
+    shutil.copy(shot, blog / ".." / "gallery-screenshot.png")
+
+
+# --- slides -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slides(quick_model):
+    run("-m", "publish", "slides", SCENE, "--quality", "l")
+    return MEDIA / "slides"
+
+
+def test_slides_build_one_slide_per_beat(slides):
+    cfg = json.loads((slides / f"{SCENE}.json").read_text())
+    beats = len(parse_srt(source_video().with_suffix(".srt").read_text()))
+    assert len(cfg["slides"]) == beats
+    assert all(Path(s["file"]).exists() for s in cfg["slides"])
+    assert cfg["slides"][0]["notes"].startswith("The reverse process")     # narration as speaker notes
+    pdf = (slides / f"{SCENE}.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == beats
+    assert not (ROOT / "slides").exists()                 # plain renders never write slides
+
+
+def test_html_deck_is_offline(slides):
+    html = (slides / f"{SCENE}.html").read_text()
+    assert not re.search(r'(src|href)="https?://', html)
+    assert 'src="reveal.js/dist/reveal.js"' in html and (slides / "reveal.js" / "dist" / "reveal.js").exists()
+    # in Chromium with every host but the local server unreachable, reveal.js starts and every
+    # slide's video loads its metadata
+    ready = """return win.Reveal && win.Reveal.isReady() &&
+                      [...win.document.querySelectorAll('video')].every(v => v.readyState >= 1 || v.error);"""
+    report = """return {slides: win.Reveal.getTotalSlides(), videos: [...win.document.querySelectorAll('video')]
+                        .map(v => ({readyState: v.readyState, error: v.error && v.error.code}))};"""
+    res = check_in_chromium(slides, f"{SCENE}.html", ready, report)
+    assert res["ok"], res
+    beats = len(json.loads((slides / f"{SCENE}.json").read_text())["slides"])
+    assert res["report"]["slides"] == beats
+
+
+def test_make_all_has_one_target_per_scene():
+    scenes = [l.split()[0] for l in run("-m", "scenes", "list").splitlines() if l.strip()]
+    r = subprocess.run(["make", "-n", "all", "QUALITY=l"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for s in scenes:
+        assert re.search(rf"-m scenes render {s} --quality l\b", r.stdout), r.stdout
