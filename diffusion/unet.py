@@ -17,7 +17,7 @@ import torch.nn.functional as F
 @dataclass(frozen=True)
 class UNetConfig:
     in_channels: int = 1
-    base_channels: int = 32
+    base_channels: int = 24
     channel_mults: tuple = (1, 2)        # one resolution level per entry; each after the first halves H, W
     time_dim: int = 64
     groups: int = 8                      # GroupNorm groups

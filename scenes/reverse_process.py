@@ -3,7 +3,7 @@ then one sample's x_t, eps_hat and x0_hat side by side at chosen steps. All from
 from __future__ import annotations
 
 import numpy as np
-from manim import (Create, Dot, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
+from manim import (Create, Dot, Integer, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
                    VGroup, Write, linear, rate_functions)
 
 from scenes import style
@@ -17,7 +17,7 @@ EPS_RANGE = 2.5                        # eps panels map [-2.5, 2.5] to black..wh
 
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
-    poster_time = 20.5                 # blog poster: the grid of finished samples at t = 0
+    poster_time = 22.0                 # blog poster: the grid of finished samples at t = 0
 
     def construct(self):
         traj = digits_trajectory(n=GRID * GRID, seed=0, sampler="ddpm", steps=1000)
@@ -39,12 +39,11 @@ class ReverseProcess(DiffusionScene):
         grid = image_grid(xs[0], GRID, GRID, height=5.4).shift(LEFT * 3.0 + DOWN * 0.35)
         grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=5.4)
                                             .move_to(m)))
-        t_label = math(r"t = 1000", size=44, color=style.HIGHLIGHT)
+        # "t =" once, and an Integer that updates (no LaTeX compile per frame)
+        t_value = Integer(T, font_size=44, color=style.HIGHLIGHT)
+        t_label = VGroup(math(r"t =", size=44, color=style.HIGHLIGHT), t_value).arrange(RIGHT, buff=0.2)
         t_label.next_to(grid, RIGHT, buff=0.9).align_to(grid, UP).shift(DOWN * 0.1)
-
-        def update_t(m):
-            m.become(math(rf"t = {t_of(int(round(k.get_value())))}", size=44, color=style.HIGHLIGHT).move_to(m, aligned_edge=LEFT))
-        t_label.add_updater(update_t)
+        t_value.add_updater(lambda m: m.set_value(t_of(int(round(k.get_value())))))
         # a time axis running from T (left) to 0 (right), with a marker at the current step
         axis = NumberLine(x_range=[0, T, T // 4], length=5.0, color=style.MUTED, include_ticks=True)
         axis.next_to(t_label, DOWN, buff=0.55).align_to(t_label, LEFT)
@@ -63,11 +62,11 @@ class ReverseProcess(DiffusionScene):
         # --- Denoise step by step --------------------------------------------------------
         self.beat("At every step the network predicts the noise, and the sampler takes one small step back.", 4)
         self.play(Write(step_eq))
-        self.wait(1)
+        self.wait(3)
         self.beat("Structure appears late: most of the thousand steps only remove noise.", 8)
         # ease in time: spend more screen time on the last steps, where digits appear
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.6)
-        grid.clear_updaters(); t_label.clear_updaters(); marker.clear_updaters()
+        grid.clear_updaters(); t_value.clear_updaters(); marker.clear_updaters()
         done = math(r"x_0:\ \text{samples}", size=38, color=style.SIGNAL).next_to(step_eq, DOWN, buff=0.45).align_to(t_label, LEFT)
         self.beat("At t = 0 every sample is a digit. Nothing here was drawn by hand.", 3)
         self.play(Write(done))
@@ -109,6 +108,7 @@ class ReverseProcess(DiffusionScene):
         self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
         self.play(FadeIn(heading), FadeIn(row[0]), Write(names[0]), Write(t_text))
         self.play(FadeIn(row[1]), Write(names[1]), FadeIn(ops[0]))
+        self.wait(2)
         self.beat("Removing that noise gives the network's current guess of the clean image, x0_hat.", 4)
         self.play(Write(eq))
         self.play(FadeIn(row[2]), Write(names[2]), FadeIn(ops[1]))
