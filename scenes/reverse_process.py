@@ -40,7 +40,7 @@ class ReverseProcess(DiffusionScene):
         grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=5.4)
                                             .move_to(m)))
         # "t =" once, and an Integer that updates (no LaTeX compile per frame)
-        t_value = Integer(T, font_size=44, color=style.HIGHLIGHT)
+        t_value = Integer(T, font_size=44, color=style.HIGHLIGHT, group_with_commas=False)
         t_label = VGroup(math(r"t =", size=44, color=style.HIGHLIGHT), t_value).arrange(RIGHT, buff=0.2)
         t_label.next_to(grid, RIGHT, buff=0.9).align_to(grid, UP).shift(DOWN * 0.1)
         t_value.add_updater(lambda m: m.set_value(t_of(int(round(k.get_value())))))
