@@ -17,14 +17,20 @@ TEXT = _P["TEXT"]
 MUTED = _P["MUTED"]
 GRID = _P["GRID"]
 
-# meaning-bearing colours, the same in every scene
-SIGNAL = "#4FB3BF"      # x_0, the clean data, sqrt(alpha_bar)
-NOISE = "#F4A261"       # eps, noise, sqrt(1 - alpha_bar)
-PREDICTION = "#B48EAD"  # network outputs: eps_hat, x0_hat
-STATE = "#81A1C1"       # x_t, the current state
-HIGHLIGHT = "#EBCB8B"   # trackers, emphasis
-FIXED = "#E06C75"       # conditioning: a fixed subgraph / known region
-GENERATED = "#61AFEF"   # generated part
+# meaning-bearing colours: the same meaning in every scene; the light theme uses darker shades of
+# the same hues so that thin lines and small labels keep their contrast on white
+_ACCENTS_DARK = dict(SIGNAL="#4FB3BF", NOISE="#F4A261", PREDICTION="#B48EAD", STATE="#81A1C1",
+                     HIGHLIGHT="#EBCB8B", FIXED="#E06C75", GENERATED="#61AFEF")
+_ACCENTS_LIGHT = dict(SIGNAL="#1F7F8A", NOISE="#C8651B", PREDICTION="#7D4F79", STATE="#3E6394",
+                      HIGHLIGHT="#A67C00", FIXED="#C0392B", GENERATED="#1F6FB2")
+_A = _ACCENTS_DARK if THEME == "dark" else _ACCENTS_LIGHT
+SIGNAL = _A["SIGNAL"]          # x_0, the clean data, sqrt(alpha_bar)
+NOISE = _A["NOISE"]            # eps, noise, sqrt(1 - alpha_bar)
+PREDICTION = _A["PREDICTION"]  # network outputs: eps_hat, x0_hat
+STATE = _A["STATE"]            # x_t, the current state
+HIGHLIGHT = _A["HIGHLIGHT"]    # trackers, emphasis
+FIXED = _A["FIXED"]            # conditioning: a fixed subgraph / known region
+GENERATED = _A["GENERATED"]    # generated part
 
 # type scale (manim font sizes), chosen to stay legible at 480p
 TITLE_SIZE = 40
