@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -93,6 +94,23 @@ def get_or_build(path: Path, build, serialize, deserialize):
                 write_artifact(path, data)
                 return obj
     return deserialize(data)
+
+
+def model_file(kind: str, config) -> Path:
+    """Where a trained model of this kind and config lives: cache/models/<kind>-<config key>.pt"""
+    return cache_dir() / "models" / f"{kind}-{config_key(config.to_dict())}.pt"
+
+
+def cached_training(kind: str, config, train):
+    """The result of `train()` for this config: loaded from the cache, or trained once and cached
+    (a second process waits on the lock and loads it). Training announces itself on stderr."""
+    path = model_file(kind, config)
+
+    def build():
+        print(f"training {kind} model {path.stem} (first use; cached in {path.parent})", file=sys.stderr, flush=True)
+        return train()
+
+    return get_or_build(path, build, torch_bytes, torch_from_bytes)
 
 
 def torch_bytes(obj) -> bytes:

@@ -39,7 +39,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
 from .graph_data import SBMConfig, edge_density, make_graphs
 from .schedule import NoiseSchedule
 from .train import ema_update
@@ -333,7 +333,7 @@ class TrainedGraphModel:
 
 
 def graph_model_path(config: GraphTrainConfig):
-    return cache_dir() / "models" / f"graphs-{config_key(config.to_dict())}.pt"
+    return model_file("graphs", config)
 
 
 def get_graph_model(config: GraphTrainConfig | str | None = None, progress: bool = True) -> TrainedGraphModel:
@@ -345,8 +345,7 @@ def get_graph_model(config: GraphTrainConfig | str | None = None, progress: bool
 
 @lru_cache(maxsize=4)
 def _get_graph_model(config: GraphTrainConfig, progress: bool) -> TrainedGraphModel:
-    result = get_or_build(graph_model_path(config), lambda: train_graph_model(config, progress),
-                          torch_bytes, torch_from_bytes)
+    result = cached_training("graphs", config, lambda: train_graph_model(config, progress))
     model = GraphDenoiser(config.denoiser, config.T)
     model.load_state_dict(result["ema"])
     model.eval().requires_grad_(False)

@@ -1,14 +1,13 @@
 """Trained models and trajectories from the cache: trained on first use, loaded instantly after."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 
-from .cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
 from .presets import get_preset
 from .sample import Trajectory, sample
 from .schedule import NoiseSchedule
@@ -41,7 +40,7 @@ class TrainedModel:
 
 
 def model_path(config: TrainConfig):
-    return cache_dir() / "models" / f"{config.dataset}-{config_key(config.to_dict())}.pt"
+    return model_file(config.dataset, config)
 
 
 def get_model(config: TrainConfig | str | None = None, progress: bool = True) -> TrainedModel:
@@ -53,15 +52,8 @@ def get_model(config: TrainConfig | str | None = None, progress: bool = True) ->
 
 @lru_cache(maxsize=8)
 def _get_model(config: TrainConfig, progress: bool) -> TrainedModel:
-    path = model_path(config)
-    state_path = path.with_suffix(".state")
-    def build():
-        # stderr, so that it never mixes with a command's output
-        print(f"training {config.dataset} model {path.stem} (first use; cached in {path.parent})",
-              file=sys.stderr, flush=True)
-        return train(config, state_path=state_path, progress=progress)
-
-    result = get_or_build(path, build, torch_bytes, torch_from_bytes)
+    state_path = model_path(config).with_suffix(".state")
+    result = cached_training(config.dataset, config, lambda: train(config, state_path=state_path, progress=progress))
     for leftover in (state_path, state_path.with_suffix(".state.sha256")):
         leftover.unlink(missing_ok=True)            # the finished model supersedes the resumable state
     model = UNet(config.unet)

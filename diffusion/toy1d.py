@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from scipy.special import erf
 from tqdm.auto import tqdm
 
-from .cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
 from .sample import Trajectory, sample
 from .schedule import NoiseSchedule
 from .train import ema_update
@@ -256,7 +256,7 @@ class Toy1dModel:
 
 
 def toy1d_path(config: Toy1dConfig):
-    return cache_dir() / "models" / f"toy1d-{config_key(config.to_dict())}.pt"
+    return model_file("toy1d", config)
 
 
 def get_toy1d_model(config: Toy1dConfig | str | None = None, progress: bool = True) -> Toy1dModel:
@@ -268,7 +268,7 @@ def get_toy1d_model(config: Toy1dConfig | str | None = None, progress: bool = Tr
 
 @lru_cache(maxsize=4)
 def _get_toy1d_model(config: Toy1dConfig, progress: bool) -> Toy1dModel:
-    result = get_or_build(toy1d_path(config), lambda: train_toy1d(config, progress), torch_bytes, torch_from_bytes)
+    result = cached_training("toy1d", config, lambda: train_toy1d(config, progress))
     model = MLP1d(config)
     model.load_state_dict(result["ema"])
     model.eval().requires_grad_(False)

@@ -85,7 +85,6 @@ def train(config: TrainConfig, state_path: Path | None = None, device=None, prog
             gen.set_state(st["gen"]); history = st["history"]; snapshots = st["snapshots"]
             start = st["step"]
 
-    alpha_bar = schedule.alpha_bar.float().to(device)
     t0 = time.perf_counter() - (history["seconds"][-1] if history["seconds"] else 0.0)
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress,
                desc=f"train {config.dataset}", unit="step", dynamic_ncols=True)

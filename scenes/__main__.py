@@ -10,7 +10,6 @@ import importlib
 import inspect
 import os
 import pkgutil
-import shutil
 import subprocess
 import sys
 from pathlib import Path
