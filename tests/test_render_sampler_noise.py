@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from test_render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 BG = np.array([0x14, 0x16, 0x1C])
@@ -18,14 +19,6 @@ def prepared(quick_model):
     from diffusion import prepare
 
     assert prepare.main(progress=False) == 0
-
-
-def render(scene: str) -> Path:
-    r = subprocess.run([sys.executable, "-m", "scenes", "render", scene, "--quality", "l"], cwd=ROOT,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-3000:]
-    line = [l for l in r.stdout.splitlines() if l.startswith(f"rendered {scene}")][-1]
-    return Path(line.split("-> ")[1])
 
 
 def frames(path: Path, every: float = 0.5):
