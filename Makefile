@@ -64,6 +64,7 @@ bench: setup
 	$(PY) bench/graphs.py
 	$(PY) bench/toy1d.py
 	$(PY) bench/experiments.py
+	$(PY) bench/guidance.py
 	$(PY) bench/render.py
 
 clean:

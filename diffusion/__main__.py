@@ -1,4 +1,8 @@
-"""Command line: python -m diffusion train digits | python -m diffusion sample digits --out FILE.npz"""
+"""Command line: python -m diffusion train digits | python -m diffusion sample digits --out FILE.npz
+
+The class-conditional model: python -m diffusion train digits-cond, and
+python -m diffusion sample digits-cond --label K --guidance W --out FILE.npz
+(guided eps = (1 + W) * eps(x, t, K) - W * eps(x, t, null); W = 0 is the plain conditional model)."""
 from __future__ import annotations
 
 import argparse
@@ -25,16 +29,18 @@ def _positive_int(s: str) -> int:
 def main(argv=None) -> int:
     from .data import DATASETS
     from .presets import PRESETS
+    from .digits_cond import NAME as COND, NUM_CLASSES
     from .sample import SAMPLERS
 
+    models = DATASETS + (COND,)
     p = argparse.ArgumentParser(prog="python -m diffusion", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     tr = sub.add_parser("train", help="train (or load from the cache) a model")
-    tr.add_argument("dataset", choices=DATASETS)
+    tr.add_argument("dataset", choices=models)
     tr.add_argument("--preset", choices=list(PRESETS), default=None, help="default: $DIFFUSION_PRESET or 'default'")
     tr.add_argument("--steps", type=_positive_int, default=None, help="override the preset's training steps")
     sp = sub.add_parser("sample", help="sample images from the trained model into an .npz (key 'samples')")
-    sp.add_argument("dataset", choices=DATASETS)
+    sp.add_argument("dataset", choices=models)
     sp.add_argument("--preset", choices=list(PRESETS), default=None)
     sp.add_argument("--n", type=_positive_int, default=16)
     sp.add_argument("--sampler", choices=SAMPLERS, default="ddim")
@@ -43,6 +49,9 @@ def main(argv=None) -> int:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--batch", type=_positive_int, default=1000, help="samples per network call")
     sp.add_argument("--out", required=True, type=Path)
+    sp.add_argument("--label", type=int, default=None, help=f"{COND} only: the class 0..{NUM_CLASSES - 1} to draw")
+    sp.add_argument("--guidance", type=float, default=0.0,
+                    help=f"{COND} only: w in (1 + w) eps(x, t, label) - w eps(x, t, null); 0 = plain conditional")
     args = p.parse_args(argv)
 
     import torch
@@ -51,7 +60,13 @@ def main(argv=None) -> int:
     from .presets import get_preset, with_dataset
     from .sample import check_sampler, sample
 
-    config = with_dataset(get_preset(args.preset), args.dataset)
+    conditional = args.dataset == COND
+    if conditional:
+        from .digits_cond import cond_config
+        from .guidance import GuidedEps, check_guidance
+        config = cond_config(args.preset)
+    else:
+        config = with_dataset(get_preset(args.preset), args.dataset)
     if args.cmd == "train":
         if args.steps:
             config = replace(config, steps=args.steps,
@@ -70,13 +85,20 @@ def main(argv=None) -> int:
             raise ValueError(f"eta must be in [0, 1], got {args.eta}")
         if args.out.suffix != ".npz":
             raise ValueError(f"--out must end in .npz, got {args.out}")
+        if conditional:
+            if args.label is None:
+                raise ValueError(f"{COND} needs --label K (a class 0..{NUM_CLASSES - 1})")
+            check_guidance(args.label, args.guidance, NUM_CLASSES)
+        elif args.label is not None or args.guidance:
+            raise ValueError(f"--label and --guidance need the conditional model ({COND}), not {args.dataset}")
     except ValueError as e:
         p.error(str(e))
     tm = get_model(config)
+    model = GuidedEps(tm.model, args.label, args.guidance) if conditional else tm.model
     gen = torch.Generator().manual_seed(args.seed + 1)
     x_T = tm.noise(args.n, args.seed)
     t0 = time.perf_counter()
-    out = [sample(tm.model, tm.schedule, x_T[i:i + args.batch], args.sampler, args.steps, args.eta, gen,
+    out = [sample(model, tm.schedule, x_T[i:i + args.batch], args.sampler, args.steps, args.eta, gen,
                   record=False) for i in range(0, args.n, args.batch)]
     samples = torch.cat(out)[:, 0].clamp(-1, 1).numpy().astype(np.float32)
     seconds = time.perf_counter() - t0
@@ -85,7 +107,8 @@ def main(argv=None) -> int:
     with os.fdopen(fd, "wb") as f:
         np.savez(f, samples=samples)
     os.replace(tmp, args.out)
-    print(f"wrote {args.out}: samples {samples.shape} in [-1, 1], {args.sampler} {args.steps} steps, "
+    what = f", label {args.label}, guidance w = {args.guidance:g}" if conditional else ""
+    print(f"wrote {args.out}: samples {samples.shape} in [-1, 1], {args.sampler} {args.steps} steps{what}, "
           f"{seconds:.1f}s")
     return 0
 

@@ -36,6 +36,12 @@ def main(progress: bool = True) -> int:
     for name in RUNS:
         get_experiment(name, tm, cfg)
     print(f"digits model {tm.key} and experiments {', '.join(RUNS)} ready ({time.perf_counter() - t0:.1f}s)")
+    from .digits_cond import get_cond_model
+    from .guidance_study import default_study_config, get_guidance_study
+
+    cm = get_cond_model(progress=progress)
+    get_guidance_study(cm, default_study_config(), progress=progress)
+    print(f"conditional digits model {cm.key} and guidance sweep ready ({time.perf_counter() - t0:.1f}s)")
     return 0
 
 

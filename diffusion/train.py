@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 from .cache import read_artifact, torch_bytes, torch_from_bytes, write_artifact
 from .data import load_dataset
 from .schedule import NoiseSchedule
-from .unet import UNet, UNetConfig
+from .unet import UNet, UNetConfig, drop_unset
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,14 @@ class TrainConfig:
     seed: int = 0
     snapshots: tuple = (100, 300, 1000, 2500, 4800)   # steps whose EMA weights are kept (training montage)
     checkpoint_every: int = 500                        # resumable state is saved this often
+    label_drop: float = 0.0                            # conditional U-Net: share of examples trained with the null label
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["unet"] = drop_unset(d["unet"])
+        if not self.label_drop:          # unconditional configs keep the cache keys they had before labels existed
+            d.pop("label_drop")
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -61,8 +66,9 @@ def train(config: TrainConfig, state_path: Path | None = None, device=None, prog
     """
     device = torch.device(device) if device else default_device()
     schedule = NoiseSchedule(config.schedule, config.T)
-    x_data, _ = load_dataset(config.dataset, config.image_size, "train")
-    x_data = x_data.to(device)
+    x_data, y_data = load_dataset(config.dataset, config.image_size, "train")
+    x_data, y_data = x_data.to(device), y_data.to(device)
+    conditional = config.unet.num_classes is not None
 
     torch.manual_seed(config.seed)
     model = UNet(config.unet).to(device)
@@ -94,7 +100,14 @@ def train(config: TrainConfig, state_path: Path | None = None, device=None, prog
         eps = torch.randn((config.batch_size, *x_data.shape[1:]), generator=gen)
         x0, t, eps = x_data[idx.to(device)], t.to(device), eps.to(device)
         x_t = schedule.add_noise(x0, t, eps)
-        loss = F.mse_loss(model(x_t, t), eps)
+        if conditional:
+            # classifier-free guidance needs eps(x, t, ∅) from the same network: a random share of the
+            # examples is shown with the null label instead of its class
+            drop = (torch.rand(config.batch_size, generator=gen) < config.label_drop).to(device)
+            y = torch.where(drop, torch.full_like(drop, model.null_label, dtype=torch.long), y_data[idx.to(device)])
+            loss = F.mse_loss(model(x_t, t, y), eps)
+        else:
+            loss = F.mse_loss(model(x_t, t), eps)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"training diverged: loss is {loss.item()} at step {step}")
         opt.zero_grad(set_to_none=True)

@@ -1,4 +1,4 @@
-"""A small U-Net that predicts the noise eps from (x_t, t).
+"""A small U-Net that predicts the noise eps from (x_t, t), or from (x_t, t, y) when class-conditional.
 
 Sinusoidal time embedding -> residual blocks on a down path, a middle block, and an up path that
 concatenates the skip connections. `describe()` returns the structure as plain data so a scene can
@@ -21,9 +21,18 @@ class UNetConfig:
     channel_mults: tuple = (1, 2)        # one resolution level per entry; each after the first halves H, W
     time_dim: int = 64
     groups: int = 8                      # GroupNorm groups
+    num_classes: int | None = None       # class-conditional when set: labels 0..num_classes-1, plus a null label
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return drop_unset(asdict(self))
+
+
+def drop_unset(d: dict) -> dict:
+    """An unconditional config's dict without `num_classes`, so its cache key is what it was before
+    conditioning existed (trained models stay valid)."""
+    if d.get("num_classes") is None:
+        d.pop("num_classes", None)
+    return d
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -60,6 +69,10 @@ class UNet(nn.Module):
         self.config = c = config
         chs = [c.base_channels * m for m in c.channel_mults]
         self.time_mlp = nn.Sequential(nn.Linear(c.time_dim, c.time_dim), nn.SiLU(), nn.Linear(c.time_dim, c.time_dim))
+        if c.num_classes is not None:
+            # one learned vector per class, added to the time embedding (as in improved-diffusion);
+            # the extra last row is the null label ∅ that classifier-free guidance needs
+            self.label_emb = nn.Embedding(c.num_classes + 1, c.time_dim)
         self.stem = nn.Conv2d(c.in_channels, chs[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.downsample = nn.ModuleList()
@@ -79,11 +92,31 @@ class UNet(nn.Module):
         self.head = nn.Sequential(nn.GroupNorm(min(c.groups, prev), prev), nn.SiLU(),
                                   nn.Conv2d(prev, c.in_channels, 3, padding=1))
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """x: [N x C x H x W] noisy images, t: (N,) integer steps -> eps_hat [N x C x H x W]."""
+    @property
+    def null_label(self) -> int:
+        """The label index meaning "no class" (∅): the unconditional branch of a conditional model."""
+        if self.config.num_classes is None:
+            raise ValueError("this U-Net is unconditional: it has no labels")
+        return self.config.num_classes
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor | int | None = None) -> torch.Tensor:
+        """x: [N x C x H x W] noisy images, t: (N,) integer steps -> eps_hat [N x C x H x W].
+
+        y (conditional models only): (N,) or one int, class labels in 0..num_classes-1 or `null_label`;
+        None means the null label, so a conditional model called like an unconditional one is its
+        unconditional branch."""
         if t.ndim == 0:
             t = t.expand(x.shape[0])
         temb = self.time_mlp(timestep_embedding(t, self.config.time_dim))
+        if self.config.num_classes is not None:
+            y = self.null_label if y is None else y
+            y = torch.as_tensor(y, dtype=torch.long, device=x.device).expand(x.shape[0])
+            if y.min() < 0 or y.max() > self.null_label:
+                raise ValueError(f"labels must be in 0..{self.null_label} ({self.null_label} = null), "
+                                 f"got {y.min().item()}..{y.max().item()}")
+            temb = temb + self.label_emb(y)
+        elif y is not None:
+            raise ValueError("this U-Net is unconditional: it takes no labels (set UNetConfig.num_classes)")
         h = self.stem(x)
         skips = []
         for block, down in zip(self.down, self.downsample):
