@@ -1,0 +1,236 @@
+"""Guidance — ask the class-conditional digits model for a class and turn up classifier-free guidance:
+one row per requested class from one x_T, w growing to the right; then the measured trade-off between
+getting the requested class and the variety of the samples (diffusion.guidance_study)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from manim import (DOWN, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group, LaggedStart, MathTex, Star,
+                   VGroup, VMobject, Write)
+
+from diffusion.digits_cond import get_cond_model
+from diffusion.guidance_study import default_study_config, get_guidance_study
+from scenes import style
+from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+
+# the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
+# the Python and compares it with diffusion.guidance.GuidedEps, the code that made the frames)
+FORMULA_LHS = r"\tilde\varepsilon"
+FORMULA_RHS = (
+    (r"(1+w)\,", "(1+w)*"),
+    (r"\varepsilon_\theta(x_t, t, c)", "eps_c"),
+    (r"-", "-"),
+    (r"w\,", "w*"),
+    (r"\varepsilon_\theta(x_t, t, \varnothing)", "eps_null"),
+)
+N_ROWS = 4                  # requested classes shown in the grid
+N_SPREAD = 8                # samples of one class shown at w = 0 and at the largest w
+HIT, MISS = style.SIGNAL, style.FIXED
+COND, NULL = style.PREDICTION, style.MUTED
+
+
+def formula_tex() -> list[str]:
+    return [FORMULA_LHS, "="] + [tex for tex, _ in FORMULA_RHS]
+
+
+def formula(size: int = 40):
+    m = MathTex(*formula_tex(), font_size=size, color=style.TEXT)
+    m[2].set_color(style.HIGHLIGHT); m[5].set_color(style.HIGHLIGHT)        # the w's
+    m[3].set_color(COND); m[6].set_color(NULL)
+    return m
+
+
+@lru_cache(maxsize=1)
+def cond_model():
+    return get_cond_model(progress=False)
+
+
+def _w(w: float) -> str:
+    return f"{w:g}"
+
+
+class Guidance(DiffusionScene):
+    description = "Classifier-free guidance on a class-conditional digits model: rows of w, the measured trade-off"
+
+    def construct(self):
+        tm = cond_model()
+        s = get_guidance_study(tm, default_study_config())
+        self.s, self.tm = s, tm
+        self.ws = [r["w"] for r in s["rows"]]
+        self.intro()
+        self.rows_of_w()
+        self.variety()
+        self.tradeoff()
+
+    # --- 1. one network, two predictions ------------------------------------------------------
+    def intro(self):
+        drop = self.tm.config.label_drop
+        self.beat("Every popular image generator is conditional: you ask for something. "
+                  "Here we ask a digits model for a class, and push it with classifier-free guidance.", 5)
+        title = self.title_card("Asking for a digit", "classifier-free guidance, measured")
+        self.play(FadeIn(title))
+        self.wait(2.5)
+        self.play(FadeOut(title))
+
+        f = formula(44).shift(UP * 1.6)
+        c_note = VGroup(math(r"\varepsilon_\theta(x_t, t, c)", size=34, color=COND),
+                        label("the network told the class c", style.LABEL_SIZE)).arrange(RIGHT, buff=0.3)
+        n_note = VGroup(math(r"\varepsilon_\theta(x_t, t, \varnothing)", size=34, color=NULL),
+                        label(f"the same network with the null label ∅,\nshown instead of the class "
+                              f"on {drop:.0%} of training examples", style.LABEL_SIZE)).arrange(RIGHT, buff=0.3)
+        w_note = label("w = 0: the plain conditional model;  w > 0: pushed away from ∅", style.LABEL_SIZE,
+                       style.HIGHLIGHT)
+        notes = VGroup(c_note, n_note, w_note).arrange(DOWN, aligned_edge=LEFT, buff=0.45).next_to(f, DOWN, buff=0.7)
+        self.beat(f"One network gives two predictions of the noise: with the class, and with the null label "
+                  f"it saw on {drop:.0%} of its training examples. Guidance mixes them.", 8)
+        self.play(Write(f), run_time=2)
+        self.play(FadeIn(c_note, shift=RIGHT * 0.2))
+        self.wait(1.5)
+        self.play(FadeIn(n_note, shift=RIGHT * 0.2))
+        self.wait(2)
+        self.beat("With w = 0 it is the plain conditional model; a larger w steps further away from what "
+                  "the model would draw without being told the class.", 5)
+        self.play(FadeIn(w_note))
+        self.wait(4)
+        self.play(FadeOut(VGroup(c_note, n_note, w_note)), f.animate.scale(0.72).to_edge(UP, buff=0.25))
+        self.formula = f
+
+    # --- 2. one row per class, one x_T per row, w growing -----------------------------------------
+    def rows_of_w(self):
+        s, ws = self.s, self.ws
+        share0 = s["rows"][0]["share_per_class"]
+        # the classes the plain conditional model gets wrong most often: where guidance has work to do
+        classes = sorted(np.argsort(share0, kind="stable")[:N_ROWS].tolist())
+        size, gap = 1.05, 0.3
+        rows = Group()
+        hits = 0
+        for r, c in enumerate(classes):
+            j = r                                  # the study's r-th x_T: not picked by its outcome
+            x_T = framed(pixel_image(s["x_T"][j], size), style.STATE, buff=0.03)
+            tiles = Group()
+            for k in range(len(ws)):
+                ok = int(s["pred"][k, c, j]) == c
+                hits += ok
+                tiles.add(framed(pixel_image(s["samples"][k, c, j], size), HIT if ok else MISS, buff=0.03))
+            tiles.arrange(RIGHT, buff=gap)
+            ask = label(f"ask for {c}", style.LABEL_SIZE)
+            row = Group(ask, x_T, tiles).arrange(RIGHT, buff=0.35)
+            tiles.shift(RIGHT * 0.35)
+            rows.add(row)
+        rows.arrange(DOWN, buff=0.22, aligned_edge=RIGHT)
+        heads = VGroup(*[math(rf"w = {_w(w)}", size=30, color=style.HIGHLIGHT).next_to(t, UP, buff=0.15)
+                         for t in rows[0][2]])
+        xt_head = math(r"x_T", size=30, color=style.STATE).next_to(rows[0][1], UP, buff=0.15)
+        grid = Group(heads, xt_head, rows)
+        grid.next_to(self.formula, DOWN, buff=0.3)
+        grid.set_x(0)
+        if grid.get_bottom()[1] < -3.45:
+            grid.scale((self.formula.get_bottom()[1] - 0.3 + 3.45) / grid.height).next_to(self.formula, DOWN, buff=0.3)
+        arrows = VGroup(*[Arrow(row[1].get_right(), row[2].get_left(), buff=0.06, color=style.MUTED, stroke_width=3,
+                                max_tip_length_to_length_ratio=0.4) for row in rows])
+        legend = VGroup(label("frame: the classifier reads", style.SMALL_SIZE, style.MUTED),
+                        label("the requested class", style.SMALL_SIZE, HIT),
+                        label("another class", style.SMALL_SIZE, MISS)).arrange(RIGHT, buff=0.3)
+        legend.to_edge(DOWN, buff=0.12)
+        total = len(classes) * len(ws)
+        worst = ", ".join(str(c) for c in classes)
+        self.beat(f"The classes the plain conditional model misses most often: {worst}. "
+                  f"Each row starts from one noise x_T and runs the same sampler for every w.", 6)
+        self.play(FadeIn(xt_head), LaggedStart(*[FadeIn(Group(row[0], row[1])) for row in rows], lag_ratio=0.2),
+                  run_time=1.5)
+        self.play(Create(arrows), FadeIn(legend))
+        for k in range(len(ws)):
+            self.play(FadeIn(heads[k]), LaggedStart(*[FadeIn(row[2][k]) for row in rows], lag_ratio=0.15),
+                      run_time=0.8)
+        first = sum(int(s["pred"][0, c, r]) == c for r, c in enumerate(classes))
+        last = sum(int(s["pred"][-1, c, r]) == c for r, c in enumerate(classes))
+        self.beat(f"Left to right the digits get bolder and more typical. The classifier reads the requested class "
+                  f"in {first} of {len(classes)} at w = 0 and {last} of {len(classes)} at w = {_w(ws[-1])} "
+                  f"({hits} of {total} in the grid).", 8)
+        self.wait(8)
+        self.play(FadeOut(Group(grid, arrows, legend)))
+        self.classes = classes
+
+    # --- 3. what it costs: variety within a class ----------------------------------------------
+    def variety(self):
+        s, ws = self.s, self.ws
+        div = np.array([r["diversity_per_class"] for r in s["rows"]])       # (W, classes)
+        c = int(self.classes[0])
+        n = min(N_SPREAD, s["n_per_class"])
+        size = 1.1
+        blocks = Group()
+        for k in (0, len(ws) - 1):
+            tiles = Group(*[framed(pixel_image(s["samples"][k, c, j], size),
+                                   HIT if int(s["pred"][k, c, j]) == c else MISS, buff=0.03) for j in range(n)])
+            tiles.arrange(RIGHT, buff=0.18)
+            head = VGroup(math(rf"w = {_w(ws[k])}", size=32, color=style.HIGHLIGHT),
+                          label(f"mean distance between the {s['n_per_class']} samples: {div[k, c]:.2f}",
+                                style.SMALL_SIZE, style.MUTED)).arrange(RIGHT, buff=0.4)
+            blocks.add(Group(head, tiles).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
+        blocks.arrange(DOWN, buff=0.55, aligned_edge=LEFT).next_to(self.formula, DOWN, buff=0.45).set_x(0)
+        heading = label(f"{n} of the {s['n_per_class']} samples asked to be a {c}", style.LABEL_SIZE)
+        heading.next_to(blocks, DOWN, buff=0.4)
+        all0, allw = s["rows"][0]["diversity"], s["rows"][-1]["diversity"]
+        change = "falls" if allw < all0 else "rises"
+        self.beat(f"The price: asked for a {c}, the plain model draws {c}s of many shapes; at w = {_w(ws[-1])} they "
+                  f"look alike. The mean distance between samples of one class {change} from {all0:.2f} to "
+                  f"{allw:.2f}, averaged over all ten classes.", 9)
+        self.play(FadeIn(heading), FadeIn(blocks[0]))
+        self.wait(2)
+        self.play(FadeIn(blocks[1]))
+        self.wait(7)
+        self.play(FadeOut(Group(blocks, heading)))
+
+    # --- 4. the measured trade-off -----------------------------------------------------------------
+    def tradeoff(self):
+        s, ws = self.s, self.ws
+        share = np.array([r["share"] for r in s["rows"]]) * 100
+        div = np.array([r["diversity"] for r in s["rows"]])
+        fd = np.array([r["fd"] for r in s["rows"]])
+        real = s["real"]
+        xs = np.concatenate([div, [real["diversity"]]])
+        ys = np.concatenate([share, [real["share"] * 100]])
+        x_lo, x_hi = np.floor(xs.min() * 2 - 1) / 2, np.ceil(xs.max() * 2 + 1) / 2
+        y_lo = max(0.0, np.floor(ys.min() / 10 - 1) * 10)
+        x_step = 0.5 if x_hi - x_lo <= 4 else 1.0
+        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=8.2, y_length=4.6, tips=False,
+                  axis_config=dict(color=style.GRID, font_size=style.SMALL_SIZE + 2, include_numbers=True),
+                  x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
+                  y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
+        ax.next_to(self.formula, DOWN, buff=0.45).shift(RIGHT * 0.5)
+        xl = label("variety: mean distance between samples of a class", style.SMALL_SIZE, style.MUTED)
+        xl.next_to(ax.x_axis, DOWN, buff=0.45)
+        yl = label("requested class (%)", style.SMALL_SIZE, style.MUTED).rotate(np.pi / 2)
+        yl.next_to(ax.y_axis, LEFT, buff=0.65)
+        pts = [ax.c2p(x, y) for x, y in zip(div, share)]
+        curve = VMobject(color=style.HIGHLIGHT, stroke_width=4).set_points_as_corners(pts)
+        dots = VGroup(*[Dot(p, radius=0.08, color=style.HIGHLIGHT) for p in pts])
+        w_labels = VGroup()
+        for k, p in enumerate(pts):
+            w_labels.add(math(rf"w={_w(ws[k])}", size=24, color=style.HIGHLIGHT).next_to(p, UP + RIGHT, buff=0.06))
+        real_dot = Star(n=5, outer_radius=0.16, color=style.SIGNAL, fill_opacity=1).move_to(
+            ax.c2p(real["diversity"], real["share"] * 100))
+        real_l = label("held-out real digits", style.SMALL_SIZE, style.SIGNAL).next_to(real_dot, DOWN, buff=0.12)
+        rises = bool(np.all(np.diff(share) >= -1.0)) and share[-1] > share[0]
+        best = int(np.argmin(fd))
+        self.beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
+                  f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {_w(ws[-1])}, "
+                  f"{'rising with every step of w' if rises else 'not rising steadily'}, "
+                  f"while the variety {'falls' if div[-1] < div[0] else 'rises'} from {div[0]:.2f} to {div[-1]:.2f}.", 9)
+        self.play(Create(ax), FadeIn(xl), FadeIn(yl))
+        self.play(Create(curve), LaggedStart(*[FadeIn(d) for d in dots], lag_ratio=0.2),
+                  LaggedStart(*[FadeIn(t) for t in w_labels], lag_ratio=0.2), run_time=3)
+        self.wait(5)
+        self.beat(f"Real held-out digits: the classifier reads {real['share']:.0%} of them right, with variety "
+                  f"{real['diversity']:.2f}. Compared with the real digits of each class, the samples' classifier "
+                  f"features are closest at w = {_w(ws[best])} (Fréchet distance {fd[best]:.0f}; "
+                  f"{fd[0]:.0f} at w = 0, {fd[-1]:.0f} at w = {_w(ws[-1])}).", 10)
+        self.play(FadeIn(real_dot), FadeIn(real_l))
+        self.play(dots[best].animate.scale(1.8).set_color(style.SIGNAL))
+        self.wait(9)
+        trade = rises and div[-1] < div[0]
+        self.beat("Guidance buys the requested class with variety: pick w for the job." if trade else
+                  "On this model guidance did not trade variety for the class as expected: see the numbers.", 4)
+        self.wait(4)
+        self.play(FadeOut(Group(ax, xl, yl, curve, dots, w_labels, real_dot, real_l, self.formula)))
