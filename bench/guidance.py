@@ -5,7 +5,7 @@
 For every w: the share of samples the classifier puts in the requested class, the variety within a
 class (mean pairwise distance of the samples; spread of their classifier features), and the Fréchet
 distance of their features to the held-out digits of that class (averaged over the ten classes).
-The sweep is the cached study the Guidance scene loads (diffusion/guidance_study.py); by default the
+The sweep is the cached study the Guidance scene loads (diffusion/studies/guidance.py); by default the
 model and the study come from $DIFFUSION_CACHE (or ./cache), --fresh trains and measures in a private
 temporary cache. Prints the table and the bounds checked; writes bench/results/guidance.json.
 """
@@ -32,8 +32,8 @@ def main() -> int:
     args = p.parse_args()
     if args.fresh:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
-    from diffusion.digits_cond import get_cond_model
-    from diffusion.guidance_study import default_study_config, get_guidance_study
+    from diffusion.models.digits_cond import get_cond_model
+    from diffusion.studies.guidance import default_study_config, get_guidance_study
 
     t0 = time.perf_counter()
     tm = get_cond_model(args.preset)

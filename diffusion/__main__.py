@@ -27,10 +27,10 @@ def _positive_int(s: str) -> int:
 
 
 def main(argv=None) -> int:
-    from .data import DATASETS
-    from .presets import PRESETS
-    from .digits_cond import NAME as COND, NUM_CLASSES
-    from .sample import SAMPLERS
+    from .models.digits.data import DATASETS
+    from .models.digits.config import PRESETS
+    from .models.digits_cond import NAME as COND, NUM_CLASSES
+    from .core.sample import SAMPLERS
 
     models = DATASETS + (COND,)
     p = argparse.ArgumentParser(prog="python -m diffusion", description=__doc__)
@@ -56,14 +56,14 @@ def main(argv=None) -> int:
 
     import torch
 
-    from .models import get_model
-    from .presets import get_preset, with_dataset
-    from .sample import check_sampler, sample
+    from .core.loader import get_model
+    from .models.digits.config import get_preset, with_dataset
+    from .core.sample import check_sampler, sample
 
     conditional = args.dataset == COND
     if conditional:
-        from .digits_cond import cond_config
-        from .guidance import GuidedEps, check_guidance
+        from .core.guidance import GuidedEps, check_guidance
+        from .models.digits_cond import cond_config
         config = cond_config(args.preset)
     else:
         config = with_dataset(get_preset(args.preset), args.dataset)

@@ -1,6 +1,6 @@
 """Guidance — ask the class-conditional digits model for a class and turn up classifier-free guidance:
 one row per requested class from one x_T, w growing to the right; then the measured trade-off between
-getting the requested class and the variety of the samples (diffusion.guidance_study)."""
+getting the requested class and the variety of the samples (diffusion.studies.guidance)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,13 +9,13 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group, LaggedStart, MathTex, Star,
                    VGroup, VMobject, Write)
 
-from diffusion.digits_cond import get_cond_model
-from diffusion.guidance_study import default_study_config, get_guidance_study
+from diffusion.models.digits_cond import get_cond_model
+from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes import style
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
 
 # the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
-# the Python and compares it with diffusion.guidance.GuidedEps, the code that made the frames)
+# the Python and compares it with diffusion.core.guidance.GuidedEps, the code that made the frames)
 FORMULA_LHS = r"\tilde\varepsilon"
 FORMULA_RHS = (
     (r"(1+w)\,", "(1+w)*"),

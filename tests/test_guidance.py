@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.digits_cond import cond_config, get_cond_model
-from diffusion.guidance import GuidedEps, guided_eps, guided_sample
-from diffusion.presets import get_preset
-from diffusion.sample import sample
-from diffusion.train import TrainConfig
-from diffusion.unet import UNet, UNetConfig
+from diffusion.core.engine import TrainConfig
+from diffusion.core.guidance import GuidedEps, guided_eps, guided_sample
+from diffusion.core.sample import sample
+from diffusion.models.digits.config import get_preset
+from diffusion.models.digits.network import UNet, UNetConfig
+from diffusion.models.digits_cond import cond_config, get_cond_model
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +153,8 @@ def test_cli_labels_only_for_the_conditional_model(tmp_path):
 
 
 def test_guidance_study_measures_what_it_sampled(cond):
-    from diffusion.classifier import ClassifierConfig, classify, get_classifier
-    from diffusion.guidance_study import QUICK, get_guidance_study, mean_pairwise_distance
+    from diffusion.models.digits.classifier import ClassifierConfig, classify, get_classifier
+    from diffusion.studies.guidance import QUICK, get_guidance_study, mean_pairwise_distance
 
     s = get_guidance_study(cond, QUICK, progress=False)
     W, n = len(QUICK.ws), QUICK.n_per_class

@@ -2,7 +2,7 @@
 
 For every w and every class c, the same n starting noises x_T (shared by all classes and all w) are
 sampled with DDIM and the guided eps. Measured per w, averaged over the ten classes:
-- share: how many samples the classifier (diffusion/classifier.py) puts in the requested class;
+- share: how many samples the classifier (diffusion/models/digits/classifier.py) puts in the requested class;
 - diversity: mean pairwise L2 distance between the samples of one class (pixels in [-1, 1]), and the
   spread of their classifier features (square root of the total feature variance);
 - fd: Fréchet distance of the features of one class's samples to the held-out digits of that class.
@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
-from .classifier import ClassifierConfig, classify, frechet_distance, get_classifier
-from .data import load_digits
-from .guidance import guided_sample
+from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ..core.guidance import guided_sample
+from ..models.digits.classifier import ClassifierConfig, classify, frechet_distance, get_classifier
+from ..models.digits.data import load_digits
 
 REVISION = 1          # bump when the measurement changes
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from .models import TrainedModel, get_model
-from .presets import get_preset
-from .train import TrainConfig
-from .unet import UNetConfig
+from ...core.engine import TrainConfig
+from ...core.loader import TrainedModel, get_model
+from ..digits.config import get_preset
+from ..digits.network import UNetConfig
 
 NAME = "digits-cond"
 NUM_CLASSES = 10

@@ -5,7 +5,7 @@
 w = 0 is the plain conditional model; w > 0 pushes each step away from the unconditional prediction
 (towards what makes the sample "more c"); w = -1 is the unconditional model. `GuidedEps` wraps a
 conditional U-Net as a model of (x, t), so every sampler of the one sampling loop
-(`diffusion.sample.sample_steps`) can use guidance without knowing about it.
+(`diffusion.core.sample.sample_steps`) can use guidance without knowing about it.
 """
 from __future__ import annotations
 
