@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import (DOWN, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group, LaggedStart, MathTex, Star,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group, LaggedStart, MathTex, Star,
                    VGroup, VMobject, Write)
 
 from diffusion.models.digits_cond import get_cond_model
@@ -74,14 +74,17 @@ class Guidance(DiffusionScene):
         self.play(FadeOut(title))
 
         f = formula(44).shift(UP * 1.6)
-        c_note = VGroup(math(r"\varepsilon_\theta(x_t, t, c)", size=34, color=COND),
+        c_note = VGroup(math(r"\varepsilon_\theta(x_t, t, c)", size=40, color=COND),
                         label("the network told the class c", style.LABEL_SIZE)).arrange(RIGHT, buff=0.3)
-        n_note = VGroup(math(r"\varepsilon_\theta(x_t, t, \varnothing)", size=34, color=NULL),
+        n_note = VGroup(math(r"\varepsilon_\theta(x_t, t, \varnothing)", size=40, color=NULL),
                         label(f"the same network with the null label ∅,\nshown instead of the class "
                               f"on {drop:.0%} of training examples", style.LABEL_SIZE)).arrange(RIGHT, buff=0.3)
         w_note = label("w = 0: the plain conditional model;  w > 0: pushed away from ∅", style.LABEL_SIZE,
                        style.HIGHLIGHT)
         notes = VGroup(c_note, n_note, w_note).arrange(DOWN, aligned_edge=LEFT, buff=0.45).next_to(f, DOWN, buff=0.7)
+        if notes.width > 12.8:
+            notes.scale_to_fit_width(12.8)
+        notes.set_x(0)
         self.beat(f"One network gives two predictions of the noise: with the class, and with the null label "
                   f"it saw on {drop:.0%} of its training examples. Guidance mixes them.", 8)
         self.play(Write(f), run_time=2)
@@ -105,8 +108,12 @@ class Guidance(DiffusionScene):
         size, gap = 1.05, 0.3
         rows = Group()
         hits = 0
-        for r, c in enumerate(classes):
-            j = r                                  # the study's r-th x_T: not picked by its outcome
+        picks = []
+        for c in classes:
+            # the first of the study's x_T on which the plain conditional model missed this class (said so)
+            missed = np.flatnonzero(s["pred"][0, c] != c)
+            j = int(missed[0]) if len(missed) else 0
+            picks.append(j)
             x_T = framed(pixel_image(s["x_T"][j], size), style.STATE, buff=0.03)
             tiles = Group()
             for k in range(len(ws)):
@@ -120,7 +127,7 @@ class Guidance(DiffusionScene):
             rows.add(row)
         rows.arrange(DOWN, buff=0.22, aligned_edge=RIGHT)
         heads = VGroup(*[math(rf"w = {_w(w)}", size=30, color=style.HIGHLIGHT).next_to(t, UP, buff=0.15)
-                         for t in rows[0][2]])
+                         for w, t in zip(ws, rows[0][2])])
         xt_head = math(r"x_T", size=30, color=style.STATE).next_to(rows[0][1], UP, buff=0.15)
         grid = Group(heads, xt_head, rows)
         grid.next_to(self.formula, DOWN, buff=0.3)
@@ -136,17 +143,22 @@ class Guidance(DiffusionScene):
         total = len(classes) * len(ws)
         worst = ", ".join(str(c) for c in classes)
         self.beat(f"The classes the plain conditional model misses most often: {worst}. "
-                  f"Each row starts from one noise x_T and runs the same sampler for every w.", 6)
+                  f"Each row starts from one noise x_T, the first of the {s['n_per_class']} on which the plain model "
+                  f"missed that class, and runs the same sampler for every w.", 7)
         self.play(FadeIn(xt_head), LaggedStart(*[FadeIn(Group(row[0], row[1])) for row in rows], lag_ratio=0.2),
                   run_time=1.5)
         self.play(Create(arrows), FadeIn(legend))
         for k in range(len(ws)):
             self.play(FadeIn(heads[k]), LaggedStart(*[FadeIn(row[2][k]) for row in rows], lag_ratio=0.15),
                       run_time=0.8)
-        first = sum(int(s["pred"][0, c, r]) == c for r, c in enumerate(classes))
-        last = sum(int(s["pred"][-1, c, r]) == c for r, c in enumerate(classes))
-        self.beat(f"Left to right the digits get bolder and more typical. The classifier reads the requested class "
-                  f"in {first} of {len(classes)} at w = 0 and {last} of {len(classes)} at w = {_w(ws[-1])} "
+        first = sum(int(s["pred"][0, c, j]) == c for c, j in zip(classes, picks))
+        last = sum(int(s["pred"][-1, c, j]) == c for c, j in zip(classes, picks))
+        fixed_at = [next((ws[k] for k in range(len(ws)) if int(s["pred"][k, c, j]) == c), None)
+                    for c, j in zip(classes, picks)]
+        got = [w for w in fixed_at if w is not None]
+        when = f"; the smallest w that gets it is {_w(min(got))} to {_w(max(got))}" if got else ""
+        self.beat(f"Turning up w moves each row towards the class asked for. The classifier reads it in {first} of "
+                  f"{len(classes)} rows at w = 0 and {last} of {len(classes)} at w = {_w(ws[-1])}{when} "
                   f"({hits} of {total} in the grid).", 8)
         self.wait(8)
         self.play(FadeOut(Group(grid, arrows, legend)))
@@ -194,8 +206,8 @@ class Guidance(DiffusionScene):
         x_lo, x_hi = np.floor(xs.min() * 2 - 1) / 2, np.ceil(xs.max() * 2 + 1) / 2
         y_lo = max(0.0, np.floor(ys.min() / 10 - 1) * 10)
         x_step = 0.5 if x_hi - x_lo <= 4 else 1.0
-        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=8.2, y_length=4.6, tips=False,
-                  axis_config=dict(color=style.GRID, font_size=style.SMALL_SIZE + 2, include_numbers=True),
+        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=9.0, y_length=4.7, tips=False,
+                  axis_config=dict(color=style.GRID, font_size=style.LABEL_SIZE, include_numbers=True),
                   x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
         ax.next_to(self.formula, DOWN, buff=0.45).shift(RIGHT * 0.5)
@@ -206,17 +218,29 @@ class Guidance(DiffusionScene):
         pts = [ax.c2p(x, y) for x, y in zip(div, share)]
         curve = VMobject(color=style.HIGHLIGHT, stroke_width=4).set_points_as_corners(pts)
         dots = VGroup(*[Dot(p, radius=0.08, color=style.HIGHLIGHT) for p in pts])
+        # points closer than a label's width share one label ("w = 3, 5, 8"), so labels never overlap
+        groups = [[0]]
+        for k in range(1, len(pts)):
+            if np.linalg.norm(pts[k] - pts[groups[-1][0]]) < 0.9:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
         w_labels = VGroup()
-        for k, p in enumerate(pts):
-            w_labels.add(math(rf"w={_w(ws[k])}", size=24, color=style.HIGHLIGHT).next_to(p, UP + RIGHT, buff=0.06))
+        for g in groups:
+            where = np.mean([pts[k] for k in g], axis=0)
+            txt = math("w = " + ", ".join(_w(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
+            # the first point (w = 0) sits at the end of the curve: its label goes right; the others
+            # alternate above and below-left, away from the segment that falls towards w = 0
+            side = RIGHT if not w_labels else (UP if len(w_labels) % 2 == 0 else DOWN + LEFT)
+            w_labels.add(txt.next_to(where, side, buff=0.15))
         real_dot = Star(n=5, outer_radius=0.16, color=style.SIGNAL, fill_opacity=1).move_to(
             ax.c2p(real["diversity"], real["share"] * 100))
-        real_l = label("held-out real digits", style.SMALL_SIZE, style.SIGNAL).next_to(real_dot, DOWN, buff=0.12)
+        real_l = label("held-out real digits", style.LABEL_SIZE, style.SIGNAL).next_to(real_dot, RIGHT, buff=0.15)
         rises = bool(np.all(np.diff(share) >= -1.0)) and share[-1] > share[0]
         best = int(np.argmin(fd))
         self.beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
                   f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {_w(ws[-1])}, "
-                  f"{'rising with every step of w' if rises else 'not rising steadily'}, "
+                  f"{'never falling as w grows' if rises else 'not rising steadily'}, "
                   f"while the variety {'falls' if div[-1] < div[0] else 'rises'} from {div[0]:.2f} to {div[-1]:.2f}.", 9)
         self.play(Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(Create(curve), LaggedStart(*[FadeIn(d) for d in dots], lag_ratio=0.2),

@@ -25,7 +25,7 @@ from ..core.guidance import guided_sample
 from ..models.digits.classifier import ClassifierConfig, classify, frechet_distance, get_classifier
 from ..models.digits.data import load_digits
 
-REVISION = 1          # bump when the measurement changes
+REVISION = 2          # bump when the measurement changes
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,9 @@ def run_guidance_study(tm, cfg: GuidanceStudyConfig = GuidanceStudyConfig(), pro
         m = class_measures(imgs, labels, held, held_y, clf, num_classes)
         preds.append(m.pop("pred").reshape(num_classes, n))
         rows.append(dict(w=float(w), **m))
-    null = guided_sample(tm.model, tm.schedule, x_T_all[:n * num_classes], tm.model.null_label, 0.0, "ddim",
-                         cfg.steps)[:, 0].clamp(-1, 1).numpy()
+    # the unconditional model on as many distinct x_T as one w of the sweep has samples
+    null = guided_sample(tm.model, tm.schedule, tm.noise(n * num_classes, cfg.seed + 1), tm.model.null_label, 0.0,
+                         "ddim", cfg.steps)[:, 0].clamp(-1, 1).numpy()
     null_pred, _, null_feats = classify(null, clf)
     real = class_measures(held, held_y, held, held_y, clf, num_classes)
     real.pop("pred")
