@@ -211,6 +211,8 @@ class Guidance(DiffusionScene):
                   x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
         ax.next_to(self.formula, DOWN, buff=0.45).shift(RIGHT * 0.5)
+        for axis in (ax.x_axis, ax.y_axis):
+            axis.numbers.set_color(style.TEXT)              # manim's default white vanishes on THEME=light
         xl = label("variety: mean distance between samples of a class", style.SMALL_SIZE, style.MUTED)
         xl.next_to(ax.x_axis, DOWN, buff=0.45)
         yl = label("requested class (%)", style.SMALL_SIZE, style.MUTED).rotate(np.pi / 2)
