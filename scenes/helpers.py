@@ -13,7 +13,9 @@ from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, ImageMob
                    Rectangle, Scene, SurroundingRectangle, Tex, Text, VGroup, Group)
 from manim_slides import Slide
 
-from . import style
+from . import style, svg_cache
+
+svg_cache.install()      # TeX/Text SVGs shared safely by renders running at the same time
 
 # --- arrays -> pixels ---------------------------------------------------------------------
 
