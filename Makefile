@@ -44,12 +44,15 @@ models: setup
 	$(PY) -m diffusion train digits
 	$(PY) -c "from diffusion.graphs import get_graph_model; get_graph_model()"
 	$(PY) -m diffusion.prepare
+	$(PY) -m scenes prepare --all
 
-render: setup models
+# builds only what SCENE loads (its `needs`, scenes/registry.py) before rendering: the first
+# ReverseProcess trains the digits model and samples one trajectory, nothing else
+render: setup
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
 
 # one looping GIF of a scene, e.g. make gif SCENE=DiscreteVsContinuous
-gif: setup models
+gif: setup
 	$(PY) -m scenes render --quality $(QUALITY) $(SCENE) --format gif
 	@ls media/videos/*/*/$(SCENE)*.gif
 
@@ -103,7 +106,7 @@ blog: all
 	$(PY) -m publish blog --quality $(QUALITY)
 
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
-slides: setup models
+slides: setup
 	$(PY) -m publish slides $(SCENE) --quality $(QUALITY)
 
 present: slides

@@ -45,7 +45,7 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
     args = p.parse_args()
-    from scenes.__main__ import discover
+    from scenes.registry import discover
     from publish.video import probe
 
     scenes = discover()

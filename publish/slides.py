@@ -17,7 +17,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from scenes.__main__ import MEDIA, check_quality, check_scene, discover, fail, render
+from scenes.registry import MEDIA, check_quality, check_scene, discover, fail
+from scenes.rendering import render
 
 
 def slides_dir() -> Path:

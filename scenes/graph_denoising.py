@@ -22,6 +22,7 @@ FORWARD_INDEX = 1                           # test-split graph shown dissolving
 
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
+    needs = (graph_model, conditional_trajectory)
 
     def construct(self):
         tm = graph_model()

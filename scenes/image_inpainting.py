@@ -22,13 +22,19 @@ def known_box(tile, color=style.FIXED) -> Rectangle:
         tile.get_top() + DOWN * tile.height / 4)
 
 
+def inpainting():
+    """completions of the top half of a held-out digit, every step kept (digits U-Net)"""
+    return get_inpainting(digits_model(), SPEC)
+
+
 class ImageInpainting(DiffusionScene):
     description = "Inpainting digits: the top half of a real digit stays fixed, the model fills in the rest."
+    needs = (digits_model, inpainting)
 
     def construct(self):
         tm = digits_model()
         T = tm.schedule.T
-        traj = get_inpainting(tm, SPEC)
+        traj = inpainting()
         image = known_image(tm, SPEC.image_index)[0].numpy()
         mask = half_mask(tm.config.image_size, SPEC.keep)[0].numpy()
         steps = len(traj.timesteps)
