@@ -83,7 +83,7 @@ export THEME
 endif
 APT_PKGS += chromium
 
-.PHONY: all blog blog-export slides present publish-deps
+.PHONY: all blog blog-export slides slides-all present publish-deps
 system-deps: publish-deps
 
 # npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
@@ -112,6 +112,10 @@ blog-export: setup
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
 slides: setup
 	$(PY) -m publish slides $(SCENE) --quality $(QUALITY)
+
+# every deck in series order + media/slides/index.html
+slides-all: setup
+	$(PY) -m publish slides --all --quality $(QUALITY)
 
 present: slides
 	$(PY) -m publish present $(SCENE)

@@ -94,3 +94,21 @@ def test_a_prepared_scene_renders_without_building_anything(scene, tmp_path):
     files = cache_files(cache)
     dry_run(scene, env, tmp_path)
     assert cache_files(cache) == files
+
+
+def test_gallery_and_slide_index_follow_the_series():
+    import re
+
+    from publish.blog import gallery
+    from publish.slides import series_index
+
+    names = list(registry.discover())
+    entries = [dict(name=n, description="d", width=854, height=480, fps=15, seconds=1.0, made_from=["m"])
+               for n in reversed(names)]                    # the gallery keeps the order it is given ...
+    shown = re.findall(r"<h3>(\w+)</h3>", gallery(sorted(entries, key=lambda e: names.index(e["name"])), "l"))
+    assert shown == names
+    headings = re.findall(r'<h2 class="chapter"[^>]*>\d+\. ([^<]+)</h2>', gallery(
+        [e for e in entries if e["name"] in names][::-1], "l"))
+    assert headings == [c.title for c, _ in registry.chapters()]
+    decks = re.findall(r'<li><a href="(\w+)\.html">', series_index(names[::-1]))
+    assert decks == names                                   # ... the deck index orders by itself
