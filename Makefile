@@ -21,7 +21,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test bench clean distclean gif
+.PHONY: setup system-deps models render list test test-fast bench clean distclean gif
 
 setup: system-deps $(VENV)/.installed
 
@@ -40,9 +40,10 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+# every registered model (python -m diffusion list) at $(PRESET), then what the scenes load
 models: setup
-	$(PY) -m diffusion train digits
-	$(PY) -c "from diffusion.models.graphs.discrete import get_graph_model; get_graph_model()"
+	@for m in $$($(PY) -c "from diffusion.models import MODELS; print(*MODELS)"); do \
+	  $(PY) -m diffusion train $$m || exit 1; done
 	$(PY) -m diffusion.prepare
 
 render: setup models
@@ -56,8 +57,13 @@ gif: setup models
 list: setup
 	@$(PY) -m scenes list
 
+# everything (CI), two workers; a module's tests stay on one worker (they share its fixtures)
 test: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadfile tests
+
+# the inner loop: no renders, no publishing, no subprocess training runs
+test-fast: setup
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow" tests
 
 bench: setup
 	$(PY) bench/digits.py

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from diffusion.core.loader import TrainedModel, get_model, get_trajectory
+from diffusion.core.loader import get_trajectory
+from diffusion.core.trained import TrainedModel
+from diffusion.models import get_model
 
 
 @lru_cache(maxsize=1)
 def digits_model() -> TrainedModel:
     """The digits model of the active preset ($DIFFUSION_PRESET, default 'default')."""
-    return get_model(progress=False)
+    return get_model("digits", progress=False)
 
 
 def digits_trajectory(n: int = 16, seed: int = 0, sampler: str = "ddpm", steps: int = 1000, eta: float = 0.0):

@@ -12,7 +12,8 @@ import numpy as np
 from manim import Dot, Line, VGroup
 
 from diffusion.models.graphs.data import SBMConfig, block_fit, make_graphs
-from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_model, get_graph_trajectory
+from diffusion.models import get_model
+from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
 
 from . import style
 
@@ -23,7 +24,7 @@ COND_INDEX = 0                           # which test-split graph gives the fixe
 @lru_cache(maxsize=1)
 def graph_model() -> TrainedGraphModel:
     """The graph model of the active preset ($DIFFUSION_PRESET, default 'default')."""
-    return get_graph_model(progress=False)
+    return get_model("graphs", progress=False)
 
 
 def condition_graph() -> np.ndarray:

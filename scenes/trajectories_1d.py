@@ -8,7 +8,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, Fade
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
 from diffusion.prepare import toy1d_trajectories
-from diffusion.models.toy1d.mixture import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
 from scenes.helpers import DiffusionScene, label, math
@@ -52,7 +53,7 @@ class Trajectories1D(DiffusionScene):
     description = "1D diffusion: DDPM paths cross, DDIM paths never do; histograms match the exact q(x_t)."
 
     def construct(self):
-        tm = get_toy1d_model(progress=False)
+        tm = get_model("toy1d", progress=False)
         mix, sched = tm.config.mixture, tm.schedule
         T = sched.T
         trajs = toy1d_trajectories(tm)          # prepared by `python -m diffusion.prepare`
