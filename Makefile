@@ -80,7 +80,7 @@ export THEME
 endif
 APT_PKGS += chromium
 
-.PHONY: all blog slides present publish-deps
+.PHONY: all blog figures slides present publish-deps
 system-deps: publish-deps
 
 # npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
@@ -98,9 +98,13 @@ all: setup models
 render-%:
 	$(PY) -m scenes render $* --quality $(QUALITY)
 
-# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html
+# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html, figures/
 blog: all
 	$(PY) -m publish blog --quality $(QUALITY)
+
+# media/blog/figures/ alone (interactive figures from the cached trajectories; no videos rendered)
+figures: setup models
+	$(PY) -m publish figures
 
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
 slides: setup models

@@ -9,6 +9,7 @@ from pathlib import Path
 from scenes import style
 from scenes.__main__ import MEDIA_ROOT, check_quality, check_scene, discover, render, video_path
 
+from . import figures as interactive
 from . import subtitles, video
 from .files import write_text
 
@@ -49,7 +50,7 @@ def embed_snippet(e: dict) -> str:
             f'</video>')
 
 
-def gallery(entries: list[dict], quality: str) -> str:
+def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = ()) -> str:
     dark = style.THEME != "light"
     code_bg = "#1d2029" if dark else "#f3f4f7"
     figures = []
@@ -67,7 +68,7 @@ def gallery(entries: list[dict], quality: str) -> str:
     <details><summary>Embed</summary>
       <p>Copy the files next to your post and paste:</p>
       <pre><code>{html.escape(embed_snippet(e))}</code></pre>
-    </details>
+    </details>{"".join(interactive.gallery_block(f) for f in figure_entries if f["scene"] == e["name"])}
   </figure>""")
     return f"""<!doctype html>
 <html lang="en">
@@ -105,7 +106,10 @@ def build(quality: str = "l", names: list[str] | None = None) -> Path:
     out = out_dir()
     out.mkdir(parents=True, exist_ok=True)
     entries = [export_scene(n, m, c, quality, out) for n, m, c in chosen]
+    # the interactive figures of the chosen scenes, from the same cached trajectories (figures/)
+    wanted = [k for k, f in interactive.FIGURE_SCENES.items() if f in {n for n, _, _ in chosen}]
+    figure_entries = interactive.build(out / "figures", wanted) if wanted else []
     write_text(out / "scenes.json", json.dumps(dict(quality=quality, theme=style.THEME, scenes=entries), indent=2))
-    write_text(out / "index.html", gallery(entries, quality))
+    write_text(out / "index.html", gallery(entries, quality, figure_entries))
     print(f"blog: {len(entries)} scenes -> {out / 'index.html'}")
     return out
