@@ -88,7 +88,7 @@
     },
     // particles on a line per frame, a histogram of all of them and curves (an exact density)
     particles(p) {
-      const W = 640, H = 330, padL = 40, padB = 34, stripH = 54, top = 10;
+      const W = 640, H = 350, padL = 40, padB = 34, stripH = 54, top = 34;
       const c = panelBox(p, W, H), g = c.getContext("2d");
       const pts = f32(p.points), n = p.n;
       const curves = p.curves.map(cv => ({...cv, y: f32(cv.ys)}));
@@ -115,7 +115,18 @@
             g.fillRect(xa + 0.5, Y(d), xb - xa - 1, plotB - Y(d));
           });
           g.globalAlpha = 1;
-          let ly = top + 4;
+          // legend: one row above the plot, swatch then label, left to right
+          let lx = padL;
+          const legend = (label, color, dash, box) => {
+            g.strokeStyle = g.fillStyle = color; g.lineWidth = 2.5; g.setLineDash(dash ? [6, 5] : []);
+            if (box) { g.globalAlpha = 0.45; g.fillRect(lx, 8, 22, 10); g.globalAlpha = 1; }
+            else { g.beginPath(); g.moveTo(lx, 13); g.lineTo(lx + 22, 13); g.stroke(); }
+            g.setLineDash([]); g.font = "13px sans-serif"; g.textAlign = "left";
+            g.fillText(label, lx + 28, 18);
+            lx += 28 + g.measureText(label).width + 18;
+          };
+          for (const cv of curves) legend(cv.label, cv.color, cv.dash, false);
+          legend(hs.label, hs.color, false, true);
           for (const cv of curves) {
             const row = cv.rows === 1 ? 0 : f, m = cv.xs.length;
             g.strokeStyle = cv.color; g.lineWidth = 2.5; g.setLineDash(cv.dash ? [6, 5] : []);
@@ -125,10 +136,7 @@
               if (i) g.lineTo(px, py); else g.moveTo(px, py);
             }
             g.stroke(); g.setLineDash([]);
-            g.fillStyle = cv.color; g.textAlign = "right"; g.font = "13px sans-serif";
-            g.fillText(cv.label, W - 14, ly += 16);
           }
-          g.fillStyle = hs.color; g.fillText(hs.label, W - 14, ly += 16);
           g.fillStyle = p.color;
           for (let i = 0; i < n; i++) {
             const x = pts[f * n + i];

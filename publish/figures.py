@@ -119,9 +119,48 @@ def figure(scene: str, name: str | None = None):
     return register
 
 
+EPS_RANGE = 2.5                 # ε images map [-2.5, 2.5] to black..white, as in the videos
+
+
+@figure("ForwardEquation", "forward_process")
+def forward_figure() -> Figure:
+    import scenes.forward_equation as fe
+    from diffusion.schedule import NoiseSchedule
+
+    schedule = NoiseSchedule("linear", fe.T)
+    x0, eps = fe.image_and_eps()                      # the video's image and its one fixed ε
+    ts = list(range(schedule.T + 1))                  # every t: the browser mixes the two images
+    roots = np.array([sqrt_ab(schedule, t) for t in ts])
+    scale = max(1, round(2 * TILE_PX / x0.shape[0]))
+    mix = lambda title, coefs, color, lo=-1.0: dict(type="mix", title=title, shape=list(x0.shape), scale=scale,
+                                                    base=[b64_f32(x0), b64_f32(eps)], coefs=coefs, range=[lo, -lo],
+                                                    color=color)
+    # statistics of x_t itself (closed form, from the library): how much of x_0 and of ε it holds
+    xt = roots[:, 0, None] * x0.ravel()[None] + roots[:, 1, None] * eps.ravel()[None]
+    corr = lambda a, b: [float(np.corrcoef(r, b)[0, 1]) if r.std() > 0 else None for r in a]
+    return Figure(
+        name="forward_process", title="The forward process: one image, one ε",
+        description=("Drag t from 0 to T: the image of the ForwardEquation video noised with its one fixed ε, "
+                     "x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, for every t of the linear schedule."),
+        slider=dict(label="Noise level t (0 → T)", symbol="t", values=ts),
+        panels=[mix("x_t", [roots[:, 0].tolist(), roots[:, 1].tolist()], style.STATE),
+                mix("x_0 (the image)", [1.0, 0.0], style.SIGNAL),
+                mix("ε (fixed noise)", [0.0, 1.0], style.NOISE, -EPS_RANGE)],
+        numbers=[dict(label="ᾱ_t", values=(roots[:, 0] ** 2).tolist(), digits=4),
+                 dict(label="√ᾱ_t", values=roots[:, 0].tolist(), digits=4, color=style.SIGNAL, bar=True),
+                 dict(label="√(1−ᾱ_t)", values=roots[:, 1].tolist(), digits=4, color=style.NOISE, bar=True),
+                 dict(label="corr(x_t, x_0)", values=corr(xt, x0.ravel()), digits=3),
+                 dict(label="corr(x_t, ε)", values=corr(xt, eps.ravel()), digits=3)],
+        formula=(f'x<sub>t</sub> = <b style="color:{style.SIGNAL}">{{1}}</b> · x<sub>0</sub> + '
+                 f'<b style="color:{style.NOISE}">{{2}}</b> · ε'),
+        source=(f"{schedule!r}; image {x0.shape[0]}×{x0.shape[1]} ({fe.describe_source()}), ε seeded "
+                f"with {fe.EPS_SEED}; x_t and x_0 shown on [−1, 1], ε on [−{EPS_RANGE}, {EPS_RANGE}] as in the "
+                "video. The browser computes x_t from x_0 and ε (float32) with the √ᾱ_t listed here."),
+        height=620)
+
+
 REVERSE = dict(n=16, seed=0, sampler="ddpm", steps=1000)   # the ReverseProcess video's trajectory
 REVERSE_SHOWN = 4                                           # samples shown (the first ones of the grid)
-EPS_RANGE = 2.5                                             # ε panels map [-2.5, 2.5] like the video
 
 
 @figure("ReverseProcess", "reverse_process")
@@ -178,43 +217,6 @@ def reverse_figure() -> Figure:
         images=images, height=700)
 
 
-@figure("ForwardEquation", "forward_process")
-def forward_figure() -> Figure:
-    import scenes.forward_equation as fe
-    from diffusion.schedule import NoiseSchedule
-
-    schedule = NoiseSchedule("linear", fe.T)
-    x0, eps = fe.image_and_eps()                      # the video's image and its one fixed ε
-    ts = list(range(schedule.T + 1))                  # every t: the browser mixes the two images
-    roots = np.array([sqrt_ab(schedule, t) for t in ts])
-    scale = max(1, round(2 * TILE_PX / x0.shape[0]))
-    mix = lambda title, coefs, color: dict(type="mix", title=title, shape=list(x0.shape), scale=scale,
-                                           base=[b64_f32(x0), b64_f32(eps)], coefs=coefs, range=[-1, 1],
-                                           color=color)
-    # statistics of x_t itself (closed form, from the library): how much of x_0 and of ε it holds
-    xt = roots[:, 0, None] * x0.ravel()[None] + roots[:, 1, None] * eps.ravel()[None]
-    corr = lambda a, b: [float(np.corrcoef(r, b)[0, 1]) if r.std() > 0 else None for r in a]
-    return Figure(
-        name="forward_process", title="The forward process: one image, one ε",
-        description=("Drag t from 0 to T: the image of the ForwardEquation video noised with its one fixed ε, "
-                     "x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, for every t of the linear schedule."),
-        slider=dict(label="Noise level t (0 → T)", symbol="t", values=ts),
-        panels=[mix("x_t", [roots[:, 0].tolist(), roots[:, 1].tolist()], style.STATE),
-                mix("x_0 (the image)", [1.0, 0.0], style.SIGNAL),
-                mix("ε (fixed noise)", [0.0, 1.0], style.NOISE)],
-        numbers=[dict(label="ᾱ_t", values=(roots[:, 0] ** 2).tolist(), digits=4),
-                 dict(label="√ᾱ_t", values=roots[:, 0].tolist(), digits=4, color=style.SIGNAL, bar=True),
-                 dict(label="√(1−ᾱ_t)", values=roots[:, 1].tolist(), digits=4, color=style.NOISE, bar=True),
-                 dict(label="corr(x_t, x_0)", values=corr(xt, x0.ravel()), digits=3),
-                 dict(label="corr(x_t, ε)", values=corr(xt, eps.ravel()), digits=3)],
-        formula=(f'x<sub>t</sub> = <b style="color:{style.SIGNAL}">{{1}}</b> · x<sub>0</sub> + '
-                 f'<b style="color:{style.NOISE}">{{2}}</b> · ε'),
-        source=(f"{schedule!r}; image {x0.shape[0]}×{x0.shape[1]} ({fe.describe_source()}), ε seeded "
-                f"with {fe.EPS_SEED}; shown on [−1, 1]. The browser computes x_t from x_0 and ε "
-                "(float32) with the √ᾱ_t listed here."),
-        height=620)
-
-
 PARTICLES_SHOWN = 250           # dots drawn; the histogram and the statistics use every particle
 PARTICLE_BINS = 48
 X_RANGE = (-3.6, 3.6)           # the Trajectories1D video's range
@@ -248,7 +250,7 @@ def toy1d_figure() -> Figure:
     return Figure(
         name="particles_1d", title="1D diffusion: particles and the exact q(x_t)",
         description=(f"Drag t from T = {sched.T} to 0: {N} particles of the Trajectories1D video's DDPM run "
-                     "(dots: the first few hundred; bars: all of them) over the exact density q(x_t) of the "
+                     f"(dots: the first {PARTICLES_SHOWN}; bars: all of them) over the exact density q(x_t) of the "
                      "noised two-bump mixture."),
         slider=dict(label="Noise level t (T → 0)", symbol="t", values=ts),
         panels=[dict(type="particles", title="particles and q(x_t)", xrange=list(X_RANGE), n=PARTICLES_SHOWN,
