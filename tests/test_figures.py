@@ -296,3 +296,16 @@ def test_figures_index_and_sizes(exported):
         assert "http://" not in page and "https://" not in page and '<script src="figures.js">' in page
     assert (exported / "figures.js").read_text() == F.JS.read_text()
     assert not list(exported.glob(".*.part"))
+
+
+def test_gallery_shows_each_figure_under_its_video(exported):
+    import json
+
+    from publish.blog import gallery
+    entries = json.loads((exported / "figures.json").read_text())["figures"]
+    video = dict(name="ReverseProcess", description="d", width=854, height=480, fps=15, seconds=1.0)
+    page = gallery([video], "l", entries)
+    block = page[page.index('<figure id="ReverseProcess">'):page.index("</figure>")]
+    assert '<iframe src="figures/reverse_process.html"' in block                     # live, under its video
+    assert "&lt;iframe src=&quot;figures/reverse_process.html&quot;" in block        # and the snippet
+    assert "forward_process.html" not in page                                        # its scene is not in this gallery
