@@ -375,7 +375,7 @@ def gallery_block(entry: dict, prefix: str = "figures/") -> str:
     <section class="interactive" id="figure-{e(entry["name"])}">
       <h3>Interactive: {e(entry["title"])}</h3>
       {embed_snippet(entry, prefix)}
-      <p class="meta">{e(entry["description"])} &middot; {entry["frames"]} slider positions,
+      <p class="meta">{entry["frames"]} slider positions (arrow keys move it once it has focus),
         {entry["bytes"] / 1e3:.0f} kB &middot; <a href="{prefix}{e(entry["html"])}">open alone</a></p>
       <details><summary>Embed this figure</summary>
         <p>Copy the <code>figures/</code> folder next to your post and paste:</p>
