@@ -125,7 +125,7 @@ EPS_RANGE = 2.5                 # ε images map [-2.5, 2.5] to black..white, as 
 @figure("ForwardEquation", "forward_process")
 def forward_figure() -> Figure:
     import scenes.forward_equation as fe
-    from diffusion.schedule import NoiseSchedule
+    from diffusion.core.schedule import NoiseSchedule
 
     schedule = NoiseSchedule("linear", fe.T)
     x0, eps = fe.image_and_eps()                      # the video's image and its one fixed ε
@@ -225,7 +225,7 @@ X_RANGE = (-3.6, 3.6)           # the Trajectories1D video's range
 @figure("Trajectories1D", "particles_1d")
 def toy1d_figure() -> Figure:
     from diffusion.prepare import TOY1D_TRAJECTORIES, toy1d_trajectories
-    from diffusion.toy1d import get_toy1d_model, marginal, marginal_pdf, wasserstein1
+    from diffusion.models.toy1d.mixture import get_toy1d_model, marginal, marginal_pdf, wasserstein1
 
     tm = get_toy1d_model(progress=False)
     mix, sched = tm.config.mixture, tm.schedule

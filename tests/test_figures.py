@@ -79,8 +79,8 @@ def test_reverse_figure_data_is_the_video_trajectory(reverse, tmp_path):
 
 def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
     import scenes.forward_equation as fe
-    from diffusion.forward import closed_form
-    from diffusion.schedule import NoiseSchedule
+    from diffusion.studies.forward import closed_form
+    from diffusion.core.schedule import NoiseSchedule
 
     data = F.read_figure_data(tmp_path / F.export(F.FIGURES["forward_process"](), tmp_path, "ForwardEquation")["html"])
     x0, eps = fe.image_and_eps()
@@ -97,7 +97,7 @@ def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
 
 def test_particles_figure_shows_the_cached_1d_trajectory(tmp_path):
     from diffusion.prepare import toy1d_trajectories
-    from diffusion.toy1d import get_toy1d_model, marginal_pdf, wasserstein1
+    from diffusion.models.toy1d.mixture import get_toy1d_model, marginal_pdf, wasserstein1
 
     data = F.read_figure_data(tmp_path / F.export(F.FIGURES["particles_1d"](), tmp_path, "Trajectories1D")["html"])
     tm = get_toy1d_model(progress=False)
@@ -217,8 +217,8 @@ def test_reverse_figure_in_chromium(exported, browser):
 @pytest.mark.slow
 def test_forward_figure_in_chromium(exported, browser):
     import scenes.forward_equation as fe
-    from diffusion.forward import closed_form
-    from diffusion.schedule import NoiseSchedule
+    from diffusion.studies.forward import closed_form
+    from diffusion.core.schedule import NoiseSchedule
     from test_publish import _Server
 
     x0, eps = fe.image_and_eps()
@@ -247,7 +247,7 @@ def test_forward_figure_in_chromium(exported, browser):
 @pytest.mark.slow
 def test_particles_figure_in_chromium(exported, browser):
     from diffusion.prepare import toy1d_trajectories
-    from diffusion.toy1d import get_toy1d_model
+    from diffusion.models.toy1d.mixture import get_toy1d_model
     from test_publish import _Server
 
     traj = toy1d_trajectories(get_toy1d_model(progress=False))["ddpm"]
