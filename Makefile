@@ -102,8 +102,9 @@ render-%:
 blog: all
 	$(PY) -m publish blog --quality $(QUALITY)
 
-# media/blog/figures/ alone (interactive figures from the cached trajectories; no videos rendered)
-figures: setup models
+# media/blog/figures/ alone, no videos rendered: loads the cached models and trajectories the videos
+# use (what is missing, the digits and 1D models and their trajectories only, is built on first use)
+figures: setup
 	$(PY) -m publish figures
 
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
