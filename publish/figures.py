@@ -20,6 +20,7 @@ import html
 import io
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -410,7 +411,8 @@ def build(out: Path, names: list[str] | None = None) -> list[dict]:
     """Export the figures (all, or `names`) into out/ with figures.js, figures.json and index.html."""
     unknown = sorted(set(names or []) - set(FIGURES))
     if unknown:
-        raise SystemExit(f"error: unknown figure {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
+        print(f"error: unknown figure {', '.join(unknown)}; choose from {', '.join(FIGURES)}", file=sys.stderr)
+        raise SystemExit(2)
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "figures.js", JS.read_text(encoding="utf-8"))
     entries = []
