@@ -369,12 +369,13 @@ def embed_snippet(entry: dict, prefix: str = "figures/") -> str:
             f'        style="border:0;max-width:100%"></iframe>')
 
 
-def gallery_block(entry: dict, prefix: str = "figures/") -> str:
-    """A figure in a gallery page: the live iframe, its description and the copy-paste snippet."""
+def gallery_block(entry: dict, prefix: str = "figures/", level: int = 4) -> str:
+    """A figure in a gallery page: the live iframe, its size and the copy-paste snippet (the figure
+    describes itself inside the iframe). level: its heading's level (scenes are h3 in the gallery)."""
     e = html.escape
     return f"""
     <section class="interactive" id="figure-{e(entry["name"])}">
-      <h3>Interactive: {e(entry["title"])}</h3>
+      <h{level}>Interactive: {e(entry["title"])}</h{level}>
       {embed_snippet(entry, prefix)}
       <p class="meta">{entry["frames"]} slider positions (arrow keys move it once it has focus),
         {entry["bytes"] / 1e3:.0f} kB &middot; <a href="{prefix}{e(entry["html"])}">open alone</a></p>
@@ -386,7 +387,7 @@ def gallery_block(entry: dict, prefix: str = "figures/") -> str:
 
 
 def index_page(entries: list[dict]) -> str:
-    blocks = "".join(gallery_block(e, prefix="") for e in entries)
+    blocks = "".join(gallery_block(e, prefix="", level=2) for e in entries)
     return f"""<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -407,6 +408,14 @@ with its data inside, PNG sprites and figures.js: no server, no network.</p>
 """
 
 
+def series_order(names: list[str]) -> list[str]:
+    """Figures in the teaching order of their scenes (scenes/registry.py ORDER; unplaced ones last)."""
+    from scenes.registry import ORDER
+
+    rank = {scene: i for i, scene in enumerate(ORDER)}
+    return sorted(names, key=lambda n: rank.get(FIGURE_SCENES[n], len(rank)))
+
+
 def build(out: Path, names: list[str] | None = None) -> list[dict]:
     """Export the figures (all, or `names`) into out/ with figures.js, figures.json and index.html."""
     unknown = sorted(set(names or []) - set(FIGURES))
@@ -416,9 +425,7 @@ def build(out: Path, names: list[str] | None = None) -> list[dict]:
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "figures.js", JS.read_text(encoding="utf-8"))
     entries = []
-    for name in FIGURES:
-        if names and name not in names:
-            continue
+    for name in series_order([n for n in FIGURES if not names or n in names]):
         fig = FIGURES[name]()
         if fig.name != name:
             raise ValueError(f"figure function {name!r} made a figure named {fig.name!r}")

@@ -18,4 +18,4 @@ def quick_model():
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: drives a real headless Chromium or renders (deselect with -m 'not slow')")
+    config.addinivalue_line("markers", "slow: renders or trains for more than a few seconds (deselect: -m 'not slow')")

@@ -287,7 +287,10 @@ def test_figure_works_from_file_url(exported, browser):
 def test_figures_index_and_sizes(exported):
     import json
     meta = json.loads((exported / "figures.json").read_text())
-    assert [f["name"] for f in meta["figures"]] == list(F.FIGURES)
+    from scenes.registry import ORDER
+    names = [f["name"] for f in meta["figures"]]
+    assert sorted(names) == sorted(F.FIGURES)
+    assert [ORDER.index(F.FIGURE_SCENES[n]) for n in names] == sorted(ORDER.index(F.FIGURE_SCENES[n]) for n in names)
     index = (exported / "index.html").read_text()
     for f in meta["figures"]:
         assert f["bytes"] == sum((exported / n).stat().st_size for n in f["files"]) < F.FIGURE_MAX_BYTES
