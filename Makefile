@@ -89,7 +89,7 @@ export THEME
 endif
 APT_PKGS += chromium
 
-.PHONY: all blog blog-export slides slides-all present publish-deps
+.PHONY: all blog blog-export figures slides slides-all present publish-deps
 system-deps: publish-deps
 
 # npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
@@ -107,13 +107,18 @@ all: setup models
 render-%:
 	$(PY) -m scenes render $* --quality $(QUALITY)
 
-# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html
+# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html, figures/
 blog: all
 	@$(MAKE) --no-print-directory blog-export
 
 # the blog from the videos already rendered (a missing one is rendered): CI's last job
 blog-export: setup
 	$(PY) -m publish blog --quality $(QUALITY)
+
+# media/blog/figures/ alone, no videos rendered: loads the cached models and trajectories the videos
+# use (what is missing, the digits and 1D models and their trajectories only, is built on first use)
+figures: setup
+	$(PY) -m publish figures
 
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
 slides: setup
