@@ -7,7 +7,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Dot, FadeIn, FadeOut, Group, Triangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.inpaint import get_inpainting
+from diffusion.studies.inpaint import get_inpainting
 
 from scenes import style
 from scenes.common import digits_model

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
-from diffusion.models import get_model
+from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
+from diffusion.core.loader import get_model
 
 
 @pytest.fixture(scope="module")
