@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from diffusion.cache import atomic_write_bytes
-from diffusion.toy2d import get_toy2d_model
-from diffusion.toy2d.measure import error_by_density, field_error, fields_on_grid, get_quality_vs_steps
+from diffusion.core.cache import atomic_write_bytes
+from diffusion.models.toy2d import get_toy2d_model
+from diffusion.models.toy2d.measure import error_by_density, field_error, fields_on_grid, get_quality_vs_steps
 
 SW_BOUND = 2.0              # samples within 2x the finite-sample floor
 REL_BOUND = 0.05            # learned eps within 5% (relative MSE) of eps* for t >= REL_FROM_T

@@ -6,7 +6,7 @@ import numpy as np
 from manim import (DOWN, UP, Arrow, Axes, Dot, ImageMobject, Line, RESAMPLING_ALGORITHMS, Square, VGroup,
                    VMobject, color_to_rgb)
 
-from diffusion.toy2d import log_density
+from diffusion.models.toy2d import log_density
 from scenes import style
 from scenes.helpers import label
 

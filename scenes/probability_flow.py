@@ -1,17 +1,17 @@
 """ProbabilityFlow — the same starting particles run by DDPM (stochastic, jittery) and by DDIM eta = 0
 (a deterministic flow: Euler steps of the probability-flow ODE), their marginals against the exact q(x_t),
 DDIM's update (Song et al. 2021, eq. 12), and sample quality against the number of steps. Everything is
-loaded from diffusion.toy2d (cached)."""
+loaded from diffusion.models.toy2d (cached)."""
 from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Rectangle, Transform,
                    VGroup, VMobject, Write, linear)
 
-from diffusion.toy2d import alpha_bar_at, axis_marginal_pdf, get_toy2d_model, sample_marginal
-from diffusion.toy2d.flow import segment_crossings
-from diffusion.toy2d.measure import sliced_wasserstein
-from diffusion.toy2d.views import flow_data
+from diffusion.models.toy2d import alpha_bar_at, axis_marginal_pdf, get_toy2d_model, sample_marginal
+from diffusion.models.toy2d.flow import segment_crossings
+from diffusion.models.toy2d.measure import sliced_wasserstein
+from diffusion.models.toy2d.views import flow_data
 from scenes import style
 from scenes.helpers import DiffusionScene, label, math
 from scenes.plane_helpers import PlanePanel, density_image, point_cloud, polyline

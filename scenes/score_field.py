@@ -1,14 +1,14 @@
 """ScoreField — the score grad log q_t of the 2D spiral as arrows on a grid, exact beside learned,
 morphing from t = T to 0; the identity eps* = -sqrt(1 - alpha_bar_t) grad log q_t checked on screen; and
-where the learned field is wrong, measured. Everything is loaded from diffusion.toy2d (cached)."""
+where the learned field is wrong, measured. Everything is loaded from diffusion.models.toy2d (cached)."""
 from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, Transform, VGroup, Write)
 
-from diffusion.toy2d import alpha_bar_at, get_toy2d_model, log_density, sample_marginal
-from diffusion.toy2d.measure import error_by_density
-from diffusion.toy2d.views import FIELD_GRID, score_field_data
+from diffusion.models.toy2d import alpha_bar_at, get_toy2d_model, log_density, sample_marginal
+from diffusion.models.toy2d.measure import error_by_density
+from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
 from scenes import style
 from scenes.helpers import DiffusionScene, curve_from_array, label, math
 from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud

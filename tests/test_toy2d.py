@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.sample import sample
-from diffusion.schedule import NoiseSchedule
-from diffusion.toy2d import (TOY2D_PRESETS, ExactEps, Spiral, alpha_bar_at, axis_marginal_pdf, exact_eps,
+from diffusion.core.sample import sample
+from diffusion.core.schedule import NoiseSchedule
+from diffusion.models.toy2d import (TOY2D_PRESETS, ExactEps, Spiral, alpha_bar_at, axis_marginal_pdf, exact_eps,
                              get_toy2d_model, log_density, marginal, sample_marginal, sample_mixture, score,
                              train_toy2d)
-from diffusion.toy2d.flow import (exact_eps_fn, get_toy2d_trajectory, model_eps_fn, ode_sample, sample_toy2d,
+from diffusion.models.toy2d.flow import (exact_eps_fn, get_toy2d_trajectory, model_eps_fn, ode_sample, sample_toy2d,
                                   one_thread, segment_crossings, sigma_of)
-from diffusion.toy2d.measure import (distances_to_mixture, energy_distance, error_by_density, field_error,
+from diffusion.models.toy2d.measure import (distances_to_mixture, energy_distance, error_by_density, field_error,
                                      fields_on_grid, floor, sliced_wasserstein)
 
 MIX = Spiral()

@@ -9,8 +9,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..schedule import NoiseSchedule
-from ..unet import timestep_embedding
+from ...core.schedule import NoiseSchedule
+from ..digits.network import timestep_embedding
 from .mixture import Spiral, sample_mixture
 
 

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from scipy.integrate import solve_ivp
 
-from ..cache import cache_dir, config_key, get_or_build
-from ..sample import Trajectory, sample
-from ..schedule import NoiseSchedule
+from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.sample import Trajectory, sample
+from ...core.schedule import NoiseSchedule
 from .mixture import Spiral, exact_eps_ab
 
 

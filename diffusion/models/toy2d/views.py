@@ -7,8 +7,8 @@ import json
 import numpy as np
 import torch
 
-from ..cache import cache_dir, config_key, get_or_build
-from ..sample import sample_steps
+from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.sample import sample_steps
 from .flow import get_ode_path, get_toy2d_trajectory, npy_bytes, npy_from_bytes, one_thread
 from .measure import field_error, get_fields_on_grid, get_quality_vs_steps
 
@@ -78,7 +78,7 @@ def flow_data(tm) -> dict:
 
 
 def prepare(tm) -> None:
-    """Build everything both scenes load (python -m diffusion.toy2d.views)."""
+    """Build everything both scenes load (python -m diffusion.models.toy2d.views)."""
     score_field_data(tm)
     flow_data(tm)
 

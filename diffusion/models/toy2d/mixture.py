@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..schedule import NoiseSchedule
+from ...core.schedule import NoiseSchedule
 
 
 @dataclass(frozen=True)

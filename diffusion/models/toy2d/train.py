@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..cache import cached_training, config_key
-from ..schedule import NoiseSchedule
-from ..train import ema_update
+from ...core.cache import cached_training, config_key
+from ...core.schedule import NoiseSchedule
+from ...core.engine import ema_update
 from .flow import one_thread
 from .model import Toy2dConfig, TimeMLP, build_network, get_toy2d_preset, loss_fn, sample_data
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..cache import cache_dir, config_key, get_or_build
-from ..schedule import NoiseSchedule
+from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.schedule import NoiseSchedule
 from .flow import npy_bytes, npy_from_bytes, sample_toy2d
 from .mixture import Spiral, alpha_bar_at, exact_eps, log_density, sample_marginal
 
