@@ -40,7 +40,7 @@ def main() -> int:
     ok = True
     print(f"toy2d model {tm.key}: {len(tm.history['loss'])} steps, trained in {tm.history['seconds'][-1]:.1f}s, "
           f"final loss (mean of last 200) {np.mean(tm.history['loss'][-200:]):.4f}")
-    print(f"spiral of {tm.mixture.components} Gaussians (std {tm.mixture.std}); N = {q['n']}; "
+    print(f"spiral of {tm.config.mixture.components} Gaussians (std {tm.config.mixture.std}); N = {q['n']}; "
           f"floor (exact vs exact): SW1 {fl['sw1']:.4f}, E {fl['energy']:.5f}; bound SW1 <= {SW_BOUND} x floor")
     print(f"{'sampler':<16}{'SW1 net':>9}{'x floor':>9}{'E net':>10}{'SW1 exact':>11}{'E exact':>10}  pass")
     rows = {(r["sampler"], r["steps"], r["model"]): r for r in q["rows"]}

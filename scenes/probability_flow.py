@@ -53,8 +53,8 @@ class ProbabilityFlow(DiffusionScene):
         left = PlanePanel(LIM, SIZE, "DDPM, 1000 steps (fresh noise)", style.NOISE)
         right = PlanePanel(LIM, SIZE, "DDIM η = 0, 100 steps (none)", style.STATE)
         VGroup(left, right).arrange(RIGHT, buff=0.9).shift(DOWN * 0.4)
-        data_l = density_image(left, tm.mixture, 1.0, strength=0.45, color=style.SIGNAL)
-        data_r = density_image(right, tm.mixture, 1.0, strength=0.45, color=style.SIGNAL)
+        data_l = density_image(left, tm.config.mixture, 1.0, strength=0.45, color=style.SIGNAL)
+        data_r = density_image(right, tm.config.mixture, 1.0, strength=0.45, color=style.SIGNAL)
         start_l = point_cloud(left, ddpm.x[0], style.TEXT, radius=0.03)
         start_r = point_cloud(right, ddim.x[0], style.TEXT, radius=0.03)
         self.beat(f"{n} particles drawn from N(0, I); the shading is the data. Left DDPM, right DDIM with eta = 0, "
@@ -111,9 +111,9 @@ class ProbabilityFlow(DiffusionScene):
             t = steps[k]
             ab = alpha_bar_at(tm.schedule, t)
             curve = VMobject(stroke_color=style.TEXT, stroke_width=3).set_points_smoothly(
-                [ax.c2p(x, y) for x, y in zip(xs, axis_marginal_pdf(tm.mixture, ab, xs))])
-            ref = sample_marginal(tm.mixture, tm.schedule, t, n, seed=500 + k)
-            ref2 = sample_marginal(tm.mixture, tm.schedule, t, n, seed=900 + k)
+                [ax.c2p(x, y) for x, y in zip(xs, axis_marginal_pdf(tm.config.mixture, ab, xs))])
+            ref = sample_marginal(tm.config.mixture, tm.schedule, t, n, seed=500 + k)
+            ref2 = sample_marginal(tm.config.mixture, tm.schedule, t, n, seed=900 + k)
             sw = [sliced_wasserstein(hp[k], ref), sliced_wasserstein(hi[k], ref), sliced_wasserstein(ref2, ref)]
             txt = label(f"t = {t + 1 if t >= 0 else 0}:  SW₁ to q(x_t)  DDPM {sw[0]:.3f}   DDIM {sw[1]:.3f}   "
                         f"(exact vs exact {sw[2]:.3f})", style.SMALL_SIZE, style.TEXT).next_to(ax, DOWN, buff=0.5)

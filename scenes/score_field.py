@@ -28,7 +28,7 @@ class ScoreField(DiffusionScene):
 
     def construct(self):
         tm = get_toy2d_model(progress=False)
-        mix, sched = tm.mixture, tm.schedule
+        mix, sched = tm.config.mixture, tm.schedule
         data = score_field_data(tm)
         fields, err = data["fields"], data["error"]
         self.fields, self.mix, self.sched = fields, mix, sched

@@ -55,10 +55,10 @@ def quality_vs_steps(tm, n: int = 4000, seed: int = 0, runs=QUALITY_RUNS, exact:
 
     rows = []
     for sampler, steps in runs:
-        models = [("network", None)] + ([("exact", ExactEps(tm.mixture, tm.schedule))] if exact else [])
+        models = [("network", None)] + ([("exact", ExactEps(tm.config.mixture, tm.schedule))] if exact else [])
         for name, model in models:
             x = sample_toy2d(tm, n, seed, sampler, steps, record=False, model=model).numpy()
-            rows.append(dict(sampler=sampler, steps=steps, model=name, **distances_to_mixture(x, tm.mixture)))
+            rows.append(dict(sampler=sampler, steps=steps, model=name, **distances_to_mixture(x, tm.config.mixture)))
     return rows
 
 
@@ -69,7 +69,7 @@ def get_quality_vs_steps(tm, n: int = 4000, seed: int = 0) -> dict:
 
     spec = dict(model=tm.key, kind="toy2d-quality", n=n, seed=seed, runs=QUALITY_RUNS)
     path = cache_dir() / "inspect" / f"toy2d-quality-{config_key(spec)}.json"
-    build = lambda: dict(n=n, rows=quality_vs_steps(tm, n, seed), floor=floor(tm.mixture, n))
+    build = lambda: dict(n=n, rows=quality_vs_steps(tm, n, seed), floor=floor(tm.config.mixture, n))
     return get_or_build(path, build, lambda d: json.dumps(d).encode(), lambda b: json.loads(b))
 
 
@@ -80,8 +80,8 @@ def field_error(tm, ts, n: int = 4000, seed: int = 0) -> dict:
     score_rmse = sqrt(mse) / sqrt(1 - ab_t): the same error in units of the score."""
     out = dict(t=[], mse=[], rel=[], score_rmse=[])
     for t in ts:
-        x = torch.from_numpy(sample_marginal(tm.mixture, tm.schedule, int(t), n, seed=seed + int(t)))
-        e_star = exact_eps(tm.mixture, tm.schedule, x.double(), int(t))
+        x = torch.from_numpy(sample_marginal(tm.config.mixture, tm.schedule, int(t), n, seed=seed + int(t)))
+        e_star = exact_eps(tm.config.mixture, tm.schedule, x.double(), int(t))
         e_hat = tm.model(x, torch.full((n,), int(t))).double()
         mse = float(((e_hat - e_star) ** 2).sum(1).mean())
         out["t"].append(int(t)); out["mse"].append(mse)
@@ -106,8 +106,8 @@ def fields_on_grid(tm, ts, lim: float = 2.6, n: int = 17) -> dict:
     hat, star, logq = [], [], []
     for t in ts:
         hat.append(tm.model(x.float(), torch.full((len(pts),), int(t))).double().numpy())
-        star.append(exact_eps(tm.mixture, tm.schedule, x, int(t)).numpy())
-        logq.append(log_density(tm.mixture, x, alpha_bar_at(tm.schedule, int(t))).numpy())
+        star.append(exact_eps(tm.config.mixture, tm.schedule, x, int(t)).numpy())
+        logq.append(log_density(tm.config.mixture, x, alpha_bar_at(tm.schedule, int(t))).numpy())
     return dict(points=pts, t=np.array([int(t) for t in ts]), eps_hat=np.stack(hat), eps_star=np.stack(star),
                 log_q=np.stack(logq))
 

@@ -66,10 +66,6 @@ class Toy2dModel:
     history: dict
     key: str
 
-    @property
-    def mixture(self):
-        return self.config.mixture
-
     def noise(self, n: int, seed: int) -> torch.Tensor:
         """x_T ~ N(0, I) for n points, shape (n, 2), from a seed."""
         return torch.randn((n, 2), generator=torch.Generator().manual_seed(seed))
