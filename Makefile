@@ -44,12 +44,15 @@ models: setup
 	$(PY) -m diffusion train digits
 	$(PY) -c "from diffusion.models.graphs.discrete import get_graph_model; get_graph_model()"
 	$(PY) -m diffusion.prepare
+	$(PY) -m scenes prepare --all
 
-render: setup models
+# builds only what SCENE loads (its `needs`, scenes/registry.py) before rendering: the first
+# ReverseProcess trains the digits model and samples one trajectory, nothing else
+render: setup
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
 
 # one looping GIF of a scene, e.g. make gif SCENE=DiscreteVsContinuous
-gif: setup models
+gif: setup
 	$(PY) -m scenes render --quality $(QUALITY) $(SCENE) --format gif
 	@ls media/videos/*/*/$(SCENE)*.gif
 
@@ -80,7 +83,7 @@ export THEME
 endif
 APT_PKGS += chromium
 
-.PHONY: all blog slides present publish-deps
+.PHONY: all blog blog-export slides slides-all present publish-deps
 system-deps: publish-deps
 
 # npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
@@ -100,11 +103,19 @@ render-%:
 
 # media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html
 blog: all
+	@$(MAKE) --no-print-directory blog-export
+
+# the blog from the videos already rendered (a missing one is rendered): CI's last job
+blog-export: setup
 	$(PY) -m publish blog --quality $(QUALITY)
 
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
-slides: setup models
+slides: setup
 	$(PY) -m publish slides $(SCENE) --quality $(QUALITY)
+
+# every deck in series order + media/slides/index.html
+slides-all: setup
+	$(PY) -m publish slides --all --quality $(QUALITY)
 
 present: slides
 	$(PY) -m publish present $(SCENE)

@@ -1,4 +1,4 @@
-"""python -m publish blog [--quality l] [--scenes A B] | slides NAME [--quality l]"""
+"""python -m publish blog [--quality l] [--scenes A B] | slides NAME|--all [--quality l]"""
 from __future__ import annotations
 
 import argparse
@@ -31,7 +31,8 @@ def main(argv=None) -> int:
     b.add_argument("--quality", "-q", default="l")
     b.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
     s = sub.add_parser("slides", help="manim-slides deck of one scene, with offline PDF and HTML")
-    s.add_argument("scene")
+    s.add_argument("scene", nargs="?")
+    s.add_argument("--all", action="store_true", help="every scene's deck in series order, with an index.html")
     s.add_argument("--quality", "-q", default="l")
     pr = sub.add_parser("present", help="present built slides with manim-slides (needs a desktop and Qt)")
     pr.add_argument("scene")
@@ -41,9 +42,14 @@ def main(argv=None) -> int:
     if args.cmd == "blog":
         from .blog import build
         build(args.quality, args.scenes)
-    else:
+    elif args.all:
+        from .slides import build_series
+        build_series(args.quality)
+    elif args.scene:
         from .slides import build
         build(args.scene, args.quality)
+    else:
+        p.error("slides: name a scene, or --all")
     return 0
 
 

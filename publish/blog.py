@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 
 from scenes import style
-from scenes.__main__ import MEDIA_ROOT, check_quality, check_scene, discover, render, video_path
+from scenes.registry import (MEDIA_ROOT, check_quality, check_scene, chapter_of, chapters, discover, need_doc, needs,
+                             video_path)
+from scenes.rendering import render
 
 from . import subtitles, video
 from .files import write_text
@@ -31,7 +33,8 @@ def export_scene(name: str, module: str, cls, quality: str, out: Path) -> dict:
     write_text(out / f"{name}.srt", subtitles.to_srt(cues))
     write_text(out / f"{name}.vtt", subtitles.to_vtt(cues))
     info = video.probe(out / f"{name}.mp4")
-    entry = dict(name=name, description=cls.description, width=info.width, height=info.height,
+    entry = dict(name=name, description=cls.description, chapter=chapter_of(name).title,
+                 made_from=[need_doc(f) for f in needs(cls)], width=info.width, height=info.height,
                  fps=info.fps, seconds=round(info.seconds, 2), cues=len(cues),
                  export_seconds=round(time.perf_counter() - t0, 1), **extra)
     print(f"blog: {name}: {info.width}x{info.height} {info.seconds:.1f}s, {len(cues)} cues, "
@@ -52,14 +55,23 @@ def embed_snippet(e: dict) -> str:
 def gallery(entries: list[dict], quality: str) -> str:
     dark = style.THEME != "light"
     code_bg = "#1d2029" if dark else "#f3f4f7"
-    figures = []
-    for e in entries:
+    numbers = {c.title: i for i, (c, _) in enumerate(chapters(), 1)}     # the series' numbering
+    figures, chapter = [], None
+    for e in entries:                    # in series order (scenes/registry.py); a heading per chapter
         n = html.escape(e["name"])
+        if chapter_of(e["name"]) is not chapter:
+            chapter = chapter_of(e["name"])
+            number = numbers.get(chapter.title, len(numbers) + 1)
+            figures.append(f"""
+  <h2 class="chapter" id="chapter-{number}">{number}. {html.escape(chapter.title)}</h2>
+  <p class="lead">{html.escape(chapter.lead)}</p>""")
+        made_from = "; ".join(e.get("made_from") or ["no trained model"])
         figures.append(f"""
   <figure id="{n}">
-    <h2>{n}</h2>
+    <h3>{n}</h3>
     {embed_snippet(e)}
     <figcaption>{html.escape(e["description"])}</figcaption>
+    <p class="meta">Made from: {html.escape(made_from)}.</p>
     <p class="meta">{e["width"]}&times;{e["height"]}, {e["fps"]:g} fps, {e["seconds"]:.1f} s &middot;
       download <a href="{n}.mp4">MP4</a> &middot; <a href="{n}.webm">WebM</a> &middot;
       <a href="{n}.gif">GIF</a> &middot; <a href="{n}.png">poster</a> &middot;
@@ -80,7 +92,9 @@ def gallery(entries: list[dict], quality: str) -> str:
          max-width: 980px; margin: 2rem auto; padding: 0 1rem; }}
   a {{ color: {style.SIGNAL}; }}
   figure {{ margin: 0 0 3rem; }}
-  h2 {{ margin: 0 0 .5rem; font-size: 1.3rem; }}
+  h2.chapter {{ margin: 3rem 0 .5rem; font-size: 1.6rem; }}
+  .lead {{ margin: 0 0 1.5rem; }}
+  h3 {{ margin: 0 0 .5rem; font-size: 1.3rem; }}
   figcaption {{ margin-top: .5rem; }}
   .meta {{ color: {style.MUTED}; font-size: .9rem; margin: .25rem 0; }}
   pre {{ background: {code_bg}; padding: .75rem; overflow-x: auto; font-size: .8rem; }}

@@ -16,13 +16,19 @@ N_SHOWN = 4                 # denoised outputs shown per t (of cfg.fb_repeats)
 KEPT, CHANGED = style.SIGNAL, style.FIXED
 
 
+def forward_backward() -> dict:
+    """real digits noised to 0.2T..0.8T and denoised back, classified (digits U-Net)"""
+    return get_experiment("forward_backward", digits_model(), default_config())
+
+
 class ForwardBackward(DiffusionScene):
     description = "Noise a real digit to t = 0.2T..0.8T and denoise it back: when does it become another digit?"
+    needs = (digits_model, forward_backward)
 
     def construct(self):
         tm = digits_model()
         cfg = default_config()
-        r = get_experiment("forward_backward", tm, cfg)
+        r = forward_backward()
         share, per_digit = r["share_kept"], r["share_kept_per_digit"]
         # the digit whose kept-shares are closest to the average ones: a typical digit, not a picked one
         d = int(np.argmin(((per_digit - share[:, None]) ** 2).sum(0)))

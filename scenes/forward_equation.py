@@ -44,6 +44,7 @@ def image_and_eps():
 class ForwardEquation(DiffusionScene):
     description = ("The forward process derived: one noising step unrolled into x_t = sqrt(ab_t) x_0 + "
                    "sqrt(1-ab_t) eps; schedules plotted; one image noised with one eps as t moves.")
+    needs = ()                         # no trained model: the schedule and an image
 
     @classmethod
     def validate_inputs(cls):

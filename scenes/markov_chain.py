@@ -30,7 +30,7 @@ def scene_image() -> np.ndarray:
 
 
 def measured(x0=None) -> dict:
-    """The numbers the table shows (cached in $DIFFUSION_CACHE/forward)."""
+    """the table's numbers: chains vs closed-form draws (cached in $DIFFUSION_CACHE/forward)"""
     x0 = scene_image() if x0 is None else x0
     return F.cached_chain_vs_closed_form(NoiseSchedule(SCHEDULE, T), x0, COMPARE_T, N_CHAINS, COMPARE_SEED)
 
@@ -52,6 +52,7 @@ def table_rows(stats: dict) -> list[list[str]]:
 class MarkovChain(DiffusionScene):
     description = ("A real image walks the forward Markov chain x_0 -> x_T; its histogram drifts to N(0,1); "
                    "many chains measured against the closed form. IMAGE=... CROP=x,y,w,h.")
+    needs = (measured,)
 
     @classmethod
     def validate_inputs(cls):

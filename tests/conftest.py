@@ -15,3 +15,7 @@ def quick_model():
     from diffusion.core.loader import get_model
 
     return get_model("quick", progress=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: renders or trains for more than a few seconds (deselect: -m 'not slow')")
