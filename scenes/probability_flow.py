@@ -21,12 +21,23 @@ SIZE = 5.6
 N_DRAWN = 70                 # paths drawn per panel (of the cached 160)
 
 
+def toy2d_model():
+    """the 2D spiral MLP eps-model of the active preset"""
+    return get_toy2d_model(progress=False)
+
+
+def paths_and_quality() -> dict:
+    """DDPM, DDIM and ODE paths of the same particles, histogram particles, quality vs steps (toy2d model)"""
+    return flow_data(toy2d_model())
+
+
 class ProbabilityFlow(DiffusionScene):
     description = "DDPM vs DDIM (eta=0) from the same particles: jitter vs a flow; marginals match q(x_t); quality vs steps."
+    needs = (toy2d_model, paths_and_quality)
 
     def construct(self):
-        tm = get_toy2d_model(progress=False)
-        d = flow_data(tm)
+        tm = toy2d_model()
+        d = paths_and_quality()
         self.tm, self.d = tm, d
         self.intro()
         self.paths()

@@ -17,6 +17,16 @@ SIZE = 5.6                  # panel side on screen
 ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
 
 
+def toy2d_model():
+    """the 2D spiral MLP eps-model of the active preset"""
+    return get_toy2d_model(progress=False)
+
+
+def field_data() -> dict:
+    """learned and exact eps on the grid at every shown t, and the field error against t (toy2d model)"""
+    return score_field_data(toy2d_model())
+
+
 def median_angle(fields, k) -> float:
     """Median angle (degrees) between the learned and the exact arrows over the grid at frame k."""
     a, b = fields["eps_hat"][k], fields["eps_star"][k]
@@ -32,11 +42,12 @@ def scores(fields, k, ab):
 
 class ScoreField(DiffusionScene):
     description = "The score field of a 2D spiral: exact vs learned arrows from t=T to 0, eps* = -sqrt(1-ab) grad log q."
+    needs = (toy2d_model, field_data)
 
     def construct(self):
-        tm = get_toy2d_model(progress=False)
+        tm = toy2d_model()
         mix, sched = tm.config.mixture, tm.schedule
-        data = score_field_data(tm)
+        data = field_data()
         fields, err = data["fields"], data["error"]
         self.fields, self.mix, self.sched = fields, mix, sched
         self.left = PlanePanel(FIELD_GRID["lim"], SIZE, "exact  ∇log q_t", style.SIGNAL)
