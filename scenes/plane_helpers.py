@@ -54,11 +54,12 @@ def heat_image(panel: PlanePanel, values: np.ndarray, n: int, vmax: float, color
 
 
 def arrow_field(panel: PlanePanel, points, vectors, scale: float, color: str, cell: float) -> VGroup:
-    """Arrows at `points` along `vectors`; length cell * 0.9 * |v| / (|v| + scale) on screen, so that a
-    field spanning orders of magnitude stays readable (long = strong, short = weak, same direction)."""
+    """Arrows at `points` along `vectors`; length on screen 0.95 * cell * min(1, |v| / (2 scale)): linear up
+    to twice `scale` (pass the median), capped above, so a field spanning orders of magnitude stays
+    readable (longer = stronger, capped arrows = at least 2x the median)."""
     starts = panel.c2p(points)
     norms = np.linalg.norm(vectors, axis=1)
-    lengths = 0.9 * cell * norms / (norms + scale)
+    lengths = 0.95 * cell * np.minimum(1.0, norms / (2 * scale))
     arrows = VGroup()
     for p, v, n, L in zip(starts, vectors, norms, lengths):
         d = np.r_[v / max(n, 1e-12), 0.0] * L

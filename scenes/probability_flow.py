@@ -17,8 +17,9 @@ from scenes.helpers import DiffusionScene, label, math
 from scenes.plane_helpers import PlanePanel, density_image, point_cloud, polyline
 
 LIM = 2.9
-SIZE = 5.6
-N_DRAWN = 70                 # paths drawn per panel (of the cached 160)
+SIZE = 6.0
+N_DRAWN = 40                 # DDIM paths drawn (of the cached 160)
+N_DRAWN_DDPM = 14            # DDPM paths drawn: jitter fills the panel otherwise
 
 
 def toy2d_model():
@@ -63,7 +64,7 @@ class ProbabilityFlow(DiffusionScene):
         self.heading = label(f"The same {n} starting points, two samplers", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         left = PlanePanel(LIM, SIZE, "DDPM, 1000 steps (fresh noise)", style.NOISE)
         right = PlanePanel(LIM, SIZE, "DDIM η = 0, 100 steps (none)", style.STATE)
-        VGroup(left, right).arrange(RIGHT, buff=0.9).shift(DOWN * 0.4)
+        VGroup(left, right).arrange(RIGHT, buff=0.7).shift(DOWN * 0.25)
         data_l = density_image(left, tm.config.mixture, 1.0, strength=0.45, color=style.SIGNAL)
         data_r = density_image(right, tm.config.mixture, 1.0, strength=0.45, color=style.SIGNAL)
         start_l = point_cloud(left, ddpm.x[0], style.TEXT, radius=0.03)
@@ -73,25 +74,27 @@ class ProbabilityFlow(DiffusionScene):
         self.play(FadeIn(self.heading), FadeIn(left), FadeIn(right), FadeIn(data_l), FadeIn(data_r))
         self.play(FadeIn(start_l), FadeIn(start_r)); self.wait(2)
         pick = np.linspace(0, n - 1, N_DRAWN).round().astype(int)
-        p_l = VGroup(*[polyline(left, ddpm.x[::5, i], style.NOISE, 1.2) for i in pick])
+        pick_l = pick[np.linspace(0, N_DRAWN - 1, N_DRAWN_DDPM).round().astype(int)]
+        p_l = VGroup(*[polyline(left, ddpm.x[::10, i], style.NOISE, 1.3, 0.75) for i in pick_l])
         p_r = VGroup(*[polyline(right, ddim_x[:, i], style.STATE, 1.6) for i in pick])
         end_l = point_cloud(left, ddpm.final, style.NOISE, radius=0.03)
         end_r = point_cloud(right, ddim.final, style.STATE, radius=0.03)
-        self.beat("DDPM's paths are jittery random walks; DDIM's are smooth curves, a flow along a vector field.", 8)
+        self.beat(f"DDPM's paths ({len(pick_l)} drawn) are jittery random walks; DDIM's ({len(pick)} drawn) are smooth "
+                  "curves, a flow along a vector field.", 8)
         self.play(Create(p_l, lag_ratio=0), Create(p_r, lag_ratio=0), run_time=6, rate_func=linear)
         self.play(FadeOut(start_l), FadeOut(start_r), FadeIn(end_l), FadeIn(end_r)); self.wait(1.5)
         c_l = label(f"moves crossing in the same step: {cross_ddpm}", style.SMALL_SIZE, style.NOISE)
         c_r = label(f"moves crossing in the same step: {cross_ddim}", style.SMALL_SIZE, style.STATE)
-        c_l.next_to(left.frame, DOWN, buff=0.15); c_r.next_to(right.frame, DOWN, buff=0.15)
+        c_l.next_to(left.frame, DOWN, buff=0.1); c_r.next_to(right.frame, DOWN, buff=0.1)
         self.beat(f"Count, over the same 100 moments, how often two particles' moves cross: DDPM {cross_ddpm} times, "
                   f"DDIM {cross_ddim}. A flow moves neighbours alike.", 6)
         self.play(FadeIn(c_l), FadeIn(c_r)); self.wait(4)
-        ode_txt = label(f"exact ODE (RK45): {cross_ode} crossings; DDIM ends {ode_gap:.3f} from it on average",
-                        style.SMALL_SIZE, style.TEXT).next_to(c_r, DOWN, buff=0.1).align_to(c_r, RIGHT)
+        ode_txt = label(f"yellow: the ODE solved with RK45 ({cross_ode} crossings); DDIM ends {ode_gap:.3f} from it",
+                        style.SMALL_SIZE, style.HIGHLIGHT).move_to(c_r).align_to(right.frame, RIGHT)
         ode_paths = VGroup(*[polyline(right, ode[:, i], style.HIGHLIGHT, 1.0, 0.9) for i in pick])
         self.beat(f"The probability-flow ODE solved accurately lands {ode_gap:.3f} away on average: "
                   "DDIM with eta = 0 is a coarse solver of that ODE.", 6)
-        self.play(Create(ode_paths, lag_ratio=0), FadeIn(ode_txt), run_time=2); self.wait(3.5)
+        self.play(Create(ode_paths, lag_ratio=0), FadeOut(c_r), FadeIn(ode_txt), run_time=2); self.wait(3.5)
         self.play(*[FadeOut(m) for m in self.mobjects if m is not self.heading])
 
     def marginals(self):

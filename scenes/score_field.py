@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, Transform, VGroup, Write)
 
-from diffusion.models.toy2d import alpha_bar_at, get_toy2d_model, log_density, sample_marginal
+from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
 from diffusion.models.toy2d.measure import error_by_density
 from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
 from scenes import style
 from scenes.helpers import DiffusionScene, curve_from_array, label, math
-from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud
+from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
 
-SIZE = 5.6                  # panel side on screen
+SIZE = 5.5                  # panel side on screen
 ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
 
 
@@ -25,6 +25,14 @@ def toy2d_model():
 def field_data() -> dict:
     """learned and exact eps on the grid at every shown t, and the field error against t (toy2d model)"""
     return score_field_data(toy2d_model())
+
+
+def spiral_curve(mix: Spiral, n: int = 300) -> np.ndarray:
+    """The spiral the component means sit on (the curve of Spiral.params)."""
+    u = np.linspace(0, 1, n)
+    theta = mix.start_angle + 2 * np.pi * mix.turns * u
+    r = mix.r_start + (mix.r_end - mix.r_start) * u
+    return np.stack([r * np.cos(theta), r * np.sin(theta)], 1)
 
 
 def median_angle(fields, k) -> float:
@@ -52,7 +60,7 @@ class ScoreField(DiffusionScene):
         self.fields, self.mix, self.sched = fields, mix, sched
         self.left = PlanePanel(FIELD_GRID["lim"], SIZE, "exact  ∇log q_t", style.SIGNAL)
         self.right = PlanePanel(FIELD_GRID["lim"], SIZE, "learned  −ε̂ / √(1−ᾱ_t)", style.PREDICTION)
-        VGroup(self.left, self.right).arrange(RIGHT, buff=0.9).shift(DOWN * 0.45)
+        VGroup(self.left, self.right).arrange(RIGHT, buff=0.9).shift(DOWN * 0.2)
         self.cell = SIZE / (FIELD_GRID["n"] - 1)
 
         self.intro(mix, sched)
@@ -70,14 +78,16 @@ class ScoreField(DiffusionScene):
         self.heading.to_edge(UP, buff=0.3)
         panel = PlanePanel(FIELD_GRID["lim"], 6.2).move_to(DOWN * 0.35)
         cloud = point_cloud(panel, pts, style.SIGNAL, radius=0.025)
+        curve = polyline(panel, spiral_curve(mix), style.MUTED, 2.0, 0.8)
         self.play(FadeIn(self.heading), Create(panel.frame), FadeIn(cloud, lag_ratio=0.002), run_time=2)
+        self.play(Create(curve), run_time=1.5)
         self.beat("Noising keeps a mixture a mixture, so the density q_t, its gradient, the score, "
                   "and the ideal noise prediction are known in closed form at every t.", 6)
         q = math(r"q(x_t) = \tfrac{1}{" + str(mix.components) + r"}\sum_k \mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ "
-                 r"(\bar\alpha_t\sigma^2 + 1 - \bar\alpha_t)\,I\big)", size=style.LABEL_SIZE)
+                 r"(\bar\alpha_t\sigma^2 + 1 - \bar\alpha_t)\,I\big)", size=style.LABEL_SIZE + 8)
         q.next_to(panel.frame, DOWN, buff=0.15)
         self.play(Write(q)); self.wait(4)
-        self.play(FadeOut(cloud), FadeOut(panel.frame), FadeOut(q))
+        self.play(FadeOut(cloud), FadeOut(curve), FadeOut(panel.frame), FadeOut(q))
 
     def identity(self, fields, mix, sched):
         # the identity, checked here against a finite difference of the closed-form log q_t
@@ -119,8 +129,8 @@ class ScoreField(DiffusionScene):
         h3 = label("The score as t runs from T to 0", style.LABEL_SIZE).move_to(self.heading)
         img_l, img_r, arr_l, arr_r = self.frame(0)
         t_text = label(f"t = {ts[0] + 1}", style.LABEL_SIZE, style.HIGHLIGHT).to_corner(UP + RIGHT, buff=0.35)
-        key = label("arrow: direction of the score, longer = stronger (saturating); shade: exact q_t",
-                    style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.2)
+        key = label("arrow: direction of the score, length ∝ strength (capped at 2× the median); shade: exact q_t",
+                    style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.1)
         a0 = median_angle(fields, 0)
         self.beat("Left, the exact score on a grid; right, what the trained network's noise prediction says it is. "
                   f"At t = T both point to the origin (q_T is a plain Gaussian); median angle between them {a0:.1f}°.", 6)
