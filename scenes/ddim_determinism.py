@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, Transform, VGroup, VMobject, Write)
 
-from diffusion.experiments import default_config, get_experiment
+from diffusion.studies.experiments import default_config, get_experiment
 from scenes import style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image

@@ -7,7 +7,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, VGroup, Write)
 
-from diffusion.experiments import default_config, get_experiment
+from diffusion.studies.experiments import default_config, get_experiment
 from scenes import style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image

@@ -7,8 +7,8 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.graph_data import make_graphs
-from diffusion.graphs import forward_trajectory
+from diffusion.models.graphs.data import make_graphs
+from diffusion.models.graphs.discrete import forward_trajectory
 
 from scenes import style
 from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,

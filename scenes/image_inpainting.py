@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
 
-from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
+from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
 
 from scenes import style
 from scenes.common import digits_model

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from diffusion.cache import file_lock
+from diffusion.core.cache import file_lock
 
 from .registry import MEDIA, ROOT, check_quality, check_scene, discover, fail, prepare, video_path
 

@@ -10,7 +10,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, Fade
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
 from diffusion.prepare import toy1d_trajectories
-from diffusion.toy1d import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
 from scenes.helpers import DiffusionScene, label, math
@@ -52,7 +53,7 @@ def density_image(mix, schedule, width_px: int = 400, height_px: int = 240) -> I
 
 def toy1d_model():
     """the 1D two-bump MLP eps-model of the active preset"""
-    return get_toy1d_model(progress=sys.stderr.isatty())
+    return get_model("toy1d", progress=sys.stderr.isatty())
 
 
 def trajectories() -> dict:
