@@ -77,6 +77,7 @@ def dry_run(scene, env, tmp_path):
         str(tmp_path / "media"), str(ROOT / "scenes" / f"{module}.py"), scene, env=env)
 
 
+@pytest.mark.slow          # trains the quick model in a subprocess and renders a frame
 def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(tmp_path):
     cache, env = prepared(tmp_path, "ReverseProcess")
     files = cache_files(cache)
