@@ -95,7 +95,12 @@ def main(argv=None) -> int:
     r = sub.add_parser("render", help="render one scene")
     r.add_argument("scene")
     r.add_argument("--quality", "-q", default="l")
+    sub.add_parser("audit", help="layout audit of scenes (dry run, quick models); see scenes/audit.py",
+                   add_help=False)
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim
+    if args.cmd == "audit":
+        from scenes.audit import cli
+        return cli(extra)
     if extra and args.cmd != "render":
         p.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.cmd == "list":

@@ -40,10 +40,7 @@ class DDIMDeterminism(DiffusionScene):
         res = {name: get_experiment(name, tm, cfg)
                for name in ("determinism", "patch", "eta_sweep", "interpolation")}
         self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
-        title = self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
         self.determinism(res["determinism"], cfg)
         self.patch(res["patch"], cfg)
         self.eta_sweep(res["eta_sweep"], cfg)

@@ -54,10 +54,7 @@ class ForwardEquation(DiffusionScene):
 
         # --- Title -------------------------------------------------------------------------
         self.beat("The forward process: how diffusion turns an image into noise, and why one formula jumps to any step.", 3.4)
-        title = self.title_card("The forward process", "from one small step to a closed form")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("The forward process", "from one small step to a closed form")
 
         self.derivation()
         self.schedules()

@@ -27,10 +27,7 @@ class GraphDenoising(DiffusionScene):
         tm = graph_model()
         T = tm.schedule.T
         self.beat("Diffusion also works on discrete data. Here: graphs, one coin per pair of nodes.", 3)
-        title = self.title_card("Denoising graphs", "discrete diffusion over edges, with a fixed subgraph")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Denoising graphs", "discrete diffusion over edges, with a fixed subgraph")
         self.forward(tm, T)
         self.reverse(tm, T)
 

@@ -34,10 +34,7 @@ class ImageInpainting(DiffusionScene):
         steps = len(traj.timesteps)
 
         self.beat("The same idea on images: keep part of a real digit fixed and let the model fill in the rest.", 3)
-        title = self.title_card("Inpainting", "the continuous twin of a fixed subgraph")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Inpainting", "the continuous twin of a fixed subgraph")
 
         heading = label("Known: the top half of a held-out digit", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         real = pixel_image(image, 2.4).move_to([-4.3, 0.3, 0])

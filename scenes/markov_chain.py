@@ -64,10 +64,7 @@ class MarkovChain(DiffusionScene):
 
         # --- Title -------------------------------------------------------------------------
         self.beat("The forward process is a Markov chain: each state is made from the previous one only.", 3.5)
-        title = self.title_card("The forward Markov chain", "an image, walked one small noise step at a time")
-        self.play(FadeIn(title))
-        self.wait(2)
-        self.play(FadeOut(title))
+        self.title_card("The forward Markov chain", "an image, walked one small noise step at a time")
 
         row = self.chain_row()
         self.walk(row)

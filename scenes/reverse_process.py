@@ -28,10 +28,7 @@ class ReverseProcess(DiffusionScene):
 
         # --- Title -----------------------------------------------------------------------
         self.beat("The reverse process: a trained network turns pure noise into digits.", 3)
-        title = self.title_card("The reverse process", "from pure noise to digits, one small step at a time")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("The reverse process", "from pure noise to digits, one small step at a time")
 
         # --- The grid at x_T ----------------------------------------------------------------
         heading = label("16 samples from the trained model (DDPM, T = 1000)", style.LABEL_SIZE).to_edge(UP, buff=0.35)

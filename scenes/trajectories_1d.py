@@ -60,10 +60,7 @@ class Trajectories1D(DiffusionScene):
         n_particles = ddpm.x.shape[1]
 
         self.beat("A one-dimensional diffusion, where every density is known exactly.", 3)
-        title = self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
 
         # --- axes: time left to right (t = T ... 0), x upwards; a side panel for densities ----
         ax = Axes(x_range=[0, T, T / 4], y_range=[*X_RANGE, 1], x_length=8.0, y_length=5.2, tips=False,

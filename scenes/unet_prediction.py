@@ -40,7 +40,7 @@ def feature_mosaic(features: np.ndarray, height_per_pixel: float):
     """A few channels of one block's output stacked in a column, one pixel image sized by resolution."""
     ch = show_channels(features, CHANNELS)
     mosaic = tile(ch, len(ch), 1, scale=4)
-    return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4)
+    return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4, data_scale=4)
 
 
 class UNetNoisePrediction(DiffusionScene):
@@ -53,10 +53,7 @@ class UNetNoisePrediction(DiffusionScene):
 
         self.beat("The network at the heart of a diffusion model has one job: look at a noisy image and "
                   "say which part of it is noise.", 4)
-        title = self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
-        self.play(FadeIn(title))
-        self.wait(2.5)
-        self.play(FadeOut(title))
+        self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
 
         self.training_example()
         self.forward_pass()

@@ -15,3 +15,7 @@ def quick_model():
     from diffusion.models import get_model
 
     return get_model("quick", progress=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs every scene or a long job (deselect with -m 'not slow')")
