@@ -13,14 +13,17 @@ a beat starts. The rules and their bounds (all at 854×480, the -ql render; 1 fr
 - collisions: no two text boxes overlap; no text box overlaps an image; no drawn line, outline or
   dot (axes, curves, arrows, frames) passes through a text box — a label *inside* a box is fine,
   a line *through* a label is not. Overlaps under OVERLAP_TOL_PX are ignored (anti-aliasing).
+  A label meant to sit on a picture is marked with `helpers.on_image()`.
 - safe area: every visible mobject lies inside the frame with a margin of MARGIN_PX on each side.
 - use of the frame: at its fullest moment, a beat's content spans at least MIN_FILL of the frame
   width or of the frame height. The title line (text in the top TITLE_BAND) and a footnote line
   (text in the bottom NOTE_BAND) do not count: they would make any small picture look full.
   A beat opts out with `self.layout_exempt("fill", reason)` (title cards do so by themselves).
 - pixel images: every data pixel (a pixel of the array the library made, not of a mosaic's gaps)
-  is drawn at least MIN_DATA_PX screen pixels wide: an 8×8 digit then is at least 48 px tall, a
-  tenth of the frame height; smaller tiles read as texture rather than as pixels of a digit.
+  is drawn at least MIN_DATA_PX = 4 screen pixels wide, and every image (one tile of a mosaic) at
+  least MIN_TILE_PX = 48 px tall, a tenth of the frame height. For an 8×8 digit the tile bound
+  rules (6 px a pixel; the 30 px tiles of old read as texture, not as digits); for a 32×32 or
+  48×48 image the pixel bound does (at least 128 / 192 px tall).
 - pacing: a beat lasts (until the next beat starts, or the video ends) at least the time its
   narration takes to read at WORDS_PER_SECOND. 2.5 words/s (150 per minute) is a relaxed subtitle
   reading speed for viewers who also need to look at the picture (subtitle guidelines allow up to
@@ -50,7 +53,8 @@ MARGIN_PX = 12.0
 MIN_FILL = 0.70
 TITLE_BAND = 1.1             # frame units from the top edge: the one title position (style.py)
 NOTE_BAND = 0.75             # frame units from the bottom edge: one footnote line
-MIN_DATA_PX = 6.0
+MIN_DATA_PX = 4.0
+MIN_TILE_PX = 48.0
 WORDS_PER_SECOND = style.READING_WPS   # DiffusionScene.hold_narration() waits by the same rule
 
 
@@ -222,6 +226,8 @@ def check_frame(scene) -> tuple[list, tuple]:
                 found.append(("text overlaps text", f"{describe(texts[i])} and {describe(texts[j])}"))
     iboxes = [_box(im) for im in images]
     for t, b in zip(texts, tboxes):
+        if getattr(t, "on_image", False):                 # helpers.on_image(): a label on a picture by design
+            continue
         for im, ib in zip(images, iboxes):
             if _overlap(b, ib, tol):
                 found.append(("text overlaps image", f"{describe(t)} on {describe(im)}"))
@@ -249,6 +255,9 @@ def check_frame(scene) -> tuple[list, tuple]:
         px = data_px(im)
         if px < MIN_DATA_PX - 1e-6:
             found.append(("pixels too small", f"{describe(im)}: {px:.1f} px per data pixel < {MIN_DATA_PX:g}"))
+        shape = getattr(im, "tile_shape", None)
+        if shape and px * min(shape) < MIN_TILE_PX - 1e-6:
+            found.append(("image too small", f"{describe(im)}: tiles of {px * shape[0]:.0f} px < {MIN_TILE_PX:g}"))
     # use of the frame: everything except the title line and a footnote line
     boxes = [b for t, b in zip(texts, tboxes) if not (b[1] > H / 2 - TITLE_BAND or b[3] < -H / 2 + NOTE_BAND)]
     boxes += iboxes + [_box(s) for s in shapes]

@@ -57,7 +57,7 @@ class ForwardBackward(DiffusionScene):
             kept = int(round(per_digit[i, d] * R))
             k_l = label(f"kept {kept}/{R}", style.SMALL_SIZE, KEPT if kept * 2 >= R else CHANGED).next_to(outs, DOWN, buff=0.12)
             col = Group(t_l, x_t, arrow, outs, k_l)
-            layout.fit(col, boxes[i + 1], align=UP)
+            layout.fit(col, boxes[i + 1])
             cols.add(col)
         # the original sits level with the noised digits, its label where theirs is
         first_col = Group(x0_l, orig, orig_l).scale(cols[0][1].height / orig.height)

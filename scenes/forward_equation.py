@@ -12,7 +12,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, DecimalNumber,
 from diffusion import forward as F
 from diffusion.images import describe_source, image_from_env
 from diffusion.schedule import NoiseSchedule
-from scenes import style
+from scenes import helpers as layout, style
 from scenes.helpers import (DiffusionScene, curve_from_array, framed, label, math, pixel_image, schedule_axes)
 
 T = 1000
@@ -187,15 +187,15 @@ class ForwardEquation(DiffusionScene):
 
     # ------------------------------------------------------------------------------------------
     def schedules(self):
-        heading = label("How much signal is left at step t", style.LABEL_SIZE).to_corner(UP + LEFT, buff=0.35)
-        panels = VGroup(*[self.schedule_panel(s) for s in (self.lin, self.cos)]).arrange(RIGHT, buff=1.0)
-        panels.next_to(heading, DOWN, buff=0.3).set_x(0)
-        for p in panels:
-            self.decorate_panel(p)      # curves are placed on the axes where they now stand
+        heading = label("How much signal is left at step t", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         legend = VGroup(*[VGroup(math(tex, size=30, color=c), ) for tex, c in (
             (r"\beta_t", style.TEXT), (r"\bar\alpha_t", style.STATE), (r"\sqrt{\bar\alpha_t}", C_SIG),
             (r"\sqrt{1-\bar\alpha_t}", C_NOISE))]).arrange(RIGHT, buff=0.8)
-        legend.to_corner(UP + RIGHT, buff=0.35).match_y(heading)
+        legend.next_to(heading, DOWN, buff=0.2)          # its own row: the title line stays the title's
+        panels = VGroup(*[self.schedule_panel(s) for s in (self.lin, self.cos)]).arrange(RIGHT, buff=1.0)
+        layout.fit(panels, layout.region(top=legend.get_bottom()[1] - 0.25))
+        for p in panels:
+            self.decorate_panel(p)      # curves are placed on the axes where they now stand
 
         self.beat("Two common schedules, plotted from the library's own arrays: linear (DDPM) and cosine.", 4)
         self.play(FadeIn(heading), *[FadeIn(VGroup(p.name, p.beta_axes, p.axes)) for p in panels], FadeIn(legend))
@@ -217,10 +217,11 @@ class ForwardEquation(DiffusionScene):
 
     def schedule_panel(self, s: NoiseSchedule):
         """Axes for beta_t (small, top) and for ab, sqrt(ab), sqrt(1-ab) (large), with the SNR = 1 mark."""
-        beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.4, height=1.0, y_step=0.02)
-        axes = schedule_axes(T, y_max=1.0, width=5.4, height=3.0, y_step=0.5)
+        beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.6, height=1.0, y_step=0.02)
+        axes = schedule_axes(T, y_max=1.0, width=5.6, height=2.5, y_step=0.5)
         name = label(f"{s.name}", style.LABEL_SIZE, style.TEXT)
         panel = VGroup(name, beta_axes, axes).arrange(DOWN, buff=0.35)
+        panel.add(math(r"\mathrm{SNR}=1", size=26).next_to(axes.x_axis, DOWN, buff=0.5).set_opacity(0))   # room for it
         panel.schedule, panel.name, panel.beta_axes, panel.axes = s, name, beta_axes, axes
         return panel
 
@@ -243,7 +244,7 @@ class ForwardEquation(DiffusionScene):
         panel.cross_label.set_x(max(axes.c2p(t_star, 0)[0], axes.get_left()[0] + panel.cross_label.width / 2))
 
         if betas.max() > BETA_MAX:
-            note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", 18, style.MUTED)
+            note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", style.SMALL_SIZE, style.MUTED)
             note.move_to(beta_axes.c2p(80, BETA_MAX * 0.8), aligned_edge=LEFT)
             panel.beta = VGroup(panel.beta, note)
 
@@ -271,8 +272,8 @@ class ForwardEquation(DiffusionScene):
         row.shift(LEFT * 0.9)
         names = VGroup(math("x_0", color=C_SIG).next_to(x0_img, UP, buff=0.15),
                        math(r"\epsilon", color=C_NOISE).next_to(eps_img, UP, buff=0.15))
-        src = label(describe_source(), 18, style.MUTED).next_to(x0_img, DOWN, buff=0.15)
-        fixed = label("fixed", 18, style.MUTED).next_to(eps_img, DOWN, buff=0.15)
+        src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(x0_img, DOWN, buff=0.15)
+        fixed = label("fixed", style.SMALL_SIZE, style.MUTED).next_to(eps_img, DOWN, buff=0.15)
 
         def refresh(m):
             m[0].become(pixel_image(xt_array(), 2.8).move_to(m[0]))
@@ -298,7 +299,7 @@ class ForwardEquation(DiffusionScene):
 
         strip_imgs = [pixel_image(F.closed_form(s, x0, tt, eps), 1.25) for tt in STRIP_T]
         strip = Group(*strip_imgs).arrange(RIGHT, buff=0.35).to_edge(DOWN, buff=0.55)
-        strip_labels = VGroup(*[math(rf"t={tt}", size=24, color=style.MUTED).next_to(im, DOWN, buff=0.08)
+        strip_labels = VGroup(*[math(rf"t={tt}", size=style.TICK_SIZE, color=style.MUTED).next_to(im, DOWN, buff=0.08)
                                 for tt, im in zip(STRIP_T, strip_imgs)])
 
         self.beat("Now the closed form on a real image. Draw one noise image epsilon, and keep it fixed.", 4)

@@ -53,12 +53,15 @@ def pixel_image(array, height: float = 2.0, vmin: float = -1.0, vmax: float = 1.
     img.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
     img.height = height
     img.data_scale = data_scale
+    img.tile_shape = tuple(np.asarray(array).shape[:2]) if data_scale == 1 else None   # set by image_grid
     return img
 
 
 def image_grid(images, rows: int, cols: int, height: float = 4.0, vmin=-1.0, vmax=1.0, scale: int = 4) -> ImageMobject:
     """N images (N, H, W) as one ImageMobject mosaic."""
-    return pixel_image(tile(images, rows, cols, scale=scale, vmin=vmin, vmax=vmax), height=height, data_scale=scale)
+    img = pixel_image(tile(images, rows, cols, scale=scale, vmin=vmin, vmax=vmax), height=height, data_scale=scale)
+    img.tile_shape = tuple(np.asarray(images).shape[1:3])
+    return img
 
 
 def framed(mob, color, buff: float = 0.04):
@@ -144,6 +147,13 @@ def row_of(mobs, box, buff_share: float = 0.12):
     w = max(m.width for m in mobs)
     g.arrange(RIGHT, buff=buff_share * w)
     return fit(g, box)
+
+
+def on_image(mob):
+    """Mark a label as drawn on a picture on purpose (a "?" over a hidden half): the layout audit
+    then does not count it as text colliding with an image."""
+    mob.on_image = True
+    return mob
 
 
 def panel(mob, title=None, caption=None, buff: float = 0.15):
@@ -238,9 +248,14 @@ class DiffusionScene(Slide):
     def hold_narration(self):
         """Wait until the current beat has lasted the time its narration takes to read
         (style.READING_WPS words per second); nothing if it already has."""
-        need = self._beat_words / style.READING_WPS - (self.renderer.time - self._beat_start)
+        need = self._reading_left()
         if need > 0.05:
             self.wait(need)
+
+    def _reading_left(self) -> float:
+        if getattr(self, "_beat_start", None) is None:
+            return 0.0
+        return self._beat_words / style.READING_WPS - (self.renderer.time - self._beat_start)
 
     def layout_exempt(self, check: str, reason: str):
         """Exempt the current beat from one layout-audit check ("fill", "pacing"), with the reason."""
@@ -257,7 +272,8 @@ class DiffusionScene(Slide):
             group.add(s)
         self.layout_exempt("fill", "title card: the title alone, by design")
         self.add(group)
-        self.wait(hold)
+        # held until the opening narration has been read (the fade-out's second included)
+        self.wait(max(hold, self._reading_left() - 1.0))
         self.play(FadeOut(group))
         return group
 
@@ -401,7 +417,7 @@ def curve_from_array(axes, ys, color: str, xs=None, stroke_width: float = 3, max
 
 
 def schedule_axes(T: int, y_max: float = 1.0, width: float = 5.5, height: float = 3.0, y_step: float | None = None,
-                  x_step: int | None = None, font_size: int = style.SMALL_SIZE):
+                  x_step: int | None = None, font_size: int = style.TICK_SIZE):
     """Axes for a quantity over the paper's t = 1..T (MUTED axis colour, numbered ticks)."""
     from manim import Axes
 

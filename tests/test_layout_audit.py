@@ -43,6 +43,7 @@ def test_each_rule_fails_on_its_own_fault():
     assert "outside the safe area" in run([big_image().shift(np.array([0, 1.5, 0]))])
     assert "frame not used" in run([pixel_image(np.zeros((8, 8)), height=1.0)])
     assert "pixels too small" in run([big_image(), pixel_image(np.zeros((64, 64)), height=1.0).shift(np.array([5, 0, 0]))])
+    assert "image too small" in run([big_image(), pixel_image(np.zeros((8, 8)), height=0.6).shift(np.array([5, 0, 0]))])
     assert "beat too short" in run([big_image()], hold=1.0, narration="word " * 10)
 
 
