@@ -29,7 +29,8 @@ a beat starts. The rules and their bounds (all at 854×480, the -ql render; 1 fr
   reading speed for viewers who also need to look at the picture (subtitle guidelines allow up to
   ~3 words/s for adults when nothing else competes for the eyes).
 
-One line per violation (scene, beat, what, where), each at most once per beat; exit status 1 if any.
+One line per violation (scene, beat, what, where); one that stays through consecutive beats is one
+line ("beats 5-9"). Exit status 1 if any.
 `--sheet DIR` also writes one PNG per beat (the frame at the beat's fullest moment) and a contact
 sheet per scene, so the audit doubles as a quick look at every layout without rendering video.
 """
@@ -65,10 +66,27 @@ class Violation:
     narration: str
     what: str
     where: str
+    last_beat: int | None = None          # the same violation through beats beat..last_beat
 
     def line(self) -> str:
         words = " ".join(self.narration.split()[:6])
-        return f"{self.scene}  beat {self.beat} “{words}…”  {self.what}  {self.where}"
+        beats = f"beats {self.beat}-{self.last_beat}" if self.last_beat not in (None, self.beat) else f"beat {self.beat}"
+        return f"{self.scene}  {beats} “{words}…”  {self.what}  {self.where}"
+
+
+def merge_runs(violations: list) -> list:
+    """One line for a violation that stays on screen through consecutive beats."""
+    out, open_ = [], {}
+    for v in sorted(violations, key=lambda v: v.beat):
+        key = (v.what, v.where)
+        prev = open_.get(key)
+        if prev is not None and (prev.last_beat or prev.beat) == v.beat - 1:
+            prev.last_beat = v.beat
+            continue
+        v.last_beat = v.beat
+        open_[key] = v
+        out.append(v)
+    return out
 
 
 # --- what is on screen -------------------------------------------------------------------------
@@ -392,7 +410,7 @@ def main(names=None, sheet: str | None = None) -> int:
     for name in names:
         t0 = time.perf_counter()
         rec = audit_scene(scenes[name][1], keep_frames=bool(sheet))
-        v = rec.violations()
+        v = merge_runs(rec.violations())
         total += v
         for x in v:
             print(x.line(), flush=True)

@@ -294,8 +294,8 @@ class UNetDiagram(VGroup):
     `time_feeds`; `skips` by (src, dst); `names` and `modules` list the blocks in forward order.
     """
 
-    def __init__(self, description: dict, col: float = 1.3, row: float = 1.75, max_width: float = 11.0,
-                 font_size: int = 20):
+    def __init__(self, description: dict, col: float = 1.4, row: float = 1.75, max_width: float = 11.0,
+                 font_size: int = 24):
         super().__init__()
         blocks = description["blocks"]
         self.description = description
@@ -305,7 +305,7 @@ class UNetDiagram(VGroup):
         max_res = max(b["resolution"] for b in blocks)
         self.rects, self.boxes, self.labels, self.time_feeds, self.skips = {}, {}, {}, {}, {}
         for i, b in enumerate(blocks):
-            w = 0.62 + 0.45 * b["out_ch"] / max_ch
+            w = 0.8 + 0.45 * b["out_ch"] / max_ch
             h = 0.45 + 0.8 * b["resolution"] / max_res
             rect = Rectangle(width=w, height=h, color=style.TEXT if b["kind"] == "res" else style.MUTED,
                              stroke_width=2, fill_color=style.GRID, fill_opacity=0.55)
