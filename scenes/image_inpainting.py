@@ -49,6 +49,7 @@ class ImageInpainting(DiffusionScene):
         box = known_box(shown)
         hidden = layout.on_image(label("?", style.TITLE_SIZE, style.TEXT).move_to(shown.get_bottom() + UP * shown.height / 4))
         known_name = label("kept", style.SMALL_SIZE, style.FIXED).next_to(box, UP, buff=0.12)
+        self.hold_narration()
         self.beat("A digit the model never saw in training. We keep its top half and hide the rest.", 4)
         self.play(FadeIn(heading), FadeIn(real), FadeIn(real_name))
         self.wait(1)
@@ -79,11 +80,13 @@ class ImageInpainting(DiffusionScene):
         t_label.add_updater(update_t)
         grid_name = layout.footnote(f"{SPEC.n} completions, each from its own noise (DDPM, T = {T})")
 
+        self.hold_narration()
         self.beat("Every sample starts from its own noise. After each step the known half is replaced "
                   "by the real pixels, noised to the same step.", 5)
         self.play(Write(eq))
         self.play(FadeIn(grid), FadeIn(boxes), Write(t_label), FadeIn(grid_name))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("The model only ever fills the hidden half, but it has to agree with the half it is given.", 9)
         self.play(k.animate.set_value(steps), run_time=9, rate_func=lambda a: a ** 0.6)
         for mob in (*grid, t_label):
@@ -91,6 +94,7 @@ class ImageInpainting(DiffusionScene):
         err = known_region_error(traj, tm, SPEC)
         result = layout.footnote(f"known half kept exactly (max pixel error {err:.1g}); the rest differs per sample",
                                  color=style.TEXT)
+        self.hold_narration()
         self.beat("Different noise, different plausible completions of the same top half.", 4)
         self.play(FadeOut(grid_name), FadeIn(result))        # the footnote line: the measured result
         self.wait(4)

@@ -54,20 +54,24 @@ class ReverseProcess(DiffusionScene):
         start.next_to(axis, DOWN, buff=1.1).align_to(t_label, LEFT)
         step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", size=38, color=style.TEXT)
         step_eq.next_to(start, DOWN, buff=0.7).align_to(t_label, LEFT)
+        self.hold_narration()
         self.beat("We start from pure Gaussian noise: sixteen images of independent N(0, 1) pixels.", 3)
         self.play(FadeIn(heading), FadeIn(grid), Write(t_label), Create(axis), FadeIn(ends), FadeIn(marker), Write(start))
         self.wait(2)
 
         # --- Denoise step by step --------------------------------------------------------
+        self.hold_narration()
         self.beat("At every step the network predicts the noise, and the sampler takes one small step back.", 4)
         self.play(Write(step_eq))
         self.wait(3)
+        self.hold_narration()
         self.beat("Structure appears late: most of the thousand steps only remove noise.", 8)
         # ease in time: spend more screen time on the last steps, where digits appear
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.6)
         grid.clear_updaters(); t_value.clear_updaters(); marker.clear_updaters()
         done = math(r"x_0:\ \text{samples}", size=38, color=style.SIGNAL).align_to(t_label, LEFT)
         done.set_y(grid.get_bottom()[1] + done.height / 2)           # the column ends level with the grid
+        self.hold_narration()
         self.beat("At t = 0 every sample is a digit. Nothing here was drawn by hand.", 3)
         self.play(Write(done))
         self.wait(2.5)
@@ -105,14 +109,17 @@ class ReverseProcess(DiffusionScene):
         ops[1].move_to((row[1].get_right() + row[2].get_left()) / 2)
         t_text = math(rf"t = {SHOW_STEPS[0]}", size=40, color=style.HIGHLIGHT).next_to(row, DOWN, buff=0.35)
 
+        self.hold_narration()
         self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
         self.play(FadeIn(heading), FadeIn(row[0]), Write(names[0]), Write(t_text))
         self.play(FadeIn(row[1]), Write(names[1]), FadeIn(ops[0]))
         self.wait(2)
+        self.hold_narration()
         self.beat("Removing that noise gives the network's current guess of the clean image, x0_hat.", 4)
         self.play(Write(eq))
         self.play(FadeIn(row[2]), Write(names[2]), FadeIn(ops[1]))
         self.wait(2)
+        self.hold_narration()
         self.beat("Early guesses are blurry averages of digits; they sharpen as t goes down.", 2.6 * (len(SHOW_STEPS) - 1))
         for t_paper in SHOW_STEPS[1:]:
             new = panels(t_paper)
@@ -120,4 +127,5 @@ class ReverseProcess(DiffusionScene):
             self.play(*[Transform(a[0], b[0]) for a, b in zip(row, new)], Transform(t_text, new_t), run_time=0.6)
             self.wait(2.0)
         self.wait(1.5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, eq, row, names, ops, t_text)))
