@@ -322,8 +322,11 @@ class Recorder:
             beat.found.setdefault(f, True)
         if max(span) >= max(beat.span) - 1e-9:
             if self.keep_frames and max(span) > 0:
+                # a dry run leaves a stale background in static_image: draw on a clean one
+                saved, scene.renderer.static_image = scene.renderer.static_image, None
                 scene.renderer.update_frame(scene, ignore_skipping=True)
                 beat.frame = np.array(scene.renderer.get_frame())[..., :3].copy()
+                scene.renderer.static_image = saved
         beat.span = (max(beat.span[0], span[0]), max(beat.span[1], span[1]))
 
     def finish(self, scene):

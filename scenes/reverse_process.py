@@ -111,6 +111,7 @@ class ReverseProcess(DiffusionScene):
 
         self.hold_narration()
         self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(row[0]), Write(names[0]), Write(t_text))
         self.play(FadeIn(row[1]), Write(names[1]), FadeIn(ops[0]))
         self.wait(2)
