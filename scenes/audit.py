@@ -20,10 +20,10 @@ a beat starts. The rules and their bounds (all at 854×480, the -ql render; 1 fr
   (text in the bottom NOTE_BAND) do not count: they would make any small picture look full.
   A beat opts out with `self.layout_exempt("fill", reason)` (title cards do so by themselves).
 - pixel images: every data pixel (a pixel of the array the library made, not of a mosaic's gaps)
-  is drawn at least MIN_DATA_PX = 4 screen pixels wide, and every image (one tile of a mosaic) at
-  least MIN_TILE_PX = 48 px tall, a tenth of the frame height. For an 8×8 digit the tile bound
-  rules (6 px a pixel; the 30 px tiles of old read as texture, not as digits); for a 32×32 or
-  48×48 image the pixel bound does (at least 128 / 192 px tall).
+  is drawn at least MIN_DATA_PX = 3 screen pixels wide ("a few"), and every image (one tile of a
+  mosaic) at least MIN_TILE_PX = 48 px tall, a tenth of the frame height. For an 8×8 digit the tile
+  bound rules (6 px a pixel; the 30 px tiles of old read as texture, not as digits); for a 32×32 or
+  48×48 image the pixel bound does (at least 96 / 144 px tall).
 - pacing: a beat lasts (until the next beat starts, or the video ends) at least the time its
   narration takes to read at WORDS_PER_SECOND. 2.5 words/s (150 per minute) is a relaxed subtitle
   reading speed for viewers who also need to look at the picture (subtitle guidelines allow up to
@@ -54,7 +54,7 @@ MARGIN_PX = 12.0
 MIN_FILL = 0.70
 TITLE_BAND = 1.1             # frame units from the top edge: the one title position (style.py)
 NOTE_BAND = 0.75             # frame units from the bottom edge: one footnote line
-MIN_DATA_PX = 4.0
+MIN_DATA_PX = 3.0
 MIN_TILE_PX = 48.0
 WORDS_PER_SECOND = style.READING_WPS   # DiffusionScene.hold_narration() waits by the same rule
 

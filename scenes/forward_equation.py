@@ -235,7 +235,7 @@ class ForwardEquation(DiffusionScene):
     def schedule_panel(self, s: NoiseSchedule):
         """Axes for beta_t (small, top) and for ab, sqrt(ab), sqrt(1-ab) (large), with the SNR = 1 mark."""
         beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.6, height=1.0, y_step=0.02)
-        axes = schedule_axes(T, y_max=1.0, width=5.6, height=2.5, y_step=0.5)
+        axes = schedule_axes(T, y_max=1.0, width=5.6, height=2.3, y_step=0.5)
         name = label(f"{s.name}", style.LABEL_SIZE, style.TEXT)
         panel = VGroup(name, beta_axes, axes).arrange(DOWN, buff=0.35)
         panel.add(math(r"\mathrm{SNR}=1", size=26).next_to(axes.x_axis, DOWN, buff=0.5).set_opacity(0))   # room for it
@@ -262,7 +262,7 @@ class ForwardEquation(DiffusionScene):
 
         if betas.max() > BETA_MAX:
             note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", style.SMALL_SIZE, style.MUTED)
-            note.move_to(beta_axes.c2p(80, BETA_MAX * 0.8), aligned_edge=LEFT)
+            note.move_to(beta_axes.c2p(880, BETA_MAX * 0.8), aligned_edge=RIGHT)   # left of the late rise
             panel.beta = VGroup(panel.beta, note)
 
     # ------------------------------------------------------------------------------------------
@@ -275,7 +275,7 @@ class ForwardEquation(DiffusionScene):
                      colors={0: C_STATE, 2: C_SIG, 3: C_SIG, 5: C_NOISE, 6: C_NOISE}, size=36)
         formula.next_to(heading, DOWN, buff=0.25)
 
-        size = 2.2
+        size = 2.6                             # 48 px images: 3.25 screen px a pixel at 480p
         x0_img = framed(pixel_image(x0, size), C_SIG)
         eps_img = framed(pixel_image(eps, size, -2.5, 2.5), C_NOISE)
         t = ValueTracker(1)
@@ -284,16 +284,16 @@ class ForwardEquation(DiffusionScene):
             k = int(round(t.get_value()))
             return F.closed_form(s, x0, k, eps)
 
-        xt_img = framed(pixel_image(xt_array(), 2.8), C_STATE)
-        row = Group(x0_img, eps_img, xt_img).arrange(RIGHT, buff=1.1).next_to(formula, DOWN, buff=0.55)
-        row.shift(LEFT * 0.9)
+        xt_img = framed(pixel_image(xt_array(), 3.1), C_STATE)
+        row = Group(x0_img, eps_img, xt_img).arrange(RIGHT, buff=0.7).next_to(formula, DOWN, buff=0.55)
+        row.shift(LEFT * 1.2)
         names = VGroup(math("x_0", color=C_SIG).next_to(x0_img, UP, buff=0.15),
                        math(r"\epsilon", color=C_NOISE).next_to(eps_img, UP, buff=0.15))
         src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(x0_img, DOWN, buff=0.15)
         fixed = label("fixed", style.SMALL_SIZE, style.MUTED).next_to(eps_img, DOWN, buff=0.15)
 
         def refresh(m):
-            m[0].become(pixel_image(xt_array(), 2.8).move_to(m[0]))
+            m[0].become(pixel_image(xt_array(), 3.1).move_to(m[0]))
         xt_img.add_updater(refresh)
 
         # read-outs: t, sqrt(ab_t), sqrt(1 - ab_t) from the schedule
@@ -314,8 +314,12 @@ class ForwardEquation(DiffusionScene):
         reads.arrange(DOWN, aligned_edge=LEFT, buff=0.3).next_to(xt_img, RIGHT, buff=0.4)
         xt_name = math("x_t", color=C_STATE).next_to(xt_img, UP, buff=0.15)
 
-        strip_imgs = [pixel_image(F.closed_form(s, x0, tt, eps), 1.25) for tt in STRIP_T]
-        strip = Group(*strip_imgs).arrange(RIGHT, buff=0.35).to_edge(DOWN, buff=0.55)
+        # the six steps replace the row, as a 2 x 3 grid as large as the space under the formula allows
+        x_0, y_0, x_1, y_1 = layout.region(top=formula.get_bottom()[1] - 0.3)
+        side = min((y_1 - y_0 - 2 * 0.5 - 0.3) / 2, (x_1 - x_0 - 2 * 0.6) / 3)
+        strip_imgs = [pixel_image(F.closed_form(s, x0, tt, eps), side) for tt in STRIP_T]
+        strip = Group(*strip_imgs).arrange_in_grid(rows=2, cols=3, buff=(0.6, 0.6))
+        strip.move_to([0, (y_0 + y_1) / 2 + 0.2, 0])
         strip_labels = VGroup(*[math(rf"t={tt}", size=style.TICK_SIZE, color=style.MUTED).next_to(im, DOWN, buff=0.08)
                                 for tt, im in zip(STRIP_T, strip_imgs)])
 
@@ -336,11 +340,11 @@ class ForwardEquation(DiffusionScene):
         self.wait(2)
         self.hold_narration()
         self.beat("The same epsilon at six steps. Each is one jump from x_0, no chain needed.", 5)
-        self.play(FadeIn(strip), FadeIn(strip_labels))
+        self.play(FadeOut(Group(row, names, src, fixed, reads, xt_name)), FadeIn(strip), FadeIn(strip_labels))
         self.wait(3.5)
         xt_img.clear_updaters()
         for r in reads[1:]:
             r[1].clear_updaters()
         t_num.clear_updaters()
         self.hold_narration()
-        self.play(FadeOut(Group(heading, formula, row, names, src, fixed, reads, xt_name, strip, strip_labels)))
+        self.play(FadeOut(Group(heading, formula, strip, strip_labels)))
