@@ -19,7 +19,7 @@ T = 1000
 RES = 48                                   # the image is shown at RES x RES pixels
 EPS_SEED = 0                               # the one eps used for every t
 STRIP_T = (1, 50, 150, 260, 500, 1000)     # paper's t in the film strip (260 = linear SNR = 1 step)
-EQ_SIZE = 38
+EQ_SIZE = 44                               # the derivation is the picture: as large as its widest line allows
 BETA_MAX = 0.04                            # beta axes top; larger betas (cosine's last steps) are clipped
 
 # colours of the terms: the state, the signal part and the noise part
