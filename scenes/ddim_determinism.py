@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, Transform, VGroup, VMobject, Write)
 
-from diffusion.experiments import default_config, get_experiment
+from diffusion.studies.experiments import default_config, get_experiment
 from scenes import helpers as layout, style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
@@ -31,14 +31,22 @@ def patch_outline(img, cfg, size: int):
     return rect
 
 
+SHOWN = ("determinism", "patch", "eta_sweep", "interpolation")
+
+
+def experiments() -> dict:
+    """the DDIM experiments the scene shows: determinism, patch, eta sweep, slerp (digits U-Net)"""
+    return {name: get_experiment(name, digits_model(), default_config()) for name in SHOWN}
+
+
 class DDIMDeterminism(DiffusionScene):
     description = "DDIM (eta=0) is a function of x_T: same noise, same digit; nearby noise, nearby digit; eta and slerp."
+    needs = (digits_model, experiments)
 
     def construct(self):
         tm = digits_model()
         cfg = default_config()
-        res = {name: get_experiment(name, tm, cfg)
-               for name in ("determinism", "patch", "eta_sweep", "interpolation")}
+        res = experiments()
         self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
         self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
         self.determinism(res["determinism"], cfg)

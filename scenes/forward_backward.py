@@ -7,7 +7,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, VGroup, Write)
 
-from diffusion.experiments import default_config, get_experiment
+from diffusion.studies.experiments import default_config, get_experiment
 from scenes import helpers as layout, style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
@@ -17,13 +17,19 @@ X_SIZE, OUT_SIZE = 1.6, 1.0  # heights of x_t and of one denoised output (then f
 KEPT, CHANGED = style.SIGNAL, style.FIXED
 
 
+def forward_backward() -> dict:
+    """real digits noised to 0.2T..0.8T and denoised back, classified (digits U-Net)"""
+    return get_experiment("forward_backward", digits_model(), default_config())
+
+
 class ForwardBackward(DiffusionScene):
     description = "Noise a real digit to t = 0.2T..0.8T and denoise it back: when does it become another digit?"
+    needs = (digits_model, forward_backward)
 
     def construct(self):
         tm = digits_model()
         cfg = default_config()
-        r = get_experiment("forward_backward", tm, cfg)
+        r = forward_backward()
         share, per_digit = r["share_kept"], r["share_kept_per_digit"]
         # the digit whose kept-shares are closest to the average ones: a typical digit, not a picked one
         d = int(np.argmin(((per_digit - share[:, None]) ** 2).sum(0)))

@@ -9,9 +9,9 @@ from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, DecimalNumber,
                    Integer, MathTex, ReplacementTransform, SurroundingRectangle, ValueTracker, VGroup,
                    Write, linear)
 
-from diffusion import forward as F
-from diffusion.images import describe_source, image_from_env
-from diffusion.schedule import NoiseSchedule
+from diffusion.studies import forward as F
+from diffusion.studies.images import describe_source, image_from_env
+from diffusion.core.schedule import NoiseSchedule
 from scenes import helpers as layout, style
 from scenes.helpers import (DiffusionScene, curve_from_array, framed, label, math, pixel_image, schedule_axes)
 
@@ -44,6 +44,7 @@ def image_and_eps():
 class ForwardEquation(DiffusionScene):
     description = ("The forward process derived: one noising step unrolled into x_t = sqrt(ab_t) x_0 + "
                    "sqrt(1-ab_t) eps; schedules plotted; one image noised with one eps as t moves.")
+    needs = ()                         # no trained model: the schedule and an image
 
     @classmethod
     def validate_inputs(cls):

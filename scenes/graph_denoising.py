@@ -7,13 +7,13 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.graph_data import make_graphs
-from diffusion.graphs import forward_trajectory
+from diffusion.models.graphs.data import make_graphs
+from diffusion.models.graphs.discrete import forward_trajectory
 
 from scenes import style
 from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
                                   edge_lines, graph_model, node_dots, two_circle_layout)
-from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+from scenes.helpers import DiffusionScene, LiveValue, framed, label, math, pixel_image
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
@@ -22,6 +22,7 @@ FORWARD_INDEX = 1                           # test-split graph shown dissolving
 
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
+    needs = (graph_model, conditional_trajectory)
 
     def construct(self):
         tm = graph_model()
@@ -55,15 +56,23 @@ class GraphDenoising(DiffusionScene):
             adjacency_pixels(traj.adj[int(round(k.get_value()))], order), MATRIX_H, 0, 1).move_to(m)))
         mat_name = math(r"A_t", color=style.STATE).next_to([4.2, 0.6 + MATRIX_H / 2, 0], UP, buff=0.15)
 
-        def info(i):
-            ab = 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
-            edges_n = int(np.triu(traj.adj[i], 1).sum())
-            return VGroup(math(rf"t = {i}", size=30, color=style.HIGHLIGHT),
-                          math(rf"\bar\alpha_t = {ab:.2f}", size=28),
-                          label(f"{edges_n} edges", style.SMALL_SIZE, style.MUTED)).arrange(DOWN, buff=0.18)
+        def alpha_bar(i):
+            return 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
 
-        text = info(0).next_to(mat, DOWN, buff=0.35)
-        text.add_updater(lambda m: m.become(info(int(round(k.get_value()))).move_to(m)))
+        def edges_label(i):
+            return label(f"{int(np.triu(traj.adj[i], 1).sum())} edges", style.SMALL_SIZE, style.MUTED)
+
+        # numbers update in place (LiveValue: no LaTeX compile per frame)
+        text = VGroup(LiveValue("t", 0, size=30, color=style.HIGHLIGHT),
+                      LiveValue(r"\bar\alpha_t", alpha_bar(0), decimals=2, size=28),
+                      edges_label(0)).arrange(DOWN, buff=0.18).next_to(mat, DOWN, buff=0.35)
+
+        def update_info(m):
+            i = int(round(k.get_value()))
+            m[0].set_value(i)
+            m[1].set_value(alpha_bar(i))
+            m[2].become(edges_label(i).move_to(m[2]))
+        text.add_updater(update_info)
         m_note = label(f"m = edge density of the training graphs = {tm.density:.3f}", style.SMALL_SIZE,
                        style.MUTED).to_edge(DOWN, buff=0.3)
         self.hold_narration()
@@ -117,14 +126,18 @@ class GraphDenoising(DiffusionScene):
         names = VGroup(math(r"A_t", color=style.STATE).next_to([mats_at[0], 1.6, 0], UP, buff=0.12),
                        math(r"p_\theta(A_0 \mid A_t)", size=26, color=style.PREDICTION).next_to([mats_at[1], 1.6, 0], UP, buff=0.12))
 
-        def info(i):
-            t_show = T - i
+        def flipped_label(i):
             changed = int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
-            return VGroup(math(rf"t = {t_show}", size=30, color=style.HIGHLIGHT),
-                          label(f"{changed} pairs flipped in this step", style.SMALL_SIZE, style.MUTED)).arrange(DOWN, buff=0.18)
+            return label(f"{changed} pairs flipped in this step", style.SMALL_SIZE, style.MUTED)
 
-        text = info(0).move_to([4.3, -1.05, 0])
-        text.add_updater(lambda m: m.become(info(int(round(k.get_value()))).move_to([4.3, -1.05, 0])))
+        text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_label(0)).arrange(DOWN, buff=0.18)
+        text.move_to([4.3, -1.05, 0])
+
+        def update_info(m):
+            i = int(round(k.get_value()))
+            m[0].set_value(T - i)
+            m[1].become(flipped_label(i).move_to(m[1]))
+        text.add_updater(update_info)
         legend = VGroup(label("fixed subgraph (copied at every step)", style.SMALL_SIZE, style.FIXED),
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
         legend.to_edge(DOWN, buff=0.3)

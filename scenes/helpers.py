@@ -9,11 +9,14 @@ import os
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, LEFT, FadeOut, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, ImageMobject, Line, ManimColor, MathTex,
+from manim import (DOWN, LEFT, FadeOut, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, DecimalNumber, ImageMobject, Line,
+                   ManimColor, MathTex,
                    Rectangle, Scene, SurroundingRectangle, Tex, Text, VGroup, Group)
 from manim_slides import Slide
 
-from . import style
+from . import style, svg_cache
+
+svg_cache.install()      # TeX/Text SVGs shared safely by renders running at the same time
 
 # --- arrays -> pixels ---------------------------------------------------------------------
 
@@ -183,6 +186,32 @@ def label(text: str, size: int = style.LABEL_SIZE, color: str = style.TEXT) -> T
 
 def math(tex: str, size: int = style.LABEL_SIZE, color: str = style.TEXT, **kw) -> MathTex:
     return MathTex(tex, font_size=size, color=color, **kw)
+
+
+class LiveValue(VGroup):
+    """`name = value` for a value that changes every frame: a MathTex name and a DecimalNumber.
+
+    A MathTex rebuilt per frame with the new number runs LaTeX once per distinct value (hundreds of
+    compiles in a sweep over t, more at 60 fps); a DecimalNumber lays out digits that LaTeX typeset
+    once. `set_value(v)` updates it in place, keeping the number beside the name."""
+
+    def __init__(self, name: str, value: float, decimals: int = 0, size: int = style.LABEL_SIZE,
+                 color: str = style.TEXT, buff: float = 0.12):
+        self.lhs = MathTex(name + " =", font_size=size, color=color)
+        self.number = DecimalNumber(value, num_decimal_places=decimals, group_with_commas=False,
+                                    font_size=size, color=color)
+        self.buff = buff
+        super().__init__(self.lhs, self.number)
+        self._place()
+
+    def _place(self):
+        self.number.next_to(self.lhs, RIGHT, buff=self.buff)
+        self.number.set_y(self.lhs[0][-1].get_y())          # level with the "=" (the name's last glyph)
+
+    def set_value(self, value: float) -> "LiveValue":
+        self.number.set_value(value)
+        self._place()
+        return self
 
 
 # --- base scene ---------------------------------------------------------------------------

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
 
-from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
+from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
 
 from scenes import helpers as layout, style
 from scenes.common import digits_model
-from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+from scenes.helpers import DiffusionScene, LiveValue, framed, label, math, pixel_image
 
 SPEC = InpaintSpec(image_index=0, keep="top", n=6, seed=0, sampler="ddpm", steps=1000)
 
@@ -21,13 +21,19 @@ def known_box(tile, color=style.FIXED) -> Rectangle:
         tile.get_top() + DOWN * tile.height / 4)
 
 
+def inpainting():
+    """completions of the top half of a held-out digit, every step kept (digits U-Net)"""
+    return get_inpainting(digits_model(), SPEC)
+
+
 class ImageInpainting(DiffusionScene):
     description = "Inpainting digits: the top half of a real digit stays fixed, the model fills in the rest."
+    needs = (digits_model, inpainting)
 
     def construct(self):
         tm = digits_model()
         T = tm.schedule.T
-        traj = get_inpainting(tm, SPEC)
+        traj = inpainting()
         image = known_image(tm, SPEC.image_index)[0].numpy()
         mask = half_mask(tm.config.image_size, SPEC.keep)[0].numpy()
         steps = len(traj.timesteps)
@@ -71,12 +77,11 @@ class ImageInpainting(DiffusionScene):
             tile.add_updater(lambda m, s=s: m.become(pixel_image(np.clip(traj.x[int(round(k.get_value())), s, 0], -1, 1),
                                                                  tile_h).move_to(m)))
         boxes = VGroup(*[known_box(t) for t in grid])
-        t_label = math(rf"t = {T}", size=30, color=style.HIGHLIGHT).next_to(grid, RIGHT, buff=0.35)
+        t_label = LiveValue("t", T, size=30, color=style.HIGHLIGHT).next_to(grid, RIGHT, buff=0.35)
 
         def update_t(m):
             i = int(round(k.get_value()))
-            t_show = T - i if i < steps else 0
-            m.become(math(rf"t = {t_show}", size=30, color=style.HIGHLIGHT).move_to(m, aligned_edge=m.get_left()))
+            m.set_value(T - i if i < steps else 0)
         t_label.add_updater(update_t)
         grid_name = layout.footnote(f"{SPEC.n} completions, each from its own noise (DDPM, T = {T})")
 

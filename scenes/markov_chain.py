@@ -9,9 +9,9 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, DecimalNumber, FadeIn, FadeOut, Group, Integer, Line,
                    SurroundingRectangle, Text, ValueTracker, VGroup, Write)
 
-from diffusion import forward as F
-from diffusion.images import describe_source, image_from_env
-from diffusion.schedule import NoiseSchedule
+from diffusion.studies import forward as F
+from diffusion.studies.images import describe_source, image_from_env
+from diffusion.core.schedule import NoiseSchedule
 from scenes import style
 from scenes.helpers import (DiffusionScene, density_histogram, density_overlay, framed, label, math, pixel_image)
 
@@ -31,7 +31,7 @@ def scene_image() -> np.ndarray:
 
 
 def measured(x0=None) -> dict:
-    """The numbers the table shows (cached in $DIFFUSION_CACHE/forward)."""
+    """the table's numbers: chains vs closed-form draws (cached in $DIFFUSION_CACHE/forward)"""
     x0 = scene_image() if x0 is None else x0
     return F.cached_chain_vs_closed_form(NoiseSchedule(SCHEDULE, T), x0, COMPARE_T, N_CHAINS, COMPARE_SEED)
 
@@ -53,6 +53,7 @@ def table_rows(stats: dict) -> list[list[str]]:
 class MarkovChain(DiffusionScene):
     description = ("A real image walks the forward Markov chain x_0 -> x_T; its histogram drifts to N(0,1); "
                    "many chains measured against the closed form. IMAGE=... CROP=x,y,w,h.")
+    needs = (measured,)
 
     @classmethod
     def validate_inputs(cls):

@@ -16,12 +16,18 @@ EPS_RANGE = 2.5                        # eps panels map [-2.5, 2.5] to black..wh
 PANEL = 3.6                            # close-up panels: three across the frame
 
 
+def reverse_trajectory():
+    """one DDPM trajectory of GRID x GRID digits, every step kept (digits U-Net)"""
+    return digits_trajectory(n=GRID * GRID, seed=0, sampler="ddpm", steps=1000)
+
+
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
     poster_time = 22.0                 # blog poster: the grid of finished samples at t = 0
+    needs = (digits_model, reverse_trajectory)   # built before manim starts (scenes/registry.py)
 
     def construct(self):
-        traj = digits_trajectory(n=GRID * GRID, seed=0, sampler="ddpm", steps=1000)
+        traj = reverse_trajectory()
         T = digits_model().schedule.T
         xs = traj.x[:, :, 0]                # (T+1, N, H, W): xs[k] is the state after k steps
         # t shown for state k: x[0] is x_T (t = T), x[k] is x_{T-k}

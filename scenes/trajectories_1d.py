@@ -3,12 +3,15 @@
 the exact density q(x_t) of every t, with the particles' histogram checked against it."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, ImageMobject, Line,
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
 from diffusion.prepare import toy1d_trajectories
-from diffusion.toy1d import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
 from scenes.helpers import DiffusionScene, label, math
@@ -48,14 +51,25 @@ def density_image(mix, schedule, width_px: int = 400, height_px: int = 240) -> I
     return img
 
 
+def toy1d_model():
+    """the 1D two-bump MLP eps-model of the active preset"""
+    return get_model("toy1d", progress=sys.stderr.isatty())
+
+
+def trajectories() -> dict:
+    """DDPM and DDIM paths of the same particles (toy1d model)"""
+    return toy1d_trajectories(toy1d_model())
+
+
 class Trajectories1D(DiffusionScene):
     description = "1D diffusion: DDPM paths cross, DDIM paths never do; histograms match the exact q(x_t)."
+    needs = (toy1d_model, trajectories)
 
     def construct(self):
-        tm = get_toy1d_model(progress=False)
+        tm = toy1d_model()
         mix, sched = tm.config.mixture, tm.schedule
         T = sched.T
-        trajs = toy1d_trajectories(tm)          # prepared by `python -m diffusion.prepare`
+        trajs = trajectories()
         ddpm, ddim = trajs["ddpm"], trajs["ddim"]
         n_particles = ddpm.x.shape[1]
 

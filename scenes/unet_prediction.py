@@ -9,7 +9,7 @@ import numpy as np
 from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
-from diffusion.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
+from diffusion.studies.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
 from scenes import style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image, tile, unet_diagram
@@ -43,8 +43,19 @@ def feature_mosaic(features: np.ndarray, height_per_pixel: float):
     return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4, data_scale=4)
 
 
+def noise_error_curve():
+    """MSE of eps_hat and x0_hat against t on held-out digits (digits U-Net)"""
+    return error_curve(digits_model())
+
+
+def training_snapshots():
+    """DDIM samples from one x_T for every EMA snapshot of the training run (digits U-Net)"""
+    return snapshot_samples(digits_model(), n=16, seed=0, steps=50)
+
+
 class UNetNoisePrediction(DiffusionScene):
     description = "The U-Net predicts the noise: x_t and t in, feature maps down and up the U, eps_hat out; error vs t; training."
+    needs = (digits_model, noise_error_curve, training_snapshots)
 
     def construct(self):
         self.tm = tm = digits_model()
@@ -279,7 +290,7 @@ class UNetNoisePrediction(DiffusionScene):
 
     # --- 5. measured error against t --------------------------------------------------------------
     def error_vs_t(self):
-        curve = error_curve(self.tm)
+        curve = noise_error_curve()
         T = self.tm.schedule.T
         heading = label(f"Error against t, measured on {curve.n_samples} held-out digits", style.LABEL_SIZE)
         heading.to_edge(UP, buff=0.3)
@@ -338,7 +349,7 @@ class UNetNoisePrediction(DiffusionScene):
         window = max(1, min(50, len(hist["loss"]) // 40))      # 50 steps for the default 4000-step run
         steps, smooth = smoothed_loss(hist, window=window)
         raw = np.asarray(hist["loss"])
-        samples = snapshot_samples(tm, n=16, seed=0, steps=50)
+        samples = training_snapshots()
         snaps = sorted(samples)
         heading = label("How it learned: the real training run", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         ly_raw, ly_s = np.log10(raw), np.log10(smooth)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.experiments import (QUICK, RUNS, ddim, default_config, get_experiment, patch_mask, perturb_patch,
+from diffusion.studies.experiments import (QUICK, RUNS, ddim, default_config, get_experiment, patch_mask, perturb_patch,
                                    run_determinism, slerp)
 from diffusion.models import get_model
 
@@ -16,7 +16,7 @@ def tm(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("cache")))
         mp.setenv("DIFFUSION_PRESET", "quick")
-        yield get_model(progress=False)
+        yield get_model("digits", progress=False)
 
 
 @pytest.fixture(scope="module")

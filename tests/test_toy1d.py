@@ -1,17 +1,17 @@
 """The 1D mixture: closed-form marginals against simulation, the exact eps, the MLP model and its
 trajectories through the shared sampler."""
-from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 from scipy import stats
 
-from diffusion.sample import sample
-from diffusion.schedule import NoiseSchedule
-from diffusion.toy1d import (TOY1D_PRESETS, ExactEps, Mixture, exact_eps, get_toy1d_model, get_toy1d_trajectory,
+from diffusion.core.sample import sample
+from diffusion.core.schedule import NoiseSchedule
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (ExactEps, Mixture, exact_eps, get_toy1d_trajectory,
                              marginal, marginal_cdf, marginal_pdf, mode_boundary, mode_weights, sample_marginal,
-                             sample_mixture, sample_toy1d, train_toy1d, wasserstein1)
+                             sample_mixture, sample_toy1d, wasserstein1)
 
 MIX = Mixture()
 SCHED = NoiseSchedule("linear", 1000)
@@ -22,7 +22,7 @@ TS = (0, 49, 199, 499, 999)
 def quick(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield get_toy1d_model(TOY1D_PRESETS["quick"], progress=False)
+        yield get_model("toy1d", "quick", progress=False)
 
 
 def test_marginal_parameters_at_the_ends():
@@ -110,15 +110,6 @@ def test_invalid_mixture_rejected():
         marginal(Mixture(stds=(0.3, 0.0)), 1.0)
 
 
-def test_training_is_seeded():
-    cfg = replace(TOY1D_PRESETS["quick"], steps=50)
-    a, b = train_toy1d(cfg, progress=False), train_toy1d(cfg, progress=False)
-    assert a["history"]["loss"] == b["history"]["loss"]
-    assert all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
-    c = train_toy1d(replace(cfg, seed=1), progress=False)
-    assert a["history"]["loss"] != c["history"]["loss"]
-
-
 def test_quick_model_is_cached_and_learns_the_mixture(quick):
     assert quick.history["loss"][-1] < quick.history["loss"][0]
     x = sample_toy1d(quick, 3000, seed=0, sampler="ddim", steps=50, record=False)
@@ -140,7 +131,7 @@ def test_trajectory_shapes_and_ddim_determinism(quick):
 
 def test_state_at_and_marginal_w1_along(quick):
     tr = get_toy1d_trajectory(quick, n=32, seed=3, sampler="ddim", steps=20)
-    from diffusion.toy1d import density_grid, marginal_w1_along, state_at
+    from diffusion.models.toy1d.mixture import density_grid, marginal_w1_along, state_at
     assert np.array_equal(state_at(tr, 999), tr.x[0][:, 0]) and np.array_equal(state_at(tr, -1), tr.final[:, 0])
     with pytest.raises(ValueError):
         state_at(tr, 998)
@@ -151,7 +142,7 @@ def test_state_at_and_marginal_w1_along(quick):
 
 
 def test_order_flip_share():
-    from diffusion.toy1d import order_flip_share
+    from diffusion.models.toy1d.mixture import order_flip_share
     x = np.arange(10.0)
     assert order_flip_share(x, 2 * x + 1) == pytest.approx(0.0, abs=1e-12)
     assert order_flip_share(x, -x) == pytest.approx(1.0)

@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .cache import cache_dir, config_key, get_or_build
-from .data import load_dataset
-from .models import TrainedModel
-from .sample import Trajectory, sample
+from ..core.cache import cache_dir, config_key, get_or_build
+from ..models.digits.data import load_dataset
+from ..core.trained import TrainedModel
+from ..core.sample import Trajectory, sample
 
 MASKS = ("top", "left", "bottom", "right")
 

@@ -1,0 +1,126 @@
+"""The one training loop for every model: AdamW, warm-up + cosine LR, EMA weights, loss history,
+snapshots, a stop that names the step where the loss stopped being finite, atomic checkpoints and
+resume after a kill (bit-identical to an uninterrupted run on the same machine).
+
+What is trained comes from a `Recipe` (diffusion/core/recipe.py): its data, network, batch draw and loss.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from .cache import read_artifact, torch_bytes, torch_from_bytes, write_artifact
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@torch.no_grad()
+def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """ema <- ema + (1 - decay) (model - ema), all parameters in one fused call (same bits as a loop)."""
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
+
+
+def warmup_cosine(step: int, steps: int) -> float:
+    """LR factor: linear warm-up over the first 2% of steps, then a cosine decay to zero."""
+    warmup = max(1, steps // 50)
+    return min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
+
+
+def train(recipe, config, state_path: Path | None = None, device=None, progress: bool = True,
+          checkpoint_every: int | None = None) -> dict:
+    """Train `recipe`'s network on `config`; returns {config, ema, history, snapshots, **recipe.extras}.
+
+    With `state_path`, resumable state is written there atomically every `config.checkpoint_every`
+    steps (`checkpoint_every` overrides it; 500 where the config has none) and picked up again if the
+    run was killed.
+    """
+    threads = torch.get_num_threads()
+    if recipe.threads:
+        torch.set_num_threads(recipe.threads)
+    try:
+        with torch.enable_grad():
+            return _train(recipe, config, state_path, device, progress, checkpoint_every)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(recipe, config, state_path, device, progress, checkpoint_every) -> dict:
+    device = torch.device(device or recipe.device or default_device())
+    schedule = recipe.schedule(config)
+    data = recipe.data(config, device)
+
+    torch.manual_seed(config.seed)
+    model = recipe.network(config).to(device)
+    ema = copy.deepcopy(model).requires_grad_(False)
+    fast = {"fused": True} if device.type == "cuda" else {}          # CPU keeps the default (same bits)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, **fast)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, config.steps))
+    gen = torch.Generator(device).manual_seed(config.seed)      # all training randomness, in draw order
+    history = {"step": [], "loss": [], "seconds": []}
+    snapshots = {}
+    start = 0
+    snapshot_steps = set(getattr(config, "snapshots", ()))
+    checkpoint_every = checkpoint_every or getattr(config, "checkpoint_every", 500)
+
+    if state_path is not None and (blob := read_artifact(state_path)) is not None:
+        st = torch_from_bytes(blob)
+        if st["config"] == config.to_dict():
+            model.load_state_dict(st["model"]); ema.load_state_dict(st["ema"])
+            opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
+            gen.set_state(st["gen"]); history = st["history"]; snapshots = st["snapshots"]
+            start = st["step"]
+
+    # the loss is read back every step on the CPU (cheap; the NaN check then precedes the update) and
+    # every 100 steps on a GPU (a read is a sync: per step it would leave the GPU idle between launches)
+    sync_every = 1 if device.type == "cpu" else 100
+    pending = []                                     # (0-based step, loss tensor) not yet in history
+
+    def flush():
+        values = [pending[0][1].item()] if len(pending) == 1 else torch.stack([l for _, l in pending]).tolist()
+        for (s, _), v in zip(pending, values):
+            if not math.isfinite(v):
+                raise FloatingPointError(f"training {recipe.name} diverged: loss is {v} at step {s}")
+        history["loss"].extend(values)
+        pending.clear()
+
+    t0 = time.perf_counter() - (history["seconds"][-1] if history["seconds"] else 0.0)
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress,
+               desc=f"train {recipe.name}", unit="step", dynamic_ncols=True)
+    for step in bar:
+        batch = recipe.sample_batch(config, data, gen)
+        loss = recipe.loss(model, batch, schedule)
+        pending.append((step, loss.detach()))
+        if len(pending) >= sync_every:
+            flush()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); sched.step()
+        ema_update(ema, model, config.ema_decay)
+
+        history["step"].append(step + 1)
+        history["seconds"].append(time.perf_counter() - t0)
+        if (step + 1) in snapshot_steps:
+            snapshots[step + 1] = {k: v.detach().cpu().clone() for k, v in ema.state_dict().items()}
+        if step % recipe.log_every == 0 and not pending:
+            recent = history["loss"][-recipe.log_every:]
+            bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}")
+        if state_path is not None and (step + 1) % checkpoint_every == 0 and step + 1 < config.steps:
+            if pending:
+                flush()
+            write_artifact(state_path, torch_bytes(dict(
+                config=config.to_dict(), step=step + 1, model=model.state_dict(), ema=ema.state_dict(),
+                opt=opt.state_dict(), sched=sched.state_dict(), gen=gen.get_state(),
+                history=history, snapshots=snapshots)))
+    if pending:
+        flush()
+    bar.close()
+    return dict(config=config.to_dict(), ema={k: v.detach().cpu() for k, v in ema.state_dict().items()},
+                history=history, snapshots=snapshots, **recipe.extras(config, data))

@@ -1,0 +1,72 @@
+"""Trained models and trajectories from the cache: trained on first use, loaded instantly after.
+
+The one loader for every registered model: `get_model(name, preset_or_config, **overrides)`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from . import engine
+from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
+from .sample import Trajectory, sample
+from .trained import TrainedModel
+
+
+def model_path(name: str, config):
+    """Where the trained model lives: cache/models/<name>-<config key>.pt"""
+    return model_file(name, config)
+
+
+def get_model(name: str, config=None, progress: bool = True, **overrides) -> TrainedModel:
+    """The trained model `name` for a preset name (None: $DIFFUSION_PRESET or default) or a config,
+    with optional setting overrides (steps=9000): loaded from the cache or trained once."""
+    from ..models import get_recipe
+
+    config = get_recipe(name).config(config, **overrides)
+    # the cache directory is part of the key: a changed $DIFFUSION_CACHE loads from (or trains into) it
+    return _load_model(name, config, str(cache_dir()), progress)
+
+
+@lru_cache(maxsize=16)
+def _load_model(name: str, config, cache: str, progress: bool) -> TrainedModel:
+    from ..models import get_recipe
+
+    recipe = get_recipe(name)
+    state_path = model_path(name, config).with_suffix(".state")
+    result = cached_training(name, config, lambda: engine.train(recipe, config, state_path=state_path,
+                                                                 progress=progress))
+    for leftover in (state_path, state_path.with_suffix(".state.sha256")):
+        leftover.unlink(missing_ok=True)            # the finished model supersedes the resumable state
+    model = recipe.network(config)
+    model.load_state_dict(result["ema"])
+    model.eval().requires_grad_(False)
+    return recipe.trained_type(name, config, model, recipe.schedule(config), result["history"],
+                               result.get("snapshots", {}), config_key(config.to_dict()),
+                               {k: result[k] for k in recipe.extra_keys})
+
+
+def clear_memory_cache() -> None:
+    """Forget the models loaded in this process (the files stay)."""
+    _load_model.cache_clear()
+
+
+def get_trajectory(tm: TrainedModel, n: int = 16, seed: int = 0, sampler: str = "ddim", steps: int = 50,
+                   eta: float = 0.0) -> Trajectory:
+    """A cached trajectory of n samples from x_T = noise(n, seed); sampler noise seeded by seed + 1."""
+    spec = dict(model=tm.key, n=n, seed=seed, sampler=sampler, steps=steps, eta=eta)
+    path = cache_dir() / "trajectories" / f"{config_key(spec)}.npz"
+
+    def build():
+        gen = torch.Generator().manual_seed(seed + 1)
+        return sample(tm.model, tm.schedule, tm.noise(n, seed), sampler, steps, eta, gen)
+
+    return get_or_build(path, build, Trajectory.to_bytes, Trajectory.from_bytes)
+
+
+def to_numpy_images(x) -> np.ndarray:
+    """[N x 1 x H x W] tensor/array -> (N, H, W) float array clipped to [-1, 1]."""
+    x = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    return np.clip(x[:, 0], -1, 1)
