@@ -130,3 +130,9 @@ slides-all: setup
 
 present: slides
 	$(PY) -m publish present $(SCENE)
+
+# --- Layout audit: every scene in a dry run with quick models (no video); see scenes/audit.py ------
+# SCENE=Name audits one; SHEET=dir also writes a frame per beat as contact sheets.
+.PHONY: audit
+audit: setup
+	DIFFUSION_PRESET=quick $(PY) -m scenes audit $(if $(filter command line,$(origin SCENE)),$(SCENE)) $(if $(SHEET),--sheet $(SHEET))
