@@ -2,18 +2,22 @@
 frame rate, rendered in the same run through the same command. Prints a table and writes
 bench/results/render.json.
 
-  make bench            (or: PYTHONPATH=. .venv/bin/python bench/render.py [--scenes A B])
+  make bench            (or: PYTHONPATH=. nice .venv/bin/python bench/render.py [--scenes A B])
+  PYTHONPATH=. .venv/bin/python bench/render.py --profile GraphDenoising   # where its time goes (cProfile)
 
 ratio = scene render seconds / empty-scene render seconds. Both include starting Python and manim,
-and manim's cache is off so nothing is reused. The digits model is trained (if missing) before the
-timings; run `make models` first if a scene needs another model, or its training counts as render.
-A ratio far above the others points at a slow scene (e.g. thousands of Squares, not an ImageMobject).
+and manim's cache is off so nothing is reused; each scene starts from an empty media folder, so LaTeX
+is compiled as on a first render. What a scene loads (its `needs`) is built before the timings.
+Bound: a scene renders in at most MAX_RATIO x its floor; rows above it are marked "over".
+Timings on a shared machine are noisy: compare the ratios of one run, not seconds across runs.
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -33,6 +37,9 @@ class Empty(Scene):
 '''
 
 
+MAX_RATIO = 4.0
+
+
 def timed(cmd, env) -> float:
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -44,19 +51,22 @@ def timed(cmd, env) -> float:
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
+    p.add_argument("--profile", metavar="SCENE", help="profile one scene's render (cProfile) instead")
     args = p.parse_args()
-    from scenes.__main__ import discover
+    from scenes.registry import discover, prepare
     from publish.video import probe
 
     scenes = discover()
+    if args.profile:
+        return profile(args.profile, scenes)
     names = args.scenes or list(scenes)
-    from scenes.common import digits_model
-    digits_model()                                   # train/load outside the timings
-    media = Path(tempfile.mkdtemp(prefix="bench-render-"))
-    env = dict(os.environ, SCENES_MEDIA_DIR=str(media), PYTHONPATH=str(ROOT))
+    for name in names:
+        prepare(name, scenes)                        # train/load outside the timings
     rows = []
     for name in names:
         module, _ = scenes[name]
+        media = Path(tempfile.mkdtemp(prefix="bench-render-"))      # a cold LaTeX cache per scene
+        env = dict(os.environ, SCENES_MEDIA_DIR=str(media), PYTHONPATH=str(ROOT))
         seconds = timed([sys.executable, "-m", "scenes", "render", name, "--quality", "l", "--disable_caching"], env)
         info = probe(media / "videos" / module / "480p15" / f"{name}.mp4")
         empty_py = media / f"empty_{name}.py"
@@ -66,15 +76,42 @@ def main() -> int:
         rows.append(dict(scene=name, video_seconds=round(info.seconds, 1), fps=info.fps,
                          render_seconds=round(seconds, 1), empty_seconds=round(floor, 1),
                          ratio=round(seconds / floor, 2)))
-        r = rows[-1]
-        print(f"{name:<24}{r['video_seconds']:>8}{r['render_seconds']:>10}{r['empty_seconds']:>10}{r['ratio']:>8}", flush=True)
+        print(row_text(rows[-1]), flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "render.json").write_text(json.dumps(dict(quality="l", preset=os.environ.get("DIFFUSION_PRESET", "default"),
-                                                     scenes=rows), indent=2))
+                                                     max_ratio=MAX_RATIO, scenes=rows), indent=2))
     print(f"{'scene':<24}{'video s':>8}{'render s':>10}{'empty s':>10}{'ratio':>8}")
     for r in sorted(rows, key=lambda r: -r["ratio"]):
-        print(f"{r['scene']:<24}{r['video_seconds']:>8}{r['render_seconds']:>10}{r['empty_seconds']:>10}{r['ratio']:>8}")
+        print(row_text(r))
+    over = [r["scene"] for r in rows if r["ratio"] > MAX_RATIO]
+    print(f"bound: ratio <= {MAX_RATIO:g}: " + (f"exceeded by {', '.join(over)}" if over else "met by every scene"))
+    return 0
+
+
+def row_text(r: dict) -> str:
+    flag = "  over" if r["ratio"] > MAX_RATIO else ""
+    return f"{r['scene']:<24}{r['video_seconds']:>8}{r['render_seconds']:>10}{r['empty_seconds']:>10}{r['ratio']:>8}{flag}"
+
+
+def profile(name: str, scenes: dict, top: int = 25) -> int:
+    """Render `name` at -ql in this process under cProfile and print the functions with the most
+    cumulative time (LaTeX compiles, updaters rebuilding mobjects, image resampling...)."""
+    from manim import tempconfig
+    from scenes.registry import check_scene, prepare
+
+    check_scene(name, scenes)
+    prepare(name, scenes)
+    _, cls = scenes[name]
+    media = tempfile.mkdtemp(prefix="bench-profile-")
+    out = ROOT / "bench" / "results" / f"profile-{name}.prof"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempconfig(dict(quality="low_quality", media_dir=media, disable_caching=True, progress_bar="none")):
+        prof = cProfile.Profile()
+        prof.runcall(lambda: cls().render())
+    prof.dump_stats(out)
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+    print(f"profile written to {out} (python -m pstats {out})")
     return 0
 
 

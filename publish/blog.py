@@ -7,8 +7,11 @@ import time
 from pathlib import Path
 
 from scenes import style
-from scenes.__main__ import MEDIA_ROOT, check_quality, check_scene, discover, render, video_path
+from scenes.registry import (MEDIA_ROOT, check_quality, check_scene, chapter_of, chapters, discover, need_doc, needs,
+                             video_path)
+from scenes.rendering import render
 
+from . import figures as interactive
 from . import subtitles, video
 from .files import write_text
 
@@ -31,7 +34,8 @@ def export_scene(name: str, module: str, cls, quality: str, out: Path) -> dict:
     write_text(out / f"{name}.srt", subtitles.to_srt(cues))
     write_text(out / f"{name}.vtt", subtitles.to_vtt(cues))
     info = video.probe(out / f"{name}.mp4")
-    entry = dict(name=name, description=cls.description, width=info.width, height=info.height,
+    entry = dict(name=name, description=cls.description, chapter=chapter_of(name).title,
+                 made_from=[need_doc(f) for f in needs(cls)], width=info.width, height=info.height,
                  fps=info.fps, seconds=round(info.seconds, 2), cues=len(cues),
                  export_seconds=round(time.perf_counter() - t0, 1), **extra)
     print(f"blog: {name}: {info.width}x{info.height} {info.seconds:.1f}s, {len(cues)} cues, "
@@ -49,17 +53,26 @@ def embed_snippet(e: dict) -> str:
             f'</video>')
 
 
-def gallery(entries: list[dict], quality: str) -> str:
+def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = ()) -> str:
     dark = style.THEME != "light"
     code_bg = "#1d2029" if dark else "#f3f4f7"
-    figures = []
-    for e in entries:
+    numbers = {c.title: i for i, (c, _) in enumerate(chapters(), 1)}     # the series' numbering
+    figures, chapter = [], None
+    for e in entries:                    # in series order (scenes/registry.py); a heading per chapter
         n = html.escape(e["name"])
+        if chapter_of(e["name"]) is not chapter:
+            chapter = chapter_of(e["name"])
+            number = numbers.get(chapter.title, len(numbers) + 1)
+            figures.append(f"""
+  <h2 class="chapter" id="chapter-{number}">{number}. {html.escape(chapter.title)}</h2>
+  <p class="lead">{html.escape(chapter.lead)}</p>""")
+        made_from = "; ".join(e.get("made_from") or ["no trained model"])
         figures.append(f"""
   <figure id="{n}">
-    <h2>{n}</h2>
+    <h3>{n}</h3>
     {embed_snippet(e)}
     <figcaption>{html.escape(e["description"])}</figcaption>
+    <p class="meta">Made from: {html.escape(made_from)}.</p>
     <p class="meta">{e["width"]}&times;{e["height"]}, {e["fps"]:g} fps, {e["seconds"]:.1f} s &middot;
       download <a href="{n}.mp4">MP4</a> &middot; <a href="{n}.webm">WebM</a> &middot;
       <a href="{n}.gif">GIF</a> &middot; <a href="{n}.png">poster</a> &middot;
@@ -67,7 +80,7 @@ def gallery(entries: list[dict], quality: str) -> str:
     <details><summary>Embed</summary>
       <p>Copy the files next to your post and paste:</p>
       <pre><code>{html.escape(embed_snippet(e))}</code></pre>
-    </details>
+    </details>{"".join(interactive.gallery_block(f) for f in figure_entries if f["scene"] == e["name"])}
   </figure>""")
     return f"""<!doctype html>
 <html lang="en">
@@ -80,7 +93,9 @@ def gallery(entries: list[dict], quality: str) -> str:
          max-width: 980px; margin: 2rem auto; padding: 0 1rem; }}
   a {{ color: {style.SIGNAL}; }}
   figure {{ margin: 0 0 3rem; }}
-  h2 {{ margin: 0 0 .5rem; font-size: 1.3rem; }}
+  h2.chapter {{ margin: 3rem 0 .5rem; font-size: 1.6rem; }}
+  .lead {{ margin: 0 0 1.5rem; }}
+  h3 {{ margin: 0 0 .5rem; font-size: 1.3rem; }}
   figcaption {{ margin-top: .5rem; }}
   .meta {{ color: {style.MUTED}; font-size: .9rem; margin: .25rem 0; }}
   pre {{ background: {code_bg}; padding: .75rem; overflow-x: auto; font-size: .8rem; }}
@@ -105,7 +120,10 @@ def build(quality: str = "l", names: list[str] | None = None) -> Path:
     out = out_dir()
     out.mkdir(parents=True, exist_ok=True)
     entries = [export_scene(n, m, c, quality, out) for n, m, c in chosen]
+    # the interactive figures of the chosen scenes, from the same cached trajectories (figures/)
+    wanted = [k for k, f in interactive.FIGURE_SCENES.items() if f in {n for n, _, _ in chosen}]
+    figure_entries = interactive.build(out / "figures", wanted) if wanted else []
     write_text(out / "scenes.json", json.dumps(dict(quality=quality, theme=style.THEME, scenes=entries), indent=2))
-    write_text(out / "index.html", gallery(entries, quality))
+    write_text(out / "index.html", gallery(entries, quality, figure_entries))
     print(f"blog: {len(entries)} scenes -> {out / 'index.html'}")
     return out

@@ -9,6 +9,7 @@ Present on a desktop with:  manim-slides present NAME --folder media/slides   (n
 """
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import subprocess
@@ -17,7 +18,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from scenes.__main__ import MEDIA, check_quality, check_scene, discover, fail, render
+from scenes.registry import MEDIA, chapters, check_quality, check_scene, discover, fail
+from scenes.rendering import render
 
 
 def slides_dir() -> Path:
@@ -85,4 +87,34 @@ def build(name: str, quality: str = "l") -> dict:
     out["html"] = convert(name, folder, "html", folder / f"{name}.html", "-ccdn_url=reveal.js",
                           f"-cassets_dir={name}_assets", f"-ctitle={name}")
     print(f"slides: {name} -> {out['json']}, {out['pdf']}, {out['html']}")
+    return out
+
+
+def series_index(names: list[str]) -> str:
+    """media/slides/index.html: the decks built so far, by chapter in series order."""
+    scenes = discover()
+    parts = []
+    for i, (chapter, members) in enumerate(chapters(scenes), 1):
+        decks = [n for n in members if n in names]
+        if not decks:
+            continue
+        items = "".join(f'<li><a href="{html.escape(n)}.html">{html.escape(n)}</a> '
+                        f'(<a href="{html.escape(n)}.pdf">PDF</a>): {html.escape(scenes[n][1].description)}</li>\n'
+                        for n in decks)
+        parts.append(f"<h2>{i}. {html.escape(chapter.title)}</h2>\n<p>{html.escape(chapter.lead)}</p>\n<ol>\n{items}</ol>")
+    body = "\n".join(parts)
+    return (f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Lecture decks, in order</title></head>\n'
+            f"<body>\n<h1>Diffusion, explained with real models: the lecture decks</h1>\n{body}\n</body>\n</html>\n")
+
+
+def build_series(quality: str = "l") -> Path:
+    """Every scene's deck, in series order, and an index of them (media/slides/index.html)."""
+    from publish.files import write_text
+
+    names = list(discover())
+    for n in names:
+        build(n, quality)
+    out = slides_dir() / "index.html"
+    write_text(out, series_index(names))
+    print(f"slides: {len(names)} decks in series order -> {out}")
     return out

@@ -1,111 +1,84 @@
-"""python -m scenes list | render NAME [--quality l|m|h|k] — the scene registry and renderer.
+"""python -m scenes list [--chapters|--json] | render NAME [--quality l|m|h|k] | prepare NAME...|--all
 
-Scenes are discovered: every DiffusionScene subclass with a description in a module of this
-package is a scene; its name is the class name.
+The command line of the scene registry (scenes/registry.py: discovery, series order, needs) and the
+renderer (scenes/rendering.py). To add a subcommand: a `cmd_<name>(args) -> int` function and its
+parser lines in `main()`; COMMANDS maps the name to the function.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
-import os
-import pkgutil
-import subprocess
+import json
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-MEDIA_ROOT = Path(os.environ.get("SCENES_MEDIA_DIR", ROOT / "media"))   # tests render elsewhere
-# THEME=light renders get their own tree, so they never overwrite the dark ones (same file names)
-MEDIA = MEDIA_ROOT / "light" if os.environ.get("THEME") == "light" else MEDIA_ROOT
-QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
-NOT_SCENES = {"helpers", "style", "__main__", "preflight", "common"}
+from scenes.registry import (MEDIA, MEDIA_ROOT, QUALITIES, check_quality, check_scene, chapters,  # noqa: F401
+                             discover, fail, need_name, needs, prepare, unplaced, video_path)
+from scenes.rendering import render, validate_inputs  # noqa: F401  (re-exported: publish/, bench/)
 
 
-def discover() -> dict:
-    """{scene name: (module name, class)} for every scene in this package."""
-    from scenes.helpers import DiffusionScene
-
-    found = {}
-    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda i: i.name):
-        if info.name in NOT_SCENES or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"scenes.{info.name}")
-        for name, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, DiffusionScene) and cls.__module__ == module.__name__ and cls.description:
-                found[name] = (info.name, cls)
-    return found
-
-
-def fail(msg: str) -> None:
-    print(f"error: {msg}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def check_quality(q: str) -> str:
-    if q not in QUALITIES:
-        fail(f"unknown quality {q!r}; choose one of " + ", ".join(f"{k} ({v})" for k, v in QUALITIES.items()))
-    return q
-
-
-def check_scene(name: str, scenes: dict) -> None:
-    if name not in scenes:
-        fail(f"unknown scene {name!r}; valid scenes: {', '.join(scenes)}")
-
-
-def video_path(module: str, name: str, quality: str) -> Path:
-    return MEDIA / "videos" / module / QUALITIES[quality] / f"{name}.mp4"
-
-
-def validate_inputs(cls) -> None:
-    """Run the scene's optional `validate_inputs()` classmethod (e.g. IMAGE/CROP checks) before manim
-    starts, so a bad input stops with one line on stderr and nothing written."""
-    check = getattr(cls, "validate_inputs", None)
-    if callable(check):
-        try:
-            check()
-        except ValueError as e:
-            fail(str(e))
-
-
-def render(name: str, quality: str, extra=()) -> Path:
-    from scenes.preflight import check_system
-
+def cmd_list(args) -> int:
     scenes = discover()
-    check_scene(name, scenes)
-    check_quality(quality)
-    check_system()
-    module, cls = scenes[name]
-    validate_inputs(cls)
-    cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(MEDIA),
-           "--progress_bar", "none", str(ROOT / "scenes" / f"{module}.py"), name, *extra]
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    r = subprocess.run(cmd, cwd=ROOT, env=env)
-    if r.returncode:
-        fail(f"manim failed rendering {name} (exit {r.returncode})")
-    out = video_path(module, name, quality)
-    print(f"rendered {name} -> {out}")
-    return out
+    if args.json:                       # for job runners: the CI matrix
+        print(json.dumps(list(scenes)))
+        return 0
+    width = max(map(len, scenes)) if scenes else 0
+    if args.chapters:
+        for i, (chapter, names) in enumerate(chapters(scenes), 1):
+            print(f"{i}. {chapter.title}\n   {chapter.lead}")
+            for n in names:
+                loads = ", ".join(need_name(f) for f in needs(scenes[n][1])) or "nothing trained"
+                print(f"   - {n:<{width}}  {scenes[n][1].description}\n     {'':<{width}}  loads: {loads}")
+        return 0
+    for name, (_, cls) in scenes.items():
+        print(f"{name:<{width}}  {cls.description}")
+    late = unplaced(scenes)
+    if late:
+        print(f"note: not placed in the series yet (listed last): {', '.join(late)} — "
+              "add them to CHAPTERS in scenes/registry.py", file=sys.stderr)
+    return 0
+
+
+def cmd_render(args) -> int:
+    render(args.scene, args.quality, args.extra)
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    scenes = discover()
+    names = list(scenes) if args.all else args.scenes
+    if not names:
+        fail("name scenes to prepare, or --all")
+    for n in names:
+        check_scene(n, scenes)
+    for n in names:
+        prepare(n, scenes)
+    return 0
+
+
+COMMANDS = dict(list=cmd_list, render=cmd_render, prepare=cmd_prepare)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m scenes")
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list", help="the scenes with a one-line description each")
-    r = sub.add_parser("render", help="render one scene")
+    ls = sub.add_parser("list", help="the scenes in series order, one line each")
+    ls.add_argument("--chapters", action="store_true", help="grouped by chapter, with leads and what each loads")
+    ls.add_argument("--json", action="store_true", help="the names as a JSON list")
+    r = sub.add_parser("render", help="render one scene (builds only what it loads first)")
     r.add_argument("scene")
     r.add_argument("--quality", "-q", default="l")
+    pr = sub.add_parser("prepare", help="train/sample what the named scenes load (--all: every scene)")
+    pr.add_argument("scenes", nargs="*")
+    pr.add_argument("--all", action="store_true")
+    sub.add_parser("audit", help="layout audit of scenes (dry run, quick models); see scenes/audit.py",
+                   add_help=False)
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim
+    if args.cmd == "audit":
+        from scenes.audit import cli
+        return cli(extra)
     if extra and args.cmd != "render":
         p.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.cmd == "list":
-        scenes = discover()
-        width = max(map(len, scenes)) if scenes else 0
-        for name, (_, cls) in scenes.items():
-            print(f"{name:<{width}}  {cls.description}")
-        return 0
-    render(args.scene, args.quality, extra)
-    return 0
+    args.extra = extra
+    return COMMANDS[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,13 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Dot, FadeIn, FadeOut, Group, Triangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.studies.inpaint import get_inpainting
 
 from scenes import style
 from scenes.common import digits_model
 from scenes.graph_helpers import (COND_NODES, centre, conditional_trajectory, edge_lines, graph_model, node_dots,
                                   two_circle_layout)
-from scenes.helpers import DiffusionScene, label, math, pixel_image
-from scenes.image_inpainting import SPEC, known_box
+from scenes.helpers import DiffusionScene, LiveValue, label, math, pixel_image
+from scenes.image_inpainting import inpainting, known_box
 
 IMG_AT = np.array([-3.6, 0.95, 0])
 GRAPH_AT = np.array([2.9, 0.95, 0])
@@ -23,10 +22,11 @@ CONT, DISC = style.NOISE, style.GENERATED      # colour of each model throughout
 
 class DiscreteVsContinuous(DiffusionScene):
     description = "Continuous (digit) and discrete (graph) diffusion side by side on one t axis; loops as a GIF."
+    needs = (digits_model, inpainting, graph_model, conditional_trajectory)
 
     def construct(self):
         itm, gtm = digits_model(), graph_model()
-        itraj = get_inpainting(itm, SPEC)
+        itraj = inpainting()
         gtraj = conditional_trajectory(n=4, seed=0)
         Ti, Tg = itm.schedule.T, gtm.schedule.T
         ni, ng = len(itraj.timesteps), len(gtraj.timesteps)
@@ -55,12 +55,10 @@ class DiscreteVsContinuous(DiffusionScene):
                                                         color=style.GENERATED, opacity=0.6)))
         img_at = img.get_bottom() + DOWN * 0.3
         g_at = np.array([GRAPH_AT[0], img_at[1], 0])
-        img_t = math(rf"t = {Ti}", size=26, color=style.HIGHLIGHT).move_to(img_at)
-        img_t.add_updater(lambda m: m.become(math(rf"t = {max(Ti - img_index(), 0)}", size=26,
-                                                  color=style.HIGHLIGHT).move_to(img_at)))
-        g_t = math(rf"t = {Tg}", size=26, color=style.HIGHLIGHT).move_to(g_at)
-        g_t.add_updater(lambda m: m.become(math(rf"t = {max(Tg - graph_index(), 0)}", size=26,
-                                                color=style.HIGHLIGHT).move_to(g_at)))
+        img_t = LiveValue("t", Ti, size=26, color=style.HIGHLIGHT).move_to(img_at)
+        img_t.add_updater(lambda m: m.set_value(max(Ti - img_index(), 0)).move_to(img_at))
+        g_t = LiveValue("t", Tg, size=26, color=style.HIGHLIGHT).move_to(g_at)
+        g_t.add_updater(lambda m: m.set_value(max(Tg - graph_index(), 0)).move_to(g_at))
         kept = label("kept: top half / red subgraph", style.SMALL_SIZE, style.FIXED).move_to([0, 2.95, 0])
 
         # --- the shared t axis with both alpha_bar curves ---------------------------------------
@@ -77,12 +75,12 @@ class DiscreteVsContinuous(DiffusionScene):
         fi, fg = ab_curve(itm.schedule), ab_curve(gtm.schedule)
         ci = axes.plot(fi, x_range=[0, 1, 0.005], color=CONT, stroke_width=3)
         cg = axes.plot(fg, x_range=[0, 1, 0.005], color=DISC, stroke_width=3)
-        x_name = math(r"t / T", size=24, color=style.MUTED).next_to(axes.x_axis, RIGHT, buff=0.15)
-        y_name = math(r"\bar\alpha_t", size=24, color=style.MUTED).next_to(axes.y_axis.get_top(), LEFT, buff=0.15)
-        ticks = VGroup(*[math(v, size=20, color=style.MUTED).next_to(axes.c2p(float(v), 0), DOWN, buff=0.12)
+        x_name = math(r"t / T", size=style.TICK_SIZE, color=style.MUTED).next_to(axes.x_axis, RIGHT, buff=0.15)
+        y_name = math(r"\bar\alpha_t", size=style.TICK_SIZE, color=style.MUTED).next_to(axes.y_axis.get_top(), LEFT, buff=0.15)
+        ticks = VGroup(*[math(v, size=style.TICK_SIZE, color=style.MUTED).next_to(axes.c2p(float(v), 0), DOWN, buff=0.12)
                          for v in ("0", "1")])
-        names = VGroup(label(f"pixels: {itm.config.schedule}, T = {Ti}", 18, CONT),
-                       label(f"edges: {gtm.config.schedule}, T = {Tg}", 18, DISC))
+        names = VGroup(label(f"pixels: {itm.config.schedule}, T = {Ti}", style.SMALL_SIZE, CONT),
+                       label(f"edges: {gtm.config.schedule}, T = {Tg}", style.SMALL_SIZE, DISC))
         names.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(axes, LEFT, buff=0.6).shift(DOWN * 0.2)
         di = Dot(axes.c2p(1, fi(1)), color=CONT, radius=0.07)
         dg = Dot(axes.c2p(1, fg(1)), color=DISC, radius=0.07)

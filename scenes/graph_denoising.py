@@ -13,7 +13,7 @@ from diffusion.models.graphs.discrete import forward_trajectory
 from scenes import style
 from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
                                   edge_lines, graph_model, node_dots, two_circle_layout)
-from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+from scenes.helpers import DiffusionScene, LiveValue, framed, label, math, pixel_image
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
@@ -22,15 +22,13 @@ FORWARD_INDEX = 1                           # test-split graph shown dissolving
 
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
+    needs = (graph_model, conditional_trajectory)
 
     def construct(self):
         tm = graph_model()
         T = tm.schedule.T
         self.beat("Diffusion also works on discrete data. Here: graphs, one coin per pair of nodes.", 3)
-        title = self.title_card("Denoising graphs", "discrete diffusion over edges, with a fixed subgraph")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Denoising graphs", "discrete diffusion over edges, with a fixed subgraph")
         self.forward(tm, T)
         self.reverse(tm, T)
 
@@ -58,28 +56,40 @@ class GraphDenoising(DiffusionScene):
             adjacency_pixels(traj.adj[int(round(k.get_value()))], order), MATRIX_H, 0, 1).move_to(m)))
         mat_name = math(r"A_t", color=style.STATE).next_to([4.2, 0.6 + MATRIX_H / 2, 0], UP, buff=0.15)
 
-        def info(i):
-            ab = 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
-            edges_n = int(np.triu(traj.adj[i], 1).sum())
-            return VGroup(math(rf"t = {i}", size=30, color=style.HIGHLIGHT),
-                          math(rf"\bar\alpha_t = {ab:.2f}", size=28),
-                          label(f"{edges_n} edges", style.SMALL_SIZE, style.MUTED)).arrange(DOWN, buff=0.18)
+        def alpha_bar(i):
+            return 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
 
-        text = info(0).next_to(mat, DOWN, buff=0.35)
-        text.add_updater(lambda m: m.become(info(int(round(k.get_value()))).move_to(m)))
+        def edges_label(i):
+            return label(f"{int(np.triu(traj.adj[i], 1).sum())} edges", style.SMALL_SIZE, style.MUTED)
+
+        # numbers update in place (LiveValue: no LaTeX compile per frame)
+        text = VGroup(LiveValue("t", 0, size=30, color=style.HIGHLIGHT),
+                      LiveValue(r"\bar\alpha_t", alpha_bar(0), decimals=2, size=28),
+                      edges_label(0)).arrange(DOWN, buff=0.18).next_to(mat, DOWN, buff=0.35)
+
+        def update_info(m):
+            i = int(round(k.get_value()))
+            m[0].set_value(i)
+            m[1].set_value(alpha_bar(i))
+            m[2].become(edges_label(i).move_to(m[2]))
+        text.add_updater(update_info)
         m_note = label(f"m = edge density of the training graphs = {tm.density:.3f}", style.SMALL_SIZE,
                        style.MUTED).to_edge(DOWN, buff=0.3)
+        self.hold_narration()
         self.beat("A real graph from the family: two communities of eight nodes, dense inside, sparse between.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(edges), FadeIn(mat), Write(mat_name), FadeIn(text))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from the edge density m.", 4)
         self.play(Write(eq), FadeIn(m_note))
         self.wait(1)
+        self.hold_narration()
         self.beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
         self.play(k.animate.set_value(T), run_time=8, rate_func=linear)
         for mob in (edges, mat[0], text):
             mob.clear_updaters()
         self.wait(1.5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, eq, dots, edges, mat, mat_name, text, m_note)))
 
     # --- generating around a fixed subgraph ------------------------------------------------------
@@ -116,27 +126,35 @@ class GraphDenoising(DiffusionScene):
         names = VGroup(math(r"A_t", color=style.STATE).next_to([mats_at[0], 1.6, 0], UP, buff=0.12),
                        math(r"p_\theta(A_0 \mid A_t)", size=26, color=style.PREDICTION).next_to([mats_at[1], 1.6, 0], UP, buff=0.12))
 
-        def info(i):
-            t_show = T - i
+        def flipped_label(i):
             changed = int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
-            return VGroup(math(rf"t = {t_show}", size=30, color=style.HIGHLIGHT),
-                          label(f"{changed} pairs flipped in this step", style.SMALL_SIZE, style.MUTED)).arrange(DOWN, buff=0.18)
+            return label(f"{changed} pairs flipped in this step", style.SMALL_SIZE, style.MUTED)
 
-        text = info(0).move_to([4.3, -1.05, 0])
-        text.add_updater(lambda m: m.become(info(int(round(k.get_value()))).move_to([4.3, -1.05, 0])))
+        text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_label(0)).arrange(DOWN, buff=0.18)
+        text.move_to([4.3, -1.05, 0])
+
+        def update_info(m):
+            i = int(round(k.get_value()))
+            m[0].set_value(T - i)
+            m[1].become(flipped_label(i).move_to(m[1]))
+        text.add_updater(update_info)
         legend = VGroup(label("fixed subgraph (copied at every step)", style.SMALL_SIZE, style.FIXED),
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
         legend.to_edge(DOWN, buff=0.3)
 
+        self.hold_narration()
         self.beat("Now backwards. Six nodes and the edges among them are held fixed, in red.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Everything else starts as independent coins with the data's edge density.", 3)
         self.play(FadeIn(edges), FadeIn(mats), Write(names), FadeIn(text))
         self.wait(1)
+        self.hold_narration()
         self.beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
         self.play(Write(eq))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.8)
         for mob in (edges, mats[0][0], mats[1][0], text):
@@ -162,7 +180,9 @@ class GraphDenoising(DiffusionScene):
         caption.next_to(Group(*small), DOWN, buff=0.6)
         if caption.width > 13:
             caption.scale_to_fit_width(13)
+        self.hold_narration()
         self.beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
         self.play(FadeOut(Group(dots, edges, cond_edges)), FadeIn(Group(*small)), Write(caption))
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, legend, caption, *small)))

@@ -6,13 +6,15 @@ edges present at that step.
 """
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 import numpy as np
 from manim import Dot, Line, VGroup
 
 from diffusion.models.graphs.data import SBMConfig, block_fit, make_graphs
-from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_model, get_graph_trajectory
+from diffusion.models import get_model
+from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
 
 from . import style
 
@@ -22,8 +24,8 @@ COND_INDEX = 0                           # which test-split graph gives the fixe
 
 @lru_cache(maxsize=1)
 def graph_model() -> TrainedGraphModel:
-    """The graph model of the active preset ($DIFFUSION_PRESET, default 'default')."""
-    return get_graph_model(progress=False)
+    """the graph denoiser of the active preset ($DIFFUSION_PRESET, default 'default')"""
+    return get_model("graphs", progress=sys.stderr.isatty())
 
 
 def condition_graph() -> np.ndarray:
@@ -31,6 +33,7 @@ def condition_graph() -> np.ndarray:
 
 
 def conditional_trajectory(n: int = 4, seed: int = 0):
+    """graphs sampled with the fixed subgraph held (graph denoiser)"""
     return get_graph_trajectory(graph_model(), n, seed, condition_graph(), COND_NODES)
 
 

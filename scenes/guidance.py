@@ -46,16 +46,21 @@ def cond_model():
     return get_cond_model(progress=False)
 
 
+def guidance_sweep():
+    return get_guidance_study(cond_model(), default_study_config())
+
+
 def _w(w: float) -> str:
     return f"{w:g}"
 
 
 class Guidance(DiffusionScene):
     description = "Classifier-free guidance on a class-conditional digits model: rows of w, the measured trade-off"
+    needs = (cond_model, guidance_sweep)
 
     def construct(self):
         tm = cond_model()
-        s = get_guidance_study(tm, default_study_config())
+        s = guidance_sweep()
         self.s, self.tm = s, tm
         self.ws = [r["w"] for r in s["rows"]]
         self.intro()

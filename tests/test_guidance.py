@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.core.engine import TrainConfig
+from diffusion.models.digits.config import TrainConfig
 from diffusion.core.guidance import GuidedEps, guided_eps, guided_sample
 from diffusion.core.sample import sample
-from diffusion.models.digits.config import get_preset
+from diffusion.models import get_config
 from diffusion.models.digits.network import UNet, UNetConfig
 from diffusion.models.digits_cond import cond_config, get_cond_model
 
@@ -26,13 +26,13 @@ def _inputs(n=6, seed=0):
 
 def test_unconditional_configs_keep_their_cache_keys():
     # the conditioning fields join a config's dict (and so its cache key) only when used
-    d = get_preset("default").to_dict()
+    d = get_config("digits", "default").to_dict()
     assert "num_classes" not in d["unet"] and "label_drop" not in d
     assert "num_classes" not in UNetConfig().to_dict()
     c = cond_config("quick")
     assert c.to_dict()["unet"]["num_classes"] == 10 and c.to_dict()["label_drop"] == pytest.approx(0.1)
     assert TrainConfig.from_dict(c.to_dict()) == c
-    assert TrainConfig.from_dict(get_preset("default").to_dict()) == get_preset("default")
+    assert TrainConfig.from_dict(get_config("digits", "default").to_dict()) == get_config("digits", "default")
 
 
 def test_labels_only_for_conditional_networks():
@@ -124,7 +124,7 @@ def test_formula_on_screen_is_the_code(cond):
 def test_cli_train_and_guided_sample(tmp_path, cond):
     run = lambda *a: subprocess.run([sys.executable, "-m", "diffusion", *a], capture_output=True, text=True)
     r = run("train", "digits-cond", "--preset", "quick")
-    assert r.returncode == 0 and f"model {cond.key}" in r.stdout, r.stderr[-2000:]
+    assert r.returncode == 0 and f"model digits-cond {cond.key}" in r.stdout, r.stderr[-2000:]
     out = tmp_path / "s.npz"
     args = ["sample", "digits-cond", "--preset", "quick", "--label", "7", "--guidance", "3", "--n", "5",
             "--steps", "5", "--out", str(out)]

@@ -1,0 +1,181 @@
+"""The scene registry: which scenes exist, the order they teach in, and what each one loads.
+
+- A scene is any DiffusionScene subclass with a `description` in a module of this package; its
+  name is the class name. Nothing else lists scenes.
+- The series: CHAPTERS below, in teaching order, each with a lead (what its videos show, which
+  model made them). `make list`, `make all`, the blog gallery and the slide decks follow it.
+  A scene not named in any chapter still renders and is listed at the end under UNPLACED (so a
+  scene from another branch never breaks a render), and `tests/test_registry.py` fails until it
+  is given a place. Names in CHAPTERS that no module defines (yet) are skipped.
+- Needs: a scene's `needs` is a tuple of zero-argument functions that build (or load) what its
+  construct() loads, through the cache (trained once, then read). construct() calls the same
+  functions, so what is prepared is what is shown. `prepare(name)` builds one scene's needs, before
+  manim starts (`python -m scenes render` does it, so `make render SCENE=X` trains only X's models);
+  `python -m scenes prepare --all` builds every scene's (`make models`).
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import pkgutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MEDIA_ROOT = Path(os.environ.get("SCENES_MEDIA_DIR", ROOT / "media"))   # tests render elsewhere
+# THEME=light renders get their own tree, so they never overwrite the dark ones (same file names)
+MEDIA = MEDIA_ROOT / "light" if os.environ.get("THEME") == "light" else MEDIA_ROOT
+QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
+# modules of this package that hold no scenes (skipped: importing them is wasted time)
+NOT_SCENES = {"helpers", "style", "__main__", "preflight", "common", "registry", "graph_helpers", "plane_helpers", "svg_cache",
+              "rendering"}
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    scenes: tuple[str, ...]
+    lead: str          # one paragraph: what the videos show and which model made them
+
+
+CHAPTERS = (
+    Chapter("The forward process", ("ForwardEquation", "MarkovChain"),
+            "How an image becomes noise. One noising step is unrolled into the closed form "
+            "x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, with ᾱ_t the product of the α_s; then one real image walks the "
+            "Markov chain step by step while its pixel histogram drifts to N(0, 1), and many chains are "
+            "measured against the closed form. No trained model: every frame comes from the library's "
+            "NoiseSchedule and a photo (or your own IMAGE)."),
+    Chapter("The network", ("UNetNoisePrediction",),
+            "What the network is asked to do: given x_t and t, predict the noise ε. Real tensors go "
+            "through the trained digits U-Net block by block; its error is measured against t on held-out "
+            "digits, and its training run is replayed from the loss history and EMA snapshots. "
+            "Model: the digits U-Net."),
+    Chapter("The reverse process", ("ReverseProcess",),
+            "Sampling: DDPM starts from pure noise and steps from t = T to 0, showing x_t, the predicted "
+            "noise ε̂ and the predicted clean image x̂0 at every step. Model: the digits U-Net, one cached "
+            "DDPM trajectory."),
+    Chapter("DDIM: sampling as a function of the noise", ("Trajectories1D", "DDIMDeterminism", "ForwardBackward"),
+            "With η = 0 the sampler adds no noise. In one dimension, where every density is known exactly, "
+            "DDPM paths cross and DDIM paths never do; on digits, the same x_T always gives the same digit, "
+            "nearby noise a nearby digit, and noising a real digit part way and denoising it shows when it "
+            "turns into another. Models: the 1D two-bump model (toy1d) and the digits U-Net."),
+    # places kept for scenes arriving from other branches; their lead is written with the scene
+    # (a chapter shows only once one of its scenes exists, and tests require its lead then)
+    Chapter("Scores and flows", ("ScoreField", "ProbabilityFlow"),
+            "Particles in a plane, where the truth is exact: the data is 12 small Gaussians on a spiral, so "
+            "q(x_t), its score ∇log q_t and the ideal noise prediction ε* = −√(1−ᾱ_t)∇log q_t are known in "
+            "closed form. The learned score is drawn as arrows beside the exact one from t = T to 0 and its "
+            "error is measured; then the same particles run by DDPM (jittery, crossing) and by DDIM η = 0 "
+            "(a flow: Euler steps of the probability-flow ODE, no crossings), and sample quality against "
+            "the number of steps shows why DDIM can skip steps. Model: the 2D spiral MLP (toy2d)."),
+    Chapter("Guidance", ("Guidance",),
+            "Asking for a class: a digits U-Net with a label embedding, trained with the null label on a "
+            "share of its examples, gives both ε(x_t, t, c) and ε(x_t, t, ∅); classifier-free guidance "
+            "mixes them as (1 + w)·ε(x_t, t, c) − w·ε(x_t, t, ∅). Rows of samples from one x_T as w grows, "
+            "then the measured trade-off: the share of samples in the requested class against their "
+            "variety. Model: the class-conditional digits U-Net (digits-cond)."),
+    Chapter("Conditioning: inpainting", ("ImageInpainting",),
+            "Half of a real digit is held fixed and the model fills in the rest, RePaint-style: the known "
+            "half is re-noised to every t and copied in. Model: the digits U-Net, unchanged."),
+    Chapter("Discrete diffusion", ("GraphDenoising", "DiscreteVsContinuous"),
+            "Diffusion on graphs: each pair of nodes keeps its edge state or is redrawn from the edge "
+            "density, and a small permutation-equivariant denoiser brings graphs back with a fixed "
+            "subgraph; then continuous (digit) and discrete (graph) diffusion side by side on one t axis. "
+            "Models: the graph denoiser and the digits U-Net."),
+)
+ORDER = tuple(name for chapter in CHAPTERS for name in chapter.scenes)
+UNPLACED = Chapter("Not yet placed in the series", (),
+                   "Scenes that no chapter names yet (add them to CHAPTERS in scenes/registry.py).")
+
+
+def fail(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _found() -> dict:
+    from scenes.helpers import DiffusionScene
+
+    found = {}
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name in NOT_SCENES or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"scenes.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, DiffusionScene) and cls.__module__ == module.__name__ and cls.description:
+                found[name] = (info.name, cls)
+    return found
+
+
+def discover() -> dict:
+    """{scene name: (module name, class)} for every scene, in series order (unplaced ones last, by name)."""
+    found = _found()
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return {name: found[name] for name in sorted(found, key=lambda n: (rank.get(n, len(rank)), n))}
+
+
+def unplaced(scenes: dict | None = None) -> list[str]:
+    """Scenes that no chapter names."""
+    return [n for n in (discover() if scenes is None else scenes) if n not in ORDER]
+
+
+def chapters(scenes: dict | None = None) -> list[tuple[Chapter, list[str]]]:
+    """[(chapter, its scenes that exist)] in order; chapters with no scene yet are left out, and the
+    unplaced scenes form a last chapter."""
+    scenes = discover() if scenes is None else scenes
+    out = [(c, [n for n in c.scenes if n in scenes]) for c in CHAPTERS]
+    out = [(c, names) for c, names in out if names]
+    rest = unplaced(scenes)
+    return out + [(UNPLACED, rest)] if rest else out
+
+
+def chapter_of(name: str) -> Chapter:
+    return next((c for c in CHAPTERS if name in c.scenes), UNPLACED)
+
+
+def check_quality(q: str) -> str:
+    if q not in QUALITIES:
+        fail(f"unknown quality {q!r}; choose one of " + ", ".join(f"{k} ({v})" for k, v in QUALITIES.items()))
+    return q
+
+
+def check_scene(name: str, scenes: dict) -> None:
+    if name not in scenes:
+        fail(f"unknown scene {name!r}; valid scenes: {', '.join(scenes)}")
+
+
+def video_path(module: str, name: str, quality: str) -> Path:
+    return MEDIA / "videos" / module / QUALITIES[quality] / f"{name}.mp4"
+
+
+# --- needs: what a scene loads -------------------------------------------------------------------
+
+
+def needs(cls) -> tuple:
+    """The scene's `needs` (zero-argument functions building/loading cached artifacts)."""
+    return tuple(getattr(cls, "needs", ()))
+
+
+def need_name(fn) -> str:
+    return getattr(fn, "__name__", repr(fn))
+
+
+def need_doc(fn) -> str:
+    return (inspect.getdoc(fn) or need_name(fn)).splitlines()[0]
+
+
+def prepare(name: str, scenes: dict | None = None, quiet: bool = False) -> list[tuple[str, float]]:
+    """Build (or load) everything scene `name` loads; [(need, seconds)]. Trains only what is missing."""
+    scenes = discover() if scenes is None else scenes
+    check_scene(name, scenes)
+    done = []
+    for fn in needs(scenes[name][1]):
+        t0 = time.perf_counter()
+        fn()
+        done.append((need_name(fn), time.perf_counter() - t0))
+        if not quiet:
+            print(f"{name}: {need_name(fn)} ready ({done[-1][1]:.1f} s)", file=sys.stderr, flush=True)
+    return done
