@@ -43,10 +43,12 @@ def formula(size: int = 40):
 
 @lru_cache(maxsize=1)
 def cond_model():
+    """the class-conditional digits model (digits-cond)"""
     return get_cond_model(progress=False)
 
 
 def guidance_sweep():
+    """the guidance sweep: samples and measures for every w (diffusion/studies/guidance.py)"""
     return get_guidance_study(cond_model(), default_study_config())
 
 
