@@ -160,16 +160,16 @@ def forward_figure() -> Figure:
         height=620)
 
 
-REVERSE = dict(n=16, seed=0, sampler="ddpm", steps=1000)   # the ReverseProcess video's trajectory
-REVERSE_SHOWN = 4                                           # samples shown (the first ones of the grid)
+REVERSE_SHOWN = 4               # samples shown (the first ones of the ReverseProcess video's grid)
 
 
 @figure("ReverseProcess", "reverse_process")
 def reverse_figure() -> Figure:
-    from scenes.common import digits_model, digits_trajectory
+    from scenes.common import digits_model
+    from scenes.reverse_process import reverse_trajectory      # what the video loads (its `needs`)
 
     tm = digits_model()
-    traj = digits_trajectory(**REVERSE)
+    traj = reverse_trajectory()
     S, T = len(traj.timesteps), tm.schedule.T
     # state k of the trajectory is x_t with paper t = timesteps[k] + 1 (k = S: the sample, t = 0)
     t_of_k = [int(s) + 1 for s in traj.timesteps] + [0]
@@ -212,8 +212,8 @@ def reverse_figure() -> Figure:
         table=dict(caption="Per sample at this t: mean and standard deviation over its pixels",
                    columns=["x_t mean", "x_t std", "ε̂ mean", "ε̂ std", "x̂0 mean", "x̂0 std"],
                    rows=[f"sample {i + 1}" for i in range(n)], cells=cells, digits=3),
-        source=(f"digits model {tm.key}, {sampler} with {S} steps, seed {REVERSE['seed']} "
-                f"(samples 1–{n} of the video's {REVERSE['n']}); x_t and x̂0 shown on [−1, 1], "
+        source=(f"digits model {tm.key}, {sampler} with {S} steps (samples 1–{n} of the video's "
+                f"{traj.x.shape[1]}); x_t and x̂0 shown on [−1, 1], "
                 f"ε̂ on [−{EPS_RANGE}, {EPS_RANGE}]."),
         images=images, height=700)
 
@@ -225,12 +225,13 @@ X_RANGE = (-3.6, 3.6)           # the Trajectories1D video's range
 
 @figure("Trajectories1D", "particles_1d")
 def toy1d_figure() -> Figure:
-    from diffusion.prepare import TOY1D_TRAJECTORIES, toy1d_trajectories
-    from diffusion.models.toy1d.mixture import get_toy1d_model, marginal, marginal_pdf, wasserstein1
+    from diffusion.models.toy1d.mixture import marginal, marginal_pdf, wasserstein1
+    from diffusion.prepare import TOY1D_TRAJECTORIES
+    from scenes.trajectories_1d import toy1d_model, trajectories    # what the video loads (its `needs`)
 
-    tm = get_toy1d_model(progress=False)
+    tm = toy1d_model()
     mix, sched = tm.config.mixture, tm.schedule
-    traj = toy1d_trajectories(tm)["ddpm"]             # the video's DDPM particles
+    traj = trajectories()["ddpm"]                     # the video's DDPM particles
     S = len(traj.timesteps)
     t_of_k = [int(s) + 1 for s in traj.timesteps] + [0]
     ts = on_trajectory(t_of_k, frame_ts(sched.T))

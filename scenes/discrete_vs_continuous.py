@@ -13,7 +13,7 @@ from scenes.common import digits_model
 from scenes.graph_helpers import (COND_NODES, centre, conditional_trajectory, edge_lines, graph_model, node_dots,
                                   two_circle_layout)
 from scenes.helpers import DiffusionScene, LiveValue, label, math, pixel_image
-from scenes.image_inpainting import SPEC, inpainting, known_box
+from scenes.image_inpainting import inpainting, known_box
 
 IMG_AT = np.array([-3.6, 0.95, 0])
 GRAPH_AT = np.array([2.9, 0.95, 0])

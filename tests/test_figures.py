@@ -26,9 +26,9 @@ def fmt(v, digits):
 
 @pytest.fixture(scope="module")
 def reverse(quick_model):
-    from scenes.common import digits_trajectory
+    from scenes.reverse_process import reverse_trajectory
 
-    return F.FIGURES["reverse_process"](), digits_trajectory(**F.REVERSE), quick_model
+    return F.FIGURES["reverse_process"](), reverse_trajectory(), quick_model
 
 
 def test_frame_steps_run_from_T_to_0():
@@ -96,12 +96,12 @@ def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
 
 
 def test_particles_figure_shows_the_cached_1d_trajectory(tmp_path):
-    from diffusion.prepare import toy1d_trajectories
-    from diffusion.models.toy1d.mixture import get_toy1d_model, marginal_pdf, wasserstein1
+    from diffusion.models.toy1d.mixture import marginal_pdf, wasserstein1
+    from scenes.trajectories_1d import toy1d_model, trajectories
 
     data = F.read_figure_data(tmp_path / F.export(F.FIGURES["particles_1d"](), tmp_path, "Trajectories1D")["html"])
-    tm = get_toy1d_model(progress=False)
-    traj = toy1d_trajectories(tm)["ddpm"]
+    tm = toy1d_model()
+    traj = trajectories()["ddpm"]
     p = data["panels"][0]
     ts, steps = data["slider"]["values"], data["numbers"][0]["values"]
     pts = F.decode_f32(p["points"]).reshape(len(ts), p["n"])
@@ -178,11 +178,11 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_reverse_figure_in_chromium(exported, browser):
-    from scenes.common import digits_trajectory
+    from scenes.reverse_process import reverse_trajectory
     from test_publish import _Server
 
     data = F.read_figure_data(exported / "reverse_process.html")
-    traj = digits_trajectory(**F.REVERSE)
+    traj = reverse_trajectory()
     ts, steps = data["slider"]["values"], data["numbers"][0]["values"]
     with _Server(exported) as srv:
         open_figure(browser, srv.url, "reverse_process")
@@ -246,11 +246,10 @@ def test_forward_figure_in_chromium(exported, browser):
 
 @pytest.mark.slow
 def test_particles_figure_in_chromium(exported, browser):
-    from diffusion.prepare import toy1d_trajectories
-    from diffusion.models.toy1d.mixture import get_toy1d_model
+    from scenes.trajectories_1d import trajectories
     from test_publish import _Server
 
-    traj = toy1d_trajectories(get_toy1d_model(progress=False))["ddpm"]
+    traj = trajectories()["ddpm"]
     data = F.read_figure_data(exported / "particles_1d.html")
     ts, steps = data["slider"]["values"], data["numbers"][0]["values"]
     with _Server(exported) as srv:
