@@ -21,7 +21,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test bench clean distclean gif
+.PHONY: setup system-deps models render list test test-fast bench clean distclean gif
 
 setup: system-deps $(VENV)/.installed
 
@@ -40,9 +40,10 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+# every registered model (python -m diffusion list) at $(PRESET), then what the scenes load
 models: setup
-	$(PY) -m diffusion train digits
-	$(PY) -c "from diffusion.models.graphs.discrete import get_graph_model; get_graph_model()"
+	@for m in $$($(PY) -c "from diffusion.models import MODELS; print(*MODELS)"); do \
+	  $(PY) -m diffusion train $$m || exit 1; done
 	$(PY) -m diffusion.prepare
 	$(PY) -m scenes prepare --all
 
@@ -59,8 +60,13 @@ gif: setup
 list: setup
 	@$(PY) -m scenes list
 
+# everything (CI), two workers; a module's tests stay on one worker (they share its fixtures)
 test: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadfile tests
+
+# the inner loop: no renders, no publishing, no subprocess training runs
+test-fast: setup
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow" tests
 
 bench: setup
 	$(PY) bench/digits.py
@@ -83,7 +89,7 @@ export THEME
 endif
 APT_PKGS += chromium
 
-.PHONY: all blog blog-export slides slides-all present publish-deps
+.PHONY: all blog blog-export figures slides slides-all present publish-deps
 system-deps: publish-deps
 
 # npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
@@ -101,13 +107,18 @@ all: setup models
 render-%:
 	$(PY) -m scenes render $* --quality $(QUALITY)
 
-# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html
+# media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html, figures/
 blog: all
 	@$(MAKE) --no-print-directory blog-export
 
 # the blog from the videos already rendered (a missing one is rendered): CI's last job
 blog-export: setup
 	$(PY) -m publish blog --quality $(QUALITY)
+
+# media/blog/figures/ alone, no videos rendered: loads the cached models and trajectories the videos
+# use (what is missing, the digits and 1D models and their trajectories only, is built on first use)
+figures: setup
+	$(PY) -m publish figures
 
 # media/slides/SCENE.{json,pdf,html}: a slide per beat; PDF and HTML work without a network
 slides: setup
@@ -119,3 +130,9 @@ slides-all: setup
 
 present: slides
 	$(PY) -m publish present $(SCENE)
+
+# --- Layout audit: every scene in a dry run with quick models (no video); see scenes/audit.py ------
+# SCENE=Name audits one; SHEET=dir also writes a frame per beat as contact sheets.
+.PHONY: audit
+audit: setup
+	DIFFUSION_PRESET=quick $(PY) -m scenes audit $(if $(filter command line,$(origin SCENE)),$(SCENE)) $(if $(SHEET),--sheet $(SHEET))

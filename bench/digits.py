@@ -35,12 +35,12 @@ def main() -> int:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
     from diffusion.models.digits.classifier import classify, frechet_distance
     from diffusion.models.digits.data import load_digits
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
     from diffusion.core.sample import sample
 
     torch.manual_seed(0)
     t0 = time.perf_counter()
-    tm = get_model(args.preset)
+    tm = get_model("digits", args.preset)
     train_seconds = tm.history["seconds"][-1]
     wall = time.perf_counter() - t0
 

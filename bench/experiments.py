@@ -22,13 +22,13 @@ import numpy as np
 
 from diffusion.core.cache import atomic_write_bytes
 from diffusion.studies.experiments import RUNS, default_config, get_experiment
-from diffusion.core.loader import get_model
+from diffusion.models import get_model
 
 OUT = Path(__file__).parent / "results" / "experiments.json"
 
 
 def main() -> int:
-    tm = get_model()
+    tm = get_model("digits")
     cfg = default_config()
     res, secs = {}, {}
     for name in RUNS:

@@ -24,7 +24,9 @@ import torch
 from diffusion.core.cache import atomic_write_bytes
 from diffusion.models.graphs.data import (MMD_SIGMA, Validity, clustering_mmd, degree_mmd, edge_density,
                                   erdos_renyi, make_graphs, validity)
-from diffusion.models.graphs.discrete import GRAPH_PRESETS, get_graph_model, sample_graphs
+from diffusion.core.presets import PRESET_NAMES
+from diffusion.models import get_model
+from diffusion.models.graphs.discrete import sample_graphs
 
 ROOT = Path(__file__).resolve().parent
 COND_NODES = [0, 1, 2, 3, 8, 9]        # four nodes of one block and two of the other in the test graphs
@@ -37,7 +39,7 @@ def measure(graphs, held, family) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--preset", choices=list(GRAPH_PRESETS), default="default")
+    p.add_argument("--preset", choices=PRESET_NAMES, default="default")
     p.add_argument("--n", type=int, default=256, help="graphs per row")
     p.add_argument("--conditions", type=int, default=8, help="condition graphs (n / conditions samples each)")
     p.add_argument("--seed", type=int, default=0)
@@ -46,7 +48,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
 
     t0 = time.perf_counter()
-    tm = get_graph_model(args.preset)
+    tm = get_model("graphs", args.preset)
     load_s = time.perf_counter() - t0
     family = tm.config.family
     held = make_graphs(family, args.n, "heldout")

@@ -23,7 +23,8 @@ import torch
 
 from diffusion.core.cache import atomic_write_bytes
 from diffusion.core.sample import sample
-from diffusion.models.toy1d.mixture import (ExactEps, get_toy1d_model, mode_weights, sample_marginal, sample_toy1d,
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (ExactEps, mode_weights, sample_marginal, sample_toy1d,
                              wasserstein1)
 
 W1_BOUND = 0.06
@@ -35,7 +36,7 @@ OUT = Path(__file__).parent / "results" / "toy1d.json"
 
 
 def main() -> int:
-    tm = get_toy1d_model()
+    tm = get_model("toy1d")
     mix, sched = tm.config.mixture, tm.schedule
     rows, ok = [], True
 

@@ -1,12 +1,21 @@
-"""Command line: python -m diffusion train digits | python -m diffusion sample digits --out FILE.npz"""
+"""Command line for every registered model:
+
+    python -m diffusion list
+    python -m diffusion train MODEL [--preset P] [--steps N] [--set name=value ...]
+    python -m diffusion sample MODEL --out FILE.npz [--preset P] [--set steps=N ...] [--n N] [--sampler S]
+
+`sample` reaches the model `train` made with the same --preset and --set (train --steps N is
+--set steps=N); `train` prints the sample command to reuse.
+"""
 from __future__ import annotations
 
 import argparse
+import ast
 import os
+import shlex
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,73 +31,120 @@ def _positive_int(s: str) -> int:
     return v
 
 
-def main(argv=None) -> int:
-    from .models.digits.data import DATASETS
-    from .models.digits.config import PRESETS
-    from .core.sample import SAMPLERS
+def _setting(s: str) -> tuple:
+    """name=value with value a Python literal (9000, 1e-3, (1, 2)) or else a string."""
+    name, eq, value = s.partition("=")
+    if not eq or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected name=value, got {s!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
 
-    p = argparse.ArgumentParser(prog="python -m diffusion", description=__doc__)
+
+def _model_name(s: str) -> str:
+    from .models import check_name
+
+    try:
+        return check_name(s)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def parser() -> argparse.ArgumentParser:
+    from .core.presets import PRESET_NAMES
+
+    p = argparse.ArgumentParser(prog="python -m diffusion", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="the registered models and their presets")
     tr = sub.add_parser("train", help="train (or load from the cache) a model")
-    tr.add_argument("dataset", choices=DATASETS)
-    tr.add_argument("--preset", choices=list(PRESETS), default=None, help="default: $DIFFUSION_PRESET or 'default'")
-    tr.add_argument("--steps", type=_positive_int, default=None, help="override the preset's training steps")
-    sp = sub.add_parser("sample", help="sample images from the trained model into an .npz (key 'samples')")
-    sp.add_argument("dataset", choices=DATASETS)
-    sp.add_argument("--preset", choices=list(PRESETS), default=None)
+    sp = sub.add_parser("sample", help="samples from the trained model into an .npz (key 'samples')")
+    for q in (tr, sp):
+        q.add_argument("model", type=_model_name, metavar="MODEL")
+        q.add_argument("--preset", choices=PRESET_NAMES, default=None, help="default: $DIFFUSION_PRESET or 'default'")
+        q.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+                       help="override a training setting of the preset (repeatable), e.g. --set steps=9000")
+    tr.add_argument("--steps", type=_positive_int, default=None, help="training steps (the same as --set steps=N)")
     sp.add_argument("--n", type=_positive_int, default=16)
-    sp.add_argument("--sampler", choices=SAMPLERS, default="ddim")
-    sp.add_argument("--steps", type=_positive_int, default=50)
+    sp.add_argument("--sampler", default=None, help="ddim (default) or ddpm; graphs: ancestral")
+    sp.add_argument("--steps", type=_positive_int, default=50, help="sampler steps")
     sp.add_argument("--eta", type=float, default=0.0)
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--batch", type=_positive_int, default=1000, help="samples per network call")
+    sp.add_argument("--device", default=None, help="default: cuda when present, else cpu")
     sp.add_argument("--out", required=True, type=Path)
+    return p
+
+
+def main(argv=None) -> int:
+    p = parser()
     args = p.parse_args(argv)
+    from .models import MODELS, get_recipe
+
+    if args.cmd == "list":
+        from .core.cache import config_key
+
+        for name in MODELS:
+            recipe = get_recipe(name)
+            keys = ", ".join(f"{k} {config_key(c.to_dict())}" for k, c in recipe.presets.items())
+            print(f"{name:8s} {(recipe.__doc__ or type(recipe).__name__).strip().splitlines()[0]}  [{keys}]")
+        return 0
+
+    recipe = get_recipe(args.model)
+    settings = dict(args.settings)
+    if args.cmd == "train" and args.steps:
+        settings["steps"] = args.steps
+    try:
+        config = recipe.config(args.preset, **settings)
+    except (ValueError, TypeError) as e:
+        p.error(str(e))
+
+    from .core.loader import get_model
+
+    if args.cmd == "train":
+        t0 = time.perf_counter()
+        tm = get_model(args.model, config)
+        h = tm.history
+        print(f"model {args.model} {tm.key}: {len(h['loss'])} steps, final loss (mean of last 100) "
+              f"{np.mean(h['loss'][-100:]):.4f}, trained in {h['seconds'][-1]:.1f}s; ready in "
+              f"{time.perf_counter() - t0:.1f}s")
+        again = ["python -m diffusion sample", args.model] + (["--preset", args.preset] if args.preset else [])
+        again += [f"--set {shlex.quote(f'{k}={v!r}')}" for k, v in settings.items()] + ["--out samples.npz"]
+        print("sample it with:", " ".join(again))
+        return 0
 
     import torch
 
-    from .core.loader import get_model
-    from .models.digits.config import get_preset, with_dataset
-    from .core.sample import check_sampler, sample
+    from .core.sample import check_sampler
 
-    config = with_dataset(get_preset(args.preset), args.dataset)
-    if args.cmd == "train":
-        if args.steps:
-            config = replace(config, steps=args.steps,
-                             snapshots=tuple(s for s in config.snapshots if s < args.steps) + (args.steps,))
-        t0 = time.perf_counter()
-        tm = get_model(config)
-        h = tm.history
-        print(f"model {tm.key}: {len(h['loss'])} steps, final loss (mean of last 100) "
-              f"{np.mean(h['loss'][-100:]):.4f}, trained in {h['seconds'][-1]:.1f}s; ready in "
-              f"{time.perf_counter() - t0:.1f}s")
-        return 0
-
+    sampler = args.sampler or recipe.default_sampler
     try:
-        check_sampler(args.sampler, args.steps, config.T)
+        if sampler not in recipe.samplers():
+            raise ValueError(f"invalid choice: sampler {sampler!r}; {args.model} has {', '.join(recipe.samplers())}")
+        if sampler != "ancestral":
+            check_sampler(sampler, args.steps, config.T)
         if not 0.0 <= args.eta <= 1.0:
             raise ValueError(f"eta must be in [0, 1], got {args.eta}")
         if args.out.suffix != ".npz":
             raise ValueError(f"--out must end in .npz, got {args.out}")
     except ValueError as e:
         p.error(str(e))
-    tm = get_model(config)
-    gen = torch.Generator().manual_seed(args.seed + 1)
-    x_T = tm.noise(args.n, args.seed)
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    tm = get_model(args.model, config)
     t0 = time.perf_counter()
-    out = [sample(tm.model, tm.schedule, x_T[i:i + args.batch], args.sampler, args.steps, args.eta, gen,
-                  record=False) for i in range(0, args.n, args.batch)]
-    samples = torch.cat(out)[:, 0].clamp(-1, 1).numpy().astype(np.float32)
+    samples = recipe.sample(tm, args.n, args.seed, sampler, args.steps, args.eta, args.batch, device)
     seconds = time.perf_counter() - t0
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=args.out.parent, suffix=".npz")
     with os.fdopen(fd, "wb") as f:
         np.savez(f, samples=samples)
     os.replace(tmp, args.out)
-    print(f"wrote {args.out}: samples {samples.shape} in [-1, 1], {args.sampler} {args.steps} steps, "
-          f"{seconds:.1f}s")
+    print(f"wrote {args.out}: samples {samples.shape} {samples.dtype} from {args.model} {tm.key}, {sampler}"
+          f"{'' if sampler == 'ancestral' else f' {args.steps} steps'} on {device}, {seconds:.1f}s")
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -24,14 +24,13 @@ def toy1d_trajectories(tm) -> dict:
 
 def main(progress: bool = True) -> int:
     from .studies.experiments import RUNS, default_config, get_experiment
-    from .core.loader import get_model
-    from .models.toy1d.mixture import get_toy1d_model
+    from .models import get_model
 
     t0 = time.perf_counter()
-    toy = get_toy1d_model(progress=progress)
+    toy = get_model("toy1d", progress=progress)
     toy1d_trajectories(toy)
     print(f"toy1d model {toy.key} and trajectories ready ({time.perf_counter() - t0:.1f}s)")
-    tm = get_model(progress=progress)
+    tm = get_model("digits", progress=progress)
     cfg = default_config()
     for name in RUNS:
         get_experiment(name, tm, cfg)

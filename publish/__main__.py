@@ -1,4 +1,4 @@
-"""python -m publish blog [--quality l] [--scenes A B] | slides NAME|--all [--quality l]"""
+"""python -m publish blog [--quality l] [--scenes A B] | figures [--only A B] [--out DIR] | slides NAME|--all [--quality l]"""
 from __future__ import annotations
 
 import argparse
@@ -30,6 +30,9 @@ def main(argv=None) -> int:
     b = sub.add_parser("blog", help="MP4, WebM, GIF, poster, subtitles and a gallery for every scene")
     b.add_argument("--quality", "-q", default="l")
     b.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
+    f = sub.add_parser("figures", help="the interactive figures alone (no videos rendered) into media/blog/figures/")
+    f.add_argument("--only", nargs="*", help="only these figures (default: every figure)")
+    f.add_argument("--out", help="output folder (default: media/blog/figures, or blog-light with THEME=light)")
     s = sub.add_parser("slides", help="manim-slides deck of one scene, with offline PDF and HTML")
     s.add_argument("scene", nargs="?")
     s.add_argument("--all", action="store_true", help="every scene's deck in series order, with an index.html")
@@ -39,6 +42,13 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.cmd == "present":
         return present(args.scene)
+    if args.cmd == "figures":
+        from pathlib import Path
+
+        from .blog import out_dir
+        from .figures import build as build_figures
+        build_figures(Path(args.out) if args.out else out_dir() / "figures", args.only)
+        return 0
     if args.cmd == "blog":
         from .blog import build
         build(args.quality, args.scenes)

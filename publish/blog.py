@@ -11,6 +11,7 @@ from scenes.registry import (MEDIA_ROOT, check_quality, check_scene, chapter_of,
                              video_path)
 from scenes.rendering import render
 
+from . import figures as interactive
 from . import subtitles, video
 from .files import write_text
 
@@ -52,7 +53,7 @@ def embed_snippet(e: dict) -> str:
             f'</video>')
 
 
-def gallery(entries: list[dict], quality: str) -> str:
+def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = ()) -> str:
     dark = style.THEME != "light"
     code_bg = "#1d2029" if dark else "#f3f4f7"
     numbers = {c.title: i for i, (c, _) in enumerate(chapters(), 1)}     # the series' numbering
@@ -79,7 +80,7 @@ def gallery(entries: list[dict], quality: str) -> str:
     <details><summary>Embed</summary>
       <p>Copy the files next to your post and paste:</p>
       <pre><code>{html.escape(embed_snippet(e))}</code></pre>
-    </details>
+    </details>{"".join(interactive.gallery_block(f) for f in figure_entries if f["scene"] == e["name"])}
   </figure>""")
     return f"""<!doctype html>
 <html lang="en">
@@ -119,7 +120,10 @@ def build(quality: str = "l", names: list[str] | None = None) -> Path:
     out = out_dir()
     out.mkdir(parents=True, exist_ok=True)
     entries = [export_scene(n, m, c, quality, out) for n, m, c in chosen]
+    # the interactive figures of the chosen scenes, from the same cached trajectories (figures/)
+    wanted = [k for k, f in interactive.FIGURE_SCENES.items() if f in {n for n, _, _ in chosen}]
+    figure_entries = interactive.build(out / "figures", wanted) if wanted else []
     write_text(out / "scenes.json", json.dumps(dict(quality=quality, theme=style.THEME, scenes=entries), indent=2))
-    write_text(out / "index.html", gallery(entries, quality))
+    write_text(out / "index.html", gallery(entries, quality, figure_entries))
     print(f"blog: {len(entries)} scenes -> {out / 'index.html'}")
     return out

@@ -69,7 +69,12 @@ def main(argv=None) -> int:
     pr = sub.add_parser("prepare", help="train/sample what the named scenes load (--all: every scene)")
     pr.add_argument("scenes", nargs="*")
     pr.add_argument("--all", action="store_true")
+    sub.add_parser("audit", help="layout audit of scenes (dry run, quick models); see scenes/audit.py",
+                   add_help=False)
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim
+    if args.cmd == "audit":
+        from scenes.audit import cli
+        return cli(extra)
     if extra and args.cmd != "render":
         p.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra

@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 
-from diffusion.core.loader import TrainedModel, get_model, get_trajectory
+from diffusion.core.loader import get_trajectory
+from diffusion.core.trained import TrainedModel
+from diffusion.models import get_model
 
 
 @lru_cache(maxsize=1)
 def digits_model() -> TrainedModel:
     """the digits U-Net of the active preset ($DIFFUSION_PRESET, default 'default')"""
-    return get_model(progress=sys.stderr.isatty())     # a bar when it trains in a terminal
+    return get_model("digits", progress=sys.stderr.isatty())     # a bar when it trains in a terminal
 
 
 def digits_trajectory(n: int = 16, seed: int = 0, sampler: str = "ddpm", steps: int = 1000, eta: float = 0.0):

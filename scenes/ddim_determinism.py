@@ -9,7 +9,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn,
                    Rectangle, Transform, VGroup, VMobject, Write)
 
 from diffusion.studies.experiments import default_config, get_experiment
-from scenes import style
+from scenes import helpers as layout, style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
 
@@ -48,10 +48,7 @@ class DDIMDeterminism(DiffusionScene):
         cfg = default_config()
         res = experiments()
         self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
-        title = self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
         self.determinism(res["determinism"], cfg)
         self.patch(res["patch"], cfg)
         self.eta_sweep(res["eta_sweep"], cfg)
@@ -61,25 +58,27 @@ class DDIMDeterminism(DiffusionScene):
         n = 4
         heading = label(f"The same noise, sampled twice with DDIM (η = 0, {cfg.steps} steps)", style.LABEL_SIZE)
         heading.to_edge(UP, buff=0.35)
-        rows = [[framed(noise_image(r["x_T"][i, 0], 1.25), style.STATE) for i in range(n)],
-                [framed(pixel_image(r["first"][i, 0], 1.25), style.GENERATED) for i in range(n)],
-                [framed(pixel_image(r["second"][i, 0], 1.25), style.GENERATED) for i in range(n)]]
-        grid = Group(*[Group(*row).arrange(RIGHT, buff=0.45) for row in rows]).arrange(DOWN, buff=0.35)
-        grid.shift(RIGHT * 0.8 + DOWN * 0.1)
-        names = VGroup(math(r"x_T", color=style.STATE), label("run 1", style.SMALL_SIZE), label("run 2", style.SMALL_SIZE))
+        rows = [[framed(noise_image(r["x_T"][i, 0], 1.6), style.STATE) for i in range(n)],
+                [framed(pixel_image(r["first"][i, 0], 1.6), style.GENERATED) for i in range(n)],
+                [framed(pixel_image(r["second"][i, 0], 1.6), style.GENERATED) for i in range(n)]]
+        grid = Group(*[Group(*row).arrange(RIGHT, buff=0.5) for row in rows]).arrange(DOWN, buff=0.35)
+        names = VGroup(math(r"x_T", size=36, color=style.STATE), label("run 1"), label("run 2"))
         for name, row in zip(names, grid):
             name.next_to(row, LEFT, buff=0.5)
+        layout.fit(Group(grid, names), layout.region(note=True))
         same = "identical, bit for bit" if r["identical"] else "NOT identical"
-        result = label(f"largest |run 1 − run 2| over {len(r['first'])} samples: {r['max_abs_diff']:g}  →  {same}",
-                       style.SMALL_SIZE, style.HIGHLIGHT).next_to(grid, DOWN, buff=0.35)
+        result = layout.footnote(f"largest |run 1 − run 2| over {len(r['first'])} samples: {r['max_abs_diff']:g}  →  {same}",
+                                 color=style.HIGHLIGHT)
         self.beat("Sample from four noise images, then do it again from the very same noise.", 4)
         self.play(FadeIn(heading), FadeIn(grid[0]), Write(names[0]))
         self.play(FadeIn(grid[1]), Write(names[1]))
         self.wait(1)
         self.play(FadeIn(grid[2]), Write(names[2]))
+        self.hold_narration()
         self.beat("The two runs agree to the last bit: no randomness is left once x_T is fixed.", 4)
         self.play(Write(result))
         self.wait(3)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, grid, names, result)))
 
     def patch(self, r, cfg):
@@ -92,42 +91,47 @@ class DDIMDeterminism(DiffusionScene):
         b = int(np.argmin(((r["out_dist"] - r["mean_out_dist"]) ** 2).sum(1)))
         amounts = list(np.round(r["amounts"], 3))
         shown = [amounts.index(a) for a in SHOW_AMOUNTS if a in amounts]
+        side = min(1.75, (12.4 - 0.5 * (len(shown) - 1)) / len(shown))     # the tiles fill the width
         tops, bots, outlines = [], [], VGroup()
         for a in shown:
-            img = noise_image(r["x_T_all"][a, b, 0], 1.35)
+            img = noise_image(r["x_T_all"][a, b, 0], side)
             tops.append(img)
-            bots.append(framed(pixel_image(r["outputs_all"][a, b, 0], 1.35), style.GENERATED))
-        top = Group(*tops).arrange(RIGHT, buff=0.55)
-        bot = Group(*bots).arrange(RIGHT, buff=0.55 - 0.08)
-        Group(top, bot).arrange(DOWN, buff=1.0).shift(DOWN * 0.2 + RIGHT * 0.5)
+            bots.append(framed(pixel_image(r["outputs_all"][a, b, 0], side), style.GENERATED))
+        top = Group(*tops).arrange(RIGHT, buff=0.5)
+        bot = Group(*bots).arrange(RIGHT, buff=0.5 - 0.08)
+        Group(top, bot).arrange(DOWN, buff=0.95)
+        x0, y0, x1, y1 = layout.region(top=sub.get_bottom()[1] - 0.3, note=True)
+        Group(top, bot).move_to([(x0 + x1) / 2 + 0.45, (y0 + y1) / 2 + 0.2, 0])
         for img in tops:
             outlines.add(patch_outline(img, cfg, size))
-        nd = VGroup(*[math(rf"\Delta x_T = {r['noise_dist'][b, a]:.2f}", style.SMALL_SIZE, style.NOISE).next_to(t, DOWN, buff=0.12)
+        nd = VGroup(*[math(rf"\Delta x_T = {r['noise_dist'][b, a]:.2f}", style.TICK_SIZE, style.NOISE).next_to(t, DOWN, buff=0.12)
                       for a, t in zip(shown, tops)])
-        od = VGroup(*[math(rf"\Delta x_0 = {r['out_dist'][b, a]:.2f}", style.SMALL_SIZE, style.GENERATED).next_to(m, DOWN, buff=0.12)
+        od = VGroup(*[math(rf"\Delta x_0 = {r['out_dist'][b, a]:.2f}", style.TICK_SIZE, style.GENERATED).next_to(m, DOWN, buff=0.12)
                       for a, m in zip(shown, bots)])
-        names = VGroup(math(r"x_T", color=style.STATE).next_to(top, LEFT, buff=0.35),
-                       math(r"x_0", color=style.GENERATED).next_to(bot, LEFT, buff=0.35))
-        note = label("Δ: root-mean-square change per pixel from the first column", style.SMALL_SIZE, style.MUTED)
-        note.to_edge(DOWN, buff=0.2)
+        names = VGroup(math(r"x_T", size=36, color=style.STATE).next_to(top, LEFT, buff=0.35),
+                       math(r"x_0", size=36, color=style.GENERATED).next_to(bot, LEFT, buff=0.35))
+        note = layout.footnote("Δ: root-mean-square change per pixel from the first column")
         self.beat("Now change only a small square of the noise, by growing amounts, and keep the rest.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(sub), FadeIn(top), Create(outlines), Write(names[0]))
         self.play(FadeIn(nd))
+        self.hold_narration()
         self.beat("The images change gradually: a small change of the noise gives a small change of the digit.", 5)
         self.play(LaggedStart(*[FadeIn(b) for b in bots], lag_ratio=0.3), Write(names[1]), run_time=2.5)
         self.play(FadeIn(od), FadeIn(note))
         self.wait(3.5)
+        self.hold_narration()
         self.play(FadeOut(Group(top, bot, outlines, nd, od, names, note, sub)))
 
         # --- the measured curve, averaged over x_T ---------------------------------------------
         ymax = max(0.9, float(r["unrelated_dist"]) * 1.15)
-        ax = Axes(x_range=[0, 0.6, 0.1], y_range=[0, ymax, 0.2], x_length=7.0, y_length=4.4, tips=False,
-                  axis_config=dict(color=style.GRID, font_size=style.SMALL_SIZE),
+        ax = Axes(x_range=[0, 0.6, 0.1], y_range=[0, ymax, 0.2], x_length=10.0, y_length=4.6, tips=False,
+                  axis_config=dict(color=style.GRID, font_size=style.TICK_SIZE),
                   x_axis_config=dict(numbers_to_include=[0, 0.2, 0.4, 0.6], decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(numbers_to_include=np.arange(0, ymax, 0.2).round(1), decimal_number_config=dict(num_decimal_places=1)))
-        ax.shift(DOWN * 0.3 + LEFT * 0.6)
-        xl = label("change of the noise (RMS)", style.SMALL_SIZE, style.NOISE).next_to(ax.x_axis, DOWN, buff=0.45)
-        yl = label("change of the image (RMS)", style.SMALL_SIZE, style.GENERATED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.55)
+        ax.move_to([0.5, -0.45, 0])
+        xl = label("change of the noise (RMS)", style.SMALL_SIZE, style.NOISE).next_to(ax.x_axis, DOWN, buff=0.15)
+        yl = label("change of the image (RMS)", style.SMALL_SIZE, style.GENERATED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.25)
         dots = VGroup(*[Dot(ax.c2p(x, y), radius=0.025, color=style.MUTED, fill_opacity=0.6)
                         for xs, ys in zip(r["noise_dist"], r["out_dist"]) for x, y in zip(xs, ys)])
         mean_line = VMobject(stroke_color=style.GENERATED, stroke_width=4).set_points_as_corners(
@@ -145,6 +149,7 @@ class DDIMDeterminism(DiffusionScene):
         self.play(FadeIn(dots), Create(mean_line), FadeIn(mean_dots), FadeIn(legend), run_time=2)
         self.play(Create(ref), FadeIn(ref_l))
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, ax, xl, yl, dots, mean_line, mean_dots, ref, ref_l, legend)))
 
     def eta_sweep(self, r, cfg):
@@ -152,40 +157,45 @@ class DDIMDeterminism(DiffusionScene):
         rows_idx = [etas.index(e) for e in SHOW_ETAS if e in etas]
         k = r["outputs"].shape[2]
         heading = label(f"One noise image, {k} different sampler seeds, growing η", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        x0, y0, x1, y1 = layout.region(note=True)
+        side = min((y1 - y0 - 0.6 - 0.2 * (len(rows_idx) - 1)) / len(rows_idx), (x1 - x0 - 3.6) / (k * 1.06))
         rows = Group()
         for i in rows_idx:
-            rows.add(image_grid(r["outputs"][i, 0, :, 0], 1, k, height=0.78))
-        rows.arrange(DOWN, buff=0.22).shift(DOWN * 0.25 + RIGHT * 0.1)
-        eta_l = VGroup(*[math(rf"\eta = {r['etas'][i]:g}", size=style.SMALL_SIZE + 4).next_to(row, LEFT, buff=0.35)
+            rows.add(image_grid(r["outputs"][i, 0, :, 0], 1, k, height=side))
+        rows.arrange(DOWN, buff=0.2).move_to([0, (y0 + y1) / 2 - 0.3, 0])
+        eta_l = VGroup(*[math(rf"\eta = {r['etas'][i]:g}", size=30).next_to(row, LEFT, buff=0.35)
                          for i, row in zip(rows_idx, rows)])
-        spread_head = label("spread", style.SMALL_SIZE, style.HIGHLIGHT).next_to(rows[0], RIGHT, buff=0.35).shift(UP * 0.55)
-        spread_l = VGroup(*[label(f"{r['spread'][i]:.2f}", style.SMALL_SIZE, style.HIGHLIGHT).next_to(row, RIGHT, buff=0.35)
+        spread_l = VGroup(*[label(f"{r['spread'][i]:.2f}", color=style.HIGHLIGHT).next_to(row, RIGHT, buff=0.35)
                             for i, row in zip(rows_idx, rows)])
-        note = label(f"spread: per-pixel std over the {k} seeds, mean over {r['outputs'].shape[1]} noise images",
-                     style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.2)
+        spread_head = label("spread", color=style.HIGHLIGHT).next_to(spread_l[0], UP, buff=0.3)
+        note = layout.footnote(f"spread: per-pixel std over the {k} seeds, mean over {r['outputs'].shape[1]} noise images")
         self.beat("With eta above zero DDIM adds fresh noise at each step, drawn from a sampler seed.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(rows[0]), Write(eta_l[0]))
+        self.hold_narration()
         self.beat("At eta = 0 the seed does not matter: all eight images are the same. As eta grows they spread apart.", 7)
         self.play(FadeIn(spread_head), FadeIn(spread_l[0]))
         for row, el, sl in zip(rows[1:], eta_l[1:], spread_l[1:]):
             self.play(FadeIn(row), Write(el), FadeIn(sl), run_time=0.9)
             self.wait(0.8)
         self.play(FadeIn(note))
+        self.hold_narration()
         self.beat("By eta = 0.5 the outputs are about as different as samples from unrelated noise.", 4)
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, rows, eta_l, spread_head, spread_l, note)))
 
     def interpolation(self, r, cfg):
         n = len(r["alphas"])
-        h = 0.74
+        h = min(1.6, (14.2 - 2 * layout.MARGIN - 1.0 - 0.18 * (n - 1)) / n)    # the strip spans the width
         heading = label("Between two noise images: spherical interpolation", style.LABEL_SIZE).to_edge(UP, buff=0.35)
         eq = math(r"x_T(\alpha) = \frac{\sin((1-\alpha)\theta)}{\sin\theta}\,x_T^{(0)} + \frac{\sin(\alpha\theta)}{\sin\theta}\,x_T^{(1)}",
-                  size=style.SMALL_SIZE + 4).next_to(heading, DOWN, buff=0.2)
-        top = Group(*[noise_image(r["x_T"][i, 0], h) for i in range(n)]).arrange(RIGHT, buff=0.12)
-        bot = Group(*[pixel_image(r["outputs"][i, 0], h) for i in range(n)]).arrange(RIGHT, buff=0.12)
-        Group(top, bot).arrange(DOWN, buff=0.55).shift(DOWN * 0.1 + RIGHT * 0.35)
-        names = VGroup(math(r"x_T", color=style.STATE).next_to(top, LEFT, buff=0.25),
-                       math(r"x_0", color=style.GENERATED).next_to(bot, LEFT, buff=0.25))
+                  size=30).next_to(heading, DOWN, buff=0.2)
+        top = Group(*[noise_image(r["x_T"][i, 0], h) for i in range(n)]).arrange(RIGHT, buff=0.18)
+        bot = Group(*[pixel_image(r["outputs"][i, 0], h) for i in range(n)]).arrange(RIGHT, buff=0.18)
+        Group(top, bot).arrange(DOWN, buff=0.5).move_to([0.45, -0.35, 0])
+        names = VGroup(math(r"x_T", size=36, color=style.STATE).next_to(top, LEFT, buff=0.25),
+                       math(r"x_0", size=36, color=style.GENERATED).next_to(bot, LEFT, buff=0.25))
         labs = VGroup(*[label(str(int(l)), style.SMALL_SIZE, style.MUTED).next_to(b, DOWN, buff=0.1)
                         for l, b in zip(r["labels"], bot)])
         lab_name = label("class", style.SMALL_SIZE, style.MUTED).next_to(labs, LEFT, buff=0.25).align_to(names, RIGHT)
@@ -197,15 +207,19 @@ class DDIMDeterminism(DiffusionScene):
                   f"first to last {r['end_dist']:.2f}", style.SMALL_SIZE, style.GENERATED),
         ).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.3)
         self.beat("Walk from one noise image to another along the sphere where Gaussian noise lives.", 5)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), Write(eq))
         self.play(LaggedStart(*[FadeIn(m) for m in top], lag_ratio=0.15), Write(names[0]), run_time=2)
+        self.hold_narration()
         self.beat("Decode every point with DDIM: the digit changes along the path, mostly in small steps.", 6)
         self.play(LaggedStart(*[FadeIn(m) for m in bot], lag_ratio=0.15), Write(names[1]), run_time=3)
         self.play(FadeIn(labs), FadeIn(lab_name))
         self.wait(1)
         self.play(FadeIn(facts[0]))
         self.wait(2)
+        self.hold_narration()
         self.beat("Most neighbours are close; where the digit switches class the step is larger.", 4)
         self.play(FadeIn(facts[1]))
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, eq, top, bot, names, labs, lab_name, facts)))

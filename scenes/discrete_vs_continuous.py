@@ -13,7 +13,7 @@ from scenes.common import digits_model
 from scenes.graph_helpers import (COND_NODES, centre, conditional_trajectory, edge_lines, graph_model, node_dots,
                                   two_circle_layout)
 from scenes.helpers import DiffusionScene, LiveValue, label, math, pixel_image
-from scenes.image_inpainting import SPEC, inpainting, known_box
+from scenes.image_inpainting import inpainting, known_box
 
 IMG_AT = np.array([-3.6, 0.95, 0])
 GRAPH_AT = np.array([2.9, 0.95, 0])
@@ -75,12 +75,12 @@ class DiscreteVsContinuous(DiffusionScene):
         fi, fg = ab_curve(itm.schedule), ab_curve(gtm.schedule)
         ci = axes.plot(fi, x_range=[0, 1, 0.005], color=CONT, stroke_width=3)
         cg = axes.plot(fg, x_range=[0, 1, 0.005], color=DISC, stroke_width=3)
-        x_name = math(r"t / T", size=24, color=style.MUTED).next_to(axes.x_axis, RIGHT, buff=0.15)
-        y_name = math(r"\bar\alpha_t", size=24, color=style.MUTED).next_to(axes.y_axis.get_top(), LEFT, buff=0.15)
-        ticks = VGroup(*[math(v, size=20, color=style.MUTED).next_to(axes.c2p(float(v), 0), DOWN, buff=0.12)
+        x_name = math(r"t / T", size=style.TICK_SIZE, color=style.MUTED).next_to(axes.x_axis, RIGHT, buff=0.15)
+        y_name = math(r"\bar\alpha_t", size=style.TICK_SIZE, color=style.MUTED).next_to(axes.y_axis.get_top(), LEFT, buff=0.15)
+        ticks = VGroup(*[math(v, size=style.TICK_SIZE, color=style.MUTED).next_to(axes.c2p(float(v), 0), DOWN, buff=0.12)
                          for v in ("0", "1")])
-        names = VGroup(label(f"pixels: {itm.config.schedule}, T = {Ti}", 18, CONT),
-                       label(f"edges: {gtm.config.schedule}, T = {Tg}", 18, DISC))
+        names = VGroup(label(f"pixels: {itm.config.schedule}, T = {Ti}", style.SMALL_SIZE, CONT),
+                       label(f"edges: {gtm.config.schedule}, T = {Tg}", style.SMALL_SIZE, DISC))
         names.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(axes, LEFT, buff=0.6).shift(DOWN * 0.2)
         di = Dot(axes.c2p(1, fi(1)), color=CONT, radius=0.07)
         dg = Dot(axes.c2p(1, fg(1)), color=DISC, radius=0.07)

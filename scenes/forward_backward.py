@@ -8,11 +8,12 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeI
                    Rectangle, VGroup, Write)
 
 from diffusion.studies.experiments import default_config, get_experiment
-from scenes import style
+from scenes import helpers as layout, style
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
 
 N_SHOWN = 4                 # denoised outputs shown per t (of cfg.fb_repeats)
+X_SIZE, OUT_SIZE = 1.6, 1.0  # heights of x_t and of one denoised output (then fitted to the column)
 KEPT, CHANGED = style.SIGNAL, style.FIXED
 
 
@@ -37,28 +38,23 @@ class ForwardBackward(DiffusionScene):
         n_shown = min(N_SHOWN, R)
 
         self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again.", 4)
-        title = self.title_card("Forward, then backward", "how much noise until the digit changes?")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Forward, then backward", "how much noise until the digit changes?")
 
-        heading = label("Noise a held-out digit to t, then denoise it back", style.LABEL_SIZE).to_edge(UP, buff=0.3)
-        orig = framed(pixel_image(r["digits"][d, 0], 1.5), KEPT)
-        orig.to_edge(LEFT, buff=0.7).shift(UP * 1.2)
-        orig_l = label(f"held-out digit\nclassifier: {y}", style.SMALL_SIZE, style.TEXT).next_to(orig, DOWN, buff=0.2)
+        heading = label("Noise a held-out digit to t, then denoise it back", style.LABEL_SIZE)
+        heading.move_to(layout.heading("x").get_center())
+        boxes = layout.split(layout.region(note=True), [1] * (len(r["t"]) + 1), gap=0.3)
+        orig = framed(pixel_image(r["digits"][d, 0], X_SIZE), KEPT)
         x0_l = math(r"x_0", color=style.SIGNAL).next_to(orig, UP, buff=0.15)
-        self.play(FadeIn(heading), FadeIn(orig), Write(x0_l), FadeIn(orig_l))
+        orig_l = label(f"held-out digit\nclassifier: {y}", style.SMALL_SIZE, style.TEXT).next_to(orig, DOWN, buff=0.2)
 
         cols = Group()
-        col_x = np.linspace(-2.3, 5.2, len(r["t"]))
         for i, t in enumerate(r["t"]):
-            x_t = framed(pixel_image(r["noised"][i, d, 0, 0], 1.2), style.STATE)
-            x_t.move_to([col_x[i], 1.35, 0])
-            t_l = math(rf"t = {int(t)}", size=style.SMALL_SIZE + 4, color=style.HIGHLIGHT).next_to(x_t, UP, buff=0.15)
+            x_t = framed(pixel_image(r["noised"][i, d, 0, 0], X_SIZE), style.STATE)
+            t_l = math(rf"t = {int(t)}", color=style.HIGHLIGHT).next_to(x_t, UP, buff=0.15)
             outs = Group()
             for j in range(n_shown):
                 lab = int(r["labels"][i, d, j])
-                img = framed(pixel_image(r["outputs"][i, d, j, 0], 0.72), KEPT if lab == y else CHANGED, buff=0.03)
+                img = framed(pixel_image(r["outputs"][i, d, j, 0], OUT_SIZE), KEPT if lab == y else CHANGED, buff=0.03)
                 txt = label(str(lab), style.SMALL_SIZE, KEPT if lab == y else CHANGED).next_to(img, DOWN, buff=0.06)
                 outs.add(Group(img, txt))
             outs.arrange_in_grid(cols=2, buff=(0.22, 0.12)).next_to(x_t, DOWN, buff=0.55)
@@ -66,19 +62,26 @@ class ForwardBackward(DiffusionScene):
                           max_tip_length_to_length_ratio=0.35)
             kept = int(round(per_digit[i, d] * R))
             k_l = label(f"kept {kept}/{R}", style.SMALL_SIZE, KEPT if kept * 2 >= R else CHANGED).next_to(outs, DOWN, buff=0.12)
-            cols.add(Group(t_l, x_t, arrow, outs, k_l))
-        note = label(f"{n_shown} of {R} denoisings shown; colour: same class as the original or not", style.SMALL_SIZE,
-                     style.MUTED).to_edge(DOWN, buff=0.15)
+            col = Group(t_l, x_t, arrow, outs, k_l)
+            layout.fit(col, boxes[i + 1])
+            cols.add(col)
+        # the original sits level with the noised digits, its label where theirs is
+        first_col = Group(x0_l, orig, orig_l).scale(cols[0][1].height / orig.height)
+        first_col.set_x((boxes[0][0] + boxes[0][2]) / 2).shift(UP * (cols[0][1].get_center()[1] - orig.get_center()[1]))
+        note = layout.footnote(f"{n_shown} of {R} denoisings shown; colour: same class as the original or not")
+        self.play(FadeIn(heading), FadeIn(orig), Write(x0_l), FadeIn(orig_l))
+        self.hold_narration()
         first = cols[0]
         self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0, "
                   f"{R} times with different noise.", 5)
-        self.play(FadeIn(first[0]), FadeIn(first[1]))
+        # the forward half at every t at once (the frame's full width), then the way back from the first
+        self.play(*[FadeIn(c[0]) for c in cols], *[FadeIn(c[1]) for c in cols])
         self.play(Create(first[2]), LaggedStart(*[FadeIn(o) for o in first[3]], lag_ratio=0.25), run_time=1.5)
         self.play(FadeIn(first[4]), FadeIn(note))
         self.wait(2)
+        self.hold_narration()
         self.beat("With more noise, less of the digit survives, and the model fills in a digit of its own.", 8)
         for col in cols[1:]:
-            self.play(FadeIn(col[0]), FadeIn(col[1]), run_time=0.7)
             self.play(Create(col[2]), LaggedStart(*[FadeIn(o) for o in col[3]], lag_ratio=0.25), FadeIn(col[4]),
                       run_time=1.3)
             self.wait(1.2)
@@ -88,19 +91,19 @@ class ForwardBackward(DiffusionScene):
         # --- the measured share over all held-out digits ----------------------------------------
         n_dig = len(r["labels_true"])
         h2 = label(f"Share that keeps its class: {n_dig} held-out digits × {R} denoisings", style.LABEL_SIZE).move_to(heading)
-        ax = Axes(x_range=[0, 1, 0.2], y_range=[0, 1, 0.25], x_length=7.5, y_length=4.4, tips=False,
-                  axis_config=dict(color=style.GRID, font_size=style.SMALL_SIZE + 4),
+        ax = Axes(x_range=[0, 1, 0.2], y_range=[0, 1, 0.25], x_length=9.6, y_length=4.7, tips=False,
+                  axis_config=dict(color=style.GRID, font_size=style.TICK_SIZE),
                   x_axis_config=dict(numbers_to_include=[0.2, 0.4, 0.6, 0.8, 1.0], decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(numbers_to_include=[0, 0.25, 0.5, 0.75, 1.0], decimal_number_config=dict(num_decimal_places=2)))
-        ax.shift(DOWN * 0.3)
-        xl = math(r"t / T", size=style.LABEL_SIZE, color=style.MUTED).next_to(ax.x_axis, DOWN, buff=0.45)
-        yl = label("kept class", style.SMALL_SIZE, style.MUTED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.6)
+        ax.move_to([-0.6, -0.2, 0])
+        xl = math(r"t / T", size=style.TICK_SIZE + 4, color=style.MUTED).next_to(ax.x_axis, DOWN, buff=0.2)
+        yl = label("kept class", style.SMALL_SIZE, style.MUTED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.75)
         bars, vals = VGroup(), VGroup()
         for f, s in zip(r["fracs"], share):
             p0, p1 = ax.c2p(f - 0.06, 0), ax.c2p(f + 0.06, s)
             bars.add(Rectangle(width=p1[0] - p0[0], height=max(p1[1] - p0[1], 1e-3), stroke_width=0,
                                fill_color=KEPT, fill_opacity=0.85).move_to((p0 + p1) / 2))
-            vals.add(label(f"{s:.2f}", style.SMALL_SIZE, style.TEXT).next_to(ax.c2p(f, max(s, 0.12)), UP, buff=0.1))
+            vals.add(label(f"{s:.2f}", style.LABEL_SIZE, style.TEXT).next_to(ax.c2p(f, max(s, 0.12)), UP, buff=0.1))
         chance = DashedLine(ax.c2p(0, 0.1), ax.c2p(1, 0.1), color=style.MUTED)
         chance_l = label("1 in 10 classes", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(1, 0.1), RIGHT, buff=0.15)
         self.beat("Over all the held-out digits: at t = 0.2T most outputs keep their class; "

@@ -12,14 +12,14 @@ from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, DecimalNumber,
 from diffusion.studies import forward as F
 from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
-from scenes import style
+from scenes import helpers as layout, style
 from scenes.helpers import (DiffusionScene, curve_from_array, framed, label, math, pixel_image, schedule_axes)
 
 T = 1000
 RES = 48                                   # the image is shown at RES x RES pixels
 EPS_SEED = 0                               # the one eps used for every t
 STRIP_T = (1, 50, 150, 260, 500, 1000)     # paper's t in the film strip (260 = linear SNR = 1 step)
-EQ_SIZE = 38
+EQ_SIZE = 44                               # the derivation is the picture: as large as its widest line allows
 BETA_MAX = 0.04                            # beta axes top; larger betas (cosine's last steps) are clipped
 
 # colours of the terms: the state, the signal part and the noise part
@@ -55,10 +55,7 @@ class ForwardEquation(DiffusionScene):
 
         # --- Title -------------------------------------------------------------------------
         self.beat("The forward process: how diffusion turns an image into noise, and why one formula jumps to any step.", 3.4)
-        title = self.title_card("The forward process", "from one small step to a closed form")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("The forward process", "from one small step to a closed form")
 
         self.derivation()
         self.schedules()
@@ -72,6 +69,7 @@ class ForwardEquation(DiffusionScene):
         l1 = eq(r"q(x_t \mid x_{t-1})", "=", r"\mathcal{N}\big(x_t;\ ", r"\sqrt{1-\beta_t}", r"\,x_{t-1}",
                 r",\ ", r"\beta_t", r"\,\mathbf{I}\big)", colors={4: C_STATE, 3: C_SIG, 6: C_NOISE})
         l1.next_to(heading, DOWN, buff=0.6)
+        self.hold_narration()
         self.beat("One step of the forward process: keep a little less of the previous image, add a little Gaussian noise.", 4)
         self.play(FadeIn(heading), Write(l1))
         self.wait(2)
@@ -80,6 +78,7 @@ class ForwardEquation(DiffusionScene):
         l1b = eq(r"q(x_t \mid x_{t-1})", "=", r"\mathcal{N}\big(x_t;\ ", r"\sqrt{\alpha_t}", r"\,x_{t-1}",
                  r",\ ", r"(1-\alpha_t)", r"\,\mathbf{I}\big)", colors={4: C_STATE, 3: C_SIG, 6: C_NOISE})
         l1b.move_to(l1)
+        self.hold_narration()
         self.beat("Write alpha_t for one minus beta_t.", 3)
         self.play(Write(alpha_def))
         # the same parts, index by index: the beta terms turn into their alpha forms in place
@@ -93,6 +92,7 @@ class ForwardEquation(DiffusionScene):
         eps_note = eq(r"\epsilon_{t-1},\ \epsilon_{t-2},\ \ldots \sim \mathcal{N}(0, \mathbf{I})", size=30)
         eps_note.to_corner(DOWN + RIGHT, buff=0.6)
         eps_note[0].set_color(C_NOISE)
+        self.hold_narration()
         self.beat("Sampling from that Gaussian is the same as scaling the mean and adding scaled standard noise.", 4)
         src = l1b.copy()
         self.play(ReplacementTransform(src[0], l2[0]), ReplacementTransform(src[1], l2[1]),
@@ -106,6 +106,7 @@ class ForwardEquation(DiffusionScene):
         l3 = eq("x_{t-1}", "=", r"\sqrt{\alpha_{t-1}}", r"\,x_{t-2}", "+", r"\sqrt{1-\alpha_{t-1}}", r"\,\epsilon_{t-2}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE})
         l3.next_to(l2, DOWN, buff=0.5)
+        self.hold_narration()
         self.beat("The previous state came from the same rule, one step earlier.", 3)
         self.play(Write(l3))
         self.wait(1.5)
@@ -114,6 +115,7 @@ class ForwardEquation(DiffusionScene):
                 r"\sqrt{1-\alpha_{t-1}}", r"\,\epsilon_{t-2}", r"\big)", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 4: C_SIG, 5: C_STATE, 7: C_NOISE, 8: C_NOISE, 11: C_NOISE, 12: C_NOISE})
         l4.move_to(l2).shift(DOWN * 0.5)
+        self.hold_narration()
         self.beat("Substitute it in: x_{t-1} is replaced by its own formula.", 3.4)
         self.play(ReplacementTransform(l2[0], l4[0]), ReplacementTransform(l2[1], l4[1]),
                   ReplacementTransform(l2[2], l4[2]), FadeOut(l2[3], shift=DOWN * 0.3),
@@ -128,6 +130,7 @@ class ForwardEquation(DiffusionScene):
                 r"\,\epsilon_{t-2}", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE, 8: C_NOISE, 9: C_NOISE})
         l5.move_to(l4)
+        self.hold_narration()
         self.beat("Multiply out the bracket.", 2.5)
         a_copy = l4[2].copy()
         self.play(ReplacementTransform(l4[0], l5[0]), ReplacementTransform(l4[1], l5[1]),
@@ -144,6 +147,7 @@ class ForwardEquation(DiffusionScene):
             eq(r"\alpha_t(1-\alpha_{t-1}) + (1-\alpha_t) = 1-\alpha_t\alpha_{t-1}", size=32),
         ).arrange(DOWN, buff=0.2).next_to(l5, DOWN, buff=0.7)
         brace_box = SurroundingRectangle(VGroup(l5[5], l5[9]), color=style.NOISE, buff=0.08, stroke_width=2)
+        self.hold_narration()
         self.beat("The two noise terms are independent Gaussians, so their variances add: "
                   "alpha_t (1 - alpha_{t-1}) + (1 - alpha_t) = 1 - alpha_t alpha_{t-1}.", 6)
         self.play(Create(brace_box))
@@ -155,6 +159,7 @@ class ForwardEquation(DiffusionScene):
         self.play(*[ReplacementTransform(l5[i], l6[i]) for i in range(5)],
                   ReplacementTransform(VGroup(l5[5], l5[7], l5[8]), l6[5]),
                   ReplacementTransform(VGroup(l5[6], l5[9]), l6[6]), FadeOut(brace_box), run_time=2)
+        self.hold_narration()
         self.beat("Two steps collapse into one Gaussian step with a product of alphas.", 2.5)
         self.wait(2.5)
 
@@ -163,6 +168,7 @@ class ForwardEquation(DiffusionScene):
                 r"\sqrt{1-\alpha_t\alpha_{t-1}\cdots\alpha_1}", r"\,\epsilon",
                 colors={0: C_STATE, 2: C_SIG, 3: C_SIG, 5: C_NOISE, 6: C_NOISE})
         l7.move_to(l6)
+        self.hold_narration()
         self.beat("Repeat the same merge all the way down to the clean image x_0.", 3)
         self.play(*[ReplacementTransform(l6[i], l7[i]) for i in range(7)], FadeOut(merge_note), run_time=2)
         self.wait(1.5)
@@ -177,6 +183,7 @@ class ForwardEquation(DiffusionScene):
         mant, expo = f"{ab_T:.2e}".split("e")
         number = eq(rf"\text{{linear, }}T={T}:\quad \bar\alpha_T = {mant}\times 10^{{{int(expo)}}}", size=30)
         number.next_to(not_sum, DOWN, buff=0.35)
+        self.hold_narration()
         self.beat("Call the product alpha-bar. Then x_t is one Gaussian jump from x_0: "
                   "square root of alpha-bar times the image, plus square root of one minus alpha-bar times noise.", 6)
         self.play(*[ReplacementTransform(l7[i], l8[i]) for i in range(7)], run_time=2)
@@ -184,47 +191,55 @@ class ForwardEquation(DiffusionScene):
         self.play(Create(box), Write(prod))
         self.play(FadeIn(not_sum))
         self.wait(2)
+        self.hold_narration()
         self.beat(f"With the linear schedule and a thousand steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
         self.play(FadeIn(number))
         self.wait(3)
+        self.hold_narration()
         self.play(FadeOut(VGroup(heading, l1b, alpha_def, eps_note, l8, box, prod, not_sum, number)))
 
     # ------------------------------------------------------------------------------------------
     def schedules(self):
-        heading = label("How much signal is left at step t", style.LABEL_SIZE).to_corner(UP + LEFT, buff=0.35)
-        panels = VGroup(*[self.schedule_panel(s) for s in (self.lin, self.cos)]).arrange(RIGHT, buff=1.0)
-        panels.next_to(heading, DOWN, buff=0.3).set_x(0)
-        for p in panels:
-            self.decorate_panel(p)      # curves are placed on the axes where they now stand
+        heading = label("How much signal is left at step t", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         legend = VGroup(*[VGroup(math(tex, size=30, color=c), ) for tex, c in (
             (r"\beta_t", style.TEXT), (r"\bar\alpha_t", style.STATE), (r"\sqrt{\bar\alpha_t}", C_SIG),
             (r"\sqrt{1-\bar\alpha_t}", C_NOISE))]).arrange(RIGHT, buff=0.8)
-        legend.to_corner(UP + RIGHT, buff=0.35).match_y(heading)
+        legend.next_to(heading, DOWN, buff=0.2)          # its own row: the title line stays the title's
+        panels = VGroup(*[self.schedule_panel(s) for s in (self.lin, self.cos)]).arrange(RIGHT, buff=1.0)
+        layout.fit(panels, layout.region(top=legend.get_bottom()[1] - 0.25))
+        for p in panels:
+            self.decorate_panel(p)      # curves are placed on the axes where they now stand
 
+        self.hold_narration()
         self.beat("Two common schedules, plotted from the library's own arrays: linear (DDPM) and cosine.", 4)
         self.play(FadeIn(heading), *[FadeIn(VGroup(p.name, p.beta_axes, p.axes)) for p in panels], FadeIn(legend))
         self.play(*[Create(p.beta) for p in panels], run_time=1.5)
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Beta is the noise added per step; it stays small.", 2.5)
         self.wait(2.5)
+        self.hold_narration()
         self.beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
                   "and the square root of one minus alpha-bar weighs the noise.", 5.5)
         self.play(*[Create(p.ab) for p in panels], run_time=1.5)
         self.play(*[Create(p.sig) for p in panels], *[Create(p.noi) for p in panels], run_time=2)
         self.wait(2)
+        self.hold_narration()
         self.beat(f"Signal and noise weigh the same where SNR = 1: at t = {F.snr_crossing(self.lin)} for linear, "
                   f"at t = {F.snr_crossing(self.cos)} for cosine. The cosine schedule keeps the image longer.", 6)
         self.play(*[Create(p.cross) for p in panels], *[FadeIn(p.cross_label) for p in panels])
         self.wait(3.5)
+        self.hold_narration()
         self.play(FadeOut(VGroup(heading, legend, *[VGroup(p.name, p.beta_axes, p.axes, p.beta, p.ab, p.sig, p.noi,
                                                            p.cross, p.cross_label) for p in panels])))
 
     def schedule_panel(self, s: NoiseSchedule):
         """Axes for beta_t (small, top) and for ab, sqrt(ab), sqrt(1-ab) (large), with the SNR = 1 mark."""
-        beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.4, height=1.0, y_step=0.02)
-        axes = schedule_axes(T, y_max=1.0, width=5.4, height=3.0, y_step=0.5)
+        beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.6, height=1.0, y_step=0.02)
+        axes = schedule_axes(T, y_max=1.0, width=5.6, height=2.3, y_step=0.5)
         name = label(f"{s.name}", style.LABEL_SIZE, style.TEXT)
         panel = VGroup(name, beta_axes, axes).arrange(DOWN, buff=0.35)
+        panel.add(math(r"\mathrm{SNR}=1", size=26).next_to(axes.x_axis, DOWN, buff=0.5).set_opacity(0))   # room for it
         panel.schedule, panel.name, panel.beta_axes, panel.axes = s, name, beta_axes, axes
         return panel
 
@@ -247,8 +262,8 @@ class ForwardEquation(DiffusionScene):
         panel.cross_label.set_x(max(axes.c2p(t_star, 0)[0], axes.get_left()[0] + panel.cross_label.width / 2))
 
         if betas.max() > BETA_MAX:
-            note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", 18, style.MUTED)
-            note.move_to(beta_axes.c2p(80, BETA_MAX * 0.8), aligned_edge=LEFT)
+            note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", style.SMALL_SIZE, style.MUTED)
+            note.move_to(beta_axes.c2p(880, BETA_MAX * 0.8), aligned_edge=RIGHT)   # left of the late rise
             panel.beta = VGroup(panel.beta, note)
 
     # ------------------------------------------------------------------------------------------
@@ -261,7 +276,7 @@ class ForwardEquation(DiffusionScene):
                      colors={0: C_STATE, 2: C_SIG, 3: C_SIG, 5: C_NOISE, 6: C_NOISE}, size=36)
         formula.next_to(heading, DOWN, buff=0.25)
 
-        size = 2.2
+        size = 2.6                             # 48 px images: 3.25 screen px a pixel at 480p
         x0_img = framed(pixel_image(x0, size), C_SIG)
         eps_img = framed(pixel_image(eps, size, -2.5, 2.5), C_NOISE)
         t = ValueTracker(1)
@@ -270,16 +285,16 @@ class ForwardEquation(DiffusionScene):
             k = int(round(t.get_value()))
             return F.closed_form(s, x0, k, eps)
 
-        xt_img = framed(pixel_image(xt_array(), 2.8), C_STATE)
-        row = Group(x0_img, eps_img, xt_img).arrange(RIGHT, buff=1.1).next_to(formula, DOWN, buff=0.55)
-        row.shift(LEFT * 0.9)
+        xt_img = framed(pixel_image(xt_array(), 3.1), C_STATE)
+        row = Group(x0_img, eps_img, xt_img).arrange(RIGHT, buff=0.7).next_to(formula, DOWN, buff=0.55)
+        row.shift(LEFT * 1.2)
         names = VGroup(math("x_0", color=C_SIG).next_to(x0_img, UP, buff=0.15),
                        math(r"\epsilon", color=C_NOISE).next_to(eps_img, UP, buff=0.15))
-        src = label(describe_source(), 18, style.MUTED).next_to(x0_img, DOWN, buff=0.15)
-        fixed = label("fixed", 18, style.MUTED).next_to(eps_img, DOWN, buff=0.15)
+        src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(x0_img, DOWN, buff=0.15)
+        fixed = label("fixed", style.SMALL_SIZE, style.MUTED).next_to(eps_img, DOWN, buff=0.15)
 
         def refresh(m):
-            m[0].become(pixel_image(xt_array(), 2.8).move_to(m[0]))
+            m[0].become(pixel_image(xt_array(), 3.1).move_to(m[0]))
         xt_img.add_updater(refresh)
 
         # read-outs: t, sqrt(ab_t), sqrt(1 - ab_t) from the schedule
@@ -300,28 +315,37 @@ class ForwardEquation(DiffusionScene):
         reads.arrange(DOWN, aligned_edge=LEFT, buff=0.3).next_to(xt_img, RIGHT, buff=0.4)
         xt_name = math("x_t", color=C_STATE).next_to(xt_img, UP, buff=0.15)
 
-        strip_imgs = [pixel_image(F.closed_form(s, x0, tt, eps), 1.25) for tt in STRIP_T]
-        strip = Group(*strip_imgs).arrange(RIGHT, buff=0.35).to_edge(DOWN, buff=0.55)
-        strip_labels = VGroup(*[math(rf"t={tt}", size=24, color=style.MUTED).next_to(im, DOWN, buff=0.08)
+        # the six steps replace the row, as a 2 x 3 grid as large as the space under the formula allows
+        x_0, y_0, x_1, y_1 = layout.region(top=formula.get_bottom()[1] - 0.3)
+        side = min((y_1 - y_0 - 2 * 0.5 - 0.3) / 2, (x_1 - x_0 - 2 * 0.6) / 3)
+        strip_imgs = [pixel_image(F.closed_form(s, x0, tt, eps), side) for tt in STRIP_T]
+        strip = Group(*strip_imgs).arrange_in_grid(rows=2, cols=3, buff=(0.6, 0.6))
+        strip.move_to([0, (y_0 + y_1) / 2 + 0.2, 0])
+        strip_labels = VGroup(*[math(rf"t={tt}", size=style.TICK_SIZE, color=style.MUTED).next_to(im, DOWN, buff=0.08)
                                 for tt, im in zip(STRIP_T, strip_imgs)])
 
+        self.hold_narration()
         self.beat("Now the closed form on a real image. Draw one noise image epsilon, and keep it fixed.", 4)
         self.play(FadeIn(heading), Write(formula))
         self.play(FadeIn(x0_img), FadeIn(names[0]), FadeIn(src), FadeIn(eps_img), FadeIn(names[1]), FadeIn(fixed))
         self.play(FadeIn(xt_img), FadeIn(xt_name), FadeIn(reads))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Move t: only the two weights change. The image fades and the same noise grows.", 8)
         self.play(t.animate.set_value(T), run_time=7, rate_func=lambda a: a ** 1.6)
         self.wait(1)
         t_star = F.snr_crossing(s)
+        self.hold_narration()
         self.beat(f"At t = {t_star} the two weights are equal: SNR = 1. The image is still visible.", 4.5)
         self.play(t.animate.set_value(t_star), run_time=2.5)
         self.wait(2)
+        self.hold_narration()
         self.beat("The same epsilon at six steps. Each is one jump from x_0, no chain needed.", 5)
-        self.play(FadeIn(strip), FadeIn(strip_labels))
+        self.play(FadeOut(Group(row, names, src, fixed, reads, xt_name)), FadeIn(strip), FadeIn(strip_labels))
         self.wait(3.5)
         xt_img.clear_updaters()
         for r in reads[1:]:
             r[1].clear_updaters()
         t_num.clear_updaters()
-        self.play(FadeOut(Group(heading, formula, row, names, src, fixed, reads, xt_name, strip, strip_labels)))
+        self.hold_narration()
+        self.play(FadeOut(Group(heading, formula, strip, strip_labels)))

@@ -28,10 +28,7 @@ class GraphDenoising(DiffusionScene):
         tm = graph_model()
         T = tm.schedule.T
         self.beat("Diffusion also works on discrete data. Here: graphs, one coin per pair of nodes.", 3)
-        title = self.title_card("Denoising graphs", "discrete diffusion over edges, with a fixed subgraph")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Denoising graphs", "discrete diffusion over edges, with a fixed subgraph")
         self.forward(tm, T)
         self.reverse(tm, T)
 
@@ -78,17 +75,21 @@ class GraphDenoising(DiffusionScene):
         text.add_updater(update_info)
         m_note = label(f"m = edge density of the training graphs = {tm.density:.3f}", style.SMALL_SIZE,
                        style.MUTED).to_edge(DOWN, buff=0.3)
+        self.hold_narration()
         self.beat("A real graph from the family: two communities of eight nodes, dense inside, sparse between.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(edges), FadeIn(mat), Write(mat_name), FadeIn(text))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from the edge density m.", 4)
         self.play(Write(eq), FadeIn(m_note))
         self.wait(1)
+        self.hold_narration()
         self.beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
         self.play(k.animate.set_value(T), run_time=8, rate_func=linear)
         for mob in (edges, mat[0], text):
             mob.clear_updaters()
         self.wait(1.5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, eq, dots, edges, mat, mat_name, text, m_note)))
 
     # --- generating around a fixed subgraph ------------------------------------------------------
@@ -141,15 +142,19 @@ class GraphDenoising(DiffusionScene):
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
         legend.to_edge(DOWN, buff=0.3)
 
+        self.hold_narration()
         self.beat("Now backwards. Six nodes and the edges among them are held fixed, in red.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Everything else starts as independent coins with the data's edge density.", 3)
         self.play(FadeIn(edges), FadeIn(mats), Write(names), FadeIn(text))
         self.wait(1)
+        self.hold_narration()
         self.beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
         self.play(Write(eq))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.8)
         for mob in (edges, mats[0][0], mats[1][0], text):
@@ -175,7 +180,9 @@ class GraphDenoising(DiffusionScene):
         caption.next_to(Group(*small), DOWN, buff=0.6)
         if caption.width > 13:
             caption.scale_to_fit_width(13)
+        self.hold_narration()
         self.beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
         self.play(FadeOut(Group(dots, edges, cond_edges)), FadeIn(Group(*small)), Write(caption))
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, legend, caption, *small)))

@@ -13,7 +13,8 @@ import numpy as np
 from manim import Dot, Line, VGroup
 
 from diffusion.models.graphs.data import SBMConfig, block_fit, make_graphs
-from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_model, get_graph_trajectory
+from diffusion.models import get_model
+from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
 
 from . import style
 
@@ -24,7 +25,7 @@ COND_INDEX = 0                           # which test-split graph gives the fixe
 @lru_cache(maxsize=1)
 def graph_model() -> TrainedGraphModel:
     """the graph denoiser of the active preset ($DIFFUSION_PRESET, default 'default')"""
-    return get_graph_model(progress=sys.stderr.isatty())
+    return get_model("graphs", progress=sys.stderr.isatty())
 
 
 def condition_graph() -> np.ndarray:

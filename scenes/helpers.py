@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, LEFT, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, DecimalNumber, ImageMobject, Line, ManimColor,
-                   MathTex,
+from manim import (DOWN, LEFT, FadeOut, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, DecimalNumber, ImageMobject, Line,
+                   ManimColor, MathTex,
                    Rectangle, Scene, SurroundingRectangle, Tex, Text, VGroup, Group)
 from manim_slides import Slide
 
@@ -46,24 +46,135 @@ def tile(images, rows: int, cols: int, gap: int = 1, scale: int = 4, vmin=-1.0, 
     return out
 
 
-def pixel_image(array, height: float = 2.0, vmin: float = -1.0, vmax: float = 1.0) -> ImageMobject:
-    """A 2D array (H, W) of values, or a uint8 mosaic, as a crisp ImageMobject of the given height."""
+def pixel_image(array, height: float = 2.0, vmin: float = -1.0, vmax: float = 1.0,
+                data_scale: int = 1) -> ImageMobject:
+    """A 2D array (H, W) of values, or a uint8 mosaic, as a crisp ImageMobject of the given height.
+    `data_scale`: array pixels per data pixel (a `tile` mosaic's `scale`), read by the layout audit."""
     a = np.asarray(array)
     pix = a if a.dtype == np.uint8 else to_gray_uint8(a, vmin, vmax)
     img = ImageMobject(pix)
     img.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
     img.height = height
+    img.data_scale = data_scale
+    img.tile_shape = tuple(np.asarray(array).shape[:2]) if data_scale == 1 else None   # set by image_grid
     return img
 
 
-def image_grid(images, rows: int, cols: int, height: float = 4.0, vmin=-1.0, vmax=1.0) -> ImageMobject:
+def image_grid(images, rows: int, cols: int, height: float = 4.0, vmin=-1.0, vmax=1.0, scale: int = 4) -> ImageMobject:
     """N images (N, H, W) as one ImageMobject mosaic."""
-    return pixel_image(tile(images, rows, cols, vmin=vmin, vmax=vmax), height=height)
+    img = pixel_image(tile(images, rows, cols, scale=scale, vmin=vmin, vmax=vmax), height=height, data_scale=scale)
+    img.tile_shape = tuple(np.asarray(images).shape[1:3])
+    return img
 
 
 def framed(mob, color, buff: float = 0.04):
     """The mobject with a thin coloured frame around it (a Group, so it works with images)."""
     return Group(mob, SurroundingRectangle(mob, color=color, buff=buff, stroke_width=2))
+
+
+# --- layout: one title position, the frame's regions, sizing to the space -----------------
+# The frame is 14.22 x 8 units; at 480p a unit is 60 px. Layout rules live here, not in scenes.
+
+FRAME_W, FRAME_H = 14.222, 8.0
+MARGIN = 0.3                      # kept clear at every edge (the audit's safe area is 0.2)
+TITLE_BUFF = 0.3                  # the title line's distance from the top edge
+CONTENT_TOP = FRAME_H / 2 - 1.0   # below the title line
+NOTE_Y = -FRAME_H / 2 + 0.4       # centre of the footnote line
+
+
+def heading(text: str, size: int = style.LABEL_SIZE, color: str = style.TEXT) -> Text:
+    """A beat's title line, at the one title position (top centre)."""
+    t = Text(text, font_size=size, color=color)
+    if t.width > FRAME_W - 2 * MARGIN:
+        t.scale_to_fit_width(FRAME_W - 2 * MARGIN)
+    return t.move_to([0, FRAME_H / 2 - TITLE_BUFF - t.height / 2, 0])
+
+
+def footnote(text: str, size: int = style.SMALL_SIZE, color: str = style.MUTED) -> Text:
+    """One muted line at the bottom edge (what a colour or a number means)."""
+    t = Text(text, font_size=size, color=color)
+    if t.width > FRAME_W - 2 * MARGIN:
+        t.scale_to_fit_width(FRAME_W - 2 * MARGIN)
+    return t.move_to([0, NOTE_Y, 0])
+
+
+def region(left: float = -FRAME_W / 2 + MARGIN, right: float = FRAME_W / 2 - MARGIN,
+           top: float = CONTENT_TOP, bottom: float = -FRAME_H / 2 + MARGIN, note: bool = False):
+    """A box (x0, y0, x1, y1) of the frame: by default everything below the title line; with
+    note=True it also stops above the footnote line."""
+    if note:
+        bottom = max(bottom, NOTE_Y + 0.35)
+    return (left, bottom, right, top)
+
+
+def fit(mob, box=None, align=None):
+    """Scale `mob` to the largest size that fits `box` (a `region()`), and centre it there
+    (or put it against the box's `align` edge: LEFT, RIGHT, UP, DOWN)."""
+    x0, y0, x1, y1 = box or region()
+    mob.scale(min((x1 - x0) / mob.width, (y1 - y0) / mob.height))
+    mob.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
+    if align is not None:
+        if align[0]:
+            mob.set_x(x1 - mob.width / 2 if align[0] > 0 else x0 + mob.width / 2)
+        if align[1]:
+            mob.set_y(y1 - mob.height / 2 if align[1] > 0 else y0 + mob.height / 2)
+    return mob
+
+
+def split(box, weights, gap: float = 0.4, vertical: bool = False):
+    """Cut a box into side-by-side (or stacked, top first) boxes with widths in proportion to weights."""
+    x0, y0, x1, y1 = box
+    total = (y1 - y0 if vertical else x1 - x0) - gap * (len(weights) - 1)
+    out, pos = [], (y1 if vertical else x0)
+    for w in weights:
+        size = total * w / sum(weights)
+        if vertical:
+            out.append((x0, pos - size, x1, pos))
+            pos -= size + gap
+        else:
+            out.append((pos, y0, pos + size, y1))
+            pos += size + gap
+    return out
+
+
+def sized_grid(images, rows: int, cols: int, box=None, vmin=-1.0, vmax=1.0) -> ImageMobject:
+    """A mosaic of N images (N, H, W), gaps of half a data pixel, as large as `box` (a `region()`)
+    allows and centred in it."""
+    return fit(image_grid(images, rows, cols, height=1.0, vmin=vmin, vmax=vmax, scale=8), box)
+
+
+def row_of(mobs, box, buff_share: float = 0.12):
+    """Mobjects (panels, images) in one row, scaled together to fill `box`, with gaps of
+    `buff_share` of an item's width. Returns the Group."""
+    g = Group(*mobs)
+    w = max(m.width for m in mobs)
+    g.arrange(RIGHT, buff=buff_share * w)
+    return fit(g, box)
+
+
+def on_image(mob):
+    """Mark a label as drawn on a picture on purpose (a "?" over a hidden half): the layout audit
+    then does not count it as text colliding with an image."""
+    mob.on_image = True
+    return mob
+
+
+def panel(mob, title=None, caption=None, buff: float = 0.15):
+    """A picture with an optional label above and caption below (Text/MathTex or str), as a Group
+    whose parts are `.body`, `.title`, `.caption`."""
+    g = Group(mob)
+    g.body, g.title, g.caption = mob, None, None
+    if title is not None:
+        t = label(title) if isinstance(title, str) else title
+        t.next_to(mob, UP, buff=buff)
+        g.add(t)
+        g.title = t
+    if caption is not None:
+        c = label(caption, style.SMALL_SIZE) if isinstance(caption, str) else caption
+        c.next_to(mob, DOWN, buff=buff)
+        g.add(c)
+        g.caption = c
+    return g
 
 
 # --- text -------------------------------------------------------------------------------
@@ -130,18 +241,69 @@ class DiffusionScene(Slide):
             return Slide.render(self, *args, **kwargs)      # video + slide clips + <Scene>.json
         return Scene.render(self, *args, **kwargs)          # video only
 
-    def beat(self, narration: str, duration: float = 2.0):
-        """A storyboard beat: a slide pause, and the narration as a subcaption (.srt) for the next
-        `duration` s (and as the slide's speaker notes)."""
-        self.next_slide(notes=narration)
-        self.add_subcaption(narration, duration=duration)
+    _audit = None                  # a scenes.audit.Recorder while `python -m scenes audit` runs this scene
 
-    def title_card(self, title: str, subtitle: str = "", hold: float = 1.5):
+    def play(self, *args, **kwargs):
+        super().play(*args, **kwargs)
+        if self._audit is not None:
+            self._audit.after_play(self)
+
+    def beat(self, narration: str, duration: float = 2.0):
+        """A storyboard beat: a slide pause, and the narration as a subcaption (.srt) from now until
+        the next beat starts (`duration` s if nothing is played), and as the slide's speaker notes."""
+        if self._audit is not None:
+            self._audit.begin_beat(self, narration)
+        self._end_subcaption()
+        self._beat_start, self._beat_words = self.renderer.time, len(narration.split())
+        self._pending_caption = (narration, duration)
+        self.next_slide(notes=narration)
+
+    def _end_subcaption(self):
+        """Write the current beat's subcaption, now that its real length is known."""
+        pending = getattr(self, "_pending_caption", None)
+        if pending is not None:
+            narration, duration = pending
+            span = self.renderer.time - self._beat_start
+            if span <= 0:                    # a beat with nothing played: keep the stated duration
+                self.add_subcaption(narration, duration=duration)
+            else:
+                self.add_subcaption(narration, duration=span, offset=-span)
+            self._pending_caption = None
+
+    def tear_down(self):
+        self._end_subcaption()
+        super().tear_down()
+
+    def hold_narration(self):
+        """Wait until the current beat has lasted the time its narration takes to read
+        (style.READING_WPS words per second); nothing if it already has."""
+        need = self._reading_left()
+        if need > 0.05:
+            self.wait(need)
+
+    def _reading_left(self) -> float:
+        if getattr(self, "_beat_start", None) is None:
+            return 0.0
+        return self._beat_words / style.READING_WPS - (self.renderer.time - self._beat_start)
+
+    def layout_exempt(self, check: str, reason: str):
+        """Exempt the current beat from one layout-audit check ("fill", "pacing"), with the reason."""
+        if self._audit is not None:
+            self._audit.exempt(check, reason)
+
+    def title_card(self, title: str, subtitle: str = "", hold: float = 2.5):
+        """Open on the title: it is in the very first frame (a video or GIF never starts on black),
+        held for `hold` s, then faded out."""
         t = Text(title, font_size=style.TITLE_SIZE, color=style.TEXT)
         group = VGroup(t)
         if subtitle:
             s = Text(subtitle, font_size=style.LABEL_SIZE, color=style.MUTED).next_to(t, DOWN, buff=0.3)
             group.add(s)
+        self.layout_exempt("fill", "title card: the title alone, by design")
+        self.add(group)
+        # held until the opening narration has been read (the fade-out's second included)
+        self.wait(max(hold, self._reading_left() - 1.0))
+        self.play(FadeOut(group))
         return group
 
 
@@ -161,8 +323,8 @@ class UNetDiagram(VGroup):
     `time_feeds`; `skips` by (src, dst); `names` and `modules` list the blocks in forward order.
     """
 
-    def __init__(self, description: dict, col: float = 1.3, row: float = 1.75, max_width: float = 11.0,
-                 font_size: int = 20):
+    def __init__(self, description: dict, col: float = 1.4, row: float = 1.75, max_width: float = 11.0,
+                 font_size: int = 24):
         super().__init__()
         blocks = description["blocks"]
         self.description = description
@@ -172,7 +334,7 @@ class UNetDiagram(VGroup):
         max_res = max(b["resolution"] for b in blocks)
         self.rects, self.boxes, self.labels, self.time_feeds, self.skips = {}, {}, {}, {}, {}
         for i, b in enumerate(blocks):
-            w = 0.62 + 0.45 * b["out_ch"] / max_ch
+            w = 0.8 + 0.45 * b["out_ch"] / max_ch
             h = 0.45 + 0.8 * b["resolution"] / max_res
             rect = Rectangle(width=w, height=h, color=style.TEXT if b["kind"] == "res" else style.MUTED,
                              stroke_width=2, fill_color=style.GRID, fill_opacity=0.55)
@@ -284,7 +446,7 @@ def curve_from_array(axes, ys, color: str, xs=None, stroke_width: float = 3, max
 
 
 def schedule_axes(T: int, y_max: float = 1.0, width: float = 5.5, height: float = 3.0, y_step: float | None = None,
-                  x_step: int | None = None, font_size: int = style.SMALL_SIZE):
+                  x_step: int | None = None, font_size: int = style.TICK_SIZE):
     """Axes for a quantity over the paper's t = 1..T (MUTED axis colour, numbered ticks)."""
     from manim import Axes
 

@@ -18,6 +18,7 @@ from scenes.helpers import (DiffusionScene, density_histogram, density_overlay, 
 T = 1000
 SCHEDULE = "linear"
 RES = 32                                   # the image is RES x RES pixels
+BIG = 4.0                                  # height of the walked image (7.5 screen px a pixel at 480p)
 CHAIN_SEED = 0                             # the one chain shown
 N_CHAINS = 500                             # chains (and closed-form draws) measured per t
 COMPARE_SEED = 0
@@ -65,10 +66,7 @@ class MarkovChain(DiffusionScene):
 
         # --- Title -------------------------------------------------------------------------
         self.beat("The forward process is a Markov chain: each state is made from the previous one only.", 3.5)
-        title = self.title_card("The forward Markov chain", "an image, walked one small noise step at a time")
-        self.play(FadeIn(title))
-        self.wait(2)
-        self.play(FadeOut(title))
+        self.title_card("The forward Markov chain", "an image, walked one small noise step at a time")
 
         row = self.chain_row()
         self.walk(row)
@@ -79,7 +77,7 @@ class MarkovChain(DiffusionScene):
         heading = VGroup(math(r"x_0 \to x_1 \to x_2 \to \cdots \to x_T", size=34, color=style.TEXT))
         heading.to_edge(UP, buff=0.3)
         shown = (0, 1, 2, None, T)          # None marks the dots
-        size = 1.35
+        size = 2.3                          # 32 px images: 4.3 screen px a pixel at 480p
         items, names = [], []
         for t in shown:
             if t is None:
@@ -93,17 +91,18 @@ class MarkovChain(DiffusionScene):
             group.add(it)
             if i < len(items) - 1:
                 a = Arrow(LEFT, RIGHT, buff=0, color=style.MUTED, stroke_width=3,
-                          max_tip_length_to_length_ratio=0.2).scale(0.45 if shown[i + 1] is None else 0.95)
+                          max_tip_length_to_length_ratio=0.3).scale(0.22 if shown[i + 1] is None else 0.36)
                 arrows.append(a)
                 group.add(a)
         group.arrange(RIGHT, buff=0.12)
-        if group.width > 13.0:                 # keep a margin at 480p
-            group.scale_to_fit_width(13.0)
-        group.next_to(heading, DOWN, buff=0.75)
+        if group.width > 13.4:                 # keep a margin at 480p
+            group.scale_to_fit_width(13.4)
+        group.next_to(heading, DOWN, buff=0.9)
         kernel_labels = {0: r"q(x_1 \mid x_0)", 1: r"q(x_2 \mid x_1)", 3: r"q(x_T \mid x_{T-1})"}
         arrow_labels = VGroup()
         for i, tex in kernel_labels.items():
-            arrow_labels.add(math(tex, size=26, color=style.TEXT).next_to(arrows[i], UP, buff=0.12))
+            # above the row (the arrows are short; a label there would cover the images beside it)
+            arrow_labels.add(math(tex, size=26, color=style.TEXT).move_to(arrows[i]).set_y(group.get_top()[1] + 0.25))
         for t, it in zip(shown, items):
             if t is not None:
                 names.append(math("x_0" if t == 0 else ("x_T" if t == T else f"x_{t}"), size=26,
@@ -114,12 +113,14 @@ class MarkovChain(DiffusionScene):
                       size=32).next_to(names, DOWN, buff=0.35)
         betas = math(rf"\beta_1 = {b1:.4f}, \qquad \beta_T = {bT:.2f}", size=28, color=style.MUTED)
         betas.next_to(kernel, DOWN, buff=0.25)
-        src = label(f"image: {describe_source()}, {RES}×{RES} grayscale", 18, style.MUTED).to_corner(DOWN + RIGHT, buff=0.3)
+        src = label(f"image: {describe_source()}, {RES}×{RES} grayscale", style.SMALL_SIZE, style.MUTED).to_corner(DOWN + RIGHT, buff=0.3)
 
+        self.hold_narration()
         self.beat("Start from a real image, x_0, and apply the same small noising kernel again and again.", 4)
         self.play(FadeIn(heading), FadeIn(items[0]), FadeIn(names[0]), FadeIn(src))
         self.play(Write(kernel))
         self.wait(1.5)
+        self.hold_narration()
         self.beat("Each arrow is one draw from q(x_t | x_{t-1}): shrink the image slightly, add a little noise.", 4.2)
         k = 0
         for i, it in enumerate(items[1:], start=1):
@@ -132,9 +133,11 @@ class MarkovChain(DiffusionScene):
                 anims.append(FadeIn(names[k]))
             self.play(*anims, run_time=0.8)
         self.wait(1)
+        self.hold_narration()
         self.beat(f"One step adds very little: beta_1 is {b1:.4f}. After a thousand steps nothing of the image is left.", 5)
         self.play(FadeIn(betas))
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(kernel, betas, heading, src)))
         return Group(group, arrow_labels, names)
 
@@ -142,12 +145,12 @@ class MarkovChain(DiffusionScene):
     def walk(self, row):
         from manim import Axes
 
-        self.play(row.animate.scale(0.85).to_edge(UP, buff=0.25))
+        self.play(FadeOut(row))             # the walk below shows the same chain, large
         t = ValueTracker(0)
         k_of = lambda: int(round(t.get_value()))
 
-        big = framed(pixel_image(self.chain[0], 3.0), style.STATE).to_edge(LEFT, buff=0.7).shift(DOWN * 1.2)
-        big.add_updater(lambda m: m[0].become(pixel_image(self.chain[k_of()], 3.0).move_to(m[0])))
+        big = framed(pixel_image(self.chain[0], BIG), style.STATE).to_edge(LEFT, buff=0.6).shift(DOWN * 0.2)
+        big.add_updater(lambda m: m[0].become(pixel_image(self.chain[k_of()], BIG).move_to(m[0])))
         t_lab = math("t =", size=32, color=style.HIGHLIGHT)
         t_num = Integer(0, font_size=32, color=style.HIGHLIGHT, group_with_commas=False).next_to(t_lab, RIGHT, buff=0.15)
         t_num.add_updater(lambda m: m.set_value(k_of()))
@@ -155,14 +158,14 @@ class MarkovChain(DiffusionScene):
 
         dens0, _ = np.histogram(self.x0, bins=EDGES, density=True)
         y_max = float(np.clip(np.ceil(dens0.max() * 2) / 2, 0.5, 2.0))
-        axes = Axes(x_range=[-4, 4, 1], y_range=[0, y_max, 0.5], x_length=6.4, y_length=3.2, tips=False,
-                    axis_config=dict(color=style.MUTED, stroke_width=2, font_size=20),
+        axes = Axes(x_range=[-4, 4, 1], y_range=[0, y_max, 0.5], x_length=6.6, y_length=3.6, tips=False,
+                    axis_config=dict(color=style.MUTED, stroke_width=2, font_size=style.TICK_SIZE),
                     x_axis_config=dict(include_numbers=True), y_axis_config=dict(include_numbers=True))
         axes.x_axis.numbers.set_color(style.MUTED)
         axes.y_axis.numbers.set_color(style.MUTED).set_opacity(0)   # only the shape matters here
         axes.y_axis.set_stroke(opacity=0.35)
-        axes.to_edge(RIGHT, buff=0.6).shift(DOWN * 1.1)
-        x_lab = label("pixel value", 20, style.MUTED).next_to(axes.x_axis, DOWN, buff=0.38)
+        axes.to_edge(RIGHT, buff=0.6).shift(DOWN * 0.3)
+        x_lab = label("pixel value", style.SMALL_SIZE, style.MUTED).next_to(axes.x_axis, DOWN, buff=0.38)
         hist = density_histogram(axes, self.chain[0], EDGES, style.STATE, y_max=y_max)
         hist.add_updater(lambda m: m.become(density_histogram(axes, self.chain[k_of()], EDGES, style.STATE,
                                                               y_max=y_max)))
@@ -176,33 +179,38 @@ class MarkovChain(DiffusionScene):
                                 include_sign=sign).next_to(lab, RIGHT, buff=0.12)
             num.add_updater(lambda m: m.set_value(fn(self.chain[k_of()])))
             return VGroup(lab, num)
-        stats = VGroup(label("all pixels of x_t", 20, style.MUTED),
+        stats = VGroup(label("all pixels of x_t", style.SMALL_SIZE, style.MUTED),
                        stat(r"\text{mean} =", np.mean, True), stat(r"\text{std} =", np.std, False))
         stats.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         stats.move_to([(big.get_right()[0] + axes.get_left()[0]) / 2, big.get_y(), 0])
-        hist_title = label(f"histogram of the {RES * RES} pixel values", 20, style.MUTED)
+        hist_title = label(f"histogram of the {RES * RES} pixel values", style.SMALL_SIZE, style.MUTED)
         hist_title.next_to(axes, UP, buff=0.2)
-        src = label(describe_source(), 18, style.MUTED).next_to(big, DOWN, buff=0.12)
+        src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(big, DOWN, buff=0.12)
 
+        self.hold_narration()
         self.beat("Follow one chain. Left, the current state x_t; right, the histogram of its pixel values.", 4)
         self.play(FadeIn(big), FadeIn(t_read), FadeIn(src), Create(axes), FadeIn(x_lab), FadeIn(hist_title))
         self.add(hist)
         self.play(FadeIn(stats))
         self.wait(2)
+        self.hold_narration()
         self.beat("The standard normal density, for reference.", 2)
         self.play(Create(normal), FadeIn(normal_lab))
         self.wait(1)
+        self.hold_narration()
         self.beat("Walk the chain: a thousand draws from the one-step kernel. "
                   "The image fades and the histogram spreads towards N(0, 1).", 13)
         self.play(t.animate.set_value(T), run_time=12, rate_func=lambda a: a ** 2)
         self.wait(1)
         end = self.chain[T]
+        self.hold_narration()
         self.beat(f"At t = T the pixels have mean {end.mean():+.2f} and standard deviation {end.std():.2f}: "
                   "pure noise, whatever image we started from.", 5)
         self.wait(5)
         for m in (big, t_num, hist, *[s[1] for s in stats[1:]]):
             m.clear_updaters()
-        self.play(FadeOut(Group(row, big, t_read, axes, x_lab, hist, normal, normal_lab, stats, hist_title, src)))
+        self.hold_narration()
+        self.play(FadeOut(Group(big, t_read, axes, x_lab, hist, normal, normal_lab, stats, hist_title, src)))
 
     # ------------------------------------------------------------------------------------------
     def compare(self):
@@ -237,37 +245,43 @@ class MarkovChain(DiffusionScene):
         body = VGroup(*[VGroup(*r) for r in cells])
         crit = float(st["ks_crit"][0])
         foot = VGroup(
-            label("mean over all chains and pixels;  var: across chains, averaged over the pixels", 18, style.MUTED),
+            label("mean over all chains and pixels;  var: across chains, averaged over the pixels", style.SMALL_SIZE, style.MUTED),
             label(f"KS D: two-sample Kolmogorov–Smirnov, {n_values:,} pixel values per method;  "
-                  f"5 % critical value {crit:.4f}", 18, style.MUTED),
+                  f"5 % critical value {crit:.4f}", style.SMALL_SIZE, style.MUTED),
             label("D: wrong — the walk against a wrong jump with the square roots dropped, "
-                  "ᾱ_t x₀ + (1 − ᾱ_t) ε, for scale", 18, style.MUTED),
+                  "ᾱ_t x₀ + (1 − ᾱ_t) ε, for scale", style.SMALL_SIZE, style.MUTED),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.12).to_edge(DOWN, buff=0.35)
 
+        self.hold_narration()
         self.beat("Does walking the chain give the same distribution as the closed-form jump? Measure it.", 4)
         self.play(FadeIn(heading))
         self.play(FadeIn(walk))
         self.play(FadeIn(jump))
         self.wait(1.5)
+        self.hold_narration()
         self.beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at five values of t.", 4)
         self.play(FadeIn(header), Create(rule))
         self.play(*[FadeIn(r, shift=UP * 0.1) for r in body], run_time=2, lag_ratio=0.3)
         self.wait(2)
+        self.hold_narration()
         self.beat("The means agree with each other and with square root alpha-bar times the image mean, "
                   "to sampling error.", 4.5)
         self.play(*[Create(SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.STATE,
                                                 buff=0.08, stroke_width=2)) for j in (1, 2, 3)], run_time=1)
         self.wait(3.5)
+        self.hold_narration()
         self.beat("The variances match one minus alpha-bar.", 4)
         boxes = [SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.NOISE, buff=0.08,
                                       stroke_width=2) for j in (4, 5, 6)]
         self.play(*[Create(b) for b in boxes])
         self.wait(3.5)
+        self.hold_narration()
         self.beat(f"The KS distance between walk and jump stays at the size sampling noise gives "
                   f"(5 percent critical value {crit:.4f}; five looks, so one near or over it is no surprise).", 6.5)
         self.play(FadeIn(foot[:2]), Create(SurroundingRectangle(VGroup(*[r[7] for r in cells], header[7]),
                                                                 color=style.HIGHLIGHT, buff=0.08, stroke_width=2)))
         self.wait(6)
+        self.hold_narration()
         self.beat(f"For scale: a wrong closed form with the square roots dropped is far off, D up to "
                   f"{st['ks_wrong'].max():.2f}, except at t = T where both are pure noise.", 5.5)
         self.play(FadeIn(foot[2]))

@@ -48,8 +48,7 @@ class ProbabilityFlow(DiffusionScene):
 
     def intro(self):
         self.beat("Two ways to run the same trained model backwards: with fresh noise at every step, or without.", 4)
-        title = self.title_card("SDE or ODE", "DDPM jitters, DDIM flows")
-        self.play(FadeIn(title)); self.wait(1.5); self.play(FadeOut(title))
+        self.title_card("SDE or ODE", "DDPM jitters, DDIM flows")
 
     def paths(self):
         d, tm = self.d, self.tm

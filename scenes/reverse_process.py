@@ -6,13 +6,14 @@ import numpy as np
 from manim import (Create, Dot, Integer, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
                    VGroup, Write, linear, rate_functions)
 
-from scenes import style
+from scenes import helpers as layout, style
 from scenes.common import digits_model, digits_trajectory
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
 
 GRID = 4                               # GRID x GRID samples
 SHOW_STEPS = (1000, 800, 600, 400, 250, 100, 30, 1)   # paper's 1-based t shown in the close-up
 EPS_RANGE = 2.5                        # eps panels map [-2.5, 2.5] to black..white
+PANEL = 3.6                            # close-up panels: three across the frame
 
 
 def reverse_trajectory():
@@ -34,46 +35,49 @@ class ReverseProcess(DiffusionScene):
 
         # --- Title -----------------------------------------------------------------------
         self.beat("The reverse process: a trained network turns pure noise into digits.", 3)
-        title = self.title_card("The reverse process", "from pure noise to digits, one small step at a time")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("The reverse process", "from pure noise to digits, one small step at a time")
 
         # --- The grid at x_T ----------------------------------------------------------------
         heading = label("16 samples from the trained model (DDPM, T = 1000)", style.LABEL_SIZE).to_edge(UP, buff=0.35)
         k = ValueTracker(0)
-        grid = image_grid(xs[0], GRID, GRID, height=5.4).shift(LEFT * 3.0 + DOWN * 0.35)
-        grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=5.4)
-                                            .move_to(m)))
+        left, right = layout.split(layout.region(), [1.0, 1.05], gap=0.6)
+        grid = layout.sized_grid(xs[0], GRID, GRID, left)          # the picture: as tall as the frame allows
+        grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=grid.height,
+                                                       scale=8).move_to(m)))
         # "t =" once, and an Integer that updates (no LaTeX compile per frame)
         t_value = Integer(T, font_size=44, color=style.HIGHLIGHT, group_with_commas=False)
         t_label = VGroup(math(r"t =", size=44, color=style.HIGHLIGHT), t_value).arrange(RIGHT, buff=0.2)
-        t_label.next_to(grid, RIGHT, buff=0.9).align_to(grid, UP).shift(DOWN * 0.1)
+        t_label.move_to([right[0] + t_label.width / 2, grid.get_top()[1] - t_label.height / 2, 0])
         t_value.add_updater(lambda m: m.set_value(t_of(int(round(k.get_value())))))
         # a time axis running from T (left) to 0 (right), with a marker at the current step
-        axis = NumberLine(x_range=[0, T, T // 4], length=5.0, color=style.MUTED, include_ticks=True)
+        axis = NumberLine(x_range=[0, T, T // 4], length=right[2] - right[0] - 0.3, color=style.MUTED, include_ticks=True)
         axis.next_to(t_label, DOWN, buff=0.55).align_to(t_label, LEFT)
         ends = VGroup(math("T", size=30, color=style.MUTED).next_to(axis.n2p(0), DOWN, buff=0.15),
                       math("0", size=30, color=style.MUTED).next_to(axis.n2p(T), DOWN, buff=0.15))
         marker = Dot(axis.n2p(0), color=style.HIGHLIGHT, radius=0.09)
         marker.add_updater(lambda m: m.move_to(axis.n2p(k.get_value())))
         start = math(r"x_T \sim \mathcal{N}(0, I)", size=38, color=style.STATE)
-        start.next_to(axis, DOWN, buff=0.75).align_to(t_label, LEFT)
+        start.next_to(axis, DOWN, buff=1.1).align_to(t_label, LEFT)
         step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", size=38, color=style.TEXT)
-        step_eq.next_to(start, DOWN, buff=0.45).align_to(t_label, LEFT)
+        step_eq.next_to(start, DOWN, buff=0.7).align_to(t_label, LEFT)
+        self.hold_narration()
         self.beat("We start from pure Gaussian noise: sixteen images of independent N(0, 1) pixels.", 3)
         self.play(FadeIn(heading), FadeIn(grid), Write(t_label), Create(axis), FadeIn(ends), FadeIn(marker), Write(start))
         self.wait(2)
 
         # --- Denoise step by step --------------------------------------------------------
+        self.hold_narration()
         self.beat("At every step the network predicts the noise, and the sampler takes one small step back.", 4)
         self.play(Write(step_eq))
         self.wait(3)
+        self.hold_narration()
         self.beat("Structure appears late: most of the thousand steps only remove noise.", 8)
         # ease in time: spend more screen time on the last steps, where digits appear
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.6)
         grid.clear_updaters(); t_value.clear_updaters(); marker.clear_updaters()
-        done = math(r"x_0:\ \text{samples}", size=38, color=style.SIGNAL).next_to(step_eq, DOWN, buff=0.45).align_to(t_label, LEFT)
+        done = math(r"x_0:\ \text{samples}", size=38, color=style.SIGNAL).align_to(t_label, LEFT)
+        done.set_y(grid.get_bottom()[1] + done.height / 2)           # the column ends level with the grid
+        self.hold_narration()
         self.beat("At t = 0 every sample is a digit. Nothing here was drawn by hand.", 3)
         self.play(Write(done))
         self.wait(2.5)
@@ -94,10 +98,10 @@ class ReverseProcess(DiffusionScene):
             x_t = traj.x[k, i, 0]
             eps = traj.eps_hat[k, i, 0]
             x0 = traj.x0_hat[k, i, 0]
-            imgs = [framed(pixel_image(x_t, 3.0), style.STATE),
-                    framed(pixel_image(eps, 3.0, -EPS_RANGE, EPS_RANGE), style.PREDICTION),
-                    framed(pixel_image(x0, 3.0), style.PREDICTION)]
-            row = Group(*imgs).arrange(RIGHT, buff=1.1).shift(DOWN * 0.45)
+            imgs = [framed(pixel_image(x_t, PANEL), style.STATE),
+                    framed(pixel_image(eps, PANEL, -EPS_RANGE, EPS_RANGE), style.PREDICTION),
+                    framed(pixel_image(x0, PANEL), style.PREDICTION)]
+            row = Group(*imgs).arrange(RIGHT, buff=0.85).move_to([0, -0.6, 0])
             return row
 
         row = panels(SHOW_STEPS[0])
@@ -111,14 +115,18 @@ class ReverseProcess(DiffusionScene):
         ops[1].move_to((row[1].get_right() + row[2].get_left()) / 2)
         t_text = math(rf"t = {SHOW_STEPS[0]}", size=40, color=style.HIGHLIGHT).next_to(row, DOWN, buff=0.35)
 
+        self.hold_narration()
         self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(row[0]), Write(names[0]), Write(t_text))
         self.play(FadeIn(row[1]), Write(names[1]), FadeIn(ops[0]))
         self.wait(2)
+        self.hold_narration()
         self.beat("Removing that noise gives the network's current guess of the clean image, x0_hat.", 4)
         self.play(Write(eq))
         self.play(FadeIn(row[2]), Write(names[2]), FadeIn(ops[1]))
         self.wait(2)
+        self.hold_narration()
         self.beat("Early guesses are blurry averages of digits; they sharpen as t goes down.", 2.6 * (len(SHOW_STEPS) - 1))
         for t_paper in SHOW_STEPS[1:]:
             new = panels(t_paper)
@@ -126,4 +134,5 @@ class ReverseProcess(DiffusionScene):
             self.play(*[Transform(a[0], b[0]) for a, b in zip(row, new)], Transform(t_text, new_t), run_time=0.6)
             self.wait(2.0)
         self.wait(1.5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, eq, row, names, ops, t_text)))

@@ -71,8 +71,7 @@ class ScoreField(DiffusionScene):
     # --- beats ----------------------------------------------------------------------------
     def intro(self, mix, sched):
         self.beat(f"A diffusion in the plane whose truth we know: {mix.components} small Gaussians on a spiral.", 4)
-        title = self.title_card("The score field", "which way is the data more likely?")
-        self.play(FadeIn(title)); self.wait(1.5); self.play(FadeOut(title))
+        self.title_card("The score field", "which way is the data more likely?")
         pts = sample_marginal(mix, sched, -1, 900, seed=0)
         self.heading = label(f"The data: {mix.components} Gaussians on a spiral (σ = {mix.std})", style.LABEL_SIZE)
         self.heading.to_edge(UP, buff=0.3)

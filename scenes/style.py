@@ -36,3 +36,8 @@ GENERATED = _A["GENERATED"]    # generated part
 TITLE_SIZE = 40
 LABEL_SIZE = 28
 SMALL_SIZE = 22
+TICK_SIZE = 26       # TeX numbers (axis ticks): TeX glyphs are smaller than Text's at one font size
+
+# pacing: a beat stays on screen at least as long as its narration takes to read at this speed
+# (150 words a minute: relaxed subtitle reading while also watching the picture)
+READING_WPS = 2.5

@@ -10,7 +10,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, Fade
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
 from diffusion.prepare import toy1d_trajectories
-from diffusion.models.toy1d.mixture import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
 from scenes.helpers import DiffusionScene, label, math
@@ -52,7 +53,7 @@ def density_image(mix, schedule, width_px: int = 400, height_px: int = 240) -> I
 
 def toy1d_model():
     """the 1D two-bump MLP eps-model of the active preset"""
-    return get_toy1d_model(progress=sys.stderr.isatty())
+    return get_model("toy1d", progress=sys.stderr.isatty())
 
 
 def trajectories() -> dict:
@@ -73,10 +74,7 @@ class Trajectories1D(DiffusionScene):
         n_particles = ddpm.x.shape[1]
 
         self.beat("A one-dimensional diffusion, where every density is known exactly.", 3)
-        title = self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
-        self.play(FadeIn(title))
-        self.wait(1.5)
-        self.play(FadeOut(title))
+        self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
 
         # --- axes: time left to right (t = T ... 0), x upwards; a side panel for densities ----
         ax = Axes(x_range=[0, T, T / 4], y_range=[*X_RANGE, 1], x_length=8.0, y_length=5.2, tips=False,
@@ -103,6 +101,7 @@ class Trajectories1D(DiffusionScene):
         w, mu, s = mix.weights, mix.means, mix.stds
         mix_eq = math(rf"p(x_0) = {w[0]:.2f}\,\mathcal N({mu[0]:g}, {s[0]:g}^2) + {w[1]:.2f}\,\mathcal N({mu[1]:g}, {s[1]:g}^2)",
                       size=style.LABEL_SIZE, color=style.SIGNAL).next_to(heading, DOWN, buff=0.15)
+        self.hold_narration()
         self.beat("The data distribution: a mixture of two Gaussians with weights 0.35 and 0.65.", 4)
         self.play(FadeIn(heading), Write(mix_eq), Create(side), Create(data_curve))
         self.wait(2)
@@ -114,6 +113,7 @@ class Trajectories1D(DiffusionScene):
                     size=style.LABEL_SIZE, color=style.TEXT)
         new_heading = label("Noising keeps it a mixture, with a closed-form density", style.LABEL_SIZE).move_to(heading)
         q_eq.next_to(new_heading, DOWN, buff=0.2)
+        self.hold_narration()
         self.beat("Under the forward process a mixture stays a mixture, so the density at every t is exact.", 5)
         self.play(FadeIn(heat), Create(ax), FadeIn(t_left), FadeIn(t_right), FadeIn(x_lab),
                   Transform(heading, new_heading), Transform(mix_eq, q_eq))
@@ -137,12 +137,14 @@ class Trajectories1D(DiffusionScene):
         ddpm_paths = paths(ddpm, 8)
         h2 = label("DDPM: every step adds fresh noise", style.LABEL_SIZE).move_to(heading)
         legend = label("colour: the bump a particle ends in", style.SMALL_SIZE, style.MUTED).move_to(mix_eq)
+        self.hold_narration()
         self.beat("Start particles from N(0, 1) and run the trained model's DDPM sampler, a thousand steps.", 4)
         self.play(Transform(heading, h2), FadeOut(mix_eq), FadeIn(legend))
         self.play(Create(ddpm_paths, lag_ratio=0), run_time=6, rate_func=linear)
         flips_ddpm = order_flip_share(ddpm.x[0], ddpm.final)
         flip_txt = label(f"order swaps: {100 * flips_ddpm:.1f}% of pairs", style.SMALL_SIZE, style.NOISE)
         flip_txt.next_to(ax, DOWN, buff=0.45).align_to(ax, LEFT)
+        self.hold_narration()
         self.beat("The paths are jagged and cross: where a particle starts says little about where it ends.", 4)
         self.play(FadeIn(flip_txt))
         self.wait(3)
@@ -160,6 +162,7 @@ class Trajectories1D(DiffusionScene):
         t0 = SHOW_T[0] - 1
         cursor = DashedLine(ax.c2p(u_of(t0), X_RANGE[0]), ax.c2p(u_of(t0), X_RANGE[1]), color=style.HIGHLIGHT)
         bars, curve, wt = hist(t0), density_curve(t0), w1_text(t0)
+        self.hold_narration()
         self.beat(f"Check the sampler against the truth: at each t, the histogram of {n_particles} particles "
                   "against the exact density. W1 is the 1-Wasserstein distance between them.", 6)
         self.play(Transform(heading, h3), FadeOut(legend), FadeOut(data_curve), FadeIn(side_note), Create(cursor),
@@ -186,9 +189,11 @@ class Trajectories1D(DiffusionScene):
         w1_ddim = wasserstein1(ddim.final, mix)
         weights2 = label(f"weights {mw2[0]:.2f} / {mw2[1]:.2f},  W1 = {w1_ddim:.3f}", style.SMALL_SIZE,
                          style.TEXT).move_to(weights_txt).align_to(side, RIGHT)
+        self.hold_narration()
         self.beat("Now DDIM with eta = 0 from exactly the same starting points: no noise is added along the way.", 5)
         self.play(Transform(heading, h4), FadeOut(bars), FadeOut(curve), FadeOut(wt), FadeOut(cursor))
         self.play(ReplacementTransform(ddpm_paths, ddim_paths), run_time=3)
+        self.hold_narration()
         self.beat("The paths are smooth and never cross: the flow keeps the order of the particles, "
                   "and splits the starting line in two at one point.", 6)
         self.play(Transform(flip_txt, flip2), Transform(weights_txt, weights2))

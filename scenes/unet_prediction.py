@@ -40,7 +40,7 @@ def feature_mosaic(features: np.ndarray, height_per_pixel: float):
     """A few channels of one block's output stacked in a column, one pixel image sized by resolution."""
     ch = show_channels(features, CHANNELS)
     mosaic = tile(ch, len(ch), 1, scale=4)
-    return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4)
+    return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4, data_scale=4)
 
 
 def noise_error_curve():
@@ -64,10 +64,7 @@ class UNetNoisePrediction(DiffusionScene):
 
         self.beat("The network at the heart of a diffusion model has one job: look at a noisy image and "
                   "say which part of it is noise.", 4)
-        title = self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
-        self.play(FadeIn(title))
-        self.wait(2.5)
-        self.play(FadeOut(title))
+        self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
 
         self.training_example()
         self.forward_pass()
@@ -99,17 +96,21 @@ class UNetNoisePrediction(DiffusionScene):
         formula.next_to(row, DOWN, buff=0.55)
         note = label("a held-out digit, seeded noise", style.SMALL_SIZE, style.MUTED).next_to(heading, DOWN, buff=0.2)
 
+        self.hold_narration()
         self.beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
                   "Gaussian noise epsilon.", 4)
         self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
         self.play(FadeIn(eps), Write(names[1]))
         self.wait(2)
+        self.hold_narration()
         self.beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
         self.play(Write(formula))
         self.play(FadeIn(c1), FadeIn(plus), FadeIn(c2), FadeIn(eq), FadeIn(xt), Write(names[2]))
         self.wait(3)
+        self.hold_narration()
         self.beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
         self.wait(3)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, note, row, names, formula)))
 
     # --- 2. the architecture and the forward pass -----------------------------------------------
@@ -128,10 +129,12 @@ class UNetNoisePrediction(DiffusionScene):
         if t_tag.get_left()[0] < -7.0:
             t_tag.next_to(diagram.time_box, DOWN, buff=0.15)
 
+        self.hold_narration()
         self.beat("The network is a small U-Net. This diagram is generated from the model's description of "
                   "itself: blocks, channels, resolutions, skips.", 5)
         self.play(FadeIn(heading), Create(diagram), run_time=2.5)
         self.wait(2.5)
+        self.hold_narration()
         self.beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
                   "embedding of t feeds every residual block.", 5)
         for sk in diagram.skips.values():
@@ -140,6 +143,7 @@ class UNetNoisePrediction(DiffusionScene):
         self.wait(max(0.5, 5 - 1.0 - 0.8 * len(diagram.skips)))
 
         # x_t and t go in; every block's output appears (a few channels) and settles in a strip below
+        self.hold_narration()
         self.beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
                   "forward hooks.", 3)
         self.play(FadeIn(xt), Write(xt_name), Write(t_tag))
@@ -154,6 +158,7 @@ class UNetNoisePrediction(DiffusionScene):
         caption = label(f"Each block's output: its {CHANNELS} most varied channels (own grey scale)",
                         style.LABEL_SIZE).move_to(heading)
         self.mosaics = []
+        self.hold_narration()
         self.beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
                   "detail back.", 0.95 * len(diagram.names) + 1.5)
         for b in self.desc["blocks"]:
@@ -161,14 +166,12 @@ class UNetNoisePrediction(DiffusionScene):
             rect = diagram.rects[name]
             feats = p.features[name]
             m = feature_mosaic(feats, px)
-            m.move_to(rect)
-            slot = np.array([rect.get_center()[0], strip_top - m.height / 2, 0])
+            m.move_to(np.array([rect.get_center()[0], strip_top - m.height / 2, 0]))    # its slot below the block
             anims = [Indicate(rect, color=style.HIGHLIGHT, scale_factor=1.08)]
             for (src, dst), sk in diagram.skips.items():
                 if dst == name:
                     anims.append(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0))
-            self.play(*anims, FadeIn(m), run_time=0.5)
-            self.play(m.animate.move_to(slot), run_time=0.45)
+            self.play(*anims, FadeIn(m, shift=DOWN * 0.3), run_time=0.95)
             self.mosaics.append(m)
         self.play(ReplacementTransform(heading, caption), run_time=0.5)
         self.wait(0.5)
@@ -177,11 +180,13 @@ class UNetNoisePrediction(DiffusionScene):
         # eps_hat comes out
         out = framed(eps_image(p.eps_hat, h_in), style.PREDICTION).next_to(last, RIGHT, buff=0.35)
         out_name = math(r"\hat\epsilon", color=style.PREDICTION).next_to(out, UP, buff=0.15)
+        self.hold_narration()
         self.beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
                   "epsilon-hat.", 4)
         self.play(FadeIn(out, shift=RIGHT * 0.3), Write(out_name))
         self.wait(3)
         self.fp_out = (xt, xt_name, out, out_name)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, diagram, t_tag, *self.mosaics)))
 
     # --- 3. eps_hat against eps, the error, the MSE and x0_hat -------------------------------------
@@ -208,6 +213,7 @@ class UNetNoisePrediction(DiffusionScene):
         loss_note = label("averaged over a batch, this is the training loss", style.SMALL_SIZE, style.MUTED)
         loss_note.next_to(mse, DOWN, buff=0.15)
 
+        self.hold_narration()
         self.beat("Put the prediction beside the noise that was really added. They agree closely; the "
                   "difference is the per-pixel error.", 5)
         self.play(FadeIn(heading), ReplacementTransform(xt, n_xt), ReplacementTransform(xt_name, names[0]),
@@ -216,6 +222,7 @@ class UNetNoisePrediction(DiffusionScene):
         self.wait(1)
         self.play(FadeIn(n_err), Write(names[3]))
         self.wait(2)
+        self.hold_narration()
         self.beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
                   "on average over digits, noises and t.", 5)
         self.play(Write(mse))
@@ -232,12 +239,15 @@ class UNetNoisePrediction(DiffusionScene):
         bottom.move_to([0, -2.55, 0])
         lab_x0h = math(r"\hat x_0", 30, style.PREDICTION).next_to(x0h, LEFT, buff=0.1).shift(UP * 0.55)
         lab_x0 = math(r"x_0", 30, style.SIGNAL).next_to(x0, RIGHT, buff=0.15)
+        self.hold_narration()
         self.beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
                   "x0-hat sits beside the real digit.", 5)
+        self.hold_narration()
         self.play(FadeOut(loss_note), Write(formula))
         self.play(FadeIn(x0h), Write(lab_x0h))
         self.play(FadeIn(x0), Write(lab_x0))
         self.wait(3.5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, row, names, mse, bottom, lab_x0h, lab_x0)))
 
     # --- 4. several t -----------------------------------------------------------------------------
@@ -250,6 +260,7 @@ class UNetNoisePrediction(DiffusionScene):
                       math(r"\text{MSE}", 30, style.TEXT), math(r"\hat x_0", 30, style.PREDICTION)]
         top = 2.55
         header = VGroup(*[t.move_to([x, top, 0]) for t, x in zip(head_texts, cols_x)])
+        self.hold_narration()
         self.beat("Now the same digit and the same noise at five steps, from small t to large t.", 3)
         self.play(FadeIn(heading), FadeIn(header))
         self.wait(2)
@@ -268,11 +279,13 @@ class UNetNoisePrediction(DiffusionScene):
                 c.move_to([x, y, 0])
             hold = 2.3 if i not in narr else 5.3
             if i in narr:
+                self.hold_narration()
                 self.beat(narr[i], 0.7 + hold)
             self.play(FadeIn(cells), run_time=0.7)
             self.wait(hold)
             rows.append(cells)
         self.wait(1.5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, header, *rows)))
 
     # --- 5. measured error against t --------------------------------------------------------------
@@ -290,9 +303,9 @@ class UNetNoisePrediction(DiffusionScene):
                     axis_config=dict(color=style.MUTED, include_ticks=True, stroke_width=2),
                     tips=False).move_to([-1.9, -0.35, 0])
         P = lambda lt, lv: axes.c2p(lt, lv - ymin)
-        xt_labels = VGroup(*[math(str(10 ** k), 24, style.MUTED).next_to(P(k, ymin), DOWN, buff=0.15)
+        xt_labels = VGroup(*[math(str(10 ** k), style.TICK_SIZE, style.MUTED).next_to(P(k, ymin), DOWN, buff=0.15)
                              for k in range(int(np.log10(T)) + 1)])
-        yt_labels = VGroup(*[math(rf"10^{{{int(k)}}}", 24, style.MUTED).next_to(P(0, k), LEFT, buff=0.15)
+        yt_labels = VGroup(*[math(rf"10^{{{int(k)}}}", style.TICK_SIZE + 2, style.MUTED).next_to(P(0, k), LEFT, buff=0.15)
                              for k in np.arange(ymin, ymax + 1)])
         x_name = math("t", 30, style.HIGHLIGHT).next_to(xt_labels, DOWN, buff=0.1)
         y_name = label("mean squared error", style.SMALL_SIZE, style.MUTED).next_to(axes, UP, buff=0.15).align_to(axes, LEFT)
@@ -313,16 +326,19 @@ class UNetNoisePrediction(DiffusionScene):
         clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
 
+        self.hold_narration()
         self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, the "
                   "noise error falls as t grows.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(xt_labels), FadeIn(yt_labels), FadeIn(x_name), FadeIn(y_name))
         self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
+        self.hold_narration()
         self.beat("The error of the recovered image does the opposite: near zero at small t, large when only "
                   "noise is left. Which t is hard depends on what you ask for.", 7)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
         self.wait(5)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, axes, xt_labels, yt_labels, x_name, y_name, eps_line, x0_line, legend,
                                 ours, ours_name, clip_note)))
 
@@ -340,14 +356,14 @@ class UNetNoisePrediction(DiffusionScene):
         ymin = float(np.floor(ly_raw.min() * 2) / 2)
         ymax = float(np.ceil(ly_raw.max() * 2) / 2)
         n_steps = int(steps[-1])
-        axes = Axes(x_range=[0, n_steps, n_steps / 4], y_range=[0, ymax - ymin, 0.5], x_length=6.6, y_length=4.4,
+        axes = Axes(x_range=[0, n_steps, n_steps / 4], y_range=[0, ymax - ymin, 0.5], x_length=7.2, y_length=5.0,
                     axis_config=dict(color=style.MUTED, stroke_width=2), y_axis_config=dict(include_ticks=False),
-                    tips=False).move_to([-2.9, -0.4, 0])
+                    tips=False).move_to([-2.6, -0.3, 0])
         P = lambda step, lv: axes.c2p(step, lv - ymin)        # log10(loss) -> screen, x axis at the bottom
-        x_labels = VGroup(*[math(f"{int(v)}", 22, style.MUTED).next_to(P(v, ymin), DOWN, buff=0.12)
+        x_labels = VGroup(*[math(f"{int(v)}", style.TICK_SIZE, style.MUTED).next_to(P(v, ymin), DOWN, buff=0.12)
                             for v in np.linspace(0, n_steps, 5)])
         ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2) if ymin <= np.log10(v) <= ymax]
-        y_labels = VGroup(*[math(f"{v:g}", 22, style.MUTED).next_to(P(0, np.log10(v)), LEFT, buff=0.12)
+        y_labels = VGroup(*[math(f"{v:g}", style.TICK_SIZE, style.MUTED).next_to(P(0, np.log10(v)), LEFT, buff=0.12)
                             for v in ticks])
         y_ticks = VGroup(*[Line(P(0, np.log10(v)), P(0, np.log10(v)) + RIGHT * 0.1, color=style.MUTED)
                            for v in ticks])
@@ -363,8 +379,8 @@ class UNetNoisePrediction(DiffusionScene):
                              label(f"moving average ({window} steps)", style.SMALL_SIZE, style.NOISE)).arrange(
             DOWN, aligned_edge=LEFT, buff=0.1).next_to(P(n_steps, ymax), DL, buff=0.1)
 
-        grid_h = 3.6
-        grid_pos = np.array([4.1, -0.3, 0])
+        grid_h = 4.2
+        grid_pos = np.array([4.45, -0.3, 0])
         grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
         frame = framed(grid, style.PREDICTION)
         g_title = label("samples, same x_T, DDIM 50 steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
@@ -378,12 +394,14 @@ class UNetNoisePrediction(DiffusionScene):
 
         tag = step_tag(snaps[0])
         dot = Dot(P(snaps[0], np.log10(loss_at(snaps[0]))), radius=0.08, color=style.HIGHLIGHT)
+        self.hold_narration()
         self.beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
                   "of the real run falls fast, then slowly.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(x_labels), FadeIn(y_labels), FadeIn(y_ticks),
                   FadeIn(x_name), FadeIn(y_name))
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
         self.wait(1)
+        self.hold_narration()
         self.beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
                   "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
         self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
@@ -393,8 +411,10 @@ class UNetNoisePrediction(DiffusionScene):
             self.play(dot.animate.move_to(P(step, np.log10(loss_at(step)))),
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
+        self.hold_narration()
         self.beat("Blobs become strokes, strokes become digits. Everything in this video came from that one "
                   "trained model.", 4)
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,
                                 loss_legend, frame, g_title, dot, tag)))

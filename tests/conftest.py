@@ -1,4 +1,9 @@
-"""Tests use the quick preset and a private cache, so they train in seconds and never touch ./cache."""
+"""Tests use the quick preset and a private cache, so they train in seconds and never touch ./cache.
+
+Each process (each pytest-xdist worker too) gets its own temporary cache and media folder. Tests that
+render, publish or train in subprocesses are marked `slow` (`make test-fast` skips them): the render and
+publish modules as a whole (by file name, below), others with @pytest.mark.slow.
+"""
 import os
 import tempfile
 
@@ -12,10 +17,15 @@ os.environ["SCENES_MEDIA_DIR"] = tempfile.mkdtemp(prefix="diffusion-test-media-"
 
 @pytest.fixture(scope="session")
 def quick_model():
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
-    return get_model("quick", progress=False)
+    return get_model("digits", "quick", progress=False)
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: renders or trains for more than a few seconds (deselect: -m 'not slow')")
+SLOW_MODULES = ("test_render", "test_publish")      # every test in these modules renders video
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)

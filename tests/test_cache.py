@@ -1,15 +1,13 @@
-import os
 from dataclasses import replace
 
 import pytest
 
-from diffusion.core import cache
-from diffusion.core.loader import get_model, model_path
-from diffusion.models.digits.config import get_preset
+from diffusion.core import cache, engine, loader
+from diffusion.models import get_config, get_model
 
 
 def test_key_changes_with_config():
-    a = get_preset("quick")
+    a = get_config("digits", "quick")
     assert cache.config_key(a.to_dict()) == cache.config_key(replace(a).to_dict())
     assert cache.config_key(a.to_dict()) != cache.config_key(replace(a, seed=1).to_dict())
     assert cache.config_key(a.to_dict()) != cache.config_key(replace(a, unet=replace(a.unet, time_dim=32)).to_dict())
@@ -30,47 +28,42 @@ def test_get_or_build_builds_once_and_rebuilds_on_corruption(tmp_path):
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_changed_config_retrains_unchanged_loads(quick_model):
-    cfg = get_preset("quick")
-    tm = get_model(cfg)
-    assert model_path(cfg).exists()
-    mtime = os.path.getmtime(model_path(cfg))
-    get_model.__wrapped__ if hasattr(get_model, "__wrapped__") else None
-    from diffusion.core.loader import _get_model
-    _get_model.cache_clear()
-    tm2 = get_model(cfg)                                      # from disk, not retrained
-    assert os.path.getmtime(model_path(cfg)) == mtime
+@pytest.fixture
+def count_training(monkeypatch):
+    """Counts the engine runs behind get_model (a model served from the cache runs none)."""
+    runs = []
+    real = engine.train
+
+    def counted(recipe, config, **kw):
+        runs.append(config)
+        return real(recipe, config, **kw)
+
+    monkeypatch.setattr(engine, "train", counted)
+    return runs
+
+
+def test_changed_config_retrains_unchanged_loads(tmp_path, monkeypatch, count_training):
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path))
+    cfg = get_config("digits", "quick", steps=20)
+    tm = get_model("digits", cfg, progress=False)
+    assert count_training == [cfg] and loader.model_path("digits", cfg).exists()
+    assert get_model("digits", cfg, progress=False) is tm             # in memory
+    loader.clear_memory_cache()
+    tm2 = get_model("digits", cfg, progress=False)                    # from disk, not retrained
+    assert len(count_training) == 1 and tm2 is not tm
     assert tm2.history["loss"] == tm.history["loss"]
-    small = replace(cfg, steps=20, snapshots=(20,))
-    tm3 = get_model(small, progress=False)
-    assert tm3.key != tm.key and len(tm3.history["loss"]) == 20 and model_path(small).exists()
+    tm3 = get_model("digits", cfg, progress=False, steps=10)
+    assert len(count_training) == 2 and tm3.key != tm.key and len(tm3.history["loss"]) == 10
+    assert tm3.config.snapshots == (10,)                              # the snapshots follow the step count
 
 
-def test_training_is_deterministic():
-    from diffusion.core.engine import train
-    cfg = replace(get_preset("quick"), steps=15, snapshots=())
-    a, b = train(cfg, progress=False), train(cfg, progress=False)
-    assert a["history"]["loss"] == b["history"]["loss"]
-    assert all((a["ema"][k] == b["ema"][k]).all() for k in a["ema"])
-
-
-def test_training_resumes_to_the_same_result(tmp_path):
-    """A run interrupted after a checkpoint resumes and ends bit-identical to an uninterrupted run."""
-    from diffusion.core import engine as train_mod
-    cfg = replace(get_preset("quick"), steps=30, snapshots=(10, 30), checkpoint_every=10)
-    full = train_mod.train(cfg, progress=False)
-    state = tmp_path / "run.state"
-    real_write = train_mod.write_artifact
-    def write_then_die(path, data):
-        real_write(path, data)
-        if train_mod.torch_from_bytes(data)["step"] == 20:
-            raise KeyboardInterrupt
-    train_mod.write_artifact = write_then_die
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            train_mod.train(cfg, state_path=state, progress=False)
-    finally:
-        train_mod.write_artifact = real_write
-    resumed = train_mod.train(cfg, state_path=state, progress=False)
-    assert resumed["history"]["loss"] == full["history"]["loss"]
-    assert all((resumed["ema"][k] == full["ema"][k]).all() for k in full["ema"])
+def test_a_changed_cache_directory_is_not_served_from_memory(tmp_path, monkeypatch, count_training):
+    cfg = get_config("digits", "quick", steps=5)
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path / "a"))
+    a = get_model("digits", cfg, progress=False)
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path / "b"))
+    b = get_model("digits", cfg, progress=False)
+    assert len(count_training) == 2 and a is not b
+    assert loader.model_path("digits", cfg).exists() and str(loader.model_path("digits", cfg)).startswith(str(tmp_path / "b"))
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path / "a"))
+    assert get_model("digits", cfg, progress=False) is a and len(count_training) == 2

@@ -7,7 +7,8 @@ import torch
 
 from diffusion.models.graphs.data import (SBMConfig, block_fit, clustering_mmd, degree_mmd, edge_density,
                                   erdos_renyi, gaussian_mmd2, make_graphs, validity)
-from diffusion.models.graphs.discrete import (GRAPH_PRESETS, forward_trajectory, get_graph_model, marginal_vector,
+from diffusion.models import get_model
+from diffusion.models.graphs.discrete import (forward_trajectory, marginal_vector,
                               one_hot_edges, posterior_probs, q_probs, q_sample, sample_graphs,
                               transition_matrix)
 from diffusion.core.schedule import NoiseSchedule
@@ -25,7 +26,7 @@ def quick(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("graph-cache")))
     try:
-        yield get_graph_model("quick", progress=False)
+        yield get_model("graphs", "quick", progress=False)
     finally:
         mp.undo()
 
@@ -169,13 +170,3 @@ def test_conditioned_subgraph_never_changes(quick):
     with pytest.raises(ValueError):
         sample_graphs(quick, 2, seed=0, condition=cond)
 
-
-def test_training_is_seeded():
-    from dataclasses import replace
-
-    from diffusion.models.graphs.discrete import train_graph_model
-
-    cfg = replace(GRAPH_PRESETS["quick"], steps=15)
-    r1, r2 = train_graph_model(cfg, progress=False), train_graph_model(cfg, progress=False)
-    assert r1["history"]["loss"] == r2["history"]["loss"]
-    assert all(torch.equal(r1["ema"][k], r2["ema"][k]) for k in r1["ema"])

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
-from diffusion.core.loader import get_model
+from diffusion.models import get_model
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +13,7 @@ def quick_digits(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("inpaint-cache")))
     try:
-        yield get_model("quick", progress=False)
+        yield get_model("digits", "quick", progress=False)
     finally:
         mp.undo()
 

@@ -70,8 +70,10 @@ def prepared(tmp_path, scene):
 
 
 def dry_run(scene, env, tmp_path):
+    """construct() in full, animations skipped, only the last frame written (-s): it loads all it
+    loads without the cost of a video (manim's --dry_run fails in manim-slides' play here)."""
     module = registry.discover()[scene][0]
-    run("-m", "manim", "render", "-ql", "--dry_run", "--progress_bar", "none", "--media_dir",
+    run("-m", "manim", "render", "-ql", "-s", "--progress_bar", "none", "--media_dir",
         str(tmp_path / "media"), str(ROOT / "scenes" / f"{module}.py"), scene, env=env)
 
 

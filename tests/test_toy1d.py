@@ -1,6 +1,5 @@
 """The 1D mixture: closed-form marginals against simulation, the exact eps, the MLP model and its
 trajectories through the shared sampler."""
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,9 +8,10 @@ from scipy import stats
 
 from diffusion.core.sample import sample
 from diffusion.core.schedule import NoiseSchedule
-from diffusion.models.toy1d.mixture import (TOY1D_PRESETS, ExactEps, Mixture, exact_eps, get_toy1d_model, get_toy1d_trajectory,
+from diffusion.models import get_model
+from diffusion.models.toy1d.mixture import (ExactEps, Mixture, exact_eps, get_toy1d_trajectory,
                              marginal, marginal_cdf, marginal_pdf, mode_boundary, mode_weights, sample_marginal,
-                             sample_mixture, sample_toy1d, train_toy1d, wasserstein1)
+                             sample_mixture, sample_toy1d, wasserstein1)
 
 MIX = Mixture()
 SCHED = NoiseSchedule("linear", 1000)
@@ -22,7 +22,7 @@ TS = (0, 49, 199, 499, 999)
 def quick(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield get_toy1d_model(TOY1D_PRESETS["quick"], progress=False)
+        yield get_model("toy1d", "quick", progress=False)
 
 
 def test_marginal_parameters_at_the_ends():
@@ -108,15 +108,6 @@ def test_invalid_mixture_rejected():
         marginal(Mixture(weights=(0.5, 0.6)), 1.0)
     with pytest.raises(ValueError):
         marginal(Mixture(stds=(0.3, 0.0)), 1.0)
-
-
-def test_training_is_seeded():
-    cfg = replace(TOY1D_PRESETS["quick"], steps=50)
-    a, b = train_toy1d(cfg, progress=False), train_toy1d(cfg, progress=False)
-    assert a["history"]["loss"] == b["history"]["loss"]
-    assert all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
-    c = train_toy1d(replace(cfg, seed=1), progress=False)
-    assert a["history"]["loss"] != c["history"]["loss"]
 
 
 def test_quick_model_is_cached_and_learns_the_mixture(quick):

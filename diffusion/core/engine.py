@@ -1,46 +1,20 @@
-"""One training loop: eps-prediction MSE, AdamW, EMA weights, seeded, resumable, atomic checkpoints."""
+"""The one training loop for every model: AdamW, warm-up + cosine LR, EMA weights, loss history,
+snapshots, a stop that names the step where the loss stopped being finite, atomic checkpoints and
+resume after a kill (bit-identical to an uninterrupted run on the same machine).
+
+What is trained comes from a `Recipe` (diffusion/core/recipe.py): its data, network, batch draw and loss.
+"""
 from __future__ import annotations
 
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .cache import read_artifact, torch_bytes, torch_from_bytes, write_artifact
-from ..models.digits.data import load_dataset
-from .schedule import NoiseSchedule
-from ..models.digits.network import UNet, UNetConfig
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    dataset: str = "digits"
-    image_size: int = 8                                # native size of the digits
-    schedule: str = "linear"
-    T: int = 1000
-    unet: UNetConfig = field(default_factory=UNetConfig)
-    steps: int = 4800
-    batch_size: int = 128
-    lr: float = 2e-3
-    ema_decay: float = 0.999
-    seed: int = 0
-    snapshots: tuple = (100, 300, 1000, 2500, 4800)   # steps whose EMA weights are kept (training montage)
-    checkpoint_every: int = 500                        # resumable state is saved this often
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        d = dict(d)
-        d["unet"] = UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["unet"].items()})
-        d["snapshots"] = tuple(d["snapshots"])
-        return cls(**d)
 
 
 def default_device() -> torch.device:
@@ -49,54 +23,82 @@ def default_device() -> torch.device:
 
 @torch.no_grad()
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    for pe, pm in zip(ema.parameters(), model.parameters()):
-        pe.lerp_(pm, 1 - decay)
+    """ema <- ema + (1 - decay) (model - ema), all parameters in one fused call (same bits as a loop)."""
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
 
 
-def train(config: TrainConfig, state_path: Path | None = None, device=None, progress: bool = True) -> dict:
-    """Train an eps-model and return {config, ema, history, snapshots}.
+def warmup_cosine(step: int, steps: int) -> float:
+    """LR factor: linear warm-up over the first 2% of steps, then a cosine decay to zero."""
+    warmup = max(1, steps // 50)
+    return min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
-    With `state_path`, resumable state is written there atomically every `checkpoint_every` steps
-    and picked up again if the run was killed; the result is identical to an uninterrupted run.
+
+def train(recipe, config, state_path: Path | None = None, device=None, progress: bool = True,
+          checkpoint_every: int | None = None) -> dict:
+    """Train `recipe`'s network on `config`; returns {config, ema, history, snapshots, **recipe.extras}.
+
+    With `state_path`, resumable state is written there atomically every `config.checkpoint_every`
+    steps (`checkpoint_every` overrides it; 500 where the config has none) and picked up again if the
+    run was killed.
     """
-    device = torch.device(device) if device else default_device()
-    schedule = NoiseSchedule(config.schedule, config.T)
-    x_data, _ = load_dataset(config.dataset, config.image_size, "train")
-    x_data = x_data.to(device)
+    threads = torch.get_num_threads()
+    if recipe.threads:
+        torch.set_num_threads(recipe.threads)
+    try:
+        with torch.enable_grad():
+            return _train(recipe, config, state_path, device, progress, checkpoint_every)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(recipe, config, state_path, device, progress, checkpoint_every) -> dict:
+    device = torch.device(device or recipe.device or default_device())
+    schedule = recipe.schedule(config)
+    data = recipe.data(config, device)
 
     torch.manual_seed(config.seed)
-    model = UNet(config.unet).to(device)
+    model = recipe.network(config).to(device)
     ema = copy.deepcopy(model).requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    # cosine decay with a short warm-up
-    warmup = max(1, config.steps // 50)
-    lr_at = lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * s / config.steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    gen = torch.Generator().manual_seed(config.seed)   # all training randomness: batches, t, eps
+    fast = {"fused": True} if device.type == "cuda" else {}          # CPU keeps the default (same bits)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, **fast)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: warmup_cosine(s, config.steps))
+    gen = torch.Generator(device).manual_seed(config.seed)      # all training randomness, in draw order
     history = {"step": [], "loss": [], "seconds": []}
     snapshots = {}
     start = 0
+    snapshot_steps = set(getattr(config, "snapshots", ()))
+    checkpoint_every = checkpoint_every or getattr(config, "checkpoint_every", 500)
 
-    if state_path is not None and (data := read_artifact(state_path)) is not None:
-        st = torch_from_bytes(data)
+    if state_path is not None and (blob := read_artifact(state_path)) is not None:
+        st = torch_from_bytes(blob)
         if st["config"] == config.to_dict():
             model.load_state_dict(st["model"]); ema.load_state_dict(st["ema"])
             opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
             gen.set_state(st["gen"]); history = st["history"]; snapshots = st["snapshots"]
             start = st["step"]
 
+    # the loss is read back every step on the CPU (cheap; the NaN check then precedes the update) and
+    # every 100 steps on a GPU (a read is a sync: per step it would leave the GPU idle between launches)
+    sync_every = 1 if device.type == "cpu" else 100
+    pending = []                                     # (0-based step, loss tensor) not yet in history
+
+    def flush():
+        values = [pending[0][1].item()] if len(pending) == 1 else torch.stack([l for _, l in pending]).tolist()
+        for (s, _), v in zip(pending, values):
+            if not math.isfinite(v):
+                raise FloatingPointError(f"training {recipe.name} diverged: loss is {v} at step {s}")
+        history["loss"].extend(values)
+        pending.clear()
+
     t0 = time.perf_counter() - (history["seconds"][-1] if history["seconds"] else 0.0)
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress,
-               desc=f"train {config.dataset}", unit="step", dynamic_ncols=True)
+               desc=f"train {recipe.name}", unit="step", dynamic_ncols=True)
     for step in bar:
-        idx = torch.randint(0, len(x_data), (config.batch_size,), generator=gen)
-        t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
-        eps = torch.randn((config.batch_size, *x_data.shape[1:]), generator=gen)
-        x0, t, eps = x_data[idx.to(device)], t.to(device), eps.to(device)
-        x_t = schedule.add_noise(x0, t, eps)
-        loss = F.mse_loss(model(x_t, t), eps)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"training diverged: loss is {loss.item()} at step {step}")
+        batch = recipe.sample_batch(config, data, gen)
+        loss = recipe.loss(model, batch, schedule)
+        pending.append((step, loss.detach()))
+        if len(pending) >= sync_every:
+            flush()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -104,18 +106,21 @@ def train(config: TrainConfig, state_path: Path | None = None, device=None, prog
         ema_update(ema, model, config.ema_decay)
 
         history["step"].append(step + 1)
-        history["loss"].append(loss.item())
         history["seconds"].append(time.perf_counter() - t0)
-        if (step + 1) in config.snapshots:
+        if (step + 1) in snapshot_steps:
             snapshots[step + 1] = {k: v.detach().cpu().clone() for k, v in ema.state_dict().items()}
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{sum(history['loss'][-50:]) / len(history['loss'][-50:]):.4f}")
-        if state_path is not None and (step + 1) % config.checkpoint_every == 0 and step + 1 < config.steps:
+        if step % recipe.log_every == 0 and not pending:
+            recent = history["loss"][-recipe.log_every:]
+            bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}")
+        if state_path is not None and (step + 1) % checkpoint_every == 0 and step + 1 < config.steps:
+            if pending:
+                flush()
             write_artifact(state_path, torch_bytes(dict(
                 config=config.to_dict(), step=step + 1, model=model.state_dict(), ema=ema.state_dict(),
                 opt=opt.state_dict(), sched=sched.state_dict(), gen=gen.get_state(),
                 history=history, snapshots=snapshots)))
+    if pending:
+        flush()
     bar.close()
-    return dict(config=config.to_dict(),
-                ema={k: v.detach().cpu() for k, v in ema.state_dict().items()},
-                history=history, snapshots=snapshots)
+    return dict(config=config.to_dict(), ema={k: v.detach().cpu() for k, v in ema.state_dict().items()},
+                history=history, snapshots=snapshots, **recipe.extras(config, data))

@@ -1,66 +1,56 @@
-"""Trained models and trajectories from the cache: trained on first use, loaded instantly after."""
+"""Trained models and trajectories from the cache: trained on first use, loaded instantly after.
+
+The one loader for every registered model: `get_model(name, preset_or_config, **overrides)`.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 
+from . import engine
 from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
-from ..models.digits.config import get_preset
 from .sample import Trajectory, sample
-from .schedule import NoiseSchedule
-from .engine import TrainConfig, train
-from ..models.digits.network import UNet
+from .trained import TrainedModel
 
 
-@dataclass
-class TrainedModel:
-    config: TrainConfig
-    model: UNet                 # EMA weights, eval mode, on the CPU
-    schedule: NoiseSchedule
-    history: dict               # loss per step, seconds
-    snapshots: dict             # step -> EMA state dict saved during training
-    key: str
-
-    @property
-    def image_shape(self) -> tuple:
-        return (self.config.unet.in_channels, self.config.image_size, self.config.image_size)
-
-    def model_at(self, step: int) -> UNet:
-        """The EMA model as it was at a training snapshot step."""
-        m = UNet(self.config.unet)
-        m.load_state_dict(self.snapshots[step])
-        return m.eval()
-
-    def noise(self, n: int, seed: int) -> torch.Tensor:
-        """x_T ~ N(0, I) for n samples, from a seed."""
-        return torch.randn((n, *self.image_shape), generator=torch.Generator().manual_seed(seed))
+def model_path(name: str, config):
+    """Where the trained model lives: cache/models/<name>-<config key>.pt"""
+    return model_file(name, config)
 
 
-def model_path(config: TrainConfig):
-    return model_file(config.dataset, config)
+def get_model(name: str, config=None, progress: bool = True, **overrides) -> TrainedModel:
+    """The trained model `name` for a preset name (None: $DIFFUSION_PRESET or default) or a config,
+    with optional setting overrides (steps=9000): loaded from the cache or trained once."""
+    from ..models import get_recipe
+
+    config = get_recipe(name).config(config, **overrides)
+    # the cache directory is part of the key: a changed $DIFFUSION_CACHE loads from (or trains into) it
+    return _load_model(name, config, str(cache_dir()), progress)
 
 
-def get_model(config: TrainConfig | str | None = None, progress: bool = True) -> TrainedModel:
-    """The trained model for a config or preset name (default: $DIFFUSION_PRESET or 'default')."""
-    if not isinstance(config, TrainConfig):
-        config = get_preset(config)
-    return _get_model(config, progress)
+@lru_cache(maxsize=16)
+def _load_model(name: str, config, cache: str, progress: bool) -> TrainedModel:
+    from ..models import get_recipe
 
-
-@lru_cache(maxsize=8)
-def _get_model(config: TrainConfig, progress: bool) -> TrainedModel:
-    state_path = model_path(config).with_suffix(".state")
-    result = cached_training(config.dataset, config, lambda: train(config, state_path=state_path, progress=progress))
+    recipe = get_recipe(name)
+    state_path = model_path(name, config).with_suffix(".state")
+    result = cached_training(name, config, lambda: engine.train(recipe, config, state_path=state_path,
+                                                                 progress=progress))
     for leftover in (state_path, state_path.with_suffix(".state.sha256")):
         leftover.unlink(missing_ok=True)            # the finished model supersedes the resumable state
-    model = UNet(config.unet)
+    model = recipe.network(config)
     model.load_state_dict(result["ema"])
     model.eval().requires_grad_(False)
-    return TrainedModel(config, model, NoiseSchedule(config.schedule, config.T), result["history"],
-                        result["snapshots"], config_key(config.to_dict()))
+    return recipe.trained_type(name, config, model, recipe.schedule(config), result["history"],
+                               result.get("snapshots", {}), config_key(config.to_dict()),
+                               {k: result[k] for k in recipe.extra_keys})
+
+
+def clear_memory_cache() -> None:
+    """Forget the models loaded in this process (the files stay)."""
+    _load_model.cache_clear()
 
 
 def get_trajectory(tm: TrainedModel, n: int = 16, seed: int = 0, sampler: str = "ddim", steps: int = 50,

@@ -63,10 +63,16 @@ def check_sampler(sampler: str, steps: int, T: int) -> None:
         raise ValueError(f"steps must be an integer in 1..{T}, got {steps!r}")
 
 
+def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    device = generator.device if generator is not None else like.device
+    return torch.randn(like.shape, generator=generator, device=device).to(like)
+
+
 @torch.inference_mode()
 def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
                  eta: float = 0.0, generator: torch.Generator | None = None, clip_x0: bool = True,
-                 known: torch.Tensor | None = None, mask: torch.Tensor | None = None, start: int | None = None):
+                 known: torch.Tensor | None = None, mask: torch.Tensor | None = None, start: int | None = None,
+                 model_kwargs: dict | None = None):
     """Yield a `Step` per network call, from x_T down to the sample.
 
     sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
@@ -76,7 +82,11 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     region where mask == 1 is replaced by `known` noised to the new step with fresh noise.
     start (optional): x_T is taken to be x at this 0-based step instead of T - 1 (denoise a partly
     noised input); works for any tensor shape (images [N x C x H x W], 1D points [N x 1], ...).
+    model_kwargs (optional): extra keyword inputs of the network at every step (class labels, ...);
+    `model` may equally be any callable (x, t, **kw) -> eps_hat, e.g. a classifier-free-guidance mix.
+    The loop runs on x_T's device; noise comes from `generator` (on its own device, then moved).
     """
+    model_kwargs = model_kwargs or {}
     check_sampler(sampler, steps, schedule.T)
     if sampler == "ddpm":
         eta = 1.0
@@ -85,16 +95,16 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     n = x.shape[0]
     for i, t in enumerate(ts):
         t_prev = ts[i + 1] if i + 1 < len(ts) else -1
-        eps_hat = model(x, torch.full((n,), t, dtype=torch.long, device=x.device))
+        eps_hat = model(x, torch.full((n,), t, dtype=torch.long, device=x.device), **model_kwargs)
         needs_noise = t_prev >= 0 and eta > 0
-        noise = torch.randn(x.shape, generator=generator).to(x) if needs_noise else None
+        noise = _randn(x, generator) if needs_noise else None
         if sampler == "ddpm" and steps == ts[0] + 1:     # every step: the exact DDPM posterior
             x_prev, x0_hat = schedule.ddpm_step(x, t, eps_hat, noise, clip_x0)
         else:
             x_prev, x0_hat = schedule.ddim_step(x, t, t_prev, eps_hat, eta, noise, clip_x0)
         if known is not None:
             if t_prev >= 0:
-                z = torch.randn(x.shape, generator=generator).to(x)
+                z = _randn(x, generator)
                 known_prev = schedule.add_noise(known, t_prev, z)
             else:
                 known_prev = known

@@ -1,0 +1,41 @@
+"""Every model the library trains, by name.
+
+Registering a model: a package diffusion/models/<name>/ (data, network, config with quick/default/large
+presets, recipe.py defining RECIPE, a `diffusion.core.recipe.Recipe`) and one line in MODELS below.
+Then `get_model(name)`, `python -m diffusion train|sample <name>` and `make models` know it.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+MODELS = {
+    "digits": "diffusion.models.digits.recipe",     # 8x8 scikit-learn digits, U-Net eps-model
+    "graphs": "diffusion.models.graphs.recipe",     # two-community graphs, discrete edge diffusion
+    "toy1d": "diffusion.models.toy1d.recipe",       # 1D two-bump Gaussian mixture, MLP eps-model
+}
+
+
+def names() -> tuple:
+    return tuple(MODELS)
+
+
+def check_name(name: str) -> str:
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
+    return name
+
+
+def get_recipe(name: str):
+    return import_module(MODELS[check_name(name)]).RECIPE
+
+
+def get_config(name: str, preset=None, **overrides):
+    """The config of model `name` for a preset (None: $DIFFUSION_PRESET or default), with overrides."""
+    return get_recipe(name).config(preset, **overrides)
+
+
+def get_model(name: str, config=None, progress: bool = True, **overrides):
+    """The trained model (diffusion.core.loader.get_model)."""
+    from ..core.loader import get_model as load
+
+    return load(name, config, progress, **overrides)

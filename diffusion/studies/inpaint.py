@@ -14,7 +14,7 @@ import torch
 
 from ..core.cache import cache_dir, config_key, get_or_build
 from ..models.digits.data import load_dataset
-from ..core.loader import TrainedModel
+from ..core.trained import TrainedModel
 from ..core.sample import Trajectory, sample
 
 MASKS = ("top", "left", "bottom", "right")

@@ -1,13 +1,39 @@
-"""Named training configurations: quick (tests), default (renders), large (GPU or patience)."""
+"""The digits model's config and its presets: quick (tests), default (renders), large (GPU or patience)."""
 from __future__ import annotations
 
-import os
-from dataclasses import replace
+from dataclasses import asdict, dataclass, field
 
-from ...core.engine import TrainConfig
+from ...core.presets import check_table
 from .network import UNetConfig
 
-PRESETS = {
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dataset: str = "digits"
+    image_size: int = 8                                # native size of the digits
+    schedule: str = "linear"
+    T: int = 1000
+    unet: UNetConfig = field(default_factory=UNetConfig)
+    steps: int = 4800
+    batch_size: int = 128
+    lr: float = 2e-3
+    ema_decay: float = 0.999
+    seed: int = 0
+    snapshots: tuple = (100, 300, 1000, 2500, 4800)   # steps whose EMA weights are kept (training montage)
+    checkpoint_every: int = 500                        # resumable state is saved this often
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        d = dict(d)
+        d["unet"] = UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["unet"].items()})
+        d["snapshots"] = tuple(d["snapshots"])
+        return cls(**d)
+
+
+PRESETS = check_table("digits", {
     # trains in seconds; samples are blobs, good enough to test the plumbing
     "quick": TrainConfig(unet=UNetConfig(base_channels=8, channel_mults=(1, 2), time_dim=16, groups=4),
                          steps=150, batch_size=64, lr=3e-3, ema_decay=0.99, snapshots=(50, 100)),
@@ -17,16 +43,4 @@ PRESETS = {
     "large": TrainConfig(image_size=16, unet=UNetConfig(base_channels=64, channel_mults=(1, 2, 2), time_dim=128),
                          steps=30000, batch_size=128, lr=1e-3, ema_decay=0.9995,
                          snapshots=(500, 2000, 8000, 30000)),
-}
-
-
-def get_preset(name: str | None = None) -> TrainConfig:
-    """The named preset; with no name, $DIFFUSION_PRESET or "default"."""
-    name = name or os.environ.get("DIFFUSION_PRESET", "default")
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return PRESETS[name]
-
-
-def with_dataset(config: TrainConfig, dataset: str) -> TrainConfig:
-    return replace(config, dataset=dataset)
+})

@@ -25,75 +25,20 @@ is random, the lower triangle mirrors it.
 """
 from __future__ import annotations
 
-import copy
 import io
 import math
-import os
-import time
-from dataclasses import asdict, dataclass, field, fields
-from functools import lru_cache
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from ...core.cache import cache_dir, cached_training, config_key, get_or_build, model_file
-from .data import SBMConfig, edge_density, make_graphs
+from ...core.cache import cache_dir, config_key, get_or_build
 from ...core.schedule import NoiseSchedule
-from ...core.engine import ema_update
+from ...core.trained import TrainedModel
+from .config import GraphDenoiserConfig
 
-
-# --- configs -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class GraphDenoiserConfig:
-    hidden: int = 32               # node and edge feature width
-    layers: int = 3
-    time_dim: int = 32
-
-
-@dataclass(frozen=True)
-class GraphTrainConfig:
-    family: SBMConfig = field(default_factory=SBMConfig)
-    # T = 100: the cosine schedule then flips only a few of the 120 pairs per step, so edges appear
-    # and vanish one at a time on screen, and sampling is 100 calls of a tiny network (well under a
-    # second); more steps buy little for 120 binary variables and would only lengthen the animation.
-    schedule: str = "cosine"
-    T: int = 100
-    denoiser: GraphDenoiserConfig = field(default_factory=GraphDenoiserConfig)
-    n_train: int = 2048            # training graphs (a fixed, seeded set)
-    steps: int = 2500
-    batch_size: int = 32
-    lr: float = 2e-3
-    ema_decay: float = 0.995
-    # train as we sample: on this share of training graphs a random node subset (size in cond_nodes)
-    # keeps its clean pairs in A_t and is flagged as fixed, as in conditional sampling
-    cond_prob: float = 0.5
-    cond_nodes: tuple = (3, 8)
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-GRAPH_PRESETS = {
-    # seconds: enough to test the plumbing and to see the loss fall
-    "quick": GraphTrainConfig(denoiser=GraphDenoiserConfig(hidden=16, layers=2, time_dim=16),
-                              n_train=256, steps=150, batch_size=32, lr=3e-3, ema_decay=0.9),
-    # what renders and the benchmark use: 2500 steps, about 2.5 minutes on one CPU thread
-    # (measured 138-149 s on a shared 2-core machine; bench/graphs.py prints the figure)
-    "default": GraphTrainConfig(),
-}
-
-
-def get_graph_preset(name: str | None = None) -> GraphTrainConfig:
-    """The named graph preset; with no name, $DIFFUSION_PRESET or "default" (as for the image model)."""
-    name = name or os.environ.get("DIFFUSION_PRESET", "default")
-    if name not in GRAPH_PRESETS:
-        raise ValueError(f"unknown graph preset {name!r}; choose one of {', '.join(GRAPH_PRESETS)}")
-    return GRAPH_PRESETS[name]
 
 
 # --- the categorical math (K = 2: index 0 = no edge, 1 = edge) ----------------------------
@@ -242,86 +187,14 @@ class GraphDenoiser(nn.Module):
         return logits.masked_fill(torch.eye(n, dtype=torch.bool), -30.0)
 
 
-# --- training ----------------------------------------------------------------------------------
-
-def random_fixed_pairs(config: GraphTrainConfig, n: int, gen: torch.Generator) -> torch.Tensor:
-    """(B, n, n) bool: for a cond_prob share of the batch, all pairs among a random node subset."""
-    B = config.batch_size
-    use = torch.rand(B, generator=gen) < config.cond_prob
-    k = torch.randint(config.cond_nodes[0], config.cond_nodes[1] + 1, (B,), generator=gen)
-    ranks = torch.rand(B, n, generator=gen).argsort(-1).argsort(-1)      # a random permutation per graph
-    sel = (ranks < k[:, None]) & use[:, None]
-    return (sel[:, :, None] & sel[:, None, :]) & ~torch.eye(n, dtype=torch.bool)
-
-
-def train_graph_model(config: GraphTrainConfig, progress: bool = True) -> dict:
-    """Cross-entropy on the clean edges from A_t ~ q(A_t | A_0), t uniform. Seeded; returns weights.
-
-    Runs on one thread: the tensors are small, and on a shared 2-core machine a second thread made
-    each step about 4x slower (measured), besides keeping the result independent of the core count.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _train_graph_model(config, progress)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train_graph_model(config: GraphTrainConfig, progress: bool) -> dict:
-    schedule = NoiseSchedule(config.schedule, config.T)
-    data = torch.from_numpy(make_graphs(config.family, config.n_train, "train").astype(np.float32))
-    density = edge_density(data.numpy())
-    m = marginal_vector(density)
-    n = data.shape[-1]
-    iu = upper_mask(n)
-
-    torch.manual_seed(config.seed)
-    model = GraphDenoiser(config.denoiser, config.T)
-    ema = copy.deepcopy(model).requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    warmup = max(1, config.steps // 50)
-    lr_at = lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * s / config.steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    gen = torch.Generator().manual_seed(config.seed)
-    history = {"step": [], "loss": [], "seconds": []}
-    t0 = time.perf_counter()
-    bar = tqdm(range(config.steps), disable=not progress, desc="train graphs", unit="step", dynamic_ncols=True)
-    for step in bar:
-        idx = torch.randint(0, len(data), (config.batch_size,), generator=gen)
-        t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
-        a0 = data[idx]
-        a_t = q_sample(a0, schedule, t, m, gen)
-        fixed = random_fixed_pairs(config, n, gen)
-        a_t = torch.where(fixed, a0, a_t)
-        logits = model(a_t, t, fixed)
-        free = iu & ~fixed                                   # the clamped pairs teach nothing
-        loss = F.binary_cross_entropy_with_logits(logits[free], a0[free])
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"training diverged: loss is {loss.item()} at step {step}")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step(); sched.step()
-        ema_update(ema, model, config.ema_decay)
-        history["step"].append(step + 1)
-        history["loss"].append(loss.item())
-        history["seconds"].append(time.perf_counter() - t0)
-        if step % 25 == 0:
-            bar.set_postfix(loss=f"{np.mean(history['loss'][-25:]):.4f}")
-    bar.close()
-    return dict(config=config.to_dict(), density=density,
-                ema={k: v.detach().cpu() for k, v in ema.state_dict().items()}, history=history)
-
-
 @dataclass
-class TrainedGraphModel:
-    config: GraphTrainConfig
-    model: GraphDenoiser            # EMA weights, eval mode
-    schedule: NoiseSchedule
-    density: float                  # the training data's edge density: m = (1 - density, density)
-    history: dict
-    key: str
+class TrainedGraphModel(TrainedModel):
+    """A trained graph denoiser (`get_model("graphs")`); extras["density"] is the training data's edge
+    density: m = (1 - density, density)."""
+
+    @property
+    def density(self) -> float:
+        return self.extras["density"]
 
     @property
     def m(self) -> torch.Tensor:
@@ -331,26 +204,6 @@ class TrainedGraphModel:
     def n(self) -> int:
         return self.config.family.n
 
-
-def graph_model_path(config: GraphTrainConfig):
-    return model_file("graphs", config)
-
-
-def get_graph_model(config: GraphTrainConfig | str | None = None, progress: bool = True) -> TrainedGraphModel:
-    """The trained graph denoiser for a config or preset name (trained once, then loaded from the cache)."""
-    if not isinstance(config, GraphTrainConfig):
-        config = get_graph_preset(config)
-    return _get_graph_model(config, progress)
-
-
-@lru_cache(maxsize=4)
-def _get_graph_model(config: GraphTrainConfig, progress: bool) -> TrainedGraphModel:
-    result = cached_training("graphs", config, lambda: train_graph_model(config, progress))
-    model = GraphDenoiser(config.denoiser, config.T)
-    model.load_state_dict(result["ema"])
-    model.eval().requires_grad_(False)
-    return TrainedGraphModel(config, model, NoiseSchedule(config.schedule, config.T), result["density"],
-                             result["history"], config_key(config.to_dict()))
 
 
 # --- trajectories --------------------------------------------------------------------------------
@@ -395,12 +248,12 @@ def fixed_pairs(n: int, nodes) -> torch.Tensor:
 
 @torch.inference_mode()
 def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, condition: np.ndarray | None = None,
-                  fixed_nodes=None) -> GraphTrajectory:
+                  fixed_nodes=None, record: bool = True) -> GraphTrajectory:
     """Ancestral sampling A_T ~ m (independent pairs) -> A_0, recording every step.
 
     With `condition` (an (n, n) adjacency) and `fixed_nodes`, the pairs among those nodes are clamped
     to the condition's values in A_T and after every step, so the subgraph never changes and the
-    denoiser generates the rest around it.
+    denoiser generates the rest around it. record=False keeps only A_T and the sample (adj has 2 entries).
     """
     n, schedule, m = tm.n, tm.schedule, tm.m
     gen = torch.Generator().manual_seed(seed)
@@ -420,11 +273,13 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
         x0_probs = torch.stack([1 - p_edge, p_edge], -1)
         post = posterior_probs(one_hot_edges(a), x0_probs, schedule, t, m)
         a = clamp(symmetric_bernoulli(post[..., 1], gen))
-        ts.append(t)
-        adjs.append(a.to(torch.uint8).numpy())
-        probs.append(p_edge.float().numpy())
-    return GraphTrajectory(np.array(ts), np.stack(adjs), np.stack(probs), fixed.numpy(),
-                           cond.to(torch.uint8).numpy())
+        if record or t == 0:
+            ts.append(t)
+            adjs.append(a.to(torch.uint8).numpy())
+        if record:
+            probs.append(p_edge.float().numpy())
+    return GraphTrajectory(np.array(ts), np.stack(adjs), np.stack(probs) if probs else np.zeros((0,), np.float32),
+                           fixed.numpy(), cond.to(torch.uint8).numpy())
 
 
 def forward_trajectory(adj0: np.ndarray, schedule: NoiseSchedule, density: float, seed: int = 0) -> GraphTrajectory:

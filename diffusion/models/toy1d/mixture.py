@@ -7,66 +7,21 @@ Sampling reuses diffusion.sample (one loop for every shape); points are tensors 
 """
 from __future__ import annotations
 
-import copy
 import math
-import os
-import time
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from scipy.special import erf
-from tqdm.auto import tqdm
 
-from ...core.cache import cache_dir, cached_training, config_key, get_or_build, model_file
+from ...core.cache import cache_dir, config_key, get_or_build
 from ...core.sample import Trajectory, sample
 from ...core.schedule import NoiseSchedule
-from ...core.engine import ema_update
+from ...core.trained import TrainedModel
 from ..digits.network import timestep_embedding
+from .config import Mixture, Toy1dConfig
 
-
-@dataclass(frozen=True)
-class Mixture:
-    weights: tuple = (0.35, 0.65)
-    means: tuple = (-2.0, 1.5)
-    stds: tuple = (0.3, 0.5)
-
-
-@dataclass(frozen=True)
-class Toy1dConfig:
-    mixture: Mixture = field(default_factory=Mixture)
-    schedule: str = "linear"
-    T: int = 1000
-    hidden: int = 128
-    layers: int = 3                 # hidden layers of the MLP
-    time_dim: int = 32
-    steps: int = 6000
-    batch_size: int = 512
-    lr: float = 2e-3
-    ema_decay: float = 0.995
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-TOY1D_PRESETS = {
-    "quick": Toy1dConfig(hidden=64, layers=2, steps=800, batch_size=256, lr=3e-3, ema_decay=0.98),   # seconds
-    "default": Toy1dConfig(),                                                                        # ~1 minute
-}
-
-
-def get_toy1d_preset(name: str | None = None) -> Toy1dConfig:
-    """The named preset; with no name, $DIFFUSION_PRESET ('large' uses the default) or "default"."""
-    name = name or os.environ.get("DIFFUSION_PRESET", "default")
-    if name == "large":
-        name = "default"
-    if name not in TOY1D_PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(TOY1D_PRESETS)}")
-    return TOY1D_PRESETS[name]
 
 
 # --- the mixture and its exact forward marginals ------------------------------------------------
@@ -206,74 +161,7 @@ class MLP1d(nn.Module):
         return self.out(F.silu(h))
 
 
-@torch.enable_grad()
-def train_toy1d(config: Toy1dConfig, progress: bool = True) -> dict:
-    """Seeded training on fresh mixture draws every step; returns {config, ema, history}."""
-    schedule = NoiseSchedule(config.schedule, config.T)
-    torch.manual_seed(config.seed)
-    model = MLP1d(config)
-    ema = copy.deepcopy(model).requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    warmup = max(1, config.steps // 50)
-    lr_at = lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * s / config.steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    gen = torch.Generator().manual_seed(config.seed)
-    history = {"loss": [], "seconds": []}
-    t0 = time.perf_counter()
-    bar = tqdm(range(config.steps), disable=not progress, desc="train toy1d", unit="step", dynamic_ncols=True)
-    for step in bar:
-        x0 = sample_mixture(config.mixture, config.batch_size, gen)
-        t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
-        eps = torch.randn(x0.shape, generator=gen)
-        loss = F.mse_loss(model(schedule.add_noise(x0, t, eps), t), eps)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"training diverged: loss is {loss.item()} at step {step}")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step(); sched.step()
-        ema_update(ema, model, config.ema_decay)
-        history["loss"].append(loss.item())
-        history["seconds"].append(time.perf_counter() - t0)
-        if step % 100 == 0:
-            bar.set_postfix(loss=f"{np.mean(history['loss'][-100:]):.4f}")
-    bar.close()
-    return dict(config=config.to_dict(), ema={k: v.detach().clone() for k, v in ema.state_dict().items()},
-                history=history)
-
-
-@dataclass
-class Toy1dModel:
-    config: Toy1dConfig
-    model: MLP1d                # EMA weights, eval mode
-    schedule: NoiseSchedule
-    history: dict
-    key: str
-
-    def noise(self, n: int, seed: int) -> torch.Tensor:
-        """x_T ~ N(0, 1) for n points, shape (n, 1), from a seed."""
-        return torch.randn((n, 1), generator=torch.Generator().manual_seed(seed))
-
-
-def toy1d_path(config: Toy1dConfig):
-    return model_file("toy1d", config)
-
-
-def get_toy1d_model(config: Toy1dConfig | str | None = None, progress: bool = True) -> Toy1dModel:
-    """The trained 1D model for a config or preset name (trained on first use, then cached)."""
-    if not isinstance(config, Toy1dConfig):
-        config = get_toy1d_preset(config)
-    return _get_toy1d_model(config, progress)
-
-
-@lru_cache(maxsize=4)
-def _get_toy1d_model(config: Toy1dConfig, progress: bool) -> Toy1dModel:
-    result = cached_training("toy1d", config, lambda: train_toy1d(config, progress))
-    model = MLP1d(config)
-    model.load_state_dict(result["ema"])
-    model.eval().requires_grad_(False)
-    return Toy1dModel(config, model, NoiseSchedule(config.schedule, config.T), result["history"],
-                      config_key(config.to_dict()))
+Toy1dModel = TrainedModel          # what get_model("toy1d") returns (samples of shape (1,))
 
 
 def sample_toy1d(tm: Toy1dModel, n: int = 200, seed: int = 0, sampler: str = "ddpm", steps: int | None = None,

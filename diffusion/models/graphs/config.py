@@ -1,0 +1,52 @@
+"""The graph model's config and its presets: quick (tests), default (renders), large (= default)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from ...core.presets import check_table
+from .data import SBMConfig
+
+
+@dataclass(frozen=True)
+class GraphDenoiserConfig:
+    hidden: int = 32               # node and edge feature width
+    layers: int = 3
+    time_dim: int = 32
+
+
+@dataclass(frozen=True)
+class GraphTrainConfig:
+    family: SBMConfig = field(default_factory=SBMConfig)
+    # T = 100: the cosine schedule then flips only a few of the 120 pairs per step, so edges appear
+    # and vanish one at a time on screen, and sampling is 100 calls of a tiny network (well under a
+    # second); more steps buy little for 120 binary variables and would only lengthen the animation.
+    schedule: str = "cosine"
+    T: int = 100
+    denoiser: GraphDenoiserConfig = field(default_factory=GraphDenoiserConfig)
+    n_train: int = 2048            # training graphs (a fixed, seeded set)
+    steps: int = 2500
+    batch_size: int = 32
+    lr: float = 2e-3
+    ema_decay: float = 0.995
+    # train as we sample: on this share of training graphs a random node subset (size in cond_nodes)
+    # keeps its clean pairs in A_t and is flagged as fixed, as in conditional sampling
+    cond_prob: float = 0.5
+    cond_nodes: tuple = (3, 8)
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+GRAPH_PRESETS = check_table("graphs", {
+    # seconds: enough to test the plumbing and to see the loss fall
+    "quick": GraphTrainConfig(denoiser=GraphDenoiserConfig(hidden=16, layers=2, time_dim=16),
+                              n_train=256, steps=150, batch_size=32, lr=3e-3, ema_decay=0.9),
+    # what renders and the benchmark use: 2500 steps, about 2.5 minutes on one CPU thread
+    # (measured 138-149 s on a shared 2-core machine; bench/graphs.py prints the figure)
+    "default": GraphTrainConfig(),
+    # the same as default (same cache key, nothing trained twice): no bigger graph model has been
+    # measured to do better on bench/graphs.py yet
+    "large": GraphTrainConfig(),
+})
+

@@ -1,0 +1,83 @@
+"""The one training engine, for every registered model: seeded, resumable, a NaN stop that names the
+step, one preset table per model, the registry's errors."""
+import pytest
+import torch
+
+from diffusion.core import engine
+from diffusion.core.presets import PRESET_NAMES, preset_name
+from diffusion.models import MODELS, get_config, get_recipe
+
+STEPS = 12
+
+
+def run(name, **kw):
+    return engine.train(get_recipe(name), get_config(name, "quick", steps=STEPS), progress=False, **kw)
+
+
+def same(a, b) -> bool:
+    return a["history"]["loss"] == b["history"]["loss"] and all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_training_is_deterministic_and_seeded(name):
+    a, b = run(name), run(name)
+    assert len(a["history"]["loss"]) == STEPS and same(a, b)
+    c = engine.train(get_recipe(name), get_config(name, "quick", steps=STEPS, seed=1), progress=False)
+    assert c["history"]["loss"] != a["history"]["loss"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_training_resumes_to_the_same_result(name, tmp_path, monkeypatch):
+    """A run interrupted after a checkpoint resumes and ends bit-identical to an uninterrupted run."""
+    full = run(name)
+    state = tmp_path / "run.state"
+    real_write = engine.write_artifact
+
+    def write_then_die(path, data):
+        real_write(path, data)
+        if engine.torch_from_bytes(data)["step"] == 8:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "write_artifact", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run(name, state_path=state, checkpoint_every=4)
+    monkeypatch.setattr(engine, "write_artifact", real_write)
+    resumed = run(name, state_path=state, checkpoint_every=4)
+    assert same(resumed, full)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_nan_loss_stops_with_the_step(name, monkeypatch):
+    recipe = get_recipe(name)
+    real, calls = type(recipe).loss, {"n": 0}
+
+    def poisoned(self, net, batch, schedule):
+        calls["n"] += 1
+        return real(self, net, batch, schedule) * (float("nan") if calls["n"] == 7 else 1.0)
+
+    monkeypatch.setattr(type(recipe), "loss", poisoned)
+    with pytest.raises(FloatingPointError, match=f"training {name} diverged: loss is nan at step 6"):
+        run(name)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_model_has_the_three_presets(name):
+    recipe = get_recipe(name)
+    assert tuple(recipe.presets) == PRESET_NAMES
+    for p in PRESET_NAMES:
+        assert isinstance(get_config(name, p), recipe.config_type)
+
+
+def test_preset_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DIFFUSION_PRESET", "large")
+    assert preset_name() == "large" and get_config("graphs") == get_config("graphs", "large")
+    monkeypatch.setenv("DIFFUSION_PRESET", "huge")
+    with pytest.raises(ValueError, match="unknown preset 'huge'; choose one of quick, default, large"):
+        get_config("digits")
+
+
+def test_unknown_model_and_setting_are_one_line_errors():
+    with pytest.raises(ValueError, match="unknown model 'mnist'; choose one of digits, graphs, toy1d"):
+        get_recipe("mnist")
+    with pytest.raises(ValueError, match="toy1d has no setting width"):
+        get_config("toy1d", "quick", width=3)

@@ -1,0 +1,55 @@
+"""Higher qualities show the same picture: the helpers every scene draws with (pixel images, text,
+formulas, live numbers, frames) are sized in scene units, never in pixels of the 480p frame.
+One still frame of a probe scene at 480p and at 2160p (4K); the 4K frame, scaled down, must match."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = r'''
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, Arrow
+from scenes import style
+from scenes.helpers import DiffusionScene, LiveValue, framed, image_grid, label, math, pixel_image
+
+
+class Probe(DiffusionScene):
+    def construct(self):
+        rng = np.random.default_rng(0)
+        img = framed(pixel_image(rng.uniform(-1, 1, (8, 8)), 2.5), style.STATE).move_to(LEFT * 4)
+        grid = image_grid(rng.uniform(-1, 1, (4, 8, 8)), 2, 2, height=2.5).move_to(RIGHT * 4)
+        words = label("x_t goes in, eps_hat comes out", style.LABEL_SIZE).to_edge(UP)
+        eq = math(r"x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon").to_edge(DOWN)
+        t = LiveValue("t", 1000, size=30, color=style.HIGHLIGHT).set_value(417)
+        arrow = Arrow(img.get_right(), grid.get_left(), color=style.MUTED)
+        self.add(img, grid, words, eq, t.next_to(arrow, UP), arrow)
+'''
+
+
+def still(scene_file: Path, media: Path, quality: str) -> np.ndarray:
+    r = subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "-s", "--progress_bar", "none",
+                        "--media_dir", str(media), str(scene_file), "Probe"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    png = next((media / "images").rglob("Probe*.png"))
+    return np.asarray(Image.open(png).convert("L"), dtype=np.float64)
+
+
+@pytest.mark.slow
+def test_a_4k_frame_is_the_480p_frame_at_higher_resolution(tmp_path):
+    scene_file = tmp_path / "probe.py"
+    scene_file.write_text(PROBE)
+    low = still(scene_file, tmp_path / "l", "l")
+    high = still(scene_file, tmp_path / "k", "k")
+    assert low.shape == (480, 854) and high.shape == (2160, 3840)
+    down = np.asarray(Image.fromarray(high.astype(np.uint8)).resize((854, 480), Image.Resampling.BOX), dtype=np.float64)
+    bg = np.median(low)
+    ink_low, ink_high = np.abs(low - bg) > 40, np.abs(down - bg) > 40
+    # the same things in the same places: ink covers the same pixels (up to antialiased edges)
+    assert abs(ink_low.mean() - ink_high.mean()) < 0.15 * ink_low.mean()
+    assert (ink_low ^ ink_high).mean() < 0.25 * ink_low.mean()
+    assert np.abs(low - down).mean() < 6          # grey levels out of 255
