@@ -88,12 +88,12 @@ class ProbabilityFlow(DiffusionScene):
         self.beat(f"Count, over the same 100 moments, how often two particles' moves cross: DDPM {cross_ddpm} times, "
                   f"DDIM {cross_ddim}. A flow moves neighbours alike.", 6)
         self.play(FadeIn(c_l), FadeIn(c_r)); self.wait(4)
-        ode_txt = label(f"yellow: RK45 ODE, {cross_ode} crossings; {ode_gap:.3f} from DDIM",
-                        style.SMALL_SIZE, style.HIGHLIGHT).next_to(c_r, DOWN, buff=0.06)
+        ode_txt = label(f"Yellow: the ODE solved with RK45 ({cross_ode} crossings), {ode_gap:.3f} from DDIM",
+                        style.LABEL_SIZE, style.HIGHLIGHT).move_to(self.heading)
         ode_paths = VGroup(*[polyline(right, ode[:, i], style.HIGHLIGHT, 1.0, 0.9) for i in pick])
         self.beat(f"The probability-flow ODE solved accurately lands {ode_gap:.3f} away on average: "
                   "DDIM with eta = 0 is a coarse solver of that ODE.", 6)
-        self.play(Create(ode_paths, lag_ratio=0), FadeIn(ode_txt), run_time=2); self.wait(3.5)
+        self.play(Create(ode_paths, lag_ratio=0), Transform(self.heading, ode_txt), run_time=2); self.wait(3.5)
         self.play(*[FadeOut(m) for m in self.mobjects if m is not self.heading])
 
     def marginals(self):
