@@ -271,10 +271,10 @@ def check_frame(scene) -> tuple[list, tuple]:
         if getattr(im, "data_scale", None) is None:      # not a pixel image (e.g. a density heat map)
             continue
         px = data_px(im)
-        if px < MIN_DATA_PX - 1e-6:
+        if px < MIN_DATA_PX - 0.05:
             found.append(("pixels too small", f"{describe(im)}: {px:.1f} px per data pixel < {MIN_DATA_PX:g}"))
         shape = getattr(im, "tile_shape", None)
-        if shape and px * min(shape) < MIN_TILE_PX - 1e-6:
+        if shape and px * min(shape) < MIN_TILE_PX - 0.5:
             found.append(("image too small", f"{describe(im)}: tiles of {px * shape[0]:.0f} px < {MIN_TILE_PX:g}"))
     # use of the frame: everything except the title line and a footnote line
     boxes = [b for t, b in zip(texts, tboxes) if not (b[1] > H / 2 - TITLE_BAND or b[3] < -H / 2 + NOTE_BAND)]

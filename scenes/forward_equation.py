@@ -71,6 +71,7 @@ class ForwardEquation(DiffusionScene):
         l1.next_to(heading, DOWN, buff=0.6)
         self.hold_narration()
         self.beat("One step of the forward process: keep a little less of the previous image, add a little Gaussian noise.", 4)
+        self.layout_exempt("fill", "one formula alone: the formula is the picture")
         self.play(FadeIn(heading), Write(l1))
         self.wait(2)
 
@@ -235,8 +236,8 @@ class ForwardEquation(DiffusionScene):
 
     def schedule_panel(self, s: NoiseSchedule):
         """Axes for beta_t (small, top) and for ab, sqrt(ab), sqrt(1-ab) (large), with the SNR = 1 mark."""
-        beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.6, height=1.0, y_step=0.02)
-        axes = schedule_axes(T, y_max=1.0, width=5.6, height=2.3, y_step=0.5)
+        beta_axes = schedule_axes(T, y_max=BETA_MAX, width=5.2, height=1.0, y_step=0.02)
+        axes = schedule_axes(T, y_max=1.0, width=5.2, height=2.3, y_step=0.5)
         name = label(f"{s.name}", style.LABEL_SIZE, style.TEXT)
         panel = VGroup(name, beta_axes, axes).arrange(DOWN, buff=0.35)
         panel.add(math(r"\mathrm{SNR}=1", size=26).next_to(axes.x_axis, DOWN, buff=0.5).set_opacity(0))   # room for it
@@ -263,7 +264,8 @@ class ForwardEquation(DiffusionScene):
 
         if betas.max() > BETA_MAX:
             note = label(f"off scale: β → {betas.max():.3f} at t = {int(np.argmax(betas)) + 1}", style.SMALL_SIZE, style.MUTED)
-            note.move_to(beta_axes.c2p(880, BETA_MAX * 0.8), aligned_edge=RIGHT)   # left of the late rise
+            # above the plot, right-aligned: inside it the note would cross the axis or the late rise
+            note.next_to(beta_axes.c2p(T, BETA_MAX), UP, buff=0.04).align_to(beta_axes.c2p(T, 0), RIGHT)
             panel.beta = VGroup(panel.beta, note)
 
     # ------------------------------------------------------------------------------------------

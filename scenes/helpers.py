@@ -334,7 +334,7 @@ class UNetDiagram(VGroup):
         max_res = max(b["resolution"] for b in blocks)
         self.rects, self.boxes, self.labels, self.time_feeds, self.skips = {}, {}, {}, {}, {}
         for i, b in enumerate(blocks):
-            w = 0.8 + 0.45 * b["out_ch"] / max_ch
+            w = 0.9 + 0.45 * b["out_ch"] / max_ch
             h = 0.45 + 0.8 * b["resolution"] / max_res
             rect = Rectangle(width=w, height=h, color=style.TEXT if b["kind"] == "res" else style.MUTED,
                              stroke_width=2, fill_color=style.GRID, fill_opacity=0.55)

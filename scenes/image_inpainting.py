@@ -4,7 +4,7 @@ the current step after every step). Several completions from different noise, fr
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
+from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ReplacementTransform, ValueTracker, VGroup, Write)
 
 from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
 
@@ -51,16 +51,18 @@ class ImageInpainting(DiffusionScene):
         grid_y = (y0 + y1) / 2
         real = pixel_image(image, 1.45 * tile_h).move_to([x0 + 0.725 * tile_h + 0.2, grid_y, 0])
         real_name = label("real digit", style.SMALL_SIZE, style.MUTED).next_to(real, DOWN, buff=0.2)
+        known_half = label("known half", style.SMALL_SIZE, style.MUTED).move_to(real_name)
         shown = pixel_image(np.where(mask > 0, image, 0.0), 2.4).move_to(real)     # hidden half: flat grey
         box = known_box(shown)
         hidden = layout.on_image(label("?", style.TITLE_SIZE, style.TEXT).move_to(shown.get_bottom() + UP * shown.height / 4))
         known_name = label("kept", style.SMALL_SIZE, style.FIXED).next_to(box, UP, buff=0.12)
         self.hold_narration()
         self.beat("A digit the model never saw in training. We keep its top half and hide the rest.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(real), FadeIn(real_name))
         self.wait(1)
         self.play(FadeOut(real), FadeIn(shown), FadeIn(box), FadeIn(known_name), FadeIn(hidden),
-                  real_name.animate.become(label("known half", style.SMALL_SIZE, style.MUTED).move_to(real_name)))
+                  ReplacementTransform(real_name, known_half))
         self.wait(1)
 
 
@@ -104,4 +106,4 @@ class ImageInpainting(DiffusionScene):
         self.play(FadeOut(grid_name), FadeIn(result))        # the footnote line: the measured result
         self.wait(4)
         self.hold_narration()
-        self.play(FadeOut(Group(heading, eq, shown, box, hidden, known_name, real_name, grid, boxes, t_label, result)))
+        self.play(FadeOut(Group(heading, eq, shown, box, hidden, known_name, known_half, grid, boxes, t_label, result)))

@@ -18,7 +18,7 @@ from scenes.helpers import (DiffusionScene, density_histogram, density_overlay, 
 T = 1000
 SCHEDULE = "linear"
 RES = 32                                   # the image is RES x RES pixels
-BIG = 4.0                                  # height of the walked image (7.5 screen px a pixel at 480p)
+BIG = 3.4                                  # height of the walked image (6.4 screen px a pixel at 480p)
 CHAIN_SEED = 0                             # the one chain shown
 N_CHAINS = 500                             # chains (and closed-form draws) measured per t
 COMPARE_SEED = 0
@@ -117,6 +117,7 @@ class MarkovChain(DiffusionScene):
 
         self.hold_narration()
         self.beat("Start from a real image, x_0, and apply the same small noising kernel again and again.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(items[0]), FadeIn(names[0]), FadeIn(src))
         self.play(Write(kernel))
         self.wait(1.5)
@@ -158,7 +159,7 @@ class MarkovChain(DiffusionScene):
 
         dens0, _ = np.histogram(self.x0, bins=EDGES, density=True)
         y_max = float(np.clip(np.ceil(dens0.max() * 2) / 2, 0.5, 2.0))
-        axes = Axes(x_range=[-4, 4, 1], y_range=[0, y_max, 0.5], x_length=6.6, y_length=3.6, tips=False,
+        axes = Axes(x_range=[-4, 4, 1], y_range=[0, y_max, 0.5], x_length=6.0, y_length=3.6, tips=False,
                     axis_config=dict(color=style.MUTED, stroke_width=2, font_size=style.TICK_SIZE),
                     x_axis_config=dict(include_numbers=True), y_axis_config=dict(include_numbers=True))
         axes.x_axis.numbers.set_color(style.MUTED)
@@ -250,10 +251,15 @@ class MarkovChain(DiffusionScene):
                   f"5 % critical value {crit:.4f}", style.SMALL_SIZE, style.MUTED),
             label("D: wrong — the walk against a wrong jump with the square roots dropped, "
                   "ᾱ_t x₀ + (1 − ᾱ_t) ε, for scale", style.SMALL_SIZE, style.MUTED),
-        ).arrange(DOWN, aligned_edge=LEFT, buff=0.12).to_edge(DOWN, buff=0.35)
+        )
+        for line in foot:                   # inside the frame; 13.6 units keeps 22-pt text above 11 px
+            if line.width > 13.6:
+                line.scale_to_fit_width(13.6)
+        foot.arrange(DOWN, aligned_edge=LEFT, buff=0.12).to_edge(DOWN, buff=0.35)
 
         self.hold_narration()
         self.beat("Does walking the chain give the same distribution as the closed-form jump? Measure it.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading))
         self.play(FadeIn(walk))
         self.play(FadeIn(jump))
@@ -286,4 +292,5 @@ class MarkovChain(DiffusionScene):
                   f"{st['ks_wrong'].max():.2f}, except at t = T where both are pure noise.", 5.5)
         self.play(FadeIn(foot[2]))
         self.wait(5.5)
+        self.hold_narration()
         self.play(*[FadeOut(m) for m in self.mobjects])

@@ -88,12 +88,12 @@ class ProbabilityFlow(DiffusionScene):
         self.beat(f"Count, over the same 100 moments, how often two particles' moves cross: DDPM {cross_ddpm} times, "
                   f"DDIM {cross_ddim}. A flow moves neighbours alike.", 6)
         self.play(FadeIn(c_l), FadeIn(c_r)); self.wait(4)
-        ode_txt = label(f"yellow: the ODE solved with RK45 ({cross_ode} crossings); DDIM ends {ode_gap:.3f} from it",
-                        style.SMALL_SIZE, style.HIGHLIGHT).move_to(c_r).align_to(right.frame, RIGHT)
+        ode_txt = label(f"Yellow: the ODE solved with RK45 ({cross_ode} crossings), {ode_gap:.3f} from DDIM",
+                        style.LABEL_SIZE, style.HIGHLIGHT).move_to(self.heading)
         ode_paths = VGroup(*[polyline(right, ode[:, i], style.HIGHLIGHT, 1.0, 0.9) for i in pick])
         self.beat(f"The probability-flow ODE solved accurately lands {ode_gap:.3f} away on average: "
                   "DDIM with eta = 0 is a coarse solver of that ODE.", 6)
-        self.play(Create(ode_paths, lag_ratio=0), FadeOut(c_r), FadeIn(ode_txt), run_time=2); self.wait(3.5)
+        self.play(Create(ode_paths, lag_ratio=0), Transform(self.heading, ode_txt), run_time=2); self.wait(3.5)
         self.play(*[FadeOut(m) for m in self.mobjects if m is not self.heading])
 
     def marginals(self):
@@ -151,9 +151,9 @@ class ProbabilityFlow(DiffusionScene):
         h3 = label("DDIM's update (Song et al. 2021, eq. 12)", style.LABEL_SIZE).move_to(self.heading)
         eq = math(r"x_{t-1} = \sqrt{\bar\alpha_{t-1}}\,\underbrace{\frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\varepsilon}"
                   r"{\sqrt{\bar\alpha_t}}}_{\hat x_0} + \sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}\;\hat\varepsilon"
-                  r" + \sigma_t\, z", size=style.LABEL_SIZE + 6)
+                  r" + \sigma_t\, z", size=style.LABEL_SIZE + 12)
         sig = math(r"\sigma_t(\eta) = \eta\,\sqrt{\frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}}\,"
-                   r"\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_{t-1}}}", size=style.LABEL_SIZE + 4, color=style.NOISE)
+                   r"\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_{t-1}}}", size=style.LABEL_SIZE + 10, color=style.NOISE)
         cases = VGroup(label("η = 1, every step: DDPM's fresh noise", style.SMALL_SIZE + 2, style.NOISE),
                        label("η = 0: no noise; divide by √ᾱ and it is an Euler step of the probability-flow ODE",
                              style.SMALL_SIZE + 2, style.STATE)).arrange(DOWN, buff=0.25)
@@ -175,7 +175,7 @@ class ProbabilityFlow(DiffusionScene):
         ddpm = next(r["sw1"] for r in rows if r["sampler"] == "ddpm" and r["model"] == "network")
         steps = sorted(net)
         y_max = float(np.ceil(max(max(net.values()), max(exact.values())) / fl + 1))
-        h4 = label(f"Distance to the data vs steps ({q['n']} samples, in units of the exact-vs-exact floor)",
+        h4 = label(f"Distance to the data vs steps ({q['n']} samples; 1 = two exact sets)",
                    style.LABEL_SIZE).move_to(self.heading)
         ax = Axes(x_range=[0.5, 3.1, 0.5], y_range=[0, y_max, max(1, round(y_max / 5))], x_length=9.5, y_length=4.8,
                   tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),

@@ -100,8 +100,8 @@ class ScoreField(DiffusionScene):
         eq = math(r"\varepsilon^*(x_t, t) \;=\; -\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)",
                   size=style.TITLE_SIZE)
         what = label("the best possible noise prediction points against the score", style.LABEL_SIZE, style.MUTED)
-        check = label(f"checked at t = {t + 1} on all {len(x)} grid points: ε* vs finite differences of log q_t, "
-                      f"largest gap {gap:.0e}", style.SMALL_SIZE, style.TEXT)
+        check = label(f"checked at t = {t + 1} on {len(x)} grid points vs finite differences: max gap {gap:.0e}",
+                      style.SMALL_SIZE, style.TEXT)
         VGroup(eq, what, check).arrange(DOWN, buff=0.45).move_to(DOWN * 0.2)
         h2 = label("The noise predictor is a score estimator", style.LABEL_SIZE).move_to(self.heading)
         self.beat("The ideal noise prediction is the score, scaled and turned around: "
@@ -128,7 +128,7 @@ class ScoreField(DiffusionScene):
         h3 = label("The score as t runs from T to 0", style.LABEL_SIZE).move_to(self.heading)
         img_l, img_r, arr_l, arr_r = self.frame(0)
         t_text = label(f"t = {ts[0] + 1}", style.LABEL_SIZE, style.HIGHLIGHT).to_corner(UP + RIGHT, buff=0.35)
-        key = label("arrow: direction of the score, length ∝ strength (capped at 2× the median); shade: exact q_t",
+        key = label("arrows: direction of the score, length ∝ strength (capped); shade: exact q_t",
                     style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.1)
         a0 = median_angle(fields, 0)
         self.beat("Left, the exact score on a grid; right, what the trained network's noise prediction says it is. "

@@ -99,6 +99,7 @@ class UNetNoisePrediction(DiffusionScene):
         self.hold_narration()
         self.beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
                   "Gaussian noise epsilon.", 4)
+        self.layout_exempt("fill", "build-up: the next beats complete this picture")
         self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
         self.play(FadeIn(eps), Write(names[1]))
         self.wait(2)
@@ -380,7 +381,7 @@ class UNetNoisePrediction(DiffusionScene):
             DOWN, aligned_edge=LEFT, buff=0.1).next_to(P(n_steps, ymax), DL, buff=0.1)
 
         grid_h = 4.2
-        grid_pos = np.array([4.45, -0.3, 0])
+        grid_pos = np.array([4.2, -0.3, 0])
         grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
         frame = framed(grid, style.PREDICTION)
         g_title = label("samples, same x_T, DDIM 50 steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)

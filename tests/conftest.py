@@ -13,6 +13,13 @@ _CACHE = tempfile.mkdtemp(prefix="diffusion-test-cache-")
 os.environ["DIFFUSION_PRESET"] = "quick"
 os.environ["DIFFUSION_CACHE"] = _CACHE
 os.environ["SCENES_MEDIA_DIR"] = tempfile.mkdtemp(prefix="diffusion-test-media-")
+# `make test` runs two xdist workers on two cores: one torch thread each (and in the subprocesses they
+# start), or the workers' thread pools spin against each other and every step slows down many times
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import torch
+
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,10 @@ What is trained comes from a `Recipe` (diffusion/core/recipe.py): its data, netw
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import os
 import time
 from pathlib import Path
 
@@ -15,6 +17,9 @@ import torch
 from tqdm.auto import tqdm
 
 from .cache import read_artifact, torch_bytes, torch_from_bytes, write_artifact
+
+# cuBLAS is deterministic only with a fixed workspace, read once when CUDA starts: set it before then
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 
 def default_device() -> torch.device:
@@ -33,6 +38,27 @@ def warmup_cosine(step: int, steps: int) -> float:
     return min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
 
+@contextlib.contextmanager
+def deterministic(device: torch.device):
+    """On CUDA: deterministic kernels only (an op without one raises instead of varying), for the
+    duration of a training run. The CPU needs nothing: its kernels are deterministic already."""
+    if device.type != "cuda":
+        yield
+        return
+    fill = torch.utils.deterministic
+    before = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.benchmark,
+              fill.fill_uninitialized_memory)
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.benchmark = False
+    fill.fill_uninitialized_memory = False     # every buffer we read is written first; filling costs a launch each
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before[0])
+        torch.backends.cudnn.benchmark = before[1]
+        fill.fill_uninitialized_memory = before[2]
+
+
 def train(recipe, config, state_path: Path | None = None, device=None, progress: bool = True,
           checkpoint_every: int | None = None) -> dict:
     """Train `recipe`'s network on `config`; returns {config, ema, history, snapshots, **recipe.extras}.
@@ -41,19 +67,19 @@ def train(recipe, config, state_path: Path | None = None, device=None, progress:
     steps (`checkpoint_every` overrides it; 500 where the config has none) and picked up again if the
     run was killed.
     """
+    device = torch.device(device or recipe.device or default_device())
     threads = torch.get_num_threads()
     if recipe.threads:
         torch.set_num_threads(recipe.threads)
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), deterministic(device):
             return _train(recipe, config, state_path, device, progress, checkpoint_every)
     finally:
         torch.set_num_threads(threads)
 
 
 def _train(recipe, config, state_path, device, progress, checkpoint_every) -> dict:
-    device = torch.device(device or recipe.device or default_device())
-    schedule = recipe.schedule(config)
+    schedule = recipe.schedule(config).to(device)
     data = recipe.data(config, device)
 
     torch.manual_seed(config.seed)

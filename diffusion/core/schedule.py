@@ -6,6 +6,8 @@ Notation follows Ho et al. 2020 (DDPM) and Song et al. 2021 (DDIM).
 """
 from __future__ import annotations
 
+import copy
+
 import math
 
 import numpy as np
@@ -74,6 +76,14 @@ class NoiseSchedule:
 
     def __repr__(self) -> str:
         return f"NoiseSchedule({self.name!r}, T={self.T})"
+
+    def to(self, device) -> "NoiseSchedule":
+        """The same schedule with its arrays on `device` (a GPU gathers per-sample values without copies)."""
+        out = copy.copy(self)
+        for k, v in vars(self).items():
+            if isinstance(v, torch.Tensor):
+                setattr(out, k, v.to(device))
+        return out
 
     # --- forward process -------------------------------------------------------------------
 

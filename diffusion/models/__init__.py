@@ -11,8 +11,9 @@ from importlib import import_module
 MODELS = {
     "digits": "diffusion.models.digits.recipe",     # 8x8 scikit-learn digits, U-Net eps-model
     "graphs": "diffusion.models.graphs.recipe",     # two-community graphs, discrete edge diffusion
-    "toy1d": "diffusion.models.toy1d.recipe",
-    "digits-cond": "diffusion.models.digits_cond.recipe",   # class-conditional digits, classifier-free guidance       # 1D two-bump Gaussian mixture, MLP eps-model
+    "toy1d": "diffusion.models.toy1d.recipe",       # 1D two-bump Gaussian mixture, MLP eps-model
+    "toy2d": "diffusion.models.toy2d.recipe",       # 2D spiral of 12 Gaussians (exact score), MLP eps-model
+    "digits-cond": "diffusion.models.digits_cond.recipe",   # class-conditional digits, classifier-free guidance
 }
 
 
