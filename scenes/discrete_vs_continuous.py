@@ -94,6 +94,7 @@ class DiscreteVsContinuous(DiffusionScene):
         self.beat("Two models, one idea. Left: pixels with Gaussian noise. Right: edges that flip.", 3)
         self.add(everything)                       # no fade-in: the first frame is also the loop's last
         self.wait(1)
+        self.hold_narration()
         self.beat("On one shared clock t/T both run from pure noise to data, each around what is held fixed.", 7)
         self.play(s.animate.set_value(0.0), run_time=7, rate_func=linear)
         self.wait(2)

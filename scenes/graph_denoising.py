@@ -144,6 +144,7 @@ class GraphDenoising(DiffusionScene):
 
         self.hold_narration()
         self.beat("Now backwards. Six nodes and the edges among them are held fixed, in red.", 4)
+        self.layout_exempt("fill", "build-up: the next beats complete this picture")
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
         self.wait(1.5)
         self.hold_narration()
@@ -175,11 +176,11 @@ class GraphDenoising(DiffusionScene):
             g = Group(edge_lines(traj.final[s], pos, fixed, width=1.6, color=style.GENERATED, opacity=0.6),
                       node_dots(pos, COND_NODES, radius=0.06))
             small.append(Group(g, SurroundingRectangle(g, color=style.GRID, buff=0.15, stroke_width=1.5)))
-        caption = label(f"{n} samples from different noise: different graphs, same red subgraph "
+        caption = label(f"{n} samples from different noise: different graphs, same red subgraph\n"
                         f"(unchanged at all {tm.schedule.T} steps in {kept} of {n})", style.SMALL_SIZE, style.TEXT)
         caption.next_to(Group(*small), DOWN, buff=0.6)
-        if caption.width > 13:
-            caption.scale_to_fit_width(13)
+        if caption.width > 13.6:
+            caption.scale_to_fit_width(13.6)
         self.hold_narration()
         self.beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
         self.play(FadeOut(Group(dots, edges, cond_edges)), FadeIn(Group(*small)), Write(caption))

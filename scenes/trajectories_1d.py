@@ -201,4 +201,5 @@ class Trajectories1D(DiffusionScene):
         x_end = ddim.final[:, 0]
         self.play(Create(end_curve), FadeIn(hist_bars(side, x_end, style.STATE)))
         self.wait(4)
+        self.hold_narration()
         self.play(*[FadeOut(m) for m in self.mobjects])
