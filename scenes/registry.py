@@ -178,4 +178,6 @@ def prepare(name: str, scenes: dict | None = None, quiet: bool = False) -> list[
         done.append((need_name(fn), time.perf_counter() - t0))
         if not quiet:
             print(f"{name}: {need_name(fn)} ready ({done[-1][1]:.1f} s)", file=sys.stderr, flush=True)
+    if not done and not quiet:
+        print(f"{name}: loads no trained model (nothing to build)", file=sys.stderr, flush=True)
     return done

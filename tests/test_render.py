@@ -45,7 +45,7 @@ def test_reverse_process_renders(quick_model):
     path = render("ReverseProcess")
     info = video_info(path)
     assert (info["width"], info["height"]) == (854, 480) and info["fps"] == 15
-    assert 30 < info["seconds"] < 90
+    assert 30 < info["seconds"] < 240      # paced by its narration (reading time), so bounded loosely
     fr = frames(path)
     bg = np.array([0x14, 0x16, 0x1C])
     content = [(np.abs(f.astype(int) - bg).sum(-1) > 30).mean() for _, f in fr]

@@ -28,7 +28,7 @@ def _check(path, lo, hi):
 
 
 def test_forward_equation_renders():
-    fr = _check(render("ForwardEquation"), 60, 95)
+    fr = _check(render("ForwardEquation"), 60, 300)
     # the palette's signal and noise colours appear (terms of the equation, the curves)
     assert any(_has_colour(f, style.SIGNAL) for _, f in fr)
     assert any(_has_colour(f, style.NOISE) for _, f in fr)
@@ -36,6 +36,6 @@ def test_forward_equation_renders():
 
 
 def test_markov_chain_renders():
-    fr = _check(render("MarkovChain"), 50, 90)
+    fr = _check(render("MarkovChain"), 50, 240)
     assert any(_has_colour(f, style.STATE) for _, f in fr)      # histogram bars
     assert any(_has_colour(f, style.HIGHLIGHT) for _, f in fr)  # N(0, 1) density, KS column
