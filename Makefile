@@ -21,7 +21,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test bench clean distclean gif
+.PHONY: setup system-deps models render list test bench clean distclean gif claims
 
 setup: system-deps $(VENV)/.installed
 
@@ -55,6 +55,10 @@ gif: setup models
 
 list: setup
 	@$(PY) -m scenes list
+
+# every scene's narrated claims, measured on the models renders use; fails if any is false
+claims: setup models
+	$(PY) -m scenes claims
 
 test: setup
 	$(PY) -m pytest -q tests

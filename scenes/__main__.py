@@ -1,4 +1,5 @@
-"""python -m scenes list | render NAME [--quality l|m|h|k] — the scene registry and renderer.
+"""python -m scenes list | render NAME [--quality l|m|h|k] | claims [NAME ...] — the scene registry,
+the renderer, and the table of what every scene's narration claims (scenes/claims.py).
 
 Scenes are discovered: every DiffusionScene subclass with a description in a module of this
 package is a scene; its name is the class name.
@@ -19,7 +20,7 @@ MEDIA_ROOT = Path(os.environ.get("SCENES_MEDIA_DIR", ROOT / "media"))   # tests 
 # THEME=light renders get their own tree, so they never overwrite the dark ones (same file names)
 MEDIA = MEDIA_ROOT / "light" if os.environ.get("THEME") == "light" else MEDIA_ROOT
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
-NOT_SCENES = {"helpers", "style", "__main__", "preflight", "common"}
+NOT_SCENES = {"helpers", "style", "__main__", "preflight", "common", "claims"}
 
 
 def discover() -> dict:
@@ -68,6 +69,28 @@ def validate_inputs(cls) -> None:
             fail(str(e))
 
 
+def check_claims(cls) -> None:
+    """Stop before manim starts when the scene's narration would state a false claim."""
+    from scenes.claims import ClaimFailed, require
+
+    try:
+        require(cls)
+    except ClaimFailed as e:
+        fail(str(e))
+
+
+def claims_command(names) -> int:
+    """One line per claim: scene, claim, measured value, true/false, the words; 1 if any is false."""
+    from scenes.claims import print_table, table
+
+    scenes = discover()
+    for n in names:
+        check_scene(n, scenes)
+    rows, ok = table({n: scenes[n][1] for n in (names or scenes)})
+    print_table(rows)
+    return 0 if ok else 1
+
+
 def render(name: str, quality: str, extra=()) -> Path:
     from scenes.preflight import check_system
 
@@ -77,6 +100,7 @@ def render(name: str, quality: str, extra=()) -> Path:
     check_system()
     module, cls = scenes[name]
     validate_inputs(cls)
+    check_claims(cls)
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(MEDIA),
            "--progress_bar", "none", str(ROOT / "scenes" / f"{module}.py"), name, *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -95,6 +119,8 @@ def main(argv=None) -> int:
     r = sub.add_parser("render", help="render one scene")
     r.add_argument("scene")
     r.add_argument("--quality", "-q", default="l")
+    c = sub.add_parser("claims", help="evaluate every scene's narrated claims on the models renders use")
+    c.add_argument("scenes", nargs="*")
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim
     if extra and args.cmd != "render":
         p.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -104,6 +130,8 @@ def main(argv=None) -> int:
         for name, (_, cls) in scenes.items():
             print(f"{name:<{width}}  {cls.description}")
         return 0
+    if args.cmd == "claims":
+        return claims_command(args.scenes)
     render(args.scene, args.quality, extra)
     return 0
 

@@ -9,6 +9,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeI
 
 from diffusion.experiments import default_config, get_experiment
 from scenes import style
+from scenes.claims import worded
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
 
@@ -16,8 +17,45 @@ N_SHOWN = 4                 # denoised outputs shown per t (of cfg.fb_repeats)
 KEPT, CHANGED = style.SIGNAL, style.FIXED
 
 
+def sampler_name(cfg, T: int) -> str:
+    """What run_forward_backward really runs: 'ddpm' with fewer steps than t is the respaced DDIM
+    update with eta = 1 (diffusion.sample); with every step it is the exact DDPM posterior."""
+    full = cfg.fb_steps >= T
+    if cfg.fb_sampler == "ddpm" and full:
+        return "DDPM, every step"
+    eta = 1.0 if cfg.fb_sampler == "ddpm" else 0.0
+    return f"DDIM with η = {eta:g}, {cfg.fb_steps} steps per T, respaced"
+
+
+def share_words(s: float) -> str:
+    """A share in words, chosen by its value."""
+    if s >= 0.75:
+        return f"most outputs ({s:.0%}) keep their class"
+    if s > 0.5:
+        return f"a majority ({s:.0%}) keep their class"
+    if s >= 0.2:
+        return f"only {s:.0%} keep their class"
+    return f"only {s:.0%} keep their class, near the 1 in 10 of a guess"
+
+
+def _result():
+    return get_experiment("forward_backward", digits_model(), default_config())
+
+
 class ForwardBackward(DiffusionScene):
     description = "Noise a real digit to t = 0.2T..0.8T and denoise it back: when does it become another digit?"
+
+    @classmethod
+    def claims(cls):
+        r = _result()
+        share, fracs = r["share_kept"], r["fracs"]
+        out = [worded(f"share_kept_{f:g}T", round(float(s), 3), [(lambda v: True, f"at t = {f:g}T " + share_words(s))])
+               for f, s in zip(fracs, share)]
+        out.append(worded("share_kept_falls", tuple(round(float(s), 3) for s in share), [
+            (lambda v: bool(np.all(np.diff(share) < 0)), "With more noise, less of the digit survives"),
+            (lambda v: share[-1] < share[0], "With more noise, less of the digit survives, though not at every step"),
+            (lambda v: True, "More noise does not make the digit less likely to survive")]))
+        return out
 
     def construct(self):
         tm = digits_model()
@@ -30,13 +68,14 @@ class ForwardBackward(DiffusionScene):
         R = r["labels"].shape[2]
         n_shown = min(N_SHOWN, R)
 
-        self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again.", 4)
+        self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again: "
+                  "SDEdit (Meng et al. 2022).", 4)
         title = self.title_card("Forward, then backward", "how much noise until the digit changes?")
         self.play(FadeIn(title))
         self.wait(1.5)
         self.play(FadeOut(title))
 
-        heading = label("Noise a held-out digit to t, then denoise it back", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        heading = label("Noise a held-out digit to t, then denoise it back (SDEdit)", style.LABEL_SIZE).to_edge(UP, buff=0.3)
         orig = framed(pixel_image(r["digits"][d, 0], 1.5), KEPT)
         orig.to_edge(LEFT, buff=0.7).shift(UP * 1.2)
         orig_l = label(f"held-out digit\nclassifier: {y}", style.SMALL_SIZE, style.TEXT).next_to(orig, DOWN, buff=0.2)
@@ -61,16 +100,17 @@ class ForwardBackward(DiffusionScene):
             kept = int(round(per_digit[i, d] * R))
             k_l = label(f"kept {kept}/{R}", style.SMALL_SIZE, KEPT if kept * 2 >= R else CHANGED).next_to(outs, DOWN, buff=0.12)
             cols.add(Group(t_l, x_t, arrow, outs, k_l))
-        note = label(f"{n_shown} of {R} denoisings shown; colour: same class as the original or not", style.SMALL_SIZE,
+        note = label(f"{n_shown} of {R} denoisings shown ({sampler_name(cfg, int(r['T']))}); colour: same class or not", style.SMALL_SIZE,
                      style.MUTED).to_edge(DOWN, buff=0.15)
         first = cols[0]
-        self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0, "
-                  f"{R} times with different noise.", 5)
+        self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0 "
+                  f"({sampler_name(cfg, int(r['T']))}), {R} times with different noise.", 5)
         self.play(FadeIn(first[0]), FadeIn(first[1]))
         self.play(Create(first[2]), LaggedStart(*[FadeIn(o) for o in first[3]], lag_ratio=0.25), run_time=1.5)
         self.play(FadeIn(first[4]), FadeIn(note))
         self.wait(2)
-        self.beat("With more noise, less of the digit survives, and the model fills in a digit of its own.", 8)
+        f = self.facts
+        self.beat(f"{f['share_kept_falls'].text}, and the model fills in a digit of its own.", 8)
         for col in cols[1:]:
             self.play(FadeIn(col[0]), FadeIn(col[1]), run_time=0.7)
             self.play(Create(col[2]), LaggedStart(*[FadeIn(o) for o in col[3]], lag_ratio=0.25), FadeIn(col[4]),
@@ -97,8 +137,7 @@ class ForwardBackward(DiffusionScene):
             vals.add(label(f"{s:.2f}", style.SMALL_SIZE, style.TEXT).next_to(ax.c2p(f, max(s, 0.12)), UP, buff=0.1))
         chance = DashedLine(ax.c2p(0, 0.1), ax.c2p(1, 0.1), color=style.MUTED)
         chance_l = label("1 in 10 classes", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(1, 0.1), RIGHT, buff=0.15)
-        self.beat("Over all the held-out digits: at t = 0.2T most outputs keep their class; "
-                  "by 0.6T the model has mostly forgotten which digit it was given.", 8)
+        self.beat(f"Over all the held-out digits: {'; '.join(c.text for k, c in f.items() if k.startswith('share_kept_') and k != 'share_kept_falls')}.", 8)
         self.play(FadeOut(heading), FadeIn(h2), Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(LaggedStart(*[FadeIn(b, shift=UP * 0.2) for b in bars], lag_ratio=0.3), FadeIn(vals), run_time=2)
         self.play(Create(chance), FadeIn(chance_l))

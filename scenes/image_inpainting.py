@@ -1,6 +1,7 @@
-"""ImageInpainting — the continuous twin of the fixed subgraph: the top half of a held-out digit is
-known, and the trained image model fills in the rest (RePaint-style: the known half is re-noised to
-the current step after every step). Several completions from different noise, from one real run."""
+"""ImageInpainting — the continuous cousin of the fixed subgraph: the top half of a held-out digit is
+known, and the unconditionally trained image model fills in the rest by replacement (the known half is
+re-noised to the current step after every step; RePaint without its resampling). Several completions
+from different noise, from one real run."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,7 @@ from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTrac
 from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
 
 from scenes import style
+from scenes.claims import claim
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
 
@@ -22,8 +24,20 @@ def known_box(tile, color=style.FIXED) -> Rectangle:
         tile.get_top() + DOWN * tile.height / 4)
 
 
+def grid_shape(n: int) -> tuple[int, int]:
+    """Rows and columns for n completions: at most three columns."""
+    cols = min(3, n)
+    return int(np.ceil(n / cols)), cols
+
+
 class ImageInpainting(DiffusionScene):
     description = "Inpainting digits: the top half of a real digit stays fixed, the model fills in the rest."
+
+    @classmethod
+    def claims(cls):
+        tm = digits_model()
+        err = known_region_error(get_inpainting(tm, SPEC), tm, SPEC)
+        return [claim("known_half_exact", err, err < 1e-5, "the known half is kept exactly in every completion")]
 
     def construct(self):
         tm = digits_model()
@@ -34,7 +48,7 @@ class ImageInpainting(DiffusionScene):
         steps = len(traj.timesteps)
 
         self.beat("The same idea on images: keep part of a real digit fixed and let the model fill in the rest.", 3)
-        title = self.title_card("Inpainting", "the continuous twin of a fixed subgraph")
+        title = self.title_card("Inpainting", "an unconditional image model, steered by replacement")
         self.play(FadeIn(title))
         self.wait(1.5)
         self.play(FadeOut(title))
@@ -53,18 +67,19 @@ class ImageInpainting(DiffusionScene):
                   real_name.animate.become(label("known half", style.SMALL_SIZE, style.MUTED).move_to(real_name)))
         self.wait(1)
 
-        eq = math(r"x_{t-1} = m \odot \underbrace{q(x_{t-1} \mid x_0)}_{\text{known, re-noised}}"
-                  r" + (1 - m) \odot \underbrace{p_\theta(x_{t-1} \mid x_t)}_{\text{model}}", size=30)
+        eq = math(r"x_{t-1} = \mathrm{mask} \odot \underbrace{q(x_{t-1} \mid x_0)}_{\text{known, re-noised}}"
+                  r" + (1 - \mathrm{mask}) \odot \underbrace{p_\theta(x_{t-1} \mid x_t)}_{\text{model}}", size=30)
         eq.next_to(heading, DOWN, buff=0.3)
 
-        # six completions, 2 x 3
+        # SPEC.n completions in a grid of at most three columns
+        rows, cols = grid_shape(SPEC.n)
         k = ValueTracker(0)
 
         def tiles(i):
             x = np.clip(traj.x[i, :, 0], -1, 1)
             return [pixel_image(x[s], TILE) for s in range(SPEC.n)]
 
-        grid = Group(*tiles(0)).arrange_in_grid(rows=2, cols=3, buff=0.3).move_to([1.9, -0.55, 0])
+        grid = Group(*tiles(0)).arrange_in_grid(rows=rows, cols=cols, buff=0.3).move_to([1.9, -0.55, 0])
         for s, tile in enumerate(grid):
             tile.add_updater(lambda m, s=s: m.become(pixel_image(np.clip(traj.x[int(round(k.get_value())), s, 0], -1, 1),
                                                                  TILE).move_to(m)))
@@ -84,7 +99,9 @@ class ImageInpainting(DiffusionScene):
         self.play(Write(eq))
         self.play(FadeIn(grid), FadeIn(boxes), Write(t_label), FadeIn(grid_name))
         self.wait(1.5)
-        self.beat("The model only ever fills the hidden half, but it has to agree with the half it is given.", 9)
+        self.beat("The model was trained without any conditioning. It sees the known half only through the "
+                  "noisy x_t, and replacement does not force the two halves to agree; RePaint (Lugmayr et al. 2022) "
+                  "adds resampling for that, not used here.", 9)
         self.play(k.animate.set_value(steps), run_time=9, rate_func=lambda a: a ** 0.6)
         for mob in (*grid, t_label):
             mob.clear_updaters()
