@@ -7,15 +7,18 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
 
-from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, known_image, known_region_error
+from diffusion.inpaint import (InpaintSpec, SeamStudy, get_inpainting, get_seam_study, half_mask, known_image,
+                               known_region_error)
 
 from scenes import style
-from scenes.claims import claim
+from scenes.claims import claim, worded
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
 
 SPEC = InpaintSpec(image_index=0, keep="top", n=6, seed=0, sampler="ddpm", steps=1000)
 TILE = 1.55                                  # height of one completion
+SEAM = SeamStudy()                           # replacement vs RePaint resampling, measured
+SEAM_SHOWN = 4                               # completions shown per method
 
 
 def known_box(tile, color=style.FIXED) -> Rectangle:
@@ -37,7 +40,19 @@ class ImageInpainting(DiffusionScene):
     def claims(cls):
         tm = digits_model()
         err = known_region_error(get_inpainting(tm, SPEC), tm, SPEC)
-        return [claim("known_half_exact", err, err < 1e-5, "the known half is kept exactly in every completion")]
+        r = get_seam_study(tm, SEAM)
+        return [claim("known_half_exact", err, err < 1e-5, "the known half is kept exactly in every completion"),
+                worded("seam_jump_replace_vs_repaint", (round(r["replace_jump"], 3), round(r["repaint_jump"], 3),
+                                                        round(r["real_jump"], 3)), [
+                    (lambda v: v[1] < v[0], f"Resampling lowers the jump across the boundary from {r['replace_jump']:.2f} "
+                                            f"to {r['repaint_jump']:.2f} (real digits: {r['real_jump']:.2f})."),
+                    (lambda v: True, f"Resampling does not lower the jump across the boundary: {r['replace_jump']:.2f} "
+                                     f"without, {r['repaint_jump']:.2f} with (real digits: {r['real_jump']:.2f}).")]),
+                worded("hidden_rms_replace_vs_repaint", (round(r["replace_hidden_rms"], 3), round(r["repaint_hidden_rms"], 3)), [
+                    (lambda v: v[1] < v[0], f"The filled half comes closer to the real hidden half: RMS "
+                                            f"{r['replace_hidden_rms']:.2f} without, {r['repaint_hidden_rms']:.2f} with."),
+                    (lambda v: True, f"The filled half does not come closer to the real hidden half: RMS "
+                                     f"{r['replace_hidden_rms']:.2f} without, {r['repaint_hidden_rms']:.2f} with.")])]
 
     def construct(self):
         tm = digits_model()
@@ -114,3 +129,36 @@ class ImageInpainting(DiffusionScene):
         self.play(FadeIn(result))
         self.wait(4)
         self.play(FadeOut(Group(heading, eq, shown, box, hidden, known_name, real_name, grid, boxes, t_label, grid_name, result)))
+        self.seam(tm)
+
+    def seam(self, tm):
+        """Replacement only against RePaint's resampling, on the same held-out digits and noise."""
+        r = get_seam_study(tm, SEAM)
+        n = min(SEAM_SHOWN, SEAM.per_image)
+        heading = label("Do the two halves agree? Replacement vs RePaint resampling", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        rows = Group()
+        for key in ("replace", "repaint"):
+            tiles = Group(*[pixel_image(r[f"{key}_samples"][i], 1.3) for i in range(n)]).arrange(RIGHT, buff=0.25)
+            rows.add(Group(tiles, *[known_box(t_) for t_ in tiles]))
+        rows.arrange(DOWN, buff=0.6).move_to([0.9, 0.35, 0])
+        names = VGroup(label("replacement only", style.SMALL_SIZE, style.TEXT),
+                       label(f"RePaint: jump {SEAM.jump}, {SEAM.resample}× each step", style.SMALL_SIZE, style.TEXT))
+        for name, row in zip(names, rows):
+            name.next_to(row, LEFT, buff=0.35)
+        f = self.facts
+        facts = VGroup(label(f["seam_jump_replace_vs_repaint"].text, style.SMALL_SIZE, style.TEXT),
+                       label(f["hidden_rms_replace_vs_repaint"].text, style.SMALL_SIZE, style.TEXT),
+                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions; jump: mean |difference| "
+                             "between the last kept row and the first filled one", style.SMALL_SIZE, style.MUTED)
+                       ).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.3)
+        for line in facts:
+            if line.width > 13:
+                line.scale_to_fit_width(13)
+        self.beat(f"RePaint's fix: every {SEAM.jump} steps, noise the image back {SEAM.jump} steps and denoise again, "
+                  f"{SEAM.resample} times, so the model can harmonise the halves. Same digits, same noise, both ways.", 6)
+        self.play(FadeIn(heading), FadeIn(rows), FadeIn(names))
+        self.wait(2)
+        self.beat(f["seam_jump_replace_vs_repaint"].text + " " + f["hidden_rms_replace_vs_repaint"].text, 7)
+        self.play(FadeIn(facts))
+        self.wait(6)
+        self.play(FadeOut(Group(heading, rows, names, facts)))
