@@ -102,3 +102,23 @@ def test_reverse_process_x0_formula_is_ddpm_step():
         assert torch.allclose(x0, shown, atol=1e-12)
         mean, var = s.posterior(shown, x_t, t)
         assert torch.allclose(x_prev, mean if t == 0 else mean + var.sqrt() * z, atol=1e-12)
+
+
+# --- ImageInpainting: x_{t-1} = mask * q(x_{t-1} | x_0) + (1 - mask) * p_theta(x_{t-1} | x_t) ------------
+
+def test_inpainting_step_on_screen_is_the_sampling_loop():
+    from diffusion.sample import sample_steps
+
+    s = NoiseSchedule("linear", 50)
+    model = lambda x, t: 0.3 * x                                          # any eps-model will do
+    x_T = torch.randn(2, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    known = torch.rand(x_T.shape, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    mask = torch.zeros_like(x_T)
+    mask[..., :4, :] = 1
+    step = next(sample_steps(model, s, x_T, "ddpm", 50, generator=torch.Generator().manual_seed(2),
+                             known=known, mask=mask))
+    g = torch.Generator().manual_seed(2)                                  # the same draws, in the loop's order
+    noise, z = torch.randn(x_T.shape, generator=g), torch.randn(x_T.shape, generator=g)
+    model_part, _ = s.ddpm_step(x_T, 49, model(x_T, 49), noise)          # p_theta(x_{t-1} | x_t)
+    known_part = s.add_noise(known, 48, z)                                # q(x_{t-1} | x_0), re-noised
+    assert torch.allclose(step.x_prev, mask * known_part + (1 - mask) * model_part, atol=1e-6)
