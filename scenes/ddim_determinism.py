@@ -150,6 +150,9 @@ class DDIMDeterminism(DiffusionScene):
     def update_rule(self, cfg):
         heading = label("One DDIM step (Song et al. 2021, eq. 12)", style.LABEL_SIZE).to_edge(UP, buff=0.35)
         lines = VGroup(*[math(tex, size=34) for tex in DDIM_TEX]).arrange(DOWN, buff=0.45).next_to(heading, DOWN, buff=0.5)
+        for line in lines:
+            if line.width > 13:
+                line.scale_to_fit_width(13)
         note = label(f"t' is the next of {cfg.steps} evenly spaced steps; at the last one ᾱ_t' = 1", style.SMALL_SIZE,
                      style.MUTED).next_to(lines, DOWN, buff=0.45)
         self.beat("Each DDIM step guesses the clean image, clipped to the pixel range, and re-derives the noise "

@@ -66,8 +66,11 @@ class ReverseProcess(DiffusionScene):
         m = measure()
         T, n, rows = m["T"], m["n"], m["rows"]
         first, last = rows[SHOW_STEPS[0]], rows[SHOW_STEPS[-1]]
-        mid = [t for t in SHOW_STEPS if rows[t]["to_final"] < rows[t]["to_mean"]]
-        closer_t = max(mid) if mid else None            # the largest shown t where x0_hat is nearer its final image
+        closer_t = None                                 # the largest shown t from which on (down to t = 1) x0_hat
+        for t in sorted(SHOW_STEPS):                    # stays nearer its final image than the mean digit
+            if rows[t]["to_final"] >= rows[t]["to_mean"]:
+                break
+            closer_t = t
         return [
             worded("x_t_halfway_t", m["t_half"], [
                 (lambda t: t <= T / 2, f"Structure appears late: x_t is halfway to its final image only at "
