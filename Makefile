@@ -42,7 +42,7 @@ $(VENV)/.installed: requirements.txt
 
 models: setup
 	$(PY) -m diffusion train digits
-	$(PY) -c "from diffusion.graphs import get_graph_model; get_graph_model()"
+	$(PY) -c "from diffusion.models.graphs.discrete import get_graph_model; get_graph_model()"
 	$(PY) -m diffusion.prepare
 
 render: setup models

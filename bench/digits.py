@@ -33,10 +33,10 @@ def main() -> int:
     args = p.parse_args()
     if not args.reuse_cache:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
-    from diffusion.classifier import classify, frechet_distance
-    from diffusion.data import load_digits
-    from diffusion.models import get_model
-    from diffusion.sample import sample
+    from diffusion.models.digits.classifier import classify, frechet_distance
+    from diffusion.models.digits.data import load_digits
+    from diffusion.core.loader import get_model
+    from diffusion.core.sample import sample
 
     torch.manual_seed(0)
     t0 = time.perf_counter()

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from diffusion.cache import atomic_write_bytes
-from diffusion.experiments import RUNS, default_config, get_experiment
-from diffusion.models import get_model
+from diffusion.core.cache import atomic_write_bytes
+from diffusion.studies.experiments import RUNS, default_config, get_experiment
+from diffusion.core.loader import get_model
 
 OUT = Path(__file__).parent / "results" / "experiments.json"
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from diffusion.cache import atomic_write_bytes
-from diffusion.graph_data import (MMD_SIGMA, Validity, clustering_mmd, degree_mmd, edge_density,
+from diffusion.core.cache import atomic_write_bytes
+from diffusion.models.graphs.data import (MMD_SIGMA, Validity, clustering_mmd, degree_mmd, edge_density,
                                   erdos_renyi, make_graphs, validity)
-from diffusion.graphs import GRAPH_PRESETS, get_graph_model, sample_graphs
+from diffusion.models.graphs.discrete import GRAPH_PRESETS, get_graph_model, sample_graphs
 
 ROOT = Path(__file__).resolve().parent
 COND_NODES = [0, 1, 2, 3, 8, 9]        # four nodes of one block and two of the other in the test graphs

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from diffusion.cache import atomic_write_bytes
-from diffusion.sample import sample
-from diffusion.toy1d import (ExactEps, get_toy1d_model, mode_weights, sample_marginal, sample_toy1d,
+from diffusion.core.cache import atomic_write_bytes
+from diffusion.core.sample import sample
+from diffusion.models.toy1d.mixture import (ExactEps, get_toy1d_model, mode_weights, sample_marginal, sample_toy1d,
                              wasserstein1)
 
 W1_BOUND = 0.06

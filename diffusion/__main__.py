@@ -23,9 +23,9 @@ def _positive_int(s: str) -> int:
 
 
 def main(argv=None) -> int:
-    from .data import DATASETS
-    from .presets import PRESETS
-    from .sample import SAMPLERS
+    from .models.digits.data import DATASETS
+    from .models.digits.config import PRESETS
+    from .core.sample import SAMPLERS
 
     p = argparse.ArgumentParser(prog="python -m diffusion", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -47,9 +47,9 @@ def main(argv=None) -> int:
 
     import torch
 
-    from .models import get_model
-    from .presets import get_preset, with_dataset
-    from .sample import check_sampler, sample
+    from .core.loader import get_model
+    from .models.digits.config import get_preset, with_dataset
+    from .core.sample import check_sampler, sample
 
     config = with_dataset(get_preset(args.preset), args.dataset)
     if args.cmd == "train":

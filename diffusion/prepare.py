@@ -17,15 +17,15 @@ TOY1D_TRAJECTORIES = dict(ddpm=dict(n=2000, seed=0, sampler="ddpm", steps=None),
 
 
 def toy1d_trajectories(tm) -> dict:
-    from .toy1d import get_toy1d_trajectory
+    from .models.toy1d.mixture import get_toy1d_trajectory
 
     return {name: get_toy1d_trajectory(tm, **spec) for name, spec in TOY1D_TRAJECTORIES.items()}
 
 
 def main(progress: bool = True) -> int:
-    from .experiments import RUNS, default_config, get_experiment
-    from .models import get_model
-    from .toy1d import get_toy1d_model
+    from .studies.experiments import RUNS, default_config, get_experiment
+    from .core.loader import get_model
+    from .models.toy1d.mixture import get_toy1d_model
 
     t0 = time.perf_counter()
     toy = get_toy1d_model(progress=progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from diffusion.models import TrainedModel, get_model, get_trajectory
+from diffusion.core.loader import TrainedModel, get_model, get_trajectory
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, Transform, VGroup, VMobject, Write)
 
-from diffusion.experiments import default_config, get_experiment
+from diffusion.studies.experiments import default_config, get_experiment
 from scenes import style
 from scenes.claims import claim, worded
 from scenes.common import digits_model

@@ -7,7 +7,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Dot, FadeIn, FadeOut, Group, Triangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.inpaint import get_inpainting, known_region_error
+from diffusion.studies.inpaint import get_inpainting, known_region_error
 
 from scenes import style
 from scenes.claims import claim, worded

@@ -7,7 +7,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, VGroup, Write)
 
-from diffusion.experiments import default_config, get_experiment
+from diffusion.studies.experiments import default_config, get_experiment
 from scenes import style
 from scenes.claims import worded
 from scenes.common import digits_model
@@ -19,7 +19,7 @@ KEPT, CHANGED = style.SIGNAL, style.FIXED
 
 def sampler_name(cfg, T: int) -> str:
     """What run_forward_backward really runs: 'ddpm' with fewer steps than t is the respaced DDIM
-    update with eta = 1 (diffusion.sample); with every step it is the exact DDPM posterior."""
+    update with eta = 1 (diffusion.core.sample); with every step it is the exact DDPM posterior."""
     full = cfg.fb_steps >= T
     if cfg.fb_sampler == "ddpm" and full:
         return "DDPM, every step"

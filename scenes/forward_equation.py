@@ -9,9 +9,9 @@ from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, DecimalNumber,
                    Integer, MathTex, ReplacementTransform, SurroundingRectangle, ValueTracker, VGroup,
                    Write, linear)
 
-from diffusion import forward as F
-from diffusion.images import describe_source, image_from_env
-from diffusion.schedule import NoiseSchedule
+from diffusion.studies import forward as F
+from diffusion.studies.images import describe_source, image_from_env
+from diffusion.core.schedule import NoiseSchedule
 from scenes import style
 from scenes.claims import claim, worded
 from scenes.helpers import (DiffusionScene, curve_from_array, framed, label, math, pixel_image, schedule_axes)

@@ -7,8 +7,8 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.graph_data import block_fit, make_graphs
-from diffusion.graphs import forward_trajectory
+from diffusion.models.graphs.data import block_fit, make_graphs
+from diffusion.models.graphs.discrete import forward_trajectory
 
 from scenes import style
 from scenes.claims import claim, worded

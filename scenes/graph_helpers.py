@@ -11,8 +11,8 @@ from functools import lru_cache
 import numpy as np
 from manim import Dot, Line, VGroup
 
-from diffusion.graph_data import SBMConfig, block_fit, make_graphs
-from diffusion.graphs import TrainedGraphModel, get_graph_model, get_graph_trajectory
+from diffusion.models.graphs.data import SBMConfig, block_fit, make_graphs
+from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_model, get_graph_trajectory
 
 from . import style
 

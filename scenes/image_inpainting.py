@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
 
-from diffusion.inpaint import (InpaintSpec, SeamStudy, get_inpainting, get_seam_study, half_mask, known_image,
-                               known_region_error)
+from diffusion.studies.inpaint import (InpaintSpec, SeamStudy, get_inpainting, get_seam_study, half_mask,
+                                       known_image, known_region_error)
 
 from scenes import style
 from scenes.claims import claim, worded

@@ -9,9 +9,9 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, DecimalNumber, FadeIn, FadeOut, Group, Integer, Line,
                    SurroundingRectangle, Text, ValueTracker, VGroup, Write)
 
-from diffusion import forward as F
-from diffusion.images import describe_source, image_from_env
-from diffusion.schedule import NoiseSchedule
+from diffusion.studies import forward as F
+from diffusion.studies.images import describe_source, image_from_env
+from diffusion.core.schedule import NoiseSchedule
 from scenes import style
 from scenes.claims import claim, worded
 from scenes.helpers import (DiffusionScene, density_histogram, density_overlay, framed, label, math, pixel_image)

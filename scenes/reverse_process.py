@@ -8,9 +8,9 @@ import numpy as np
 from manim import (Create, Dot, Integer, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
                    VGroup, Write, linear, rate_functions)
 
-from diffusion.classifier import classify, get_classifier
-from diffusion.data import load_dataset
-from diffusion.experiments import default_config
+from diffusion.models.digits.classifier import classify, get_classifier
+from diffusion.models.digits.data import load_dataset
+from diffusion.studies.experiments import default_config
 from scenes import style
 from scenes.claims import claim, worded
 from scenes.common import digits_model, digits_trajectory

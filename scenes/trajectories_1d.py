@@ -8,7 +8,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, Fade
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
 from diffusion.prepare import toy1d_trajectories
-from diffusion.toy1d import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
+from diffusion.models.toy1d.mixture import (density_grid, get_toy1d_model, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
 from scenes.claims import worded

@@ -9,7 +9,7 @@ import numpy as np
 from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
-from diffusion.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
+from diffusion.studies.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
 from scenes import style
 from scenes.claims import worded
 from scenes.common import digits_model

@@ -12,6 +12,6 @@ os.environ["SCENES_MEDIA_DIR"] = tempfile.mkdtemp(prefix="diffusion-test-media-"
 
 @pytest.fixture(scope="session")
 def quick_model():
-    from diffusion.models import get_model
+    from diffusion.core.loader import get_model
 
     return get_model("quick", progress=False)

@@ -3,9 +3,9 @@ from dataclasses import replace
 
 import pytest
 
-from diffusion import cache
-from diffusion.models import get_model, model_path
-from diffusion.presets import get_preset
+from diffusion.core import cache
+from diffusion.core.loader import get_model, model_path
+from diffusion.models.digits.config import get_preset
 
 
 def test_key_changes_with_config():
@@ -36,7 +36,7 @@ def test_changed_config_retrains_unchanged_loads(quick_model):
     assert model_path(cfg).exists()
     mtime = os.path.getmtime(model_path(cfg))
     get_model.__wrapped__ if hasattr(get_model, "__wrapped__") else None
-    from diffusion.models import _get_model
+    from diffusion.core.loader import _get_model
     _get_model.cache_clear()
     tm2 = get_model(cfg)                                      # from disk, not retrained
     assert os.path.getmtime(model_path(cfg)) == mtime
@@ -47,7 +47,7 @@ def test_changed_config_retrains_unchanged_loads(quick_model):
 
 
 def test_training_is_deterministic():
-    from diffusion.train import train
+    from diffusion.core.engine import train
     cfg = replace(get_preset("quick"), steps=15, snapshots=())
     a, b = train(cfg, progress=False), train(cfg, progress=False)
     assert a["history"]["loss"] == b["history"]["loss"]
@@ -56,7 +56,7 @@ def test_training_is_deterministic():
 
 def test_training_resumes_to_the_same_result(tmp_path):
     """A run interrupted after a checkpoint resumes and ends bit-identical to an uninterrupted run."""
-    from diffusion import train as train_mod
+    from diffusion.core import engine as train_mod
     cfg = replace(get_preset("quick"), steps=30, snapshots=(10, 30), checkpoint_every=10)
     full = train_mod.train(cfg, progress=False)
     state = tmp_path / "run.state"

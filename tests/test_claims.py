@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from diffusion.schedule import NoiseSchedule
+from diffusion.core.schedule import NoiseSchedule
 from scenes.claims import ClaimFailed, choose, claim, require, worded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ def test_reverse_process_x0_formula_is_ddpm_step():
 # --- ImageInpainting: x_{t-1} = mask * q(x_{t-1} | x_0) + (1 - mask) * p_theta(x_{t-1} | x_t) ------------
 
 def test_inpainting_step_on_screen_is_the_sampling_loop():
-    from diffusion.sample import sample_steps
+    from diffusion.core.sample import sample_steps
 
     s = NoiseSchedule("linear", 50)
     model = lambda x, t: 0.3 * x                                          # any eps-model will do

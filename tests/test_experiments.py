@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.experiments import (QUICK, RUNS, ddim, default_config, get_experiment, patch_mask, perturb_patch,
+from diffusion.studies.experiments import (QUICK, RUNS, ddim, default_config, get_experiment, patch_mask, perturb_patch,
                                    run_determinism, slerp)
-from diffusion.models import get_model
+from diffusion.core.loader import get_model
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import pytest
 import torch
 from scipy import stats as sps
 
-from diffusion import forward as F
-from diffusion.images import load_image
-from diffusion.schedule import NoiseSchedule
+from diffusion.studies import forward as F
+from diffusion.studies.images import load_image
+from diffusion.core.schedule import NoiseSchedule
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.graph_data import (SBMConfig, block_fit, clustering_mmd, degree_mmd, edge_density,
+from diffusion.models.graphs.data import (SBMConfig, block_fit, clustering_mmd, degree_mmd, edge_density,
                                   erdos_renyi, gaussian_mmd2, make_graphs, validity)
-from diffusion.graphs import (GRAPH_PRESETS, forward_trajectory, get_graph_model, marginal_vector,
+from diffusion.models.graphs.discrete import (GRAPH_PRESETS, forward_trajectory, get_graph_model, marginal_vector,
                               one_hot_edges, posterior_probs, q_probs, q_sample, sample_graphs,
                               transition_matrix)
-from diffusion.schedule import NoiseSchedule
+from diffusion.core.schedule import NoiseSchedule
 
 FAMILY = SBMConfig()
 SCHEDULE = NoiseSchedule("cosine", 100)
@@ -173,7 +173,7 @@ def test_conditioned_subgraph_never_changes(quick):
 def test_training_is_seeded():
     from dataclasses import replace
 
-    from diffusion.graphs import train_graph_model
+    from diffusion.models.graphs.discrete import train_graph_model
 
     cfg = replace(GRAPH_PRESETS["quick"], steps=15)
     r1, r2 = train_graph_model(cfg, progress=False), train_graph_model(cfg, progress=False)

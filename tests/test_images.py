@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from diffusion.images import DEFAULT_CROP, ImageError, image_from_env, load_image, parse_crop
+from diffusion.studies.images import DEFAULT_CROP, ImageError, image_from_env, load_image, parse_crop
 
 ROOT = Path(__file__).resolve().parent.parent
 

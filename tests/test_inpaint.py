@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from diffusion.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
-from diffusion.models import get_model
+from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
+from diffusion.core.loader import get_model
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_known_half_is_kept_and_completions_differ(quick_digits):
 
 
 def test_repaint_schedule_denoises_every_step_resample_times():
-    from diffusion.sample import repaint_schedule
+    from diffusion.core.sample import repaint_schedule
 
     T = 100
     assert repaint_schedule(T) == list(range(T - 1, -2, -1))          # no resampling: plain descent
@@ -56,7 +56,7 @@ def test_repaint_schedule_denoises_every_step_resample_times():
 
 
 def test_repaint_resampling_keeps_the_known_half_and_is_measured(quick_digits):
-    from diffusion.inpaint import SeamStudy, get_seam_study
+    from diffusion.studies.inpaint import SeamStudy, get_seam_study
 
     spec = InpaintSpec(n=2, steps=quick_digits.schedule.T, sampler="ddpm", jump=10, resample=2)
     traj = inpaint(quick_digits, spec)

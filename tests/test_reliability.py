@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRAIN_SCRIPT = textwrap.dedent("""
     import sys
     from dataclasses import replace
-    from diffusion.models import get_model, model_path
-    from diffusion.presets import get_preset
+    from diffusion.core.loader import get_model, model_path
+    from diffusion.models.digits.config import get_preset
     cfg = replace(get_preset("quick"), steps=int(sys.argv[1]), snapshots=(), checkpoint_every=25)
     tm = get_model(cfg, progress=False)
     print("key", tm.key, "steps", len(tm.history["loss"]))
@@ -31,7 +31,7 @@ def run_env(cache):
 
 
 def load_model_file(cache):
-    from diffusion.cache import torch_from_bytes
+    from diffusion.core.cache import torch_from_bytes
     files = list((Path(cache) / "models").glob("*.pt"))
     assert len(files) == 1
     return torch_from_bytes(files[0].read_bytes())
@@ -74,8 +74,8 @@ def test_two_processes_train_once(tmp_path):
 
 def test_corrupted_model_file_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path))
-    from diffusion.models import _get_model, get_model, model_path
-    from diffusion.presets import get_preset
+    from diffusion.core.loader import _get_model, get_model, model_path
+    from diffusion.models.digits.config import get_preset
     cfg = replace(get_preset("quick"), steps=10, snapshots=())
     first = get_model(cfg, progress=False)
     path = model_path(cfg)
@@ -92,8 +92,8 @@ def test_corrupted_model_file_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
 
 
 def test_nan_loss_stops_with_the_step(monkeypatch):
-    from diffusion import train as train_mod
-    from diffusion.presets import get_preset
+    from diffusion.core import engine as train_mod
+    from diffusion.models.digits.config import get_preset
     real = train_mod.F.mse_loss
     calls = {"n": 0}
     def poisoned(a, b):
@@ -107,7 +107,7 @@ def test_nan_loss_stops_with_the_step(monkeypatch):
 def test_same_command_twice_gives_identical_bytes(tmp_path, quick_model):
     """Trajectories made in two fresh processes with two fresh caches are byte-identical files."""
     script = textwrap.dedent("""
-        from diffusion.models import get_model, get_trajectory
+        from diffusion.core.loader import get_model, get_trajectory
         tm = get_model("quick", progress=False)
         get_trajectory(tm, n=4, seed=3, sampler="ddpm", steps=1000)
         get_trajectory(tm, n=4, seed=3, sampler="ddim", steps=20, eta=0.5)

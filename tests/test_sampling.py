@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.models import get_trajectory
-from diffusion.sample import sample, sample_steps
+from diffusion.core.loader import get_trajectory
+from diffusion.core.sample import sample, sample_steps
 
 
 def test_trajectory_shapes_and_consistency(quick_model):

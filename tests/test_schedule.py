@@ -6,7 +6,7 @@ import pytest
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 
-from diffusion.schedule import NoiseSchedule, cosine_beta_schedule, linear_beta_schedule
+from diffusion.core.schedule import NoiseSchedule, cosine_beta_schedule, linear_beta_schedule
 
 
 @pytest.mark.parametrize("name", ["linear", "cosine"])

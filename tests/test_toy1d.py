@@ -7,9 +7,9 @@ import pytest
 import torch
 from scipy import stats
 
-from diffusion.sample import sample
-from diffusion.schedule import NoiseSchedule
-from diffusion.toy1d import (TOY1D_PRESETS, ExactEps, Mixture, exact_eps, get_toy1d_model, get_toy1d_trajectory,
+from diffusion.core.sample import sample
+from diffusion.core.schedule import NoiseSchedule
+from diffusion.models.toy1d.mixture import (TOY1D_PRESETS, ExactEps, Mixture, exact_eps, get_toy1d_model, get_toy1d_trajectory,
                              marginal, marginal_cdf, marginal_pdf, mode_boundary, mode_weights, sample_marginal,
                              sample_mixture, sample_toy1d, train_toy1d, wasserstein1)
 
@@ -140,7 +140,7 @@ def test_trajectory_shapes_and_ddim_determinism(quick):
 
 def test_state_at_and_marginal_w1_along(quick):
     tr = get_toy1d_trajectory(quick, n=32, seed=3, sampler="ddim", steps=20)
-    from diffusion.toy1d import density_grid, marginal_w1_along, state_at
+    from diffusion.models.toy1d.mixture import density_grid, marginal_w1_along, state_at
     assert np.array_equal(state_at(tr, 999), tr.x[0][:, 0]) and np.array_equal(state_at(tr, -1), tr.final[:, 0])
     with pytest.raises(ValueError):
         state_at(tr, 998)
@@ -151,7 +151,7 @@ def test_state_at_and_marginal_w1_along(quick):
 
 
 def test_order_flip_share():
-    from diffusion.toy1d import order_flip_share
+    from diffusion.models.toy1d.mixture import order_flip_share
     x = np.arange(10.0)
     assert order_flip_share(x, 2 * x + 1) == pytest.approx(0.0, abs=1e-12)
     assert order_flip_share(x, -x) == pytest.approx(1.0)

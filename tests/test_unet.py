@@ -1,6 +1,6 @@
 import torch
 
-from diffusion.unet import UNet, UNetConfig, timestep_embedding
+from diffusion.models.digits.network import UNet, UNetConfig, timestep_embedding
 
 
 def test_output_shape_matches_input():

@@ -7,11 +7,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from diffusion.data import load_digits
-from diffusion.noise_prediction import (error_curve, prediction, show_channels, smoothed_loss,
+from diffusion.models.digits.data import load_digits
+from diffusion.studies.noise_prediction import (error_curve, prediction, show_channels, smoothed_loss,
                                         snapshot_samples)
-from diffusion.sample import sample
-from diffusion.unet import UNet, UNetConfig
+from diffusion.core.sample import sample
+from diffusion.models.digits.network import UNet, UNetConfig
 
 CONFIGS = [(UNetConfig(), 8), (UNetConfig(base_channels=8, channel_mults=(1, 2, 4), groups=4), 16)]
 

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import torch
 
-from .cache import cache_dir, config_key, get_or_build
-from .schedule import NoiseSchedule
+from ..core.cache import cache_dir, config_key, get_or_build
+from ..core.schedule import NoiseSchedule
 
 KS_C_05 = 1.3581                 # two-sample Kolmogorov–Smirnov coefficient at the 5 % level
 

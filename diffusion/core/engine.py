@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .cache import read_artifact, torch_bytes, torch_from_bytes, write_artifact
-from .data import load_dataset
+from ..models.digits.data import load_dataset
 from .schedule import NoiseSchedule
-from .unet import UNet, UNetConfig
+from ..models.digits.network import UNet, UNetConfig
 
 
 @dataclass(frozen=True)

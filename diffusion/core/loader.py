@@ -8,11 +8,11 @@ import numpy as np
 import torch
 
 from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
-from .presets import get_preset
+from ..models.digits.config import get_preset
 from .sample import Trajectory, sample
 from .schedule import NoiseSchedule
-from .train import TrainConfig, train
-from .unet import UNet
+from .engine import TrainConfig, train
+from ..models.digits.network import UNet
 
 
 @dataclass

@@ -17,9 +17,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 

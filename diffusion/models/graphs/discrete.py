@@ -39,10 +39,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
-from .graph_data import SBMConfig, edge_density, make_graphs
-from .schedule import NoiseSchedule
-from .train import ema_update
+from ...core.cache import cache_dir, cached_training, config_key, get_or_build, model_file
+from .data import SBMConfig, edge_density, make_graphs
+from ...core.schedule import NoiseSchedule
+from ...core.engine import ema_update
 
 
 # --- configs -------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from .train import TrainConfig
-from .unet import UNetConfig
+from ...core.engine import TrainConfig
+from .network import UNetConfig
 
 PRESETS = {
     # trains in seconds; samples are blobs, good enough to test the plumbing

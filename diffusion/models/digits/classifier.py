@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from scipy import linalg
 
-from .cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ...core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
 from .data import load_digits
 
 

@@ -21,11 +21,11 @@ import torch.nn.functional as F
 from scipy.special import erf
 from tqdm.auto import tqdm
 
-from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
-from .sample import Trajectory, sample
-from .schedule import NoiseSchedule
-from .train import ema_update
-from .unet import timestep_embedding
+from ...core.cache import cache_dir, cached_training, config_key, get_or_build, model_file
+from ...core.sample import Trajectory, sample
+from ...core.schedule import NoiseSchedule
+from ...core.engine import ema_update
+from ..digits.network import timestep_embedding
 
 
 @dataclass(frozen=True)

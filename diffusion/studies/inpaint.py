@@ -5,7 +5,7 @@ replaced by the real image noised to the new step with fresh noise, so the known
 at their true values. The model itself is unconditional: it sees the known half only through x_t,
 and replacement alone does not make the two halves agree. RePaint's resampling (`jump`, `resample`)
 noises the state back and denoises again to harmonise them; `seam_study` measures both ways.
-The sampling loop itself is `diffusion.sample.sample_steps` (its `known` / `mask` / `jump` /
+The sampling loop itself is `diffusion.core.sample.sample_steps` (its `known` / `mask` / `jump` /
 `resample` arguments).
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .cache import cache_dir, config_key, get_or_build
-from .data import load_dataset
-from .models import TrainedModel
-from .sample import Trajectory, sample
+from ..core.cache import cache_dir, config_key, get_or_build
+from ..models.digits.data import load_dataset
+from ..core.loader import TrainedModel
+from ..core.sample import Trajectory, sample
 
 MASKS = ("top", "left", "bottom", "right")
 
@@ -131,7 +131,7 @@ def run_seam_study(tm: TrainedModel, study: SeamStudy) -> dict:
 
 def get_seam_study(tm: TrainedModel, study: SeamStudy = SeamStudy()) -> dict:
     """The cached `run_seam_study` (scenes load it)."""
-    from .cache import torch_bytes, torch_from_bytes
+    from ..core.cache import torch_bytes, torch_from_bytes
 
     path = cache_dir() / "inpaint" / f"seam-{config_key(dict(model=tm.key, **study.to_dict()))}.pt"
     return get_or_build(path, lambda: run_seam_study(tm, study), torch_bytes, torch_from_bytes)

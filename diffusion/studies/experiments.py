@@ -19,10 +19,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from .cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
-from .classifier import ClassifierConfig, classify, get_classifier
-from .data import load_dataset
-from .sample import sample
+from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ..models.digits.classifier import ClassifierConfig, classify, get_classifier
+from ..models.digits.data import load_dataset
+from ..core.sample import sample
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .cache import cache_dir, config_key, get_or_build
-from .data import load_dataset
-from .sample import sample
+from ..core.cache import cache_dir, config_key, get_or_build
+from ..models.digits.data import load_dataset
+from ..core.sample import sample
 
 
 @dataclass
