@@ -5,7 +5,7 @@ from different noise, from one real run."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ValueTracker, VGroup, Write)
 
 from diffusion.studies.inpaint import (InpaintSpec, SeamStudy, get_inpainting, get_seam_study, half_mask,
                                        known_image, known_region_error)
