@@ -46,6 +46,7 @@ def measure() -> dict:
         x0 = traj.x0_hat[T - t, :, 0]                                   # (N, H, W), clipped by the sampler
         rows[t] = dict(to_mean=float(_rms(x0, mean_digit).mean()), to_final=float(_rms(x0, final).mean()),
                        clipped=float((np.abs(x0) >= 1 - 1e-6).mean()),
+                       follow_clipped=float((np.abs(x0[FOLLOW]) >= 1 - 1e-6).mean()),
                        follow_to_mean=float(_rms(x0[FOLLOW], mean_digit)),
                        follow_to_final=float(_rms(x0[FOLLOW], final[FOLLOW])))
     ab_T = tm.schedule.alpha_bar[-1].item()
@@ -187,9 +188,12 @@ class ReverseProcess(DiffusionScene):
 
         def readout(t_paper: int):
             r = m["rows"][t_paper]
-            return label(f"x̂₀: {r['clipped']:.0%} of pixels clipped; RMS to the mean digit {r['to_mean']:.2f}, "
-                         f"to its final sample {r['to_final']:.2f} (mean of {m['n']})", style.SMALL_SIZE,
-                         style.MUTED).next_to(t_text, DOWN, buff=0.2)
+            # this sample's x0_hat, as in the panel: clipped share, RMS distance to the mean digit and to its end
+            lab = label(f"x̂₀: {r['follow_clipped']:.0%} clipped · RMS to mean digit {r['follow_to_mean']:.2f}"
+                        f" · to final {r['follow_to_final']:.2f}", style.SMALL_SIZE, style.MUTED)
+            if lab.width > 12.5:
+                lab.scale_to_fit_width(12.5)
+            return lab.next_to(t_text, DOWN, buff=0.2)
         read = readout(SHOW_STEPS[0])
 
         self.beat("Follow one sample. At each step the network sees x_t and predicts the noise in it.", 4)
