@@ -84,7 +84,7 @@ class ReverseProcess(DiffusionScene):
                 (lambda k: True, f"At t = 0, {m['confident']} of the {n} samples are digits the classifier names "
                                  f"with confidence above {CONFIDENT:g}.")]),
             worded("x0_hat_clipped_at_T", first["clipped"], [
-                (lambda c: c >= 0.5, f"At t = {T}, x0_hat divides the noise by {m['amplify_T']:.0f}: "
+                (lambda c: c >= 0.5, f"At t = {T}, x0_hat scales x_t minus the predicted noise up {m['amplify_T']:.0f}-fold: "
                                      f"{first['clipped']:.0%} of its pixels hit the clip at ±1."),
                 (lambda c: True, f"At t = {T}, {first['clipped']:.0%} of x0_hat's pixels hit the clip at ±1.")]),
             worded("x0_hat_early_vs_mean", (first["to_mean"], first["to_final"]), [
@@ -208,7 +208,8 @@ class ReverseProcess(DiffusionScene):
         f = self.facts
         self.play(FadeIn(read))
         self.beat(f["x0_hat_clipped_at_T"].text + " " + f["x0_hat_early_vs_mean"].text + "; "
-                  + f["x0_hat_nearer_final_from_t"].text + ".", 2.6 * (len(SHOW_STEPS) - 1))
+                  + f["x0_hat_nearer_final_from_t"].text + "; " + f["x0_hat_sharpens"].text + ".",
+                  2.6 * (len(SHOW_STEPS) - 1))
         for t_paper in SHOW_STEPS[1:]:
             new = panels(t_paper)
             new_t = math(rf"t = {t_paper}", size=40, color=style.HIGHLIGHT).move_to(t_text)
