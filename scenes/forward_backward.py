@@ -109,8 +109,7 @@ class ForwardBackward(DiffusionScene):
         self.play(Create(first[2]), LaggedStart(*[FadeIn(o) for o in first[3]], lag_ratio=0.25), run_time=1.5)
         self.play(FadeIn(first[4]), FadeIn(note))
         self.wait(2)
-        f = self.facts
-        self.beat(f"{f['share_kept_falls'].text}, and the model fills in a digit of its own.", 8)
+        self.beat(f"{self.facts['share_kept_falls'].text}, and the model fills in a digit of its own.", 8)
         for col in cols[1:]:
             self.play(FadeIn(col[0]), FadeIn(col[1]), run_time=0.7)
             self.play(Create(col[2]), LaggedStart(*[FadeIn(o) for o in col[3]], lag_ratio=0.25), FadeIn(col[4]),
@@ -137,7 +136,7 @@ class ForwardBackward(DiffusionScene):
             vals.add(label(f"{s:.2f}", style.SMALL_SIZE, style.TEXT).next_to(ax.c2p(f, max(s, 0.12)), UP, buff=0.1))
         chance = DashedLine(ax.c2p(0, 0.1), ax.c2p(1, 0.1), color=style.MUTED)
         chance_l = label("1 in 10 classes", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(1, 0.1), RIGHT, buff=0.15)
-        self.beat(f"Over all the held-out digits: {'; '.join(c.text for k, c in f.items() if k.startswith('share_kept_') and k != 'share_kept_falls')}.", 8)
+        self.beat(f"Over all the held-out digits: {'; '.join(c.text for k, c in self.facts.items() if k.startswith('share_kept_') and k != 'share_kept_falls')}.", 8)
         self.play(FadeOut(heading), FadeIn(h2), Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(LaggedStart(*[FadeIn(b, shift=UP * 0.2) for b in bars], lag_ratio=0.3), FadeIn(vals), run_time=2)
         self.play(Create(chance), FadeIn(chance_l))
