@@ -276,8 +276,11 @@ class DDIMDeterminism(DiffusionScene):
         spread_head = label("RMS", style.SMALL_SIZE, style.HIGHLIGHT).next_to(rows[0], RIGHT, buff=0.35).shift(UP * 0.55)
         spread_l = VGroup(*[label(f"{r['pairwise_rms'][i]:.2f}", style.SMALL_SIZE, style.HIGHLIGHT).next_to(row, RIGHT, buff=0.35)
                             for i, row in zip(rows_idx, rows)])
-        note = label(f"RMS: distance between two seeds' outputs, mean over pairs and {r['outputs'].shape[1]} noise images;"
-                     f" outputs of unrelated noise: {m['unrelated']:.2f}", style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.2)
+        note = label(f"RMS between two seeds' outputs ({r['outputs'].shape[1]} noise images); unrelated noise: "
+                     f"{m['unrelated']:.2f}", style.SMALL_SIZE, style.MUTED)
+        if note.width > 13:
+            note.scale_to_fit_width(13)
+        note.to_edge(DOWN, buff=0.2)
         self.beat("With eta above zero DDIM adds fresh noise at each step, drawn from a sampler seed.", 4)
         self.play(FadeIn(heading), FadeIn(rows[0]), Write(eta_l[0]))
         f = self.facts
