@@ -100,8 +100,11 @@ class ForwardBackward(DiffusionScene):
             kept = int(round(per_digit[i, d] * R))
             k_l = label(f"kept {kept}/{R}", style.SMALL_SIZE, KEPT if kept * 2 >= R else CHANGED).next_to(outs, DOWN, buff=0.12)
             cols.add(Group(t_l, x_t, arrow, outs, k_l))
-        note = label(f"{n_shown} of {R} denoisings shown ({sampler_name(cfg, int(r['T']))}); colour: same class or not", style.SMALL_SIZE,
-                     style.MUTED).to_edge(DOWN, buff=0.15)
+        note = label(f"{n_shown} of {R} denoisings shown ({sampler_name(cfg, int(r['T']))}); colour: same class or not",
+                     style.SMALL_SIZE, style.MUTED)
+        if note.width > 13:
+            note.scale_to_fit_width(13)
+        note.to_edge(DOWN, buff=0.15)
         first = cols[0]
         self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0 "
                   f"({sampler_name(cfg, int(r['T']))}), {R} times with different noise.", 5)
