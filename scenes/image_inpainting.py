@@ -142,16 +142,18 @@ class ImageInpainting(DiffusionScene):
         for key in ("replace", "repaint"):
             tiles = Group(*[pixel_image(r[f"{key}_samples"][i], 1.3) for i in range(n)]).arrange(RIGHT, buff=0.25)
             rows.add(Group(tiles, *[known_box(t_) for t_ in tiles]))
-        rows.arrange(DOWN, buff=0.6).move_to([0.9, 0.35, 0])
+        rows.arrange(DOWN, buff=0.6).move_to([1.6, 0.35, 0])
         names = VGroup(label("replacement only", style.SMALL_SIZE, style.TEXT),
-                       label(f"RePaint: jump {SEAM.jump}, {SEAM.resample}× each step", style.SMALL_SIZE, style.TEXT))
+                       label(f"RePaint ({SEAM.resample}× per step)", style.SMALL_SIZE, style.TEXT))
         for name, row in zip(names, rows):
             name.next_to(row, LEFT, buff=0.35)
         f = self.facts
-        facts = VGroup(label(f["seam_jump_off_real"].text, style.SMALL_SIZE, style.TEXT),
-                       label(f["hidden_rms_replace_vs_repaint"].text, style.SMALL_SIZE, style.TEXT),
-                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions; jump: mean |difference| "
-                             "between the last kept row and the first filled one", style.SMALL_SIZE, style.MUTED)
+        facts = VGroup(label(f"jump across the boundary: {r['replace_jump']:.2f} without, {r['repaint_jump']:.2f} with "
+                             f"(real digits {r['real_jump']:.2f})", style.SMALL_SIZE, style.TEXT),
+                       label(f"RMS of the filled half to the real one: {r['replace_hidden_rms']:.2f} without, "
+                             f"{r['repaint_hidden_rms']:.2f} with", style.SMALL_SIZE, style.TEXT),
+                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions; jump: mean |difference|, "
+                             "last kept row to first filled row", style.SMALL_SIZE, style.MUTED)
                        ).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.3)
         for line in facts:
             if line.width > 13:
