@@ -21,7 +21,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test test-fast bench clean distclean gif
+.PHONY: setup system-deps models render list test test-fast bench clean distclean gif claims
 
 setup: system-deps $(VENV)/.installed
 
@@ -59,6 +59,10 @@ gif: setup
 
 list: setup
 	@$(PY) -m scenes list
+
+# every scene's narrated claims, measured on the models renders use; fails if any is false
+claims: setup models
+	$(PY) -m scenes claims
 
 # everything (CI), two workers; a module's tests stay on one worker (they share its fixtures)
 test: setup

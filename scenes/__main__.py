@@ -1,4 +1,5 @@
 """python -m scenes list [--chapters|--json] | render NAME [--quality l|m|h|k] | prepare NAME...|--all
+| claims [NAME...] | audit [NAME...]
 
 The command line of the scene registry (scenes/registry.py: discovery, series order, needs) and the
 renderer (scenes/rendering.py). To add a subcommand: a `cmd_<name>(args) -> int` function and its
@@ -54,7 +55,19 @@ def cmd_prepare(args) -> int:
     return 0
 
 
-COMMANDS = dict(list=cmd_list, render=cmd_render, prepare=cmd_prepare)
+def cmd_claims(args) -> int:
+    """One line per claim: scene, claim, measured value, true/false, the words; 1 if any is false."""
+    from scenes.claims import print_table, table
+
+    scenes = discover()
+    for n in args.scenes:
+        check_scene(n, scenes)
+    rows, ok = table({n: scenes[n][1] for n in (args.scenes or scenes)})
+    print_table(rows)
+    return 0 if ok else 1
+
+
+COMMANDS = dict(list=cmd_list, render=cmd_render, prepare=cmd_prepare, claims=cmd_claims)
 
 
 def main(argv=None) -> int:
@@ -69,6 +82,8 @@ def main(argv=None) -> int:
     pr = sub.add_parser("prepare", help="train/sample what the named scenes load (--all: every scene)")
     pr.add_argument("scenes", nargs="*")
     pr.add_argument("--all", action="store_true")
+    c = sub.add_parser("claims", help="evaluate every scene's narrated claims on the models renders use")
+    c.add_argument("scenes", nargs="*")
     sub.add_parser("audit", help="layout audit of scenes (dry run, quick models); see scenes/audit.py",
                    add_help=False)
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim

@@ -4,18 +4,89 @@ outputs; and a spherical path between two x_T gives a path of images. Every numb
 diffusion.experiments on the trained digits model."""
 from __future__ import annotations
 
+import math as pymath
+from functools import lru_cache
+
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, Transform, VGroup, VMobject, Write)
 
 from diffusion.studies.experiments import default_config, get_experiment
 from scenes import helpers as layout, style
+from scenes.claims import claim, worded
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
 
 NOISE_RANGE = 2.5           # x_T panels map [-2.5, 2.5] to black..white
 SHOW_AMOUNTS = (0.0, 0.1, 0.2, 0.4, 0.6, 1.0)   # amounts of change shown (those the config has)
 SHOW_ETAS = (0.0, 0.1, 0.2, 0.5, 1.0)
+
+
+# The DDIM update on screen (Song et al. 2021, eq. 12, with sigma_t(eta) of eq. 16), line by line, and
+# the same lines as code: tests/test_claims.py evaluates `ddim_update_on_screen` against
+# NoiseSchedule.ddim_step, so the formula shown is the one that made the frames. t' is the next
+# (earlier) step of the respaced sampler; at the last step alpha_bar_{t'} = 1.
+DDIM_TEX = (
+    r"\hat x_0 = \mathrm{clip}_{[-1,1]}\!\left(\frac{x_t - \sqrt{1-\bar\alpha_t}\,\epsilon_\theta(x_t, t)}{\sqrt{\bar\alpha_t}}\right),"
+    r"\qquad \hat\epsilon = \frac{x_t - \sqrt{\bar\alpha_t}\,\hat x_0}{\sqrt{1-\bar\alpha_t}}",
+    r"x_{t'} = \sqrt{\bar\alpha_{t'}}\,\hat x_0 + \sqrt{1-\bar\alpha_{t'}-\sigma_t^2}\;\hat\epsilon + \sigma_t\, z,"
+    r"\qquad z \sim \mathcal N(0, I)",
+    r"\sigma_t(\eta) = \eta\,\sqrt{\frac{1-\bar\alpha_{t'}}{1-\bar\alpha_t}}\,\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_{t'}}}",
+)
+
+
+def ddim_update_on_screen(x_t, eps_theta, ab_t: float, ab_prev: float, eta: float, z, clip: bool = True):
+    """DDIM_TEX as code, one statement per line of it. Returns (x_{t'}, x0_hat, eps_hat)."""
+    x0 = (x_t - pymath.sqrt(1 - ab_t) * eps_theta) / pymath.sqrt(ab_t)
+    x0 = x0.clamp(-1, 1) if clip else x0
+    eps = (x_t - pymath.sqrt(ab_t) * x0) / pymath.sqrt(1 - ab_t)
+    sigma = eta * pymath.sqrt((1 - ab_prev) / (1 - ab_t)) * pymath.sqrt(1 - ab_t / ab_prev)
+    x_prev = pymath.sqrt(ab_prev) * x0 + pymath.sqrt(max(1 - ab_prev - sigma ** 2, 0.0)) * eps + sigma * z
+    return x_prev, x0, eps
+
+
+SHOWN = ("determinism", "patch", "eta_sweep", "interpolation")
+
+
+def experiments() -> dict:
+    """the DDIM experiments the scene shows: determinism, patch, eta sweep, slerp (digits U-Net)"""
+    return {name: get_experiment(name, digits_model(), default_config()) for name in SHOWN}
+
+
+@lru_cache(maxsize=1)
+def measure() -> dict:
+    """The figures the narration states, from the cached experiments the scene shows."""
+    cfg, res = default_config(), experiments()
+    det, patch, eta, interp = (res[k] for k in SHOWN)
+    etas = list(np.round(eta["etas"], 3))
+    amounts = list(np.round(patch["amounts"], 3))
+    pair = eta["pairwise_rms"]
+    switch = interp["labels"][1:] != interp["labels"][:-1]
+    steps = interp["step_dist"]
+    return dict(
+        steps=cfg.steps, n_det=len(det["first"]), identical=bool(det["identical"]), max_abs_diff=det["max_abs_diff"],
+        k_seeds=int(eta["outputs"].shape[2]), n_eta_xT=int(eta["outputs"].shape[1]),
+        eta0_pair=float(pair[etas.index(0.0)]) if 0.0 in etas else float("nan"),
+        pair=dict(zip(etas, map(float, pair))), pair_grows=bool(np.all(np.diff(pair) > 0)),
+        unrelated=float(patch["unrelated_dist"]),
+        full_patch=float(patch["mean_out_dist"][amounts.index(1.0)]) if 1.0 in amounts else float("nan"),
+        patch_monotone=bool(np.all(np.diff(patch["mean_out_dist"]) > 0)),
+        median_step=float(np.median(steps)), max_step=float(steps.max()),
+        largest_at_switch=bool(switch[int(np.argmax(steps))]) if len(steps) else False,
+        n_switch=int(switch.sum()),
+        mean_step_switch=float(steps[switch].mean()) if switch.any() else float("nan"),
+        mean_step_same=float(steps[~switch].mean()) if (~switch).any() else float("nan"))
+
+
+def eta_words(m: dict, eta: float) -> str:
+    """How far apart the outputs of different sampler seeds are at `eta`, against outputs of unrelated
+    noise images: the same measure (RMS distance between two outputs) on both sides."""
+    r = m["pair"][eta] / m["unrelated"]
+    if r >= 0.9:
+        return f"At eta = {eta:g} two seeds' outputs are about as far apart as outputs of unrelated noise ({r:.0%})."
+    if r >= 0.5:
+        return f"At eta = {eta:g} two seeds' outputs are {r:.0%} as far apart as outputs of unrelated noise."
+    return f"At eta = {eta:g} two seeds' outputs are still much closer than outputs of unrelated noise ({r:.0%})."
 
 
 def noise_image(x, height):
@@ -31,17 +102,38 @@ def patch_outline(img, cfg, size: int):
     return rect
 
 
-SHOWN = ("determinism", "patch", "eta_sweep", "interpolation")
-
-
-def experiments() -> dict:
-    """the DDIM experiments the scene shows: determinism, patch, eta sweep, slerp (digits U-Net)"""
-    return {name: get_experiment(name, digits_model(), default_config()) for name in SHOWN}
-
-
 class DDIMDeterminism(DiffusionScene):
     description = "DDIM (eta=0) is a function of x_T: same noise, same digit; nearby noise, nearby digit; eta and slerp."
     needs = (digits_model, experiments)
+
+    @classmethod
+    def claims(cls):
+        m = measure()
+        mid = 0.5 if 0.5 in m["pair"] else sorted(m["pair"])[len(m["pair"]) // 2]
+        return [
+            claim("ddim_eta0_identical", m["max_abs_diff"], m["identical"] and m["max_abs_diff"] == 0,
+                  "the same x_T through DDIM (eta = 0) twice: identical, bit for bit"),
+            claim("eta0_seeds_identical", m["eta0_pair"], m["eta0_pair"] == 0,
+                  f"at eta = 0 the seed does not matter: all {m['k_seeds']} images are the same"),
+            worded("eta_spread_grows", tuple(round(v, 3) for v in m["pair"].values()), [
+                (lambda v: m["pair_grows"], "As eta grows they spread apart."),
+                (lambda v: True, "As eta grows they spread apart, though not at every step of eta.")]),
+            worded("eta_mid_vs_unrelated", round(m["pair"][mid] / m["unrelated"], 3), [(lambda r: True, eta_words(m, mid))]),
+            worded("eta_max_vs_unrelated", round(m["pair"][max(m["pair"])] / m["unrelated"], 3),
+                   [(lambda r: True, eta_words(m, max(m["pair"])))]),
+            worded("patch_change_smooth", m["patch_monotone"], [
+                (lambda v: v, "the image moves steadily further as more of the patch is replaced"),
+                (lambda v: True, "the image moves further as more of the patch is replaced, though not at every step")]),
+            worded("full_patch_vs_unrelated", (round(m["full_patch"], 3), round(m["unrelated"], 3)), [
+                (lambda v: v[0] < 0.9 * v[1], "even replacing the whole patch moves it less than switching to unrelated noise"),
+                (lambda v: v[0] <= 1.1 * v[1], "replacing the whole patch moves it about as much as unrelated noise"),
+                (lambda v: True, "replacing the whole patch moves it more than unrelated noise does")]),
+            worded("slerp_largest_step_at_switch", (round(m["max_step"], 3), round(m["median_step"], 3), m["largest_at_switch"]), [
+                (lambda v: v[2] and m["median_step"] < 0.5 * m["max_step"],
+                 "Most neighbours are close; the largest step is where the digit switches class."),
+                (lambda v: v[2], "The largest step between neighbours is where the digit switches class."),
+                (lambda v: True, "The largest step between neighbours is not at a class switch.")]),
+        ]
 
     def construct(self):
         tm = digits_model()
@@ -49,13 +141,37 @@ class DDIMDeterminism(DiffusionScene):
         res = experiments()
         self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
         self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
+        self.update_rule(cfg)
         self.determinism(res["determinism"], cfg)
         self.patch(res["patch"], cfg)
         self.eta_sweep(res["eta_sweep"], cfg)
         self.interpolation(res["interpolation"], cfg)
 
+    def update_rule(self, cfg):
+        heading = layout.heading("One DDIM step (Song et al. 2021, eq. 12)")
+        lines = VGroup(*[math(tex, size=34) for tex in DDIM_TEX]).arrange(DOWN, buff=0.45)
+        layout.fit(lines, layout.region(note=True))   # as large as the space between title and footnote allows
+        note = layout.footnote(f"t' is the next of {cfg.steps} evenly spaced steps; at the last one ᾱ_t' = 1")
+        self.hold_narration()
+        self.beat("Each DDIM step guesses the clean image, clipped to the pixel range, and re-derives the noise "
+                  "from that clipped guess.", 5)
+        self.layout_exempt("fill", "build-up: the next beats complete the update rule")
+        self.play(FadeIn(heading), Write(lines[0]))
+        self.wait(2)
+        self.hold_narration()
+        self.beat("Then it jumps to the earlier step t': the guess, the noise direction, and fresh noise z "
+                  "scaled by sigma.", 5)
+        self.play(Write(lines[1]), FadeIn(note))
+        self.wait(2)
+        self.hold_narration()
+        self.beat("Sigma is set by eta: at eta = 0 no fresh noise is added, so the result is a function of x_T.", 5)
+        self.play(Write(lines[2]))
+        self.wait(3)
+        self.hold_narration()
+        self.play(FadeOut(Group(heading, lines, note)))
+
     def determinism(self, r, cfg):
-        n = 4
+        n = min(4, len(r["first"]))
         heading = label(f"The same noise, sampled twice with DDIM (η = 0, {cfg.steps} steps)", style.LABEL_SIZE)
         heading.to_edge(UP, buff=0.35)
         rows = [[framed(noise_image(r["x_T"][i, 0], 1.6), style.STATE) for i in range(n)],
@@ -69,7 +185,7 @@ class DDIMDeterminism(DiffusionScene):
         same = "identical, bit for bit" if r["identical"] else "NOT identical"
         result = layout.footnote(f"largest |run 1 − run 2| over {len(r['first'])} samples: {r['max_abs_diff']:g}  →  {same}",
                                  color=style.HIGHLIGHT)
-        self.beat("Sample from four noise images, then do it again from the very same noise.", 4)
+        self.beat(f"Sample from {n} noise images, then do it again from the very same noise.", 4)
         self.play(FadeIn(heading), FadeIn(grid[0]), Write(names[0]))
         self.play(FadeIn(grid[1]), Write(names[1]))
         self.wait(1)
@@ -124,10 +240,13 @@ class DDIMDeterminism(DiffusionScene):
         self.play(FadeOut(Group(top, bot, outlines, nd, od, names, note, sub)))
 
         # --- the measured curve, averaged over x_T ---------------------------------------------
-        ymax = max(0.9, float(r["unrelated_dist"]) * 1.15)
-        ax = Axes(x_range=[0, 0.6, 0.1], y_range=[0, ymax, 0.2], x_length=10.0, y_length=4.6, tips=False,
+        # axis ranges from the data: every measured point is on the plot
+        ymax = float(np.ceil(max(r["out_dist"].max(), float(r["unrelated_dist"])) * 1.1 / 0.1) * 0.1)
+        xmax = float(np.ceil(r["noise_dist"].max() / 0.1) * 0.1)
+        ax = Axes(x_range=[0, xmax, 0.1], y_range=[0, ymax, 0.2], x_length=10.0, y_length=4.6, tips=False,
                   axis_config=dict(color=style.GRID, font_size=style.TICK_SIZE),
-                  x_axis_config=dict(numbers_to_include=[0, 0.2, 0.4, 0.6], decimal_number_config=dict(num_decimal_places=1)),
+                  x_axis_config=dict(numbers_to_include=np.arange(0, xmax + 1e-9, 0.2).round(1),
+                                     decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(numbers_to_include=np.arange(0, ymax, 0.2).round(1), decimal_number_config=dict(num_decimal_places=1)))
         ax.move_to([0.5, -0.45, 0])
         xl = label("change of the noise (RMS)", style.SMALL_SIZE, style.NOISE).next_to(ax.x_axis, DOWN, buff=0.15)
@@ -139,12 +258,13 @@ class DDIMDeterminism(DiffusionScene):
         mean_dots = VGroup(*[Dot(ax.c2p(x, y), radius=0.05, color=style.GENERATED)
                              for x, y in zip(r["mean_noise_dist"], r["mean_out_dist"])])
         u = float(r["unrelated_dist"])
-        ref = DashedLine(ax.c2p(0, u), ax.c2p(0.6, u), color=style.FIXED)
+        ref = DashedLine(ax.c2p(0, u), ax.c2p(xmax, u), color=style.FIXED)
         ref_l = label(f"two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
         legend = label(f"grey: each of {cfg.n_base} noise images   blue: mean", style.SMALL_SIZE, style.MUTED)
         legend.next_to(heading, DOWN, buff=0.2)
-        self.beat(f"Measured over {cfg.n_base} noise images: the image moves smoothly with the noise, "
-                  "and even replacing the whole patch moves it less than switching to unrelated noise.", 7)
+        f = self.facts
+        self.beat(f"Measured over {cfg.n_base} noise images: {f['patch_change_smooth'].text}, "
+                  f"and {f['full_patch_vs_unrelated'].text}.", 7)
         self.play(Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(FadeIn(dots), Create(mean_line), FadeIn(mean_dots), FadeIn(legend), run_time=2)
         self.play(Create(ref), FadeIn(ref_l))
@@ -165,22 +285,25 @@ class DDIMDeterminism(DiffusionScene):
         rows.arrange(DOWN, buff=0.2).move_to([0, (y0 + y1) / 2 - 0.3, 0])
         eta_l = VGroup(*[math(rf"\eta = {r['etas'][i]:g}", size=30).next_to(row, LEFT, buff=0.35)
                          for i, row in zip(rows_idx, rows)])
-        spread_l = VGroup(*[label(f"{r['spread'][i]:.2f}", color=style.HIGHLIGHT).next_to(row, RIGHT, buff=0.35)
+        m = measure()
+        spread_l = VGroup(*[label(f"{r['pairwise_rms'][i]:.2f}", color=style.HIGHLIGHT).next_to(row, RIGHT, buff=0.35)
                             for i, row in zip(rows_idx, rows)])
-        spread_head = label("spread", color=style.HIGHLIGHT).next_to(spread_l[0], UP, buff=0.3)
-        note = layout.footnote(f"spread: per-pixel std over the {k} seeds, mean over {r['outputs'].shape[1]} noise images")
+        spread_head = label("RMS", color=style.HIGHLIGHT).next_to(spread_l[0], UP, buff=0.3)
+        note = layout.footnote(f"RMS between two seeds' outputs ({r['outputs'].shape[1]} noise images); unrelated noise: "
+                               f"{m['unrelated']:.2f}")
         self.beat("With eta above zero DDIM adds fresh noise at each step, drawn from a sampler seed.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(rows[0]), Write(eta_l[0]))
         self.hold_narration()
-        self.beat("At eta = 0 the seed does not matter: all eight images are the same. As eta grows they spread apart.", 7)
+        f = self.facts
+        self.beat(f"At eta = 0 the seed does not matter: all {k} images are the same. {f['eta_spread_grows'].text}", 7)
         self.play(FadeIn(spread_head), FadeIn(spread_l[0]))
         for row, el, sl in zip(rows[1:], eta_l[1:], spread_l[1:]):
             self.play(FadeIn(row), Write(el), FadeIn(sl), run_time=0.9)
             self.wait(0.8)
         self.play(FadeIn(note))
         self.hold_narration()
-        self.beat("By eta = 0.5 the outputs are about as different as samples from unrelated noise.", 4)
+        self.beat(f"{f['eta_mid_vs_unrelated'].text} {f['eta_max_vs_unrelated'].text}", 5)
         self.wait(4)
         self.hold_narration()
         self.play(FadeOut(Group(heading, rows, eta_l, spread_head, spread_l, note)))
@@ -211,14 +334,15 @@ class DDIMDeterminism(DiffusionScene):
         self.play(FadeIn(heading), Write(eq))
         self.play(LaggedStart(*[FadeIn(m) for m in top], lag_ratio=0.15), Write(names[0]), run_time=2)
         self.hold_narration()
-        self.beat("Decode every point with DDIM: the digit changes along the path, mostly in small steps.", 6)
+        self.beat(f"Decode every point with DDIM: along the path the classifier's label changes "
+                  f"{measure()['n_switch']} times.", 6)
         self.play(LaggedStart(*[FadeIn(m) for m in bot], lag_ratio=0.15), Write(names[1]), run_time=3)
         self.play(FadeIn(labs), FadeIn(lab_name))
         self.wait(1)
         self.play(FadeIn(facts[0]))
         self.wait(2)
         self.hold_narration()
-        self.beat("Most neighbours are close; where the digit switches class the step is larger.", 4)
+        self.beat(self.facts["slerp_largest_step_at_switch"].text, 4)
         self.play(FadeIn(facts[1]))
         self.wait(4)
         self.hold_narration()

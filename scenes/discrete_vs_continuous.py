@@ -7,13 +7,15 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Dot, FadeIn, FadeOut, Group, Triangle, ValueTracker, VGroup, Write,
                    linear)
 
+from diffusion.studies.inpaint import known_region_error
 
 from scenes import style
+from scenes.claims import claim, worded
 from scenes.common import digits_model
-from scenes.graph_helpers import (COND_NODES, centre, conditional_trajectory, edge_lines, graph_model, node_dots,
-                                  two_circle_layout)
+from scenes.graph_helpers import (COND_NODES, centre, condition_graph, conditional_trajectory, edge_lines,
+                                  graph_model, node_dots, two_circle_layout)
 from scenes.helpers import DiffusionScene, LiveValue, label, math, pixel_image
-from scenes.image_inpainting import inpainting, known_box
+from scenes.image_inpainting import SPEC, inpainting, known_box
 
 IMG_AT = np.array([-3.6, 0.95, 0])
 GRAPH_AT = np.array([2.9, 0.95, 0])
@@ -23,6 +25,19 @@ CONT, DISC = style.NOISE, style.GENERATED      # colour of each model throughout
 class DiscreteVsContinuous(DiffusionScene):
     description = "Continuous (digit) and discrete (graph) diffusion side by side on one t axis; loops as a GIF."
     needs = (digits_model, inpainting, graph_model, conditional_trajectory)
+
+    @classmethod
+    def claims(cls):
+        itm, gtm = digits_model(), graph_model()
+        err = known_region_error(inpainting(), itm, SPEC)
+        g = conditional_trajectory(n=4, seed=0)
+        cond = condition_graph()
+        kept = bool(np.all(g.adj[:, :, g.fixed] == cond[g.fixed]))
+        return [claim("known_half_exact", err, err < 1e-5, "the digit's top half is held fixed"),
+                claim("fixed_subgraph_unchanged", kept, kept, "the red subgraph is held fixed"),
+                worded("graph_trained_with_fixed_subgraphs", gtm.config.cond_prob, [
+                    (lambda p: p > 0, "the graph model was trained with fixed subgraphs"),
+                    (lambda p: True, "the graph model was trained without fixed subgraphs")])]
 
     def construct(self):
         itm, gtm = digits_model(), graph_model()
@@ -95,9 +110,12 @@ class DiscreteVsContinuous(DiffusionScene):
         self.add(everything)                       # no fade-in: the first frame is also the loop's last
         self.wait(1)
         self.hold_narration()
-        self.beat("On one shared clock t/T both run from pure noise to data, each around what is held fixed.", 7)
+        self.beat("On one shared clock t/T both run from pure noise to data, each around what is held fixed: "
+                  f"{self.facts['graph_trained_with_fixed_subgraphs'].text}, the image model without any "
+                  "conditioning, held by replacement.", 7)
         self.play(s.animate.set_value(0.0), run_time=7, rate_func=linear)
         self.wait(2)
+        self.hold_narration()                     # the finished frame stays until the narration is read
         # loop: back to the first frame (the same noise the run started from)
         self.play(s.animate.set_value(1.0), run_time=0.6, rate_func=linear)
         self.wait(0.4)

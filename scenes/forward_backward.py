@@ -9,12 +9,34 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeI
 
 from diffusion.studies.experiments import default_config, get_experiment
 from scenes import helpers as layout, style
+from scenes.claims import worded
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
 
 N_SHOWN = 4                 # denoised outputs shown per t (of cfg.fb_repeats)
 X_SIZE, OUT_SIZE = 1.6, 1.0  # heights of x_t and of one denoised output (then fitted to the column)
 KEPT, CHANGED = style.SIGNAL, style.FIXED
+
+
+def sampler_name(cfg, T: int) -> str:
+    """What run_forward_backward really runs: 'ddpm' with fewer steps than t is the respaced DDIM
+    update with eta = 1 (diffusion.core.sample); with every step it is the exact DDPM posterior."""
+    full = cfg.fb_steps >= T
+    if cfg.fb_sampler == "ddpm" and full:
+        return "DDPM, every step"
+    eta = 1.0 if cfg.fb_sampler == "ddpm" else 0.0
+    return f"DDIM with η = {eta:g}, {cfg.fb_steps} steps per T, respaced"
+
+
+def share_words(s: float) -> str:
+    """A share in words, chosen by its value."""
+    if s >= 0.75:
+        return f"most outputs ({s:.0%}) keep their class"
+    if s > 0.5:
+        return f"a majority ({s:.0%}) keep their class"
+    if s >= 0.2:
+        return f"only {s:.0%} keep their class"
+    return f"only {s:.0%} keep their class, near the 1 in 10 of a guess"
 
 
 def forward_backward() -> dict:
@@ -25,6 +47,18 @@ def forward_backward() -> dict:
 class ForwardBackward(DiffusionScene):
     description = "Noise a real digit to t = 0.2T..0.8T and denoise it back: when does it become another digit?"
     needs = (digits_model, forward_backward)
+
+    @classmethod
+    def claims(cls):
+        r = forward_backward()
+        share, fracs = r["share_kept"], r["fracs"]
+        out = [worded(f"share_kept_{f:g}T", round(float(s), 3), [(lambda v: True, f"at t = {f:g}T " + share_words(s))])
+               for f, s in zip(fracs, share)]
+        out.append(worded("share_kept_falls", tuple(round(float(s), 3) for s in share), [
+            (lambda v: bool(np.all(np.diff(share) < 0)), "With more noise, less of the digit survives"),
+            (lambda v: share[-1] < share[0], "With more noise, less of the digit survives, though not at every step"),
+            (lambda v: True, "More noise does not make the digit less likely to survive")]))
+        return out
 
     def construct(self):
         tm = digits_model()
@@ -37,11 +71,11 @@ class ForwardBackward(DiffusionScene):
         R = r["labels"].shape[2]
         n_shown = min(N_SHOWN, R)
 
-        self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again.", 4)
+        self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again: "
+                  "SDEdit (Meng et al. 2022).", 4)
         self.title_card("Forward, then backward", "how much noise until the digit changes?")
 
-        heading = label("Noise a held-out digit to t, then denoise it back", style.LABEL_SIZE)
-        heading.move_to(layout.heading("x").get_center())
+        heading = layout.heading("Noise a held-out digit to t, then denoise it back (SDEdit)")
         boxes = layout.split(layout.region(note=True), [1] * (len(r["t"]) + 1), gap=0.3)
         orig = framed(pixel_image(r["digits"][d, 0], X_SIZE), KEPT)
         x0_l = math(r"x_0", color=style.SIGNAL).next_to(orig, UP, buff=0.15)
@@ -68,19 +102,20 @@ class ForwardBackward(DiffusionScene):
         # the original sits level with the noised digits, its label where theirs is
         first_col = Group(x0_l, orig, orig_l).scale(cols[0][1].height / orig.height)
         first_col.set_x((boxes[0][0] + boxes[0][2]) / 2).shift(UP * (cols[0][1].get_center()[1] - orig.get_center()[1]))
-        note = layout.footnote(f"{n_shown} of {R} denoisings shown; colour: same class as the original or not")
+        note = layout.footnote(f"{n_shown} of {R} denoisings shown ({sampler_name(cfg, int(r['T']))}); "
+                               "colour: same class or not")
         self.play(FadeIn(heading), FadeIn(orig), Write(x0_l), FadeIn(orig_l))
         self.hold_narration()
         first = cols[0]
-        self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0, "
-                  f"{R} times with different noise.", 5)
+        self.beat(f"Noise it to t = {int(r['t'][0])} of {int(r['T'])}, then run the model's sampler back to t = 0 "
+                  f"({sampler_name(cfg, int(r['T']))}), {R} times with different noise.", 5)
         # the forward half at every t at once (the frame's full width), then the way back from the first
         self.play(*[FadeIn(c[0]) for c in cols], *[FadeIn(c[1]) for c in cols])
         self.play(Create(first[2]), LaggedStart(*[FadeIn(o) for o in first[3]], lag_ratio=0.25), run_time=1.5)
         self.play(FadeIn(first[4]), FadeIn(note))
         self.wait(2)
         self.hold_narration()
-        self.beat("With more noise, less of the digit survives, and the model fills in a digit of its own.", 8)
+        self.beat(f"{self.facts['share_kept_falls'].text}, and the model fills in a digit of its own.", 8)
         for col in cols[1:]:
             self.play(Create(col[2]), LaggedStart(*[FadeIn(o) for o in col[3]], lag_ratio=0.25), FadeIn(col[4]),
                       run_time=1.3)
@@ -106,10 +141,10 @@ class ForwardBackward(DiffusionScene):
             vals.add(label(f"{s:.2f}", style.LABEL_SIZE, style.TEXT).next_to(ax.c2p(f, max(s, 0.12)), UP, buff=0.1))
         chance = DashedLine(ax.c2p(0, 0.1), ax.c2p(1, 0.1), color=style.MUTED)
         chance_l = label("1 in 10 classes", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(1, 0.1), RIGHT, buff=0.15)
-        self.beat("Over all the held-out digits: at t = 0.2T most outputs keep their class; "
-                  "by 0.6T the model has mostly forgotten which digit it was given.", 8)
+        self.beat(f"Over all the held-out digits: {'; '.join(c.text for k, c in self.facts.items() if k.startswith('share_kept_') and k != 'share_kept_falls')}.", 8)
         self.play(FadeOut(heading), FadeIn(h2), Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(LaggedStart(*[FadeIn(b, shift=UP * 0.2) for b in bars], lag_ratio=0.3), FadeIn(vals), run_time=2)
         self.play(Create(chance), FadeIn(chance_l))
         self.wait(6)
+        self.hold_narration()
         self.play(FadeOut(Group(h2, ax, xl, yl, bars, vals, chance, chance_l)))

@@ -13,6 +13,7 @@ from diffusion.studies import forward as F
 from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes import helpers as layout, style
+from scenes.claims import claim, worded
 from scenes.helpers import (DiffusionScene, curve_from_array, framed, label, math, pixel_image, schedule_axes)
 
 T = 1000
@@ -49,6 +50,23 @@ class ForwardEquation(DiffusionScene):
     @classmethod
     def validate_inputs(cls):
         image_from_env(RES)
+
+    @classmethod
+    def claims(cls):
+        lin, cos = NoiseSchedule("linear", T), NoiseSchedule("cosine", T)
+        ab_T = lin.alpha_bar[-1].item()
+        bl, bc = lin.betas.numpy(), cos.betas.numpy()
+        small_share = float((bc <= BETA_MAX).mean())
+        return [
+            claim("linear_alpha_bar_T", ab_T, ab_T < 1e-3, "almost no signal is left at T (linear)"),
+            claim("linear_beta_max", float(bl.max()), bl.max() <= BETA_MAX, f"linear beta stays below {BETA_MAX:g}"),
+            worded("cosine_beta_small_share", round(small_share, 3), [
+                (lambda v: v == 1, f"cosine beta stays below {BETA_MAX:g} too"),
+                (lambda v: True, f"cosine beta stays below {BETA_MAX:g} for {small_share:.0%} of the steps, then "
+                                 f"climbs to {bc.max():.3f} at t = {int(np.argmax(bc)) + 1}")]),
+            claim("cosine_snr1_later", (F.snr_crossing(lin), F.snr_crossing(cos)),
+                  F.snr_crossing(cos) > F.snr_crossing(lin), "the cosine schedule keeps the image longer (SNR = 1 later)"),
+        ]
 
     def construct(self):
         self.lin, self.cos = NoiseSchedule("linear", T), NoiseSchedule("cosine", T)
@@ -193,7 +211,7 @@ class ForwardEquation(DiffusionScene):
         self.play(FadeIn(not_sum))
         self.wait(2)
         self.hold_narration()
-        self.beat(f"With the linear schedule and a thousand steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
+        self.beat(f"With the linear schedule and {T} steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
         self.play(FadeIn(number))
         self.wait(3)
         self.hold_narration()
@@ -217,8 +235,9 @@ class ForwardEquation(DiffusionScene):
         self.play(*[Create(p.beta) for p in panels], run_time=1.5)
         self.wait(1.5)
         self.hold_narration()
-        self.beat("Beta is the noise added per step; it stays small.", 2.5)
-        self.wait(2.5)
+        self.beat(f"Beta is the noise added per step. The linear one stays small, at most {self.lin.betas.max().item():.2f}; "
+                  f"{self.facts['cosine_beta_small_share'].text}.", 5)
+        self.wait(5)
         self.hold_narration()
         self.beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
                   "and the square root of one minus alpha-bar weighs the noise.", 5.5)
@@ -342,7 +361,7 @@ class ForwardEquation(DiffusionScene):
         self.play(t.animate.set_value(t_star), run_time=2.5)
         self.wait(2)
         self.hold_narration()
-        self.beat("The same epsilon at six steps. Each is one jump from x_0, no chain needed.", 5)
+        self.beat(f"The same epsilon at {len(STRIP_T)} steps. Each is one jump from x_0, no chain needed.", 5)
         self.play(FadeOut(Group(row, names, src, fixed, reads, xt_name)), FadeIn(strip), FadeIn(strip_labels))
         self.wait(3.5)
         xt_img.clear_updaters()

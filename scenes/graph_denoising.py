@@ -7,22 +7,48 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.models.graphs.data import make_graphs
+from diffusion.models.graphs.data import block_fit, make_graphs
 from diffusion.models.graphs.discrete import forward_trajectory
 
 from scenes import style
+from scenes.claims import claim, worded
 from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
                                   edge_lines, graph_model, node_dots, two_circle_layout)
-from scenes.helpers import DiffusionScene, LiveValue, framed, label, math, pixel_image
+from scenes.helpers import DiffusionScene, LiveValue, footnote, framed, label, math, pixel_image
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
 FORWARD_INDEX = 1                           # test-split graph shown dissolving
 
 
+def fixed_kept(traj, cond) -> int:
+    """How many samples keep the fixed pairs at their condition values at every step."""
+    fixed = traj.fixed
+    return int(np.all(traj.adj[:, :, fixed] == cond[fixed], axis=(0, 2)).sum())
+
+
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
     needs = (graph_model, conditional_trajectory)
+
+    @classmethod
+    def claims(cls):
+        tm = graph_model()
+        fam = tm.config.family
+        a0 = make_graphs(fam, FORWARD_INDEX + 1, "test")[FORWARD_INDEX]
+        inside, between, _ = block_fit(a0, fam)          # densities of its best two-block fit
+        traj = conditional_trajectory(n=4, seed=0)
+        n = traj.adj.shape[1]
+        ab_T = tm.schedule.alpha_bar[-1].item()
+        return [
+            worded("shown_graph_blocks", (round(inside, 3), round(between, 3)), [
+                (lambda v: v[0] > 2 * v[1], "dense inside, sparse between"),
+                (lambda v: True, f"edge density {inside:.2f} inside, {between:.2f} between")]),
+            claim("forward_ends_in_noise", ab_T, ab_T < 1e-3,
+                  "until every pair is an independent coin (alpha_bar_T ~ 0: nothing of A_0 is kept)"),
+            claim("fixed_subgraph_unchanged", f"{fixed_kept(traj, condition_graph())}/{n}",
+                  fixed_kept(traj, condition_graph()) == n, "the red subgraph never changes, in every sample"),
+        ]
 
     def construct(self):
         tm = graph_model()
@@ -40,8 +66,8 @@ class GraphDenoising(DiffusionScene):
         pos, order = two_circle_layout(a0, family, radius=1.15, gap=3.7)
         pos = centre(pos, GRAPH_AT)
         heading = label("Forward: a real graph dissolves into noise", style.LABEL_SIZE).to_edge(UP, buff=0.3)
-        eq = math(r"q(A_t \mid A_0) = A_0 \bar Q_t,\quad \bar Q_t = \bar\alpha_t I + (1-\bar\alpha_t)\,\mathbf{1} m^\top",
-                  size=30).next_to(heading, DOWN, buff=0.25)
+        eq = math(r"q(A_t \mid A_0) = \mathrm{Cat}\big(A_t;\ A_0 \bar Q_t\big),\quad "
+                  r"\bar Q_t = \bar\alpha_t I + (1-\bar\alpha_t)\,\mathbf{1} m^\top", size=30).next_to(heading, DOWN, buff=0.25)
         dots = node_dots(pos)
         k = ValueTracker(0)
 
@@ -73,14 +99,19 @@ class GraphDenoising(DiffusionScene):
             m[1].set_value(alpha_bar(i))
             m[2].become(edges_label(i).move_to(m[2]))
         text.add_updater(update_info)
-        m_note = label(f"m = edge density of the training graphs = {tm.density:.3f}", style.SMALL_SIZE,
-                       style.MUTED).to_edge(DOWN, buff=0.3)
+        # footnote(): the bottom line, scaled down only if it would not fit the frame's width
+        m_note = footnote(f"per pair, one-hot A (no edge, edge);  m = (1 − ρ, ρ),  ρ = edge density of the training "
+                          f"graphs = {tm.density:.3f}")
+        sizes = family.sizes
+        blocks = (f"{len(sizes)} communities of {sizes[0]} nodes" if len(set(sizes)) == 1 else
+                  f"communities of {', '.join(map(str, sizes))} nodes")
         self.hold_narration()
-        self.beat("A real graph from the family: two communities of eight nodes, dense inside, sparse between.", 4)
+        self.beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(edges), FadeIn(mat), Write(mat_name), FadeIn(text))
         self.wait(1.5)
         self.hold_narration()
-        self.beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from the edge density m.", 4)
+        self.beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
+                  "no edge with probability 1 - rho, an edge with probability rho.", 4)
         self.play(Write(eq), FadeIn(m_note))
         self.wait(1)
         self.hold_narration()
@@ -143,8 +174,8 @@ class GraphDenoising(DiffusionScene):
         legend.to_edge(DOWN, buff=0.3)
 
         self.hold_narration()
-        self.beat("Now backwards. Six nodes and the edges among them are held fixed, in red.", 4)
-        self.layout_exempt("fill", "build-up: the next beats complete this picture")
+        self.beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
         self.wait(1.5)
         self.hold_narration()
@@ -167,7 +198,7 @@ class GraphDenoising(DiffusionScene):
     def completions(self, tm, traj, cond, fixed, heading, dots, edges, cond_edges, legend):
         family = tm.config.family
         n = traj.adj.shape[1]
-        kept = int(np.all(traj.adj[:, :, fixed] == cond[fixed], axis=(0, 2)).sum())
+        kept = fixed_kept(traj, cond)
         small = []
         xs = np.linspace(-5.1, 5.1, n)
         for s in range(n):

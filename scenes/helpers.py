@@ -229,12 +229,21 @@ class DiffusionScene(Slide):
     """
     description = ""
     poster_time: float | None = None
+    facts: dict = {}               # {claim name: Claim} of `claims()`, checked in setup()
     skip_reversing = True          # no reversed clips for "previous slide": halves the slide build
 
     def setup(self):
         self.camera.background_color = ManimColor(style.BG)   # a ManimColor: manim-slides reads .to_hex()
         if os.environ.get("SCENES_SLIDES_DIR"):
             self._output_folder = Path(os.environ["SCENES_SLIDES_DIR"])
+        # what the narration may say: every claim checked on the loaded data (a false one stops here)
+        from .claims import require
+        self.facts = require(type(self))
+
+    @classmethod
+    def claims(cls) -> list:
+        """The claims the narration makes, as scenes.claims.Claim over the loaded data (none here)."""
+        return []
 
     def render(self, *args, **kwargs):
         if os.environ.get("SCENES_SLIDES_DIR"):

@@ -13,6 +13,7 @@ from diffusion.studies import forward as F
 from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes import style
+from scenes.claims import claim, worded
 from scenes.helpers import (DiffusionScene, density_histogram, density_overlay, framed, label, math, pixel_image)
 
 T = 1000
@@ -58,6 +59,34 @@ class MarkovChain(DiffusionScene):
     @classmethod
     def validate_inputs(cls):
         scene_image()
+
+    @classmethod
+    def claims(cls):
+        s = NoiseSchedule(SCHEDULE, T)
+        x0 = scene_image()
+        end = F.walk_chain(s, x0, T, seed=CHAIN_SEED)[T]
+        st = measured(x0)
+        crit = float(st["ks_crit"][0])
+        mean_gap = float(np.abs(st["chain_mean"] - st["jump_mean"]).max())
+        var_rel = float((np.abs(st["chain_var"] - st["theory_var"]) / st["theory_var"]).max())
+        over = int((st["ks"] > crit).sum())
+        return [
+            claim("alpha_bar_T", s.alpha_bar[-1].item(), s.alpha_bar[-1].item() < 1e-3,
+                  f"after {T} steps nothing of the image is left"),
+            claim("chain_end_is_standard_normal", (round(float(end.mean()), 3), round(float(end.std()), 3)),
+                  abs(end.mean()) < 0.1 and abs(end.std() - 1) < 0.1, "at t = T: pure noise, mean ~ 0 and std ~ 1"),
+            claim("means_agree", mean_gap, mean_gap < 0.02, "walk and jump means agree to sampling error (< 0.02)"),
+            claim("variances_match", var_rel, var_rel < 0.1, "the variances match 1 - alpha_bar (within 10 %)"),
+            worded("ks_over_critical", over, [
+                (lambda k: k == 0, "the KS distance stays below the 5 % critical value at every t"),
+                (lambda k: k <= 1, "the KS distance stays at the size sampling noise gives (one of five over "
+                                   "the 5 % critical value, no surprise with five looks)"),
+                (lambda k: True, f"the KS distance exceeds the 5 % critical value at {over} of {len(st['t'])} t")]),
+            claim("wrong_jump_far", float(st["ks_wrong"].max()), st["ks_wrong"].max() > 10 * crit,
+                  "a wrong closed form with the square roots dropped is far off"),
+            claim("wrong_jump_close_at_T", float(st["ks_wrong"][-1]), st["t"][-1] == T and st["ks_wrong"][-1] < 3 * crit,
+                  "except at t = T, where both are pure noise"),
+        ]
 
     def construct(self):
         self.s = NoiseSchedule(SCHEDULE, T)
@@ -135,7 +164,7 @@ class MarkovChain(DiffusionScene):
             self.play(*anims, run_time=0.8)
         self.wait(1)
         self.hold_narration()
-        self.beat(f"One step adds very little: beta_1 is {b1:.4f}. After a thousand steps nothing of the image is left.", 5)
+        self.beat(f"One step adds very little: beta_1 is {b1:.4f}. After {T} steps nothing of the image is left.", 5)
         self.play(FadeIn(betas))
         self.wait(4)
         self.hold_narration()
@@ -199,7 +228,7 @@ class MarkovChain(DiffusionScene):
         self.play(Create(normal), FadeIn(normal_lab))
         self.wait(1)
         self.hold_narration()
-        self.beat("Walk the chain: a thousand draws from the one-step kernel. "
+        self.beat(f"Walk the chain: {T} draws from the one-step kernel. "
                   "The image fades and the histogram spreads towards N(0, 1).", 13)
         self.play(t.animate.set_value(T), run_time=12, rate_func=lambda a: a ** 2)
         self.wait(1)
@@ -265,7 +294,7 @@ class MarkovChain(DiffusionScene):
         self.play(FadeIn(jump))
         self.wait(1.5)
         self.hold_narration()
-        self.beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at five values of t.", 4)
+        self.beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at {len(st['t'])} values of t.", 4)
         self.play(FadeIn(header), Create(rule))
         self.play(*[FadeIn(r, shift=UP * 0.1) for r in body], run_time=2, lag_ratio=0.3)
         self.wait(2)
@@ -282,8 +311,7 @@ class MarkovChain(DiffusionScene):
         self.play(*[Create(b) for b in boxes])
         self.wait(3.5)
         self.hold_narration()
-        self.beat(f"The KS distance between walk and jump stays at the size sampling noise gives "
-                  f"(5 percent critical value {crit:.4f}; five looks, so one near or over it is no surprise).", 6.5)
+        self.beat(f"Between walk and jump, {self.facts['ks_over_critical'].text} (critical value {crit:.4f}).", 6.5)
         self.play(FadeIn(foot[:2]), Create(SurroundingRectangle(VGroup(*[r[7] for r in cells], header[7]),
                                                                 color=style.HIGHLIGHT, buff=0.08, stroke_width=2)))
         self.wait(6)

@@ -30,6 +30,16 @@ def validate_inputs(cls) -> None:
             fail(str(e))
 
 
+def check_claims(cls) -> None:
+    """Stop before manim starts when the scene's narration would state a false claim."""
+    from scenes.claims import ClaimFailed, require
+
+    try:
+        require(cls)
+    except ClaimFailed as e:
+        fail(str(e))
+
+
 def render(name: str, quality: str, extra=()):
     from scenes.preflight import check_system
 
@@ -40,6 +50,7 @@ def render(name: str, quality: str, extra=()):
     module, cls = scenes[name]
     validate_inputs(cls)
     prepare(name, scenes)                     # train/sample only what this scene loads, with progress
+    check_claims(cls)                         # a video never states a false claim
     out = video_path(module, name, quality)
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(MEDIA),
            "--progress_bar", "none", str(ROOT / "scenes" / f"{module}.py"), name, *extra]

@@ -1,5 +1,5 @@
 """Trajectories1D — particles of a 1D diffusion flow from N(0, 1) to a two-bump mixture. DDPM paths
-(stochastic, crossing) and DDIM paths (smooth, never crossing) from the same starting points, over
+(stochastic, crossing) and DDIM paths (smooth; their crossings counted) from the same starting points, over
 the exact density q(x_t) of every t, with the particles' histogram checked against it."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from diffusion.models import get_model
 from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes import style
+from scenes.claims import worded
 from scenes.helpers import DiffusionScene, label, math
 
 N_PATHS = 36                # paths drawn
@@ -61,9 +62,41 @@ def trajectories() -> dict:
     return toy1d_trajectories(toy1d_model())
 
 
+def split_points(traj, mix) -> int:
+    """How many times the final bump changes along the starting line (x_T sorted): 1 when the flow
+    splits the line in two at one point."""
+    ends = traj.final[np.argsort(traj.x[0, :, 0]), 0] > mode_boundary(mix)
+    return int((ends[1:] != ends[:-1]).sum())
+
+
+def measure():
+    tm = toy1d_model()
+    trajs = trajectories()
+    ddpm, ddim = trajs["ddpm"], trajs["ddim"]
+    return tm, ddpm, ddim, order_flip_share(ddpm.x[0], ddpm.final), order_flip_share(ddim.x[0], ddim.final)
+
+
 class Trajectories1D(DiffusionScene):
-    description = "1D diffusion: DDPM paths cross, DDIM paths never do; histograms match the exact q(x_t)."
+    description = "1D diffusion: DDPM paths cross, DDIM paths keep their order; histograms match the exact q(x_t)."
     needs = (toy1d_model, trajectories)
+
+    @classmethod
+    def claims(cls):
+        tm, ddpm, ddim, flips_ddpm, flips_ddim = measure()
+        splits = split_points(ddim, tm.config.mixture)
+        return [
+            worded("ddpm_order_swaps", round(flips_ddpm, 4), [
+                (lambda v: v > 0.01, "The paths are jagged and cross: where a particle starts says little about where it ends."),
+                (lambda v: True, f"The paths are jagged but rarely cross ({flips_ddpm:.1%} of pairs swap order).")]),
+            worded("ddim_order_swaps", round(flips_ddim, 4), [
+                (lambda v: v == 0, "The paths are smooth and never cross: the flow keeps the order of the particles"),
+                (lambda v: v < 0.001, f"The paths are smooth and almost never cross ({flips_ddim:.2%} of pairs swap "
+                                      f"order): the flow keeps the order of the particles"),
+                (lambda v: True, f"The paths are smooth, yet {flips_ddim:.1%} of pairs swap order")]),
+            worded("ddim_split_points", splits, [
+                (lambda k: k == 1, "and splits the starting line in two at one point."),
+                (lambda k: True, f"and the bump a particle ends in changes {splits} times along the starting line.")]),
+        ]
 
     def construct(self):
         tm = toy1d_model()
@@ -102,7 +135,7 @@ class Trajectories1D(DiffusionScene):
         mix_eq = math(rf"p(x_0) = {w[0]:.2f}\,\mathcal N({mu[0]:g}, {s[0]:g}^2) + {w[1]:.2f}\,\mathcal N({mu[1]:g}, {s[1]:g}^2)",
                       size=style.LABEL_SIZE, color=style.SIGNAL).next_to(heading, DOWN, buff=0.15)
         self.hold_narration()
-        self.beat("The data distribution: a mixture of two Gaussians with weights 0.35 and 0.65.", 4)
+        self.beat(f"The data distribution: a mixture of two Gaussians with weights {w[0]:.2f} and {w[1]:.2f}.", 4)
         self.play(FadeIn(heading), Write(mix_eq), Create(side), Create(data_curve))
         self.wait(2)
 
@@ -138,14 +171,15 @@ class Trajectories1D(DiffusionScene):
         h2 = label("DDPM: every step adds fresh noise", style.LABEL_SIZE).move_to(heading)
         legend = label("colour: the bump a particle ends in", style.SMALL_SIZE, style.MUTED).move_to(mix_eq)
         self.hold_narration()
-        self.beat("Start particles from N(0, 1) and run the trained model's DDPM sampler, a thousand steps.", 4)
+        self.beat(f"Start particles from N(0, 1) and run the trained model's DDPM sampler, {len(ddpm.timesteps)} steps.", 4)
         self.play(Transform(heading, h2), FadeOut(mix_eq), FadeIn(legend))
         self.play(Create(ddpm_paths, lag_ratio=0), run_time=6, rate_func=linear)
         flips_ddpm = order_flip_share(ddpm.x[0], ddpm.final)
         flip_txt = label(f"order swaps: {100 * flips_ddpm:.1f}% of pairs", style.SMALL_SIZE, style.NOISE)
         flip_txt.next_to(ax, DOWN, buff=0.45).align_to(ax, LEFT)
         self.hold_narration()
-        self.beat("The paths are jagged and cross: where a particle starts says little about where it ends.", 4)
+        f = self.facts
+        self.beat(f["ddpm_order_swaps"].text, 4)
         self.play(FadeIn(flip_txt))
         self.wait(3)
 
@@ -182,7 +216,7 @@ class Trajectories1D(DiffusionScene):
 
         # --- DDIM paths from the same starting points -----------------------------------------
         ddim_paths = paths(ddim, 1)
-        h4 = label("DDIM (η = 0): the same starts, a deterministic flow", style.LABEL_SIZE).move_to(heading)
+        h4 = label(f"DDIM (η = 0, {len(ddim.timesteps)} steps): the same starts, a deterministic flow", style.LABEL_SIZE).move_to(heading)
         flips_ddim = order_flip_share(ddim.x[0], ddim.final)
         flip2 = label(f"order swaps: {100 * flips_ddim:.1f}% of pairs", style.SMALL_SIZE, style.STATE).move_to(flip_txt, aligned_edge=LEFT)
         mw2 = mode_weights(ddim.final, mix)
@@ -194,8 +228,7 @@ class Trajectories1D(DiffusionScene):
         self.play(Transform(heading, h4), FadeOut(bars), FadeOut(curve), FadeOut(wt), FadeOut(cursor))
         self.play(ReplacementTransform(ddpm_paths, ddim_paths), run_time=3)
         self.hold_narration()
-        self.beat("The paths are smooth and never cross: the flow keeps the order of the particles, "
-                  "and splits the starting line in two at one point.", 6)
+        self.beat(f"{f['ddim_order_swaps'].text}, {f['ddim_split_points'].text}", 6)
         self.play(Transform(flip_txt, flip2), Transform(weights_txt, weights2))
         end_curve = density_curve(-1, style.SIGNAL)
         x_end = ddim.final[:, 0]

@@ -11,6 +11,7 @@ from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut
 
 from diffusion.studies.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
 from scenes import style
+from scenes.claims import worded
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image, tile, unet_diagram
 
@@ -20,6 +21,7 @@ MAIN_T = 300                      # paper's 1-based t of the forward pass shown 
 TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large t"
 EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
 CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
+SNAPSHOT_STEPS = 50               # DDIM steps for the training-snapshot samples
 
 
 def format_mse(value: float) -> str:
@@ -30,6 +32,11 @@ def format_mse(value: float) -> str:
 def predictions(tm, ts=(MAIN_T, *TABLE_T)) -> dict:
     """{paper t: Prediction} for the followed digit and noise (what the scene shows)."""
     return {t: prediction(tm, t - 1, index=SAMPLE_INDEX, seed=EPS_SEED) for t in ts}
+
+
+def loss_window(history: dict) -> int:
+    """Moving-average window of the loss plot: 1/40 of the run, at most 50 steps."""
+    return max(1, min(50, len(history["loss"]) // 40))
 
 
 def eps_image(a, height):
@@ -50,12 +57,40 @@ def noise_error_curve():
 
 def training_snapshots():
     """DDIM samples from one x_T for every EMA snapshot of the training run (digits U-Net)"""
-    return snapshot_samples(digits_model(), n=16, seed=0, steps=50)
+    return snapshot_samples(digits_model(), n=16, seed=0, steps=SNAPSHOT_STEPS)
 
 
 class UNetNoisePrediction(DiffusionScene):
     description = "The U-Net predicts the noise: x_t and t in, feature maps down and up the U, eps_hat out; error vs t; training."
     needs = (digits_model, noise_error_curve, training_snapshots)
+
+    @classmethod
+    def claims(cls):
+        tm = digits_model()
+        preds = predictions(tm)
+        curve = noise_error_curve()
+        steps, smooth = smoothed_loss(tm.history, window=loss_window(tm.history))
+        tenth = max(1, len(smooth) // 10)
+        early, late = smooth[0] - smooth[tenth - 1], smooth[tenth - 1] - smooth[-1]
+        small, large = preds[TABLE_T[0]].mse, preds[TABLE_T[-1]].mse
+        return [
+            worded("eps_hat_close_at_main_t", round(float(preds[MAIN_T].mse), 4), [
+                (lambda v: v < 0.1, "They agree closely"),
+                (lambda v: True, "They agree only roughly")]),
+            worded("eps_error_small_vs_large_t", (round(float(small), 4), round(float(large), 4)), [
+                (lambda v: v[0] > v[1], "Epsilon is hard to pin down"),
+                (lambda v: True, "Epsilon is predicted well here too")]),
+            worded("eps_mse_falls_with_t", (round(float(curve.eps_mse[0]), 4), round(float(curve.eps_mse[-1]), 4)), [
+                (lambda v: v[0] > v[1], "the noise error falls as t grows"),
+                (lambda v: True, "the noise error does not fall as t grows")]),
+            worded("x0_mse_rises_with_t", (round(float(curve.x0_mse[0]), 5), round(float(curve.x0_mse[-1]), 4)), [
+                (lambda v: v[0] < v[1] and curve.eps_mse[0] > curve.eps_mse[-1], "does the opposite"),
+                (lambda v: v[0] < v[1], "rises with t"),
+                (lambda v: True, "does not rise with t")]),
+            worded("loss_fast_then_slow", (round(float(early), 4), round(float(late), 4)), [
+                (lambda v: v[0] > v[1], f"falls fast in its first {tenth} steps, then slowly"),
+                (lambda v: True, "falls steadily")]),
+        ]
 
     def construct(self):
         self.tm = tm = digits_model()
@@ -215,8 +250,8 @@ class UNetNoisePrediction(DiffusionScene):
         loss_note.next_to(mse, DOWN, buff=0.15)
 
         self.hold_narration()
-        self.beat("Put the prediction beside the noise that was really added. They agree closely; the "
-                  "difference is the per-pixel error.", 5)
+        self.beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
+                  "the difference is the per-pixel error.", 5)
         self.play(FadeIn(heading), ReplacementTransform(xt, n_xt), ReplacementTransform(xt_name, names[0]),
                   ReplacementTransform(out, n_out), ReplacementTransform(out_name, names[1]))
         self.play(FadeIn(n_eps), Write(names[2]))
@@ -262,12 +297,12 @@ class UNetNoisePrediction(DiffusionScene):
         top = 2.55
         header = VGroup(*[t.move_to([x, top, 0]) for t, x in zip(head_texts, cols_x)])
         self.hold_narration()
-        self.beat("Now the same digit and the same noise at five steps, from small t to large t.", 3)
+        self.beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
         self.play(FadeIn(heading), FadeIn(header))
         self.wait(2)
         rows = []
-        narr = {0: "Small t: x_t is nearly the digit and the noise is a faint whisper. Epsilon is hard to pin "
-                   "down, but a wrong guess barely changes x0-hat.",
+        narr = {0: "Small t: x_t is nearly the digit and the noise is a faint whisper. "
+                   f"{self.facts['eps_error_small_vs_large_t'].text}, but a wrong guess barely changes x0-hat.",
                 3: "Large t: x_t is almost pure noise, so predicting the noise is easy; guessing the digit "
                    "behind it is the hard part."}
         for i, t in enumerate(TABLE_T):
@@ -328,14 +363,14 @@ class UNetNoisePrediction(DiffusionScene):
                                                                                           aligned_edge=LEFT)
 
         self.hold_narration()
-        self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, the "
-                  "noise error falls as t grows.", 5)
+        self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
+                  f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(xt_labels), FadeIn(yt_labels), FadeIn(x_name), FadeIn(y_name))
         self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
         self.hold_narration()
-        self.beat("The error of the recovered image does the opposite: near zero at small t, large when only "
+        self.beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
                   "noise is left. Which t is hard depends on what you ask for.", 7)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
         self.wait(5)
@@ -347,7 +382,7 @@ class UNetNoisePrediction(DiffusionScene):
     def training_montage(self):
         tm = self.tm
         hist = tm.history
-        window = max(1, min(50, len(hist["loss"]) // 40))      # 50 steps for the default 4000-step run
+        window = loss_window(hist)
         steps, smooth = smoothed_loss(hist, window=window)
         raw = np.asarray(hist["loss"])
         samples = training_snapshots()
@@ -384,7 +419,7 @@ class UNetNoisePrediction(DiffusionScene):
         grid_pos = np.array([4.2, -0.3, 0])
         grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
         frame = framed(grid, style.PREDICTION)
-        g_title = label("samples, same x_T, DDIM 50 steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
+        g_title = label(f"samples, same x_T, DDIM {SNAPSHOT_STEPS} steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
 
         def loss_at(step):
             return float(smooth[int(step) - 1])
@@ -397,7 +432,7 @@ class UNetNoisePrediction(DiffusionScene):
         dot = Dot(P(snaps[0], np.log10(loss_at(snaps[0]))), radius=0.08, color=style.HIGHLIGHT)
         self.hold_narration()
         self.beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
-                  "of the real run falls fast, then slowly.", 5)
+                  f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(x_labels), FadeIn(y_labels), FadeIn(y_ticks),
                   FadeIn(x_name), FadeIn(y_name))
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
@@ -413,8 +448,8 @@ class UNetNoisePrediction(DiffusionScene):
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
         self.hold_narration()
-        self.beat("Blobs become strokes, strokes become digits. Everything in this video came from that one "
-                  "trained model.", 4)
+        self.beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
+                  "training run of the digits model.", 4)
         self.wait(4)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,

@@ -56,6 +56,25 @@ class Trajectory:
                    sampler=str(z["sampler"]), eta=float(z["eta"]))
 
 
+def repaint_schedule(T: int, jump: int = 1, resample: int = 1) -> list[int]:
+    """The 0-based states RePaint visits (Lugmayr et al. 2022, the jump schedule of their code): from
+    T - 1 down to -1 (x_0), and every `jump` steps back up `jump` steps, resample - 1 times, so each step
+    is denoised `resample` times. resample = 1 is plain descent."""
+    if not (isinstance(jump, int) and isinstance(resample, int) and jump >= 1 and resample >= 1):
+        raise ValueError(f"jump and resample must be integers >= 1, got {jump!r}, {resample!r}")
+    jumps = {j: resample - 1 for j in range(0, T - jump, jump)}
+    t, ts = T, [T]
+    while t >= 1:
+        t -= 1
+        ts.append(t)
+        if jumps.get(t, 0) > 0:
+            jumps[t] -= 1
+            for _ in range(jump):
+                t += 1
+                ts.append(t)
+    return [u - 1 for u in ts]                       # RePaint's state t is our 0-based step t - 1
+
+
 def check_sampler(sampler: str, steps: int, T: int) -> None:
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
@@ -72,7 +91,7 @@ def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tenso
 def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
                  eta: float = 0.0, generator: torch.Generator | None = None, clip_x0: bool = True,
                  known: torch.Tensor | None = None, mask: torch.Tensor | None = None, start: int | None = None,
-                 model_kwargs: dict | None = None):
+                 model_kwargs: dict | None = None, jump: int = 1, resample: int = 1):
     """Yield a `Step` per network call, from x_T down to the sample.
 
     sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
@@ -85,20 +104,32 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     model_kwargs (optional): extra keyword inputs of the network at every step (class labels, ...);
     `model` may equally be any callable (x, t, **kw) -> eps_hat, e.g. a classifier-free-guidance mix.
     The loop runs on x_T's device; noise comes from `generator` (on its own device, then moved).
+    jump/resample (with known/mask, DDPM over every step): RePaint's resampling — every `jump` steps
+    the state is noised back `jump` steps with q(x_t | x_{t-1}) and denoised again, `resample` times
+    in all, so the free region is harmonised with the known one. A Step is yielded per denoising.
     """
     model_kwargs = model_kwargs or {}
     check_sampler(sampler, steps, schedule.T)
     if sampler == "ddpm":
         eta = 1.0
-    ts = schedule.timesteps(steps, start)
+    if resample > 1 or jump > 1:
+        if known is None or sampler != "ddpm" or steps != schedule.T or start is not None:
+            raise ValueError("jump/resample (RePaint) need known/mask and the DDPM sampler over every step")
+        moves = repaint_schedule(schedule.T, jump, resample)
+    else:
+        ts = schedule.timesteps(steps, start)
+        moves = ts + [-1]
     x = x_T
     n = x.shape[0]
-    for i, t in enumerate(ts):
-        t_prev = ts[i + 1] if i + 1 < len(ts) else -1
+    for t, t_prev in zip(moves, moves[1:]):
+        if t_prev > t:                               # RePaint: noise back up, one step at a time
+            for u in range(t + 1, t_prev + 1):
+                x = schedule.forward_step(x, u, _randn(x, generator))
+            continue
         eps_hat = model(x, torch.full((n,), t, dtype=torch.long, device=x.device), **model_kwargs)
         needs_noise = t_prev >= 0 and eta > 0
         noise = _randn(x, generator) if needs_noise else None
-        if sampler == "ddpm" and steps == ts[0] + 1:     # every step: the exact DDPM posterior
+        if sampler == "ddpm" and steps == moves[0] + 1:  # every step: the exact DDPM posterior
             x_prev, x0_hat = schedule.ddpm_step(x, t, eps_hat, noise, clip_x0)
         else:
             x_prev, x0_hat = schedule.ddim_step(x, t, t_prev, eps_hat, eta, noise, clip_x0)

@@ -1,9 +1,12 @@
 """Inpainting with the image model: part of a real held-out digit is known, the model fills the rest.
 
-Conditioning is RePaint-style (Lugmayr et al. 2022, without resampling): after every reverse step
-the known region is replaced by the real image noised to the new step with fresh noise, so the
-model always sees a consistent x_t and the known pixels end exactly at their true values.
-The sampling loop itself is `diffusion.sample.sample_steps` (its `known` / `mask` arguments).
+Conditioning is by replacement (Lugmayr et al. 2022): after every reverse step the known region is
+replaced by the real image noised to the new step with fresh noise, so the known pixels end exactly
+at their true values. The model itself is unconditional: it sees the known half only through x_t,
+and replacement alone does not make the two halves agree. RePaint's resampling (`jump`, `resample`)
+noises the state back and denoises again to harmonise them; `seam_study` measures both ways.
+The sampling loop itself is `diffusion.core.sample.sample_steps` (its `known` / `mask` / `jump` /
+`resample` arguments).
 """
 from __future__ import annotations
 
@@ -28,9 +31,14 @@ class InpaintSpec:
     seed: int = 0
     sampler: str = "ddpm"
     steps: int = 1000
+    jump: int = 1                  # RePaint: noise back this many steps ...
+    resample: int = 1              # ... so each step is denoised this many times (1: replacement only)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if self.jump == 1 and self.resample == 1:      # replacement only: the cache key it always had
+            del d["jump"], d["resample"]
+        return d
 
 
 def half_mask(size: int, keep: str) -> torch.Tensor:
@@ -59,7 +67,7 @@ def inpaint(tm: TrainedModel, spec: InpaintSpec) -> Trajectory:
     masks = mask[None].expand(n, *image.shape).contiguous()
     gen = torch.Generator().manual_seed(spec.seed + 1)
     return sample(tm.model, tm.schedule, tm.noise(n, spec.seed), spec.sampler, spec.steps, 0.0, gen,
-                  known=known, mask=masks)
+                  known=known, mask=masks, jump=spec.jump, resample=spec.resample)
 
 
 def get_inpainting(tm: TrainedModel, spec: InpaintSpec = InpaintSpec()) -> Trajectory:
@@ -73,3 +81,57 @@ def known_region_error(traj: Trajectory, tm: TrainedModel, spec: InpaintSpec) ->
     image = known_image(tm, spec.image_index).numpy()
     mask = half_mask(tm.config.image_size, spec.keep).numpy().astype(bool)
     return float(np.abs(traj.final[:, mask] - image[mask]).max())
+
+
+# --- the seam: does the filled half agree with the known one? --------------------------------
+
+@dataclass(frozen=True)
+class SeamStudy:
+    n_images: int = 8              # held-out digits (the first ones of the split)
+    per_image: int = 4             # completions of each
+    keep: str = "top"
+    seed: int = 0
+    jump: int = 10                 # RePaint's setting for its resampled runs
+    resample: int = 5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def boundary_jump(x: np.ndarray, keep: str) -> np.ndarray:
+    """Mean |difference| across the known/free boundary per image: between the last known row (or
+    column) and the first free one. x: (N, H, W)."""
+    h = x.shape[-1] // 2
+    a, b = {"top": (x[:, h - 1], x[:, h]), "bottom": (x[:, h], x[:, h - 1]),
+            "left": (x[:, :, h - 1], x[:, :, h]), "right": (x[:, :, h], x[:, :, h - 1])}[keep]
+    return np.abs(a - b).mean(-1)
+
+
+def run_seam_study(tm: TrainedModel, study: SeamStudy) -> dict:
+    """Completions of the same held-out digits with replacement only and with RePaint resampling:
+    the jump across the boundary (against the real digits' own) and the error on the hidden half."""
+    x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+    real = x[:study.n_images]                                              # (M, 1, H, W)
+    k = study.per_image
+    known = real.repeat_interleave(k, 0)
+    mask = half_mask(tm.config.image_size, study.keep)[None].expand_as(known).contiguous()
+    free = (1 - half_mask(tm.config.image_size, study.keep)).numpy().astype(bool)[0]
+    out = dict(real_jump=float(boundary_jump(real[:, 0].numpy(), study.keep).mean()))
+    for name, (jump, resample) in (("replace", (1, 1)), ("repaint", (study.jump, study.resample))):
+        gen = torch.Generator().manual_seed(study.seed + 1)
+        x0 = sample(tm.model, tm.schedule, tm.noise(len(known), study.seed), "ddpm", tm.schedule.T, 0.0, gen,
+                    record=False, known=known, mask=mask, jump=jump, resample=resample)
+        x0 = x0.clamp(-1, 1)[:, 0].numpy()
+        hidden = known[:, 0].numpy()[:, free]
+        out[f"{name}_jump"] = float(boundary_jump(x0, study.keep).mean())
+        out[f"{name}_hidden_rms"] = float(np.sqrt(((x0[:, free] - hidden) ** 2).mean()))
+        out[f"{name}_samples"] = x0.astype(np.float32)
+    return out
+
+
+def get_seam_study(tm: TrainedModel, study: SeamStudy = SeamStudy()) -> dict:
+    """The cached `run_seam_study` (scenes load it)."""
+    from ..core.cache import torch_bytes, torch_from_bytes
+
+    path = cache_dir() / "inpaint" / f"seam-{config_key(dict(model=tm.key, **study.to_dict()))}.pt"
+    return get_or_build(path, lambda: run_seam_study(tm, study), torch_bytes, torch_from_bytes)
