@@ -35,8 +35,8 @@ def frames(path: Path, every: float = 0.5):
     return info, out
 
 
-@pytest.mark.parametrize("scene,min_s,max_s", [("DDIMDeterminism", 40, 120), ("ForwardBackward", 20, 90),
-                                               ("Trajectories1D", 30, 100)])
+@pytest.mark.parametrize("scene,min_s,max_s", [("DDIMDeterminism", 40, 240), ("ForwardBackward", 20, 180),
+                                               ("Trajectories1D", 30, 200)])
 def test_scene_renders(prepared, scene, min_s, max_s):
     info, fr = frames(render(scene))
     assert (info["width"], info["height"]) == (854, 480) and abs(info["fps"] - 15) < 0.1
