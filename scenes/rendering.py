@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from diffusion.core.cache import file_lock
 
@@ -56,8 +57,10 @@ def render(name: str, quality: str, extra=()):
            "--progress_bar", "none", str(ROOT / "scenes" / f"{module}.py"), name, *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with file_lock(out.parent / f".{name}.render"):   # same scene + quality + theme: one at a time
+        t0 = time.perf_counter()
         r = subprocess.run(cmd, cwd=ROOT, env=env)
+        seconds = time.perf_counter() - t0
     if r.returncode:
         fail(f"manim failed rendering {name} (exit {r.returncode})")
-    print(f"rendered {name} -> {out}")
+    print(f"rendered {name} in {seconds:.0f} s -> {out}")
     return out
