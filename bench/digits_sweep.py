@@ -33,7 +33,7 @@ from digits import make_config  # noqa: E402  (the bench's own --set handling)
 from diffusion.core import engine  # noqa: E402
 from diffusion.core.sample import sample  # noqa: E402
 from diffusion.models import get_recipe  # noqa: E402
-from diffusion.models.digits.classifier import sample_quality  # noqa: E402
+from diffusion.models.digits.classifier import get_classifier, sample_quality  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "digits_sweep.jsonl"
 
@@ -87,6 +87,7 @@ def ema_decay(spec: str):
 def train(args) -> None:
     recipe = get_recipe("digits")
     config = make_config(args.preset, args.settings)
+    get_classifier()            # trained (if missing) with torch's own thread count, as the bench trains it
     if args.threads:
         torch.set_num_threads(args.threads)
     tracks = {s: None for s in args.ema if s != "raw"}
