@@ -4,6 +4,8 @@ held-out half, divided by the real-vs-real floor, and the share classified with 
 
   samplers: one trained model (from $DIFFUSION_CACHE, trained there if missing), many samplers
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py samplers [--preset P] [--set NAME=VALUE ...] [--slow]
+  seeds: the bench's measure under several x_T seeds (how noisy one seed's figure is)
+    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py seeds [--set NAME=VALUE ...] [--seeds 1234 4321 ...]
   train: one fresh training run (nothing cached), its weights scored under several EMA decays at once
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py train [--set NAME=VALUE ...] [--threads 1]
         [--ema 0.999 0.9995 warmup:0.999 raw]
@@ -75,6 +77,22 @@ def samplers(args) -> None:
         report(dict(base, variant=f"ddim50 EMA snapshot {step}", **score(tm.model_at(step), tm.schedule)))
 
 
+def seeds(args) -> None:
+    """The bench's measure (DDIM 50, 1000 samples) under several x_T seeds: how much of a difference
+    between two models one seed can show."""
+    from diffusion.core.loader import get_model
+
+    tm = get_model("digits", make_config(args.preset, args.settings))
+    base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
+    rows = [score(tm.model, tm.schedule, seed=s) for s in args.seeds]
+    for s, r in zip(args.seeds, rows):
+        report(dict(base, variant=f"ddim50 seed {s}", **r))
+    fds = sorted(r["ratio"] for r in rows)
+    report(dict(base, variant=f"ddim50 over seeds {args.seeds}", ratio_min=fds[0], ratio_max=fds[-1],
+                ratio_mean=round(sum(fds) / len(fds), 3), ratio_median=fds[len(fds) // 2],
+                confident_mean=round(sum(r["confident"] for r in rows) / len(rows), 3)))
+
+
 def ema_decay(spec: str):
     """'0.999' -> constant decay; 'warmup:0.999' -> min(0.999, (1 + n) / (10 + n)) at update n."""
     if spec.startswith("warmup:"):
@@ -132,7 +150,9 @@ def train(args) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=("samplers", "train"))
+    p.add_argument("mode", choices=("samplers", "seeds", "train"))
+    p.add_argument("--seeds", type=int, nargs="*", default=[1234, 4321, 1, 2, 3, 4],
+                   help="seeds: the x_T seeds to score (the bench's is 1234)")
     p.add_argument("--preset", default="default")
     p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--slow", action="store_true", help="samplers: also DDIM 200 and DDPM 1000 (minutes)")
@@ -141,7 +161,7 @@ def main() -> int:
                    help="train: extra EMA tracks scored beside the engine's own")
     p.add_argument("--save", type=Path, default=None, help="train: write every track's weights here")
     args = p.parse_args()
-    samplers(args) if args.mode == "samplers" else train(args)
+    dict(samplers=samplers, seeds=seeds, train=train)[args.mode](args)
     return 0
 
 
