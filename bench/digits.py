@@ -1,6 +1,6 @@
 """Quality and speed of the digits model. Prints a table and writes bench/results/digits.json.
 
-  make bench            (or: PYTHONPATH=. .venv/bin/python bench/digits.py [--preset default])
+  make bench            (or: PYTHONPATH=. .venv/bin/python bench/digits.py [--preset default] [--set NAME=VALUE ...])
 
 Measures, on this machine:
 - training time from scratch (a private temporary cache, so nothing is reused)
@@ -8,6 +8,8 @@ Measures, on this machine:
 - Fréchet distance of classifier features (classifier trained on the train half) against the
   held-out half: samples vs held-out, real (train half) vs held-out, noise vs held-out
 - share of samples classified with confidence > 0.9, and the classes that appear
+and prints each target with its bound and met / MISSED. bench/digits_sweep.py screens samplers and
+training variants with the same scoring (diffusion.models.digits.classifier.sample_quality).
 """
 from __future__ import annotations
 
@@ -25,22 +27,42 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from diffusion.__main__ import _setting  # noqa: E402  (name=value parsing of the command line)
+
+
+def make_config(preset, settings):
+    """The digits config of a preset with --set overrides; unet.FIELD=V replaces one U-Net field."""
+    from dataclasses import replace
+
+    from diffusion.models import get_recipe
+
+    recipe = get_recipe("digits")
+    config = recipe.config(preset)
+    plain = {k: v for k, v in settings if not k.startswith("unet.")}
+    unet = {k[5:]: v for k, v in settings if k.startswith("unet.")}
+    if unet:
+        plain["unet"] = replace(config.unet, **unet)
+    return recipe.override(config, **plain) if plain else config
+
 
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--preset", default="default")
-    p.add_argument("--reuse-cache", action="store_true", help="load the model from ./cache instead of training anew")
+    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+                   help="override a training setting of the preset (repeatable), as in python -m diffusion "
+                        "train; unet.FIELD=V changes one field of the U-Net config")
+    p.add_argument("--reuse-cache", action="store_true",
+                   help="load the model from $DIFFUSION_CACHE (default ./cache) instead of training anew")
     args = p.parse_args()
     if not args.reuse_cache:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
-    from diffusion.models.digits.classifier import classify, frechet_distance
-    from diffusion.models.digits.data import load_digits
+    from diffusion.models.digits.classifier import sample_quality
     from diffusion.models import get_model
     from diffusion.core.sample import sample
 
     torch.manual_seed(0)
     t0 = time.perf_counter()
-    tm = get_model("digits", args.preset)
+    tm = get_model("digits", make_config(args.preset, args.settings))
     train_seconds = tm.history["seconds"][-1]
     wall = time.perf_counter() - t0
 
@@ -49,26 +71,15 @@ def main() -> int:
     t0 = time.perf_counter()
     samples = sample(tm.model, tm.schedule, x_T, "ddim", 50, 0.0, record=False)
     sample_seconds = time.perf_counter() - t0
-    samples = samples.clamp(-1, 1)
-
-    size = tm.config.image_size
-    real_train, _ = load_digits(size, "train")
-    held, _ = load_digits(size, "heldout")
-    noise = torch.randn(1000, 1, size, size, generator=torch.Generator().manual_seed(99)).clamp(-1, 1)
-    _, _, f_held = classify(held)
-    _, _, f_real = classify(real_train)
-    labels, conf, f_samp = classify(samples)
-    _, _, f_noise = classify(noise)
+    q = sample_quality(samples, tm.config.image_size)
     res = dict(
-        preset=args.preset, image_size=size, train_steps=len(tm.history["loss"]),
+        preset=args.preset, settings={k: repr(v) for k, v in args.settings}, image_size=tm.config.image_size, train_steps=len(tm.history["loss"]),
         train_seconds=round(train_seconds, 1), model_wall_seconds=round(wall, 1),
         sample_1000_ddim50_seconds=round(sample_seconds, 2),
-        fd_samples=round(frechet_distance(f_samp, f_held), 3),
-        fd_real=round(frechet_distance(f_real, f_held), 3),
-        fd_noise=round(frechet_distance(f_noise, f_held), 3),
-        confident_share=round(float((conf > 0.9).mean()), 3),
-        classes_present=sorted(set(labels.tolist())),
-        class_counts=np.bincount(labels, minlength=10).tolist(),
+        fd_samples=round(q["fd_samples"], 3), fd_real=round(q["fd_real"], 3), fd_noise=round(q["fd_noise"], 3),
+        confident_share=round(q["confident_share"], 3),
+        classes_present=[c for c, n in enumerate(q["class_counts"]) if n],
+        class_counts=q["class_counts"],
         torch_threads=torch.get_num_threads(),
     )
     res["fd_ratio_samples_to_real"] = round(res["fd_samples"] / res["fd_real"], 2)
@@ -87,8 +98,13 @@ def main() -> int:
               "fd_ratio_samples_to_real", "confident_share"):
         print(f"{k:<34}{res[k]:>12}")
     print(f"{'classes_present':<34}{len(res['classes_present']):>12}   counts {res['class_counts']}")
+    bounds = dict(train_under_300s=f"{res['train_seconds']} s <= 300 s",
+                  sample_under_10s=f"{res['sample_1000_ddim50_seconds']} s < 10 s",
+                  fd_within_1_5x_real=f"{res['fd_samples']} / {res['fd_real']} = {res['fd_ratio_samples_to_real']}x <= 1.5x",
+                  confident_90pct=f"{100 * res['confident_share']:.1f} % >= 90 %",
+                  all_ten_classes=f"{len(res['classes_present'])} of 10 classes")
     for k, v in res["targets"].items():
-        print(f"target {k:<27}{'met' if v else 'MISSED':>12}")
+        print(f"target {k:<27}{'met' if v else 'MISSED':>12}   {bounds[k]}")
     return 0
 
 

@@ -81,3 +81,40 @@ def test_unknown_model_and_setting_are_one_line_errors():
         get_recipe("mnist")
     with pytest.raises(ValueError, match="toy1d has no setting width"):
         get_config("toy1d", "quick", width=3)
+
+
+def test_ema_warmup_decay_starts_fast_and_stops_at_the_decay():
+    on = get_config("digits", "quick", ema_warmup=True)
+    assert engine.ema_decay_at(on, 0) == pytest.approx(0.1)              # (1 + 0) / (10 + 0)
+    assert engine.ema_decay_at(on, 80) == pytest.approx(81 / 90)
+    assert engine.ema_decay_at(on, 10 ** 6) == on.ema_decay
+    assert engine.ema_decay_at(get_config("digits", "quick"), 0) == on.ema_decay    # off: the constant decay
+    assert engine.ema_decay_at(get_config("toy1d", "quick"), 0) == get_config("toy1d", "quick").ema_decay
+
+
+def test_ema_warmup_changes_the_ema_by_the_formula_and_nothing_else():
+    """One step from the same initial weights w0 to w1: plain EMA = w0 + 0.01 (w1 - w0) (decay 0.99),
+    warmed-up EMA = w0 + 0.9 (w1 - w0) (decay 0.1 at the first update); the training itself is the same."""
+    recipe = get_recipe("digits")
+    plain_cfg = get_config("digits", "quick", steps=1)
+    plain = engine.train(recipe, plain_cfg, progress=False)
+    warm = engine.train(recipe, get_config("digits", "quick", steps=1, ema_warmup=True), progress=False)
+    assert warm["history"]["loss"] == plain["history"]["loss"]
+    torch.manual_seed(plain_cfg.seed)
+    w0 = recipe.network(plain_cfg).state_dict()
+    moved = 0
+    for k in w0:
+        step = (plain["ema"][k] - w0[k]) / (1 - plain_cfg.ema_decay)           # w1 - w0
+        torch.testing.assert_close(warm["ema"][k] - w0[k], 0.9 * step, rtol=1e-2, atol=1e-4)
+        moved += int(step.abs().max() > 0)
+    assert moved > 10                                                     # the step moved the weights
+
+
+def test_new_training_settings_at_their_off_value_keep_the_cache_key():
+    from diffusion.core.cache import config_key
+
+    c = get_config("digits", "default")
+    assert not {"ema_warmup", "min_snr_gamma"} & set(c.to_dict())
+    keys = {config_key(x.to_dict()) for x in (c, get_recipe("digits").override(c, ema_warmup=True),
+                                                get_recipe("digits").override(c, min_snr_gamma=5.0))}
+    assert len(keys) == 3

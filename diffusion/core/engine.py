@@ -1,4 +1,5 @@
-"""The one training loop for every model: AdamW, warm-up + cosine LR, EMA weights, loss history,
+"""The one training loop for every model: AdamW, warm-up + cosine LR, EMA weights (optionally with a
+warm-up of the decay), loss history,
 snapshots, a stop that names the step where the loss stopped being finite, atomic checkpoints and
 resume after a kill (bit-identical to an uninterrupted run on the same machine).
 
@@ -30,6 +31,15 @@ def default_device() -> torch.device:
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     """ema <- ema + (1 - decay) (model - ema), all parameters in one fused call (same bits as a loop)."""
     torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
+
+
+def ema_decay_at(config, step: int) -> float:
+    """The EMA decay at 0-based update `step`: config.ema_decay, or with `config.ema_warmup` (a field
+    only some configs have; absent means off) min(ema_decay, (1 + step) / (10 + step)), so the first
+    updates follow the fast-moving weights instead of averaging in the random initialisation."""
+    if getattr(config, "ema_warmup", False):
+        return min(config.ema_decay, (1 + step) / (10 + step))
+    return config.ema_decay
 
 
 def warmup_cosine(step: int, steps: int) -> float:
@@ -129,7 +139,7 @@ def _train(recipe, config, state_path, device, progress, checkpoint_every) -> di
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step(); sched.step()
-        ema_update(ema, model, config.ema_decay)
+        ema_update(ema, model, ema_decay_at(config, step))
 
         history["step"].append(step + 1)
         history["seconds"].append(time.perf_counter() - t0)

@@ -84,3 +84,21 @@ def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
     covmean = linalg.sqrtm(s1 @ s2)          # (no disp=: removed in newer scipy; same matrix)
     covmean = covmean.real
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean))
+
+
+def sample_quality(samples, image_size: int = 8) -> dict:
+    """How close samples [N x 1 x S x S] in [-1, 1] are to the held-out half, in the classifier's
+    features: Fréchet distance to the held-out half for the samples, for the train half (the floor:
+    real digits the model never saw compared with others) and for N(0, 1) noise (the ceiling); the
+    share of samples classified with confidence > 0.9, and the count of samples per class."""
+    real_train, _ = load_digits(image_size, "train")
+    held, _ = load_digits(image_size, "heldout")
+    noise = torch.randn(1000, 1, image_size, image_size, generator=torch.Generator().manual_seed(99)).clamp(-1, 1)
+    _, _, f_held = classify(held)
+    _, _, f_real = classify(real_train)
+    labels, conf, f_samp = classify(torch.as_tensor(samples).clamp(-1, 1))
+    _, _, f_noise = classify(noise)
+    fd_samples, fd_real = frechet_distance(f_samp, f_held), frechet_distance(f_real, f_held)
+    return dict(fd_samples=fd_samples, fd_real=fd_real, fd_noise=frechet_distance(f_noise, f_held),
+                fd_ratio_samples_to_real=fd_samples / fd_real, confident_share=float((conf > 0.9).mean()),
+                class_counts=np.bincount(labels, minlength=10).tolist())

@@ -22,12 +22,16 @@ class TrainConfig:
     snapshots: tuple = (100, 300, 1000, 2500, 4800)   # steps whose EMA weights are kept (training montage)
     checkpoint_every: int = 500                        # resumable state is saved this often
     label_drop: float = 0.0                            # conditional U-Net: share of examples trained with the null label
+    ema_warmup: bool = False                           # EMA decay min(ema_decay, (1 + n) / (10 + n)) at update n
+    min_snr_gamma: float = 0.0                         # > 0: eps loss weighted by min(SNR, gamma) / SNR (Hang et al. 2023)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["unet"] = drop_unset(d["unet"])
-        if not self.label_drop:          # unconditional configs keep the cache keys they had before labels existed
-            d.pop("label_drop")
+        # settings at their off value leave the dict (and so the cache key) as it was before they existed
+        for name in ("label_drop", "ema_warmup", "min_snr_gamma"):
+            if not d[name]:
+                d.pop(name)
         return d
 
     @classmethod

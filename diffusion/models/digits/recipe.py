@@ -1,4 +1,5 @@
-"""The digits model for the engine: scikit-learn's digits, a small U-Net, the eps-prediction MSE."""
+"""The digits model for the engine: scikit-learn's digits, a small U-Net, the eps-prediction MSE
+(optionally min-SNR weighted)."""
 from __future__ import annotations
 
 import torch
@@ -7,6 +8,12 @@ from ...core.recipe import Recipe
 from .config import PRESETS, TrainConfig
 from .data import load_dataset
 from .network import UNet
+
+
+def min_snr_weight(schedule, t, gamma: float) -> torch.Tensor:
+    """min(SNR_t, gamma) / SNR_t: the min-SNR-gamma weight of the eps loss (Hang et al. 2023, eq. 8)."""
+    snr = schedule.snr().to(t.device)[t]
+    return snr.clamp(max=gamma) / snr
 
 
 class Digits(Recipe):
@@ -28,7 +35,21 @@ class Digits(Recipe):
         idx = torch.randint(0, len(x), (B,), generator=gen, device=dev)
         t = torch.randint(0, config.T, (B,), generator=gen, device=dev)
         eps = torch.randn((B, *x.shape[1:]), generator=gen, device=dev)
-        return dict(x0=x[idx], t=t, eps=eps, **({"idx": idx} if self.keep_index else {}))
+        batch = dict(x0=x[idx], t=t, eps=eps, **({"idx": idx} if self.keep_index else {}))
+        if config.min_snr_gamma:
+            batch["min_snr_gamma"] = config.min_snr_gamma
+        return batch
+
+    def loss(self, net, batch, schedule):
+        """The eps-prediction MSE; with config.min_snr_gamma > 0 (sample_batch passes it in the batch: the
+        loss sees no config) each example's squared error is weighted by min(SNR_t, gamma) / SNR_t, which
+        turns down the nearly clean steps, whose eps is hard to see and matters little for the sample."""
+        gamma = batch.get("min_snr_gamma", 0.0)
+        if not gamma:
+            return super().loss(net, batch, schedule)
+        x_t = schedule.add_noise(batch["x0"], batch["t"], batch["eps"])
+        err = (net(x_t, batch["t"], **batch.get("cond", {})) - batch["eps"]).pow(2).flatten(1).mean(1)
+        return (min_snr_weight(schedule, batch["t"], gamma).to(err) * err).mean()
 
     def sample_shape(self, config):
         return (config.unet.in_channels, config.image_size, config.image_size)

@@ -1,0 +1,41 @@
+"""The digits loss: plain eps-prediction MSE, or min-SNR-gamma weighted (TrainConfig.min_snr_gamma)."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from diffusion.core.schedule import NoiseSchedule
+from diffusion.models import get_config, get_recipe
+from diffusion.models.digits.recipe import min_snr_weight
+
+
+def test_min_snr_weight_turns_down_only_the_steps_above_gamma():
+    s = NoiseSchedule("linear", 1000)
+    t = torch.tensor([0, 100, 999])
+    snr = s.snr()[t]
+    assert snr[0] > 5 > snr[2]
+    w = min_snr_weight(s, t, 5.0)
+    assert w[0] == pytest.approx(5 / snr[0].item()) and w[0] < 0.01
+    assert w[2] == 1.0
+    assert torch.all(w <= 1)
+
+
+def test_min_snr_loss_is_the_weighted_squared_error_and_off_is_the_plain_mse():
+    recipe = get_recipe("digits")
+    gen = torch.Generator().manual_seed(0)
+    plain_cfg = get_config("digits", "quick")
+    weighted_cfg = get_config("digits", "quick", min_snr_gamma=5.0)
+    x = recipe.data(plain_cfg, "cpu")
+    batch = recipe.sample_batch(plain_cfg, x, gen)
+    weighted = recipe.sample_batch(weighted_cfg, x, torch.Generator().manual_seed(0))
+    assert all(torch.equal(batch[k], weighted[k]) for k in ("x0", "t", "eps"))    # the same draws
+    torch.manual_seed(0)
+    net = recipe.network(plain_cfg)
+    schedule = recipe.schedule(plain_cfg)
+    x_t = schedule.add_noise(batch["x0"], batch["t"], batch["eps"])
+    with torch.no_grad():
+        err = (net(x_t, batch["t"]) - batch["eps"]).pow(2).flatten(1).mean(1)
+        assert recipe.loss(net, batch, schedule) == pytest.approx(F.mse_loss(net(x_t, batch["t"]), batch["eps"]).item())
+        w = min_snr_weight(schedule, batch["t"], 5.0).float()
+        got = recipe.loss(net, weighted, schedule).item()
+    assert got == pytest.approx((w * err).mean().item(), rel=1e-5)
+    assert got < 0.99 * err.mean().item()                  # the weights matter for this batch
