@@ -12,6 +12,14 @@ class GraphDenoiserConfig:
     hidden: int = 32               # node and edge feature width
     layers: int = 3
     time_dim: int = 32
+    # extra inputs computed from the noisy A_t (discrete.py, structure_features), DiGress-style:
+    #   "walk":     random-walk return probabilities diag(N^k) per node and N^k_ij per pair, k = 2..walk_steps,
+    #               N = D^-1/2 A D^-1/2 (P^k = D^-1 A ... has the same diagonal)
+    #   "spectral": the projection onto the top-2 eigenspace of N per pair (the two communities, sign-free)
+    #               and N's 2nd and 3rd eigenvalues per graph
+    # () = only degree, triangles, A and A^2 (what the quick preset keeps)
+    features: tuple = ()
+    walk_steps: int = 4
 
 
 @dataclass(frozen=True)
