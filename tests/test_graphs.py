@@ -241,6 +241,8 @@ def test_feature_settings():
     with pytest.raises(ValueError, match="unknown graph feature"):
         GraphDenoiser(GraphDenoiserConfig(features=("eigenvalues",)), SCHEDULE.T)
     assert GRAPH_PRESETS["quick"].denoiser.features == ()          # the test model: the plain inputs
+    assert "features" not in GRAPH_PRESETS["quick"].to_dict()["denoiser"]   # and its old cache key
+    assert GRAPH_PRESETS["default"].to_dict()["denoiser"]["features"] == GRAPH_PRESETS["default"].denoiser.features
     assert set(GRAPH_PRESETS["default"].denoiser.features) == set(FEATURES)
 
 

@@ -43,7 +43,10 @@ class GraphTrainConfig:
     seed: int = 0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not self.denoiser.features:       # the plain inputs: the same dict (cache key) as before features
+            del d["denoiser"]["features"], d["denoiser"]["walk_steps"]
+        return d
 
 
 DEFAULT = GraphTrainConfig(denoiser=GraphDenoiserConfig(features=("walk", "spectral")), steps=1800)
