@@ -5,12 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from diffusion.models.graphs.data import (SBMConfig, block_fit, clustering_mmd, degree_mmd, edge_density,
-                                  erdos_renyi, gaussian_mmd2, make_graphs, validity)
+from diffusion.models.graphs import discrete
+from diffusion.models.graphs.config import GRAPH_PRESETS, GraphDenoiserConfig
+from diffusion.models.graphs.data import (SBMConfig, between_block_edges, block_fit, clustering_mmd, degree_mmd,
+                                          edge_density, erdos_renyi, gaussian_mmd2, make_graphs, validity)
 from diffusion.models import get_model
-from diffusion.models.graphs.discrete import (forward_trajectory, marginal_vector,
-                              one_hot_edges, posterior_probs, q_probs, q_sample, sample_graphs,
-                              transition_matrix)
+from diffusion.models.graphs.discrete import (FEATURES, GraphDenoiser, fixed_pairs, forward_trajectory,
+                                              marginal_vector, one_hot_edges, posterior_probs, q_probs, q_sample,
+                                              sample_graphs, structure_features, transition_matrix)
 from diffusion.core.schedule import NoiseSchedule
 
 FAMILY = SBMConfig()
@@ -170,3 +172,86 @@ def test_conditioned_subgraph_never_changes(quick):
     with pytest.raises(ValueError):
         sample_graphs(quick, 2, seed=0, condition=cond)
 
+
+
+def permuted(x: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
+    """Nodes of (B, n, n, ...) renumbered: x[:, perm][:, :, perm]."""
+    return x[:, perm][:, :, perm]
+
+
+def noisy_graphs(count: int = 8, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Test-split graphs noised to steps spread over the chain: (A_t, t)."""
+    a0 = torch.from_numpy(make_graphs(FAMILY, count, "test").astype(np.float32))
+    t = torch.linspace(0, SCHEDULE.T - 1, count).long()
+    return q_sample(a0, SCHEDULE, t, M, torch.Generator().manual_seed(seed)), t
+
+
+def equivariance_error(net, a_t, t, fixed, perm) -> float:
+    """max |P f(A) P^T - f(P A P^T)| over the batch (0 for a permutation-equivariant f)."""
+    with torch.no_grad():
+        return float((permuted(net(a_t, t, fixed), perm) - net(permuted(a_t, perm), t, permuted(fixed, perm))).abs().max())
+
+
+def test_structure_features_are_permutation_equivariant():
+    a_t, _ = noisy_graphs()
+    perm = torch.from_numpy(np.random.default_rng(1).permutation(FAMILY.n))
+    nodes, pairs = structure_features(a_t, FEATURES, walk_steps=4)
+    nodes_p, pairs_p = structure_features(permuted(a_t, perm), FEATURES, walk_steps=4)
+    assert nodes.shape == (8, 16, 5) and pairs.shape == (8, 16, 16, 4)
+    assert torch.allclose(nodes[:, perm], nodes_p, atol=1e-5)
+    assert torch.allclose(permuted(pairs, perm), pairs_p, atol=1e-5)
+    assert torch.allclose(pairs, pairs.transpose(1, 2), atol=1e-6)
+
+
+def test_spectral_feature_separates_the_two_communities():
+    """On clean graphs (nodes 0-7 and 8-15 are the blocks as built) the top-2 eigenspace projection is
+    near 1 inside a block and near 0 across: the denoiser is told which pairs straddle the split."""
+    a = torch.from_numpy(make_graphs(FAMILY, 64, "test").astype(np.float32))
+    _, pairs = structure_features(a, ("spectral",))
+    proj = pairs[..., 0]
+    block = torch.arange(16) < 8
+    same = (block[:, None] == block[None, :]) & ~torch.eye(16, dtype=torch.bool)
+    across = block[:, None] != block[None, :]
+    assert proj[:, same].mean() > 0.8 and proj[:, across].abs().mean() < 0.2
+
+
+def test_denoiser_with_structure_features_is_permutation_equivariant(monkeypatch):
+    """An untrained denoiser with every feature on, noisy graphs and a fixed subgraph: permuting the nodes
+    of A_t (and of the fixed pairs) permutes the output; a feature that knows node numbers is caught."""
+    torch.manual_seed(0)
+    net = GraphDenoiser(GraphDenoiserConfig(features=FEATURES), SCHEDULE.T).eval()
+    a_t, t = noisy_graphs()
+    fixed = fixed_pairs(FAMILY.n, COND_NODES).expand(len(a_t), -1, -1)
+    a_t = torch.where(fixed, torch.from_numpy(make_graphs(FAMILY, 8, "test").astype(np.float32)), a_t)
+    perm = torch.from_numpy(np.random.default_rng(2).permutation(FAMILY.n))
+    assert equivariance_error(net, a_t, t, fixed, perm) < 1e-4
+    original = discrete.structure_features
+
+    def numbered(a, features, walk_steps=4):        # the node's index leaks in as its first feature
+        nodes, pairs = original(a, features, walk_steps)
+        nodes = nodes.clone()
+        nodes[..., 0] = torch.arange(a.shape[-1]) / a.shape[-1]
+        return nodes, pairs
+
+    monkeypatch.setattr(discrete, "structure_features", numbered)
+    assert equivariance_error(net, a_t, t, fixed, perm) > 1e-3
+
+
+def test_feature_settings():
+    with pytest.raises(ValueError, match="unknown graph feature"):
+        GraphDenoiser(GraphDenoiserConfig(features=("eigenvalues",)), SCHEDULE.T)
+    assert GRAPH_PRESETS["quick"].denoiser.features == ()          # the test model: the plain inputs
+    assert "features" not in GRAPH_PRESETS["quick"].to_dict()["denoiser"]   # and its old cache key
+    assert GRAPH_PRESETS["default"].to_dict()["denoiser"]["features"] == GRAPH_PRESETS["default"].denoiser.features
+    assert set(GRAPH_PRESETS["default"].denoiser.features) == set(FEATURES)
+
+
+def test_between_block_edges_counts_the_cut():
+    a = make_graphs(FAMILY, 16, "test")
+    for g in a:
+        _, _, labels = block_fit(g, FAMILY)
+        cut = int(g[np.ix_(labels == 0, labels == 1)].sum())
+        built = int(g[:8, 8:].sum())                        # the blocks as built; the best fit cuts no more
+        assert between_block_edges(g, FAMILY) == cut <= built
+    full = np.ones((16, 16), np.uint8) - np.eye(16, dtype=np.uint8)
+    assert between_block_edges(full, FAMILY) == 64

@@ -124,6 +124,14 @@ def block_fit(adj: np.ndarray, config: SBMConfig) -> tuple[float, float, np.ndar
     return float((edges - between) / within_pairs), float(between / (k1 * k2)), s.astype(np.int64)
 
 
+def between_block_edges(adj: np.ndarray, config: SBMConfig) -> int:
+    """Edges between the two blocks of the best two-block fit (the fewest edges any split with the
+    family's block sizes cuts): the same split for real and generated graphs, no labels needed."""
+    _, d_out, s = block_fit(adj, config)
+    k1 = int(s.sum())
+    return int(round(d_out * k1 * (len(s) - k1)))
+
+
 @dataclass(frozen=True)
 class Validity:
     tol_in: float = 0.15           # |within density - p_in| allowed (about 2.5 sd of a real graph's)

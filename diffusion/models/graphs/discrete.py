@@ -155,6 +155,61 @@ class EdgeLayer(nn.Module):
         return h, e
 
 
+FEATURES = ("walk", "spectral")
+
+
+def feature_sizes(config: GraphDenoiserConfig) -> tuple[int, int]:
+    """(node inputs, pair inputs) of the denoiser for `config.features`."""
+    unknown = sorted(set(config.features) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"unknown graph feature {', '.join(unknown)}; choose from {', '.join(FEATURES)}")
+    node, pair = 2, 3                          # [degree / n, triangles / n^2]; [A_ij, (A^2)_ij / n, fixed]
+    if "walk" in config.features:
+        node += config.walk_steps - 1
+        pair += config.walk_steps - 1
+    if "spectral" in config.features:
+        node += 2
+        pair += 1
+    return node, pair
+
+
+@torch.no_grad()
+def structure_features(a: torch.Tensor, features: tuple, walk_steps: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """Permutation-equivariant features of adjacency matrices a (B, n, n): node (B, n, F), pair (B, n, n, G).
+
+    With N = D^-1/2 A D^-1/2 (isolated nodes: zero rows):
+      "walk"      node: diag(N^k), the chance a random walk is back after k steps (= diag of (D^-1 A)^k);
+                  pair: N^k_ij, k = 2..walk_steps (within a community walks stay, so N^k_ij is larger there)
+      "spectral"  pair: (n / 2) (V2 V2^T)_ij, V2 the eigenvectors of N's two largest eigenvalues: about 1 for
+                  pairs in one community and 0 across, free of the eigenvectors' signs and of the basis
+                  chosen inside the eigenspace; node: N's 2nd and 3rd largest eigenvalues (the same for
+                  every node; a clear gap between them = a clear two-community split)
+    Polynomials in A are equivariant exactly; the projection is too wherever the 2nd and 3rd eigenvalues
+    differ (three or more components with an edge each tie them at 1).
+    """
+    B, n, _ = a.shape
+    x = a.double()
+    node, pair = [], []
+    deg = x.sum(-1)
+    dis = torch.where(deg > 0, deg.clamp(min=1).rsqrt(), torch.zeros_like(deg))
+    N = dis[:, :, None] * x * dis[:, None, :]
+    if "walk" in features:
+        Nk = N
+        for _ in range(2, walk_steps + 1):
+            Nk = Nk @ N
+            node.append(torch.diagonal(Nk, dim1=-2, dim2=-1))
+            pair.append(Nk)
+    if "spectral" in features:
+        evals, evecs = torch.linalg.eigh(N)          # ascending
+        V2 = evecs[..., -2:]
+        pair.append((n / 2) * (V2 @ V2.transpose(-1, -2)))
+        node += [evals[:, -2:-1].expand(B, n), evals[:, -3:-2].expand(B, n)]
+    f32 = a.dtype if a.is_floating_point() else torch.float32
+    nodes = torch.stack(node, -1).to(f32) if node else a.new_zeros(B, n, 0, dtype=f32)
+    pairs = torch.stack(pair, -1).to(f32) if pair else a.new_zeros(B, n, n, 0, dtype=f32)
+    return nodes, pairs
+
+
 class GraphDenoiser(nn.Module):
     """Predicts the logit of "edge in A_0" for every pair from A_t and t; equivariant by construction."""
 
@@ -162,9 +217,11 @@ class GraphDenoiser(nn.Module):
         super().__init__()
         d, td = config.hidden, config.time_dim
         self.T, self.time_dim = T, td
+        self.features, self.walk_steps = tuple(config.features), config.walk_steps
+        node_inputs, pair_inputs = feature_sizes(config)
         self.time_mlp = nn.Sequential(nn.Linear(td, td), nn.SiLU(), nn.Linear(td, td))
-        self.edge_in = nn.Linear(3, d)          # [A_ij, (A^2)_ij / n, pair is held fixed]
-        self.node_in = nn.Linear(2, d)          # [degree / n, triangles / n^2]
+        self.edge_in = nn.Linear(pair_inputs, d)    # [A_ij, (A^2)_ij / n, pair is held fixed, structure_features]
+        self.node_in = nn.Linear(node_inputs, d)    # [degree / n, triangles / n^2, structure_features]
         self.layers = nn.ModuleList(EdgeLayer(d, td) for _ in range(config.layers))
         self.out = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.SiLU(), nn.Linear(d, 1))
 
@@ -175,10 +232,15 @@ class GraphDenoiser(nn.Module):
         f = torch.zeros_like(a) if fixed is None else fixed.to(a.dtype).expand(B, n, n)
         a2 = a @ a
         pair_mask = (~torch.eye(n, dtype=torch.bool)).float()[None, :, :, None]
-        e = self.edge_in(torch.stack([a, a2 / n, f], -1)) * pair_mask
+        pair_in = [a, a2 / n, f]
         deg = a.sum(-1) / n
         tri = (a2 * a).sum(-1) / n ** 2
-        h = self.node_in(torch.stack([deg, tri], -1))
+        node_in = [deg, tri]
+        if self.features:
+            nodes, pairs = structure_features(a, self.features, self.walk_steps)
+            pair_in, node_in = pair_in + list(pairs.unbind(-1)), node_in + list(nodes.unbind(-1))
+        e = self.edge_in(torch.stack(pair_in, -1)) * pair_mask
+        h = self.node_in(torch.stack(node_in, -1))
         temb = self.time_mlp(timestep_embedding(t, self.T, self.time_dim))
         for layer in self.layers:
             h, e = layer(h, e, temb, pair_mask)
