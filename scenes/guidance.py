@@ -13,7 +13,8 @@ from diffusion.models.digits_cond import get_cond_model
 from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes import style
 from scenes.claims import claim, worded
-from scenes.helpers import NOTE_Y, DiffusionScene, fit, footnote, framed, label, math, pixel_image, region
+from scenes.helpers import (NOTE_Y, DiffusionScene, box_points, fit, footnote, framed, label, math, pixel_image,
+                            place_clear, region)
 
 # the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
 # the Python and compares it with diffusion.core.guidance.GuidedEps, the code that made the frames)
@@ -240,7 +241,7 @@ class Guidance(DiffusionScene):
             blocks.add(Group(head, tiles).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
         blocks.arrange(DOWN, buff=0.55, aligned_edge=LEFT)
         fit(blocks, self.below_formula())
-        caption = footnote(f"{n} of the {s['n_per_class']} samples asked to be a {c}", style.LABEL_SIZE, style.TEXT)
+        caption = footnote(f"{n} of the {s['n_per_class']} samples asked to be a {c}", color=style.TEXT)
         all0, allw = s["rows"][0]["diversity"], s["rows"][-1]["diversity"]
         self.next_beat(f"The price: asked for a {c}, the plain model draws {c}s of many shapes; "
                        f"{f['shown_class_variety'].text}. The mean distance between samples of one class "
@@ -279,27 +280,30 @@ class Guidance(DiffusionScene):
         pts = [ax.c2p(x, y) for x, y in zip(div, share)]
         curve = VMobject(color=style.HIGHLIGHT, stroke_width=4).set_points_as_corners(pts)
         dots = VGroup(*[Dot(p, radius=0.08, color=style.HIGHLIGHT) for p in pts])
-        # points closer than a label's width share one label ("w = 3, 5, 8"), so labels never overlap
+        # points closer than a label's width share one label ("w = 3, 5, 8"); every label goes on the first
+        # side of its points where it stays inside the plot and clear of the curve, the dots, the star
+        # and the labels placed before it
         groups = [[0]]
         for k in range(1, len(pts)):
             if np.linalg.norm(pts[k] - pts[groups[-1][0]]) < 0.9:
                 groups[-1].append(k)
             else:
                 groups.append([k])
-        w_labels = VGroup()
-        centre = np.mean(pts, axis=0)
-        for g in groups:
-            where = np.mean([pts[k] for k in g], axis=0)
-            txt = math("w = " + ", ".join(_w(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
-            # each label sits off its points on the side away from the curve's middle (clear of the segments)
-            away = where - centre
-            away = RIGHT if np.linalg.norm(away) < 1e-6 else away / np.linalg.norm(away)
-            side = RIGHT if away[0] >= abs(away[1]) else LEFT if -away[0] >= abs(away[1]) else UP if away[1] > 0 else DOWN
-            spread = max(np.linalg.norm(pts[k] - where) for k in g)
-            w_labels.add(txt.next_to(where, side, buff=0.3 + spread))
+        plot_box = (*ax.c2p(x_lo, y_lo)[:2], *ax.c2p(x_hi, 100)[:2])
+        along = np.concatenate([np.linspace(a, b, 40)[:, :2] for a, b in zip(pts[:-1], pts[1:])] or [np.zeros((0, 2))])
         real_dot = Star(n=5, outer_radius=0.16, color=style.SIGNAL, fill_opacity=1).move_to(
             ax.c2p(real["diversity"], real["share"] * 100))
-        real_l = label("held-out real digits", style.LABEL_SIZE, style.SIGNAL).next_to(real_dot, RIGHT, buff=0.2)
+        avoid = [along, np.array(pts)[:, :2], box_points(real_dot)]
+        real_l = place_clear(label("held-out real digits", style.LABEL_SIZE, style.SIGNAL), real_dot.get_center(),
+                             plot_box, np.concatenate(avoid))
+        avoid.append(box_points(real_l))
+        w_labels = VGroup()
+        for g in groups:
+            where = np.mean([pts[k] for k in g], axis=0)
+            spread = max(np.linalg.norm(pts[k] - where) for k in g)
+            txt = math("w = " + ", ".join(_w(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
+            w_labels.add(place_clear(txt, where, plot_box, np.concatenate(avoid), buff=0.25 + spread))
+            avoid.append(box_points(txt))
         best = m["best"]
         self.next_beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
                        f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {_w(ws[-1])}, "

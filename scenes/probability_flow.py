@@ -172,11 +172,12 @@ class ProbabilityFlow(DiffusionScene):
                      label("exact q(x_t)", style.LABEL_SIZE, style.TEXT)).arrange(RIGHT, buff=0.6)
         # the axes take the region less the key line above and the tick numbers below and left
         ax = Axes(x_range=[-3, 3, 1], y_range=[0, Y_MAX, 0.3], x_length=x1 - x0 - 1.0, y_length=y1 - y0 - key.height - 1.0,
-                  tips=False, axis_config=dict(color=style.MUTED, stroke_width=2, include_numbers=True,
-                                               font_size=style.TICK_SIZE))
-        for axis in (ax.x_axis, ax.y_axis):
-            axis.numbers.set_color(style.MUTED)
-        ax.move_to([(x0 + x1) / 2 + 0.4, (y0 + y1) / 2 - key.height / 2, 0])
+                  tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),
+                  x_axis_config=dict(include_numbers=True, font_size=style.TICK_SIZE),
+                  # no drawn density axis: at x = 0 it would run through the bars; the shapes are compared
+                  y_axis_config=dict(include_ticks=False, stroke_opacity=0))
+        ax.x_axis.numbers.set_color(style.MUTED)
+        ax.move_to([(x0 + x1) / 2, (y0 + y1) / 2 - key.height / 2, 0])
         key.next_to(ax, UP, buff=0.25).align_to(ax, RIGHT)
         xs = np.linspace(-3, 3, 300)
         edges = HIST_EDGES

@@ -176,10 +176,11 @@ class ScoreField(DiffusionScene):
         eq = math(r"\varepsilon^*(x_t, t) \;=\; -\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)",
                   size=style.TITLE_SIZE + 8)
         what = label("the best possible noise prediction points against the score", style.LABEL_SIZE, style.MUTED)
-        check = label(f"checked at t = {idc['t'] + 1} on {idc['n']} grid points against finite differences: "
+        check = label(f"checked at t = {idc['t'] + 1} on {idc['n']} grid points against finite differences:\n"
                       f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
         body = VGroup(eq, what, check).arrange(DOWN, buff=0.6)
-        fit(body, region(top=2.2, bottom=-2.2))
+        x0, y0, x1, y1 = region()
+        body.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
         self.next_beat("The ideal noise prediction is the score, scaled and turned around: "
                        "minus root one minus alpha-bar times the gradient of log q_t.", 6)
         self.play(self.retitle("The noise predictor is a score estimator"), Write(eq)); self.play(FadeIn(what))
