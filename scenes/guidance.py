@@ -265,18 +265,18 @@ class Guidance(DiffusionScene):
         x_step = 0.5 if x_hi - x_lo <= 4 else 1.0
         x0, y0, x1, y1 = self.below_formula()
         # the axes take the box less the numbers and the axis labels below and left
-        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=x1 - x0 - 2.0,
+        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=x1 - x0 - 2.3,
                   y_length=y1 - y0 - 1.3, tips=False,
                   axis_config=dict(color=style.GRID, font_size=style.LABEL_SIZE, include_numbers=True),
                   x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
-        ax.move_to([(x0 + x1) / 2 + 0.9, (y0 + y1) / 2 + 0.6, 0])
+        ax.move_to([(x0 + x1) / 2 + 0.75, (y0 + y1) / 2 + 0.5, 0])
         for axis in (ax.x_axis, ax.y_axis):
             axis.numbers.set_color(style.TEXT)              # manim's default white vanishes on THEME=light
         xl = label("variety: mean distance between samples of a class", style.LABEL_SIZE, style.MUTED)
-        xl.next_to(ax.x_axis, DOWN, buff=0.5)
+        xl.next_to(ax.x_axis, DOWN, buff=0.3)
         yl = label("requested class (%)", style.LABEL_SIZE, style.MUTED).rotate(np.pi / 2)
-        yl.next_to(ax.y_axis, LEFT, buff=0.7)
+        yl.next_to(ax.y_axis, LEFT, buff=0.3)
         pts = [ax.c2p(x, y) for x, y in zip(div, share)]
         curve = VMobject(color=style.HIGHLIGHT, stroke_width=4).set_points_as_corners(pts)
         dots = VGroup(*[Dot(p, radius=0.08, color=style.HIGHLIGHT) for p in pts])
