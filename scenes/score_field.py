@@ -157,11 +157,13 @@ class ScoreField(DiffusionScene):
         left, right = split(region(), [1, 1], gap=0.6)
         picture = VGroup(panel.frame, cloud, curve)
         q = VGroup(math(r"q(x_t) = \frac{1}{" + str(mix.components) + r"}\sum_k \mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ "
-                        r"s_t^2\, I\big)", size=style.LABEL_SIZE + 8),
-                   math(r"s_t^2 = \bar\alpha_t\sigma^2 + 1 - \bar\alpha_t", size=style.LABEL_SIZE + 8),
-                   label("exact at every t: density, score, ideal ε", style.LABEL_SIZE, style.MUTED)
-                   ).arrange(DOWN, buff=0.45)
-        fit(q, right)
+                        r"s_t^2\, I\big)", size=style.TITLE_SIZE),
+                   math(r"s_t^2 = \bar\alpha_t\sigma^2 + 1 - \bar\alpha_t", size=style.TITLE_SIZE),
+                   label("exact at every t:\ndensity, score, ideal ε", style.LABEL_SIZE, style.MUTED)
+                   ).arrange(DOWN, buff=0.5)
+        q.move_to([(right[0] + right[2]) / 2, (right[1] + right[3]) / 2, 0])
+        if q.width > right[2] - right[0]:
+            fit(q, right)
         self.next_beat("Noising keeps a mixture a mixture, so the density q_t, its gradient, the score, "
                        "and the ideal noise prediction are known in closed form at every t.", 6)
         self.play(self.retitle("Noised, it stays a mixture: q_t in closed form"),
@@ -243,7 +245,7 @@ class ScoreField(DiffusionScene):
         err = self.m["err"]
         rel, et = np.asarray(err["rel"]), np.asarray(err["t"])
         order = np.argsort(et)
-        ax = Axes(x_range=[0, 3, 1], y_range=[-4, 1, 1], x_length=5.0, y_length=4.6, tips=False,
+        ax = Axes(x_range=[0, 3, 1], y_range=[-4, 1, 1], x_length=4.4, y_length=5.4, tips=False,
                   axis_config=dict(color=style.MUTED, stroke_width=2, include_ticks=True))
         xs = np.log10(et[order] + 1); ys = np.log10(np.maximum(rel[order], 1e-4))
         curve = curve_from_array(ax, ys, style.PREDICTION, xs=xs)
