@@ -12,7 +12,9 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, Fade
 from diffusion.models.digits_cond import get_cond_model
 from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes import style
-from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+from scenes.claims import claim, worded
+from scenes.helpers import (NOTE_Y, DiffusionScene, box_points, fit, footnote, framed, label, math, pixel_image,
+                            place_clear, region)
 
 # the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
 # the Python and compares it with diffusion.core.guidance.GuidedEps, the code that made the frames)
@@ -56,19 +58,91 @@ def _w(w: float) -> str:
     return f"{w:g}"
 
 
+def shown_rows(s) -> tuple[list, list]:
+    """The classes the plain conditional model (w = 0) gets wrong most often, and for each the first of
+    the study's x_T on which it missed that class (None when it never did)."""
+    share0 = s["rows"][0]["share_per_class"]
+    classes = sorted(np.argsort(share0, kind="stable")[:N_ROWS].tolist())
+    picks = []
+    for c in classes:
+        missed = np.flatnonzero(s["pred"][0, c] != c)
+        picks.append(int(missed[0]) if len(missed) else None)
+    return classes, picks
+
+
+def measure() -> dict:
+    """Every number the narration states, from the cached guidance sweep."""
+    s = guidance_sweep()
+    ws = [r["w"] for r in s["rows"]]
+    classes, picks = shown_rows(s)
+    js = [0 if j is None else j for j in picks]
+    hit = np.array([[int(s["pred"][k, c, j]) == c for k in range(len(ws))] for c, j in zip(classes, js)])  # (rows, W)
+    fixed_at = [next((ws[k] for k in range(len(ws)) if hit[r, k]), None) for r in range(len(classes))]
+    share = np.array([r["share"] for r in s["rows"]]) * 100
+    div = np.array([r["diversity"] for r in s["rows"]])
+    div_c = np.array([r["diversity_per_class"] for r in s["rows"]])[:, classes[0]]
+    fd = np.array([r["fd"] for r in s["rows"]])
+    return dict(s=s, ws=ws, classes=classes, picks=picks, hit=hit, first=int(hit[:, 0].sum()),
+                last=int(hit[:, -1].sum()), hits=int(hit.sum()), fixed_at=fixed_at, share=share, div=div,
+                div_c=div_c, fd=fd, best=int(np.argmin(fd)), share_never_falls=bool(np.all(np.diff(share) >= 0)))
+
+
 class Guidance(DiffusionScene):
     description = "Classifier-free guidance on a class-conditional digits model: rows of w, the measured trade-off"
     needs = (cond_model, guidance_sweep)
+
+    @classmethod
+    def claims(cls):
+        m = measure()
+        n_rows, ws = len(m["classes"]), m["ws"]
+        got = [w for w in m["fixed_at"] if w is not None]
+        share, div = m["share"], m["div"]
+        return [
+            claim("every_row_starts_from_a_miss", m["picks"], all(j is not None for j in m["picks"]),
+                  "each row starts from the first x_T on which the plain model missed that class"),
+            worded("rows_read_right", (m["first"], m["last"], n_rows), [
+                (lambda v: v[1] == v[2], f"the classifier reads the requested class in {m['first']} of {n_rows} rows "
+                                         f"at w = 0 and in all {n_rows} at w = {_w(ws[-1])}"),
+                (lambda v: True, f"the classifier reads the requested class in {m['first']} of {n_rows} rows at "
+                                 f"w = 0 and {m['last']} of {n_rows} at w = {_w(ws[-1])}")]),
+            worded("smallest_w_that_gets_it", tuple(got), [
+                (lambda g: len(g) and min(g) == max(g), f"the smallest w that gets it is {_w(min(got or [0]))} in every "
+                                                        f"row that gets there"),
+                (lambda g: len(g) > 0, f"the smallest w that gets it is {_w(min(got or [0]))} to {_w(max(got or [0]))}"),
+                (lambda g: True, "no w shown gets it")]),
+            worded("shown_class_variety", (round(m["div_c"][0], 3), round(m["div_c"][-1], 3)), [
+                (lambda v: v[1] < v[0], f"at w = {_w(ws[-1])} they look more alike"),
+                (lambda v: True, f"at w = {_w(ws[-1])} they are no more alike")]),
+            worded("variety_change", (round(div[0], 3), round(div[-1], 3)), [
+                (lambda v: v[1] < v[0], "falls"), (lambda v: True, "rises")]),
+            worded("share_never_falls", tuple(round(x, 1) for x in share), [
+                (lambda v: m["share_never_falls"] and v[-1] > v[0], "never falling as w grows"),
+                (lambda v: True, "not rising steadily")]),
+            worded("trade_off", (m["share_never_falls"], bool(div[-1] < div[0])), [
+                (lambda v: v[0] and v[1] and share[-1] > share[0],
+                 "Guidance buys the requested class with variety: pick w for the job."),
+                (lambda v: True, "On this model guidance did not trade variety for the class as expected: see the numbers.")]),
+        ]
 
     def construct(self):
         tm = cond_model()
         s = guidance_sweep()
         self.s, self.tm = s, tm
+        self.m = measure()
         self.ws = [r["w"] for r in s["rows"]]
         self.intro()
         self.rows_of_w()
         self.variety()
         self.tradeoff()
+
+    def next_beat(self, narration: str, duration: float):
+        """A new beat, once the current one has been on screen as long as its narration takes to read."""
+        self.hold_narration()
+        self.beat(narration, duration)
+
+    def below_formula(self):
+        """The frame below the formula line (and above the footnote line)."""
+        return region(top=self.formula.get_bottom()[1] - 0.25, note=True)
 
     # --- 1. one network, two predictions ------------------------------------------------------
     def intro(self):
@@ -92,88 +166,66 @@ class Guidance(DiffusionScene):
         if notes.width > 12.8:
             notes.scale_to_fit_width(12.8)
         notes.set_x(0)
-        self.beat(f"One network gives two predictions of the noise: with the class, and with the null label "
+        self.next_beat(f"One network gives two predictions of the noise: with the class, and with the null label "
                   f"it saw on {drop:.0%} of its training examples. Guidance mixes them.", 8)
         self.play(Write(f), run_time=2)
         self.play(FadeIn(c_note, shift=RIGHT * 0.2))
         self.wait(1.5)
         self.play(FadeIn(n_note, shift=RIGHT * 0.2))
         self.wait(2)
-        self.beat("With w = 0 it is the plain conditional model; a larger w steps further away from what "
+        self.next_beat("With w = 0 it is the plain conditional model; a larger w steps further away from what "
                   "the model would draw without being told the class.", 5)
         self.play(FadeIn(w_note))
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(VGroup(c_note, n_note, w_note)), f.animate.scale(0.72).to_edge(UP, buff=0.25))
         self.formula = f
 
     # --- 2. one row per class, one x_T per row, w growing -----------------------------------------
     def rows_of_w(self):
-        s, ws = self.s, self.ws
-        share0 = s["rows"][0]["share_per_class"]
-        # the classes the plain conditional model gets wrong most often: where guidance has work to do
-        classes = sorted(np.argsort(share0, kind="stable")[:N_ROWS].tolist())
+        s, ws, m, f = self.s, self.ws, self.m, self.facts
+        classes, picks = m["classes"], [0 if j is None else j for j in m["picks"]]
         size, gap = 1.05, 0.3
         rows = Group()
-        hits = 0
-        picks = []
-        for c in classes:
-            # the first of the study's x_T on which the plain conditional model missed this class (said so)
-            missed = np.flatnonzero(s["pred"][0, c] != c)
-            j = int(missed[0]) if len(missed) else 0
-            picks.append(j)
+        for r, (c, j) in enumerate(zip(classes, picks)):
             x_T = framed(pixel_image(s["x_T"][j], size), style.STATE, buff=0.03)
-            tiles = Group()
-            for k in range(len(ws)):
-                ok = int(s["pred"][k, c, j]) == c
-                hits += ok
-                tiles.add(framed(pixel_image(s["samples"][k, c, j], size), HIT if ok else MISS, buff=0.03))
-            tiles.arrange(RIGHT, buff=gap)
-            ask = label(f"ask for {c}", style.LABEL_SIZE)
-            row = Group(ask, x_T, tiles).arrange(RIGHT, buff=0.35)
+            tiles = Group(*[framed(pixel_image(s["samples"][k, c, j], size), HIT if m["hit"][r, k] else MISS, buff=0.03)
+                            for k in range(len(ws))]).arrange(RIGHT, buff=gap)
+            row = Group(label(f"ask for {c}", style.LABEL_SIZE), x_T, tiles).arrange(RIGHT, buff=0.35)
             tiles.shift(RIGHT * 0.35)
             rows.add(row)
         rows.arrange(DOWN, buff=0.22, aligned_edge=RIGHT)
         heads = VGroup(*[math(rf"w = {_w(w)}", size=30, color=style.HIGHLIGHT).next_to(t, UP, buff=0.15)
                          for w, t in zip(ws, rows[0][2])])
         xt_head = math(r"x_T", size=30, color=style.STATE).next_to(rows[0][1], UP, buff=0.15)
-        grid = Group(heads, xt_head, rows)
-        grid.next_to(self.formula, DOWN, buff=0.3)
-        grid.set_x(0)
-        if grid.get_bottom()[1] < -3.45:
-            grid.scale((self.formula.get_bottom()[1] - 0.3 + 3.45) / grid.height).next_to(self.formula, DOWN, buff=0.3)
+        grid = fit(Group(heads, xt_head, rows), self.below_formula())
         arrows = VGroup(*[Arrow(row[1].get_right(), row[2].get_left(), buff=0.06, color=style.MUTED, stroke_width=3,
                                 max_tip_length_to_length_ratio=0.4) for row in rows])
         legend = VGroup(label("frame: the classifier reads", style.SMALL_SIZE, style.MUTED),
                         label("the requested class", style.SMALL_SIZE, HIT),
                         label("another class", style.SMALL_SIZE, MISS)).arrange(RIGHT, buff=0.3)
-        legend.to_edge(DOWN, buff=0.12)
+        legend.move_to([0, NOTE_Y, 0])                     # the footnote line (helpers.footnote), in three colours
         total = len(classes) * len(ws)
         worst = ", ".join(str(c) for c in classes)
-        self.beat(f"The classes the plain conditional model misses most often: {worst}. "
-                  f"Each row starts from one noise x_T, the first of the {s['n_per_class']} on which the plain model "
-                  f"missed that class, and runs the same sampler for every w.", 7)
+        self.next_beat(f"The classes the plain conditional model misses most often: {worst}. "
+                       f"Each row starts from one noise x_T, the first of the {s['n_per_class']} on which the plain "
+                       f"model missed that class, and runs the same sampler for every w.", 7)
         self.play(FadeIn(xt_head), LaggedStart(*[FadeIn(Group(row[0], row[1])) for row in rows], lag_ratio=0.2),
                   run_time=1.5)
         self.play(Create(arrows), FadeIn(legend))
         for k in range(len(ws)):
             self.play(FadeIn(heads[k]), LaggedStart(*[FadeIn(row[2][k]) for row in rows], lag_ratio=0.15),
                       run_time=0.8)
-        first = sum(int(s["pred"][0, c, j]) == c for c, j in zip(classes, picks))
-        last = sum(int(s["pred"][-1, c, j]) == c for c, j in zip(classes, picks))
-        fixed_at = [next((ws[k] for k in range(len(ws)) if int(s["pred"][k, c, j]) == c), None)
-                    for c, j in zip(classes, picks)]
-        got = [w for w in fixed_at if w is not None]
-        when = f"; the smallest w that gets it is {_w(min(got))} to {_w(max(got))}" if got else ""
-        self.beat(f"Turning up w moves each row towards the class asked for. The classifier reads it in {first} of "
-                  f"{len(classes)} rows at w = 0 and {last} of {len(classes)} at w = {_w(ws[-1])}{when} "
-                  f"({hits} of {total} in the grid).", 8)
+        self.next_beat(f"Turning up w moves each row towards the class asked for: {f['rows_read_right'].text}; "
+                       f"{f['smallest_w_that_gets_it'].text} ({m['hits']} of {total} in the grid).", 8)
         self.wait(8)
+        self.hold_narration()
         self.play(FadeOut(Group(grid, arrows, legend)))
         self.classes = classes
 
     # --- 3. what it costs: variety within a class ----------------------------------------------
     def variety(self):
-        s, ws = self.s, self.ws
+        s, ws, m, f = self.s, self.ws, self.m, self.facts
         div = np.array([r["diversity_per_class"] for r in s["rows"]])       # (W, classes)
         c = int(self.classes[0])
         n = min(N_SPREAD, s["n_per_class"])
@@ -187,83 +239,88 @@ class Guidance(DiffusionScene):
                           label(f"mean distance between the {s['n_per_class']} samples: {div[k, c]:.2f}",
                                 style.SMALL_SIZE, style.MUTED)).arrange(RIGHT, buff=0.4)
             blocks.add(Group(head, tiles).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
-        blocks.arrange(DOWN, buff=0.55, aligned_edge=LEFT).next_to(self.formula, DOWN, buff=0.45).set_x(0)
-        heading = label(f"{n} of the {s['n_per_class']} samples asked to be a {c}", style.LABEL_SIZE)
-        heading.next_to(blocks, DOWN, buff=0.4)
+        blocks.arrange(DOWN, buff=0.55, aligned_edge=LEFT)
+        fit(blocks, self.below_formula())
+        caption = footnote(f"{n} of the {s['n_per_class']} samples asked to be a {c}", color=style.TEXT)
         all0, allw = s["rows"][0]["diversity"], s["rows"][-1]["diversity"]
-        change = "falls" if allw < all0 else "rises"
-        self.beat(f"The price: asked for a {c}, the plain model draws {c}s of many shapes; at w = {_w(ws[-1])} they "
-                  f"look alike. The mean distance between samples of one class {change} from {all0:.2f} to "
-                  f"{allw:.2f}, averaged over all ten classes.", 9)
-        self.play(FadeIn(heading), FadeIn(blocks[0]))
+        self.next_beat(f"The price: asked for a {c}, the plain model draws {c}s of many shapes; "
+                       f"{f['shown_class_variety'].text}. The mean distance between samples of one class "
+                       f"{f['variety_change'].text} from {all0:.2f} to {allw:.2f}, averaged over all ten classes.", 9)
+        self.play(FadeIn(caption), FadeIn(blocks[0]))
         self.wait(2)
         self.play(FadeIn(blocks[1]))
         self.wait(7)
-        self.play(FadeOut(Group(blocks, heading)))
+        self.hold_narration()
+        self.play(FadeOut(Group(blocks, caption)))
 
     # --- 4. the measured trade-off -----------------------------------------------------------------
     def tradeoff(self):
-        s, ws = self.s, self.ws
-        share = np.array([r["share"] for r in s["rows"]]) * 100
-        div = np.array([r["diversity"] for r in s["rows"]])
-        fd = np.array([r["fd"] for r in s["rows"]])
+        s, ws, m, f = self.s, self.ws, self.m, self.facts
+        share, div, fd = m["share"], m["div"], m["fd"]
         real = s["real"]
         xs = np.concatenate([div, [real["diversity"]]])
         ys = np.concatenate([share, [real["share"] * 100]])
         x_lo, x_hi = np.floor(xs.min() * 2 - 1) / 2, np.ceil(xs.max() * 2 + 1) / 2
         y_lo = max(0.0, np.floor(ys.min() / 10 - 1) * 10)
         x_step = 0.5 if x_hi - x_lo <= 4 else 1.0
-        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=9.0, y_length=4.7, tips=False,
+        x0, y0, x1, y1 = self.below_formula()
+        # the axes take the box less the numbers and the axis labels below and left
+        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=x1 - x0 - 2.3,
+                  y_length=y1 - y0 - 1.3, tips=False,
                   axis_config=dict(color=style.GRID, font_size=style.LABEL_SIZE, include_numbers=True),
                   x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
                   y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
-        ax.next_to(self.formula, DOWN, buff=0.45).shift(RIGHT * 0.5)
+        ax.move_to([(x0 + x1) / 2 + 0.75, (y0 + y1) / 2 + 0.5, 0])
         for axis in (ax.x_axis, ax.y_axis):
             axis.numbers.set_color(style.TEXT)              # manim's default white vanishes on THEME=light
-        xl = label("variety: mean distance between samples of a class", style.SMALL_SIZE, style.MUTED)
-        xl.next_to(ax.x_axis, DOWN, buff=0.45)
-        yl = label("requested class (%)", style.SMALL_SIZE, style.MUTED).rotate(np.pi / 2)
-        yl.next_to(ax.y_axis, LEFT, buff=0.65)
+        xl = label("variety: mean distance between samples of a class", style.LABEL_SIZE, style.MUTED)
+        xl.next_to(ax.x_axis, DOWN, buff=0.3)
+        yl = label("requested class (%)", style.LABEL_SIZE, style.MUTED).rotate(np.pi / 2)
+        yl.next_to(ax.y_axis, LEFT, buff=0.3)
         pts = [ax.c2p(x, y) for x, y in zip(div, share)]
         curve = VMobject(color=style.HIGHLIGHT, stroke_width=4).set_points_as_corners(pts)
         dots = VGroup(*[Dot(p, radius=0.08, color=style.HIGHLIGHT) for p in pts])
-        # points closer than a label's width share one label ("w = 3, 5, 8"), so labels never overlap
+        # points closer than a label's width share one label ("w = 3, 5, 8"); every label goes on the first
+        # side of its points where it stays inside the plot and clear of the curve, the dots, the star
+        # and the labels placed before it
         groups = [[0]]
         for k in range(1, len(pts)):
             if np.linalg.norm(pts[k] - pts[groups[-1][0]]) < 0.9:
                 groups[-1].append(k)
             else:
                 groups.append([k])
+        plot_box = (*ax.c2p(x_lo, y_lo)[:2], *ax.c2p(x_hi, 100)[:2])
+        along = np.concatenate([np.linspace(a, b, 40)[:, :2] for a, b in zip(pts[:-1], pts[1:])] or [np.zeros((0, 2))])
+        real_dot = Star(n=5, outer_radius=0.16, color=style.SIGNAL, fill_opacity=1).move_to(
+            ax.c2p(real["diversity"], real["share"] * 100))
+        avoid = [along, np.array(pts)[:, :2], box_points(real_dot)]
+        real_l = place_clear(label("held-out real digits", style.LABEL_SIZE, style.SIGNAL), real_dot.get_center(),
+                             plot_box, np.concatenate(avoid))
+        avoid.append(box_points(real_l))
         w_labels = VGroup()
         for g in groups:
             where = np.mean([pts[k] for k in g], axis=0)
+            spread = max(np.linalg.norm(pts[k] - where) for k in g)
             txt = math("w = " + ", ".join(_w(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
-            # the first point (w = 0) sits at the end of the curve: its label goes right; the others
-            # alternate above and below-left, away from the segment that falls towards w = 0
-            side = RIGHT if not w_labels else (UP if len(w_labels) % 2 == 0 else DOWN + LEFT)
-            w_labels.add(txt.next_to(where, side, buff=0.15))
-        real_dot = Star(n=5, outer_radius=0.16, color=style.SIGNAL, fill_opacity=1).move_to(
-            ax.c2p(real["diversity"], real["share"] * 100))
-        real_l = label("held-out real digits", style.LABEL_SIZE, style.SIGNAL).next_to(real_dot, RIGHT, buff=0.15)
-        rises = bool(np.all(np.diff(share) >= -1.0)) and share[-1] > share[0]
-        best = int(np.argmin(fd))
-        self.beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
-                  f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {_w(ws[-1])}, "
-                  f"{'never falling as w grows' if rises else 'not rising steadily'}, "
-                  f"while the variety {'falls' if div[-1] < div[0] else 'rises'} from {div[0]:.2f} to {div[-1]:.2f}.", 9)
+            w_labels.add(place_clear(txt, where, plot_box, np.concatenate(avoid), buff=0.25 + spread))
+            avoid.append(box_points(txt))
+        best = m["best"]
+        self.next_beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
+                       f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {_w(ws[-1])}, "
+                       f"{f['share_never_falls'].text}, while the variety {f['variety_change'].text} from "
+                       f"{div[0]:.2f} to {div[-1]:.2f}.", 9)
         self.play(Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(Create(curve), LaggedStart(*[FadeIn(d) for d in dots], lag_ratio=0.2),
                   LaggedStart(*[FadeIn(t) for t in w_labels], lag_ratio=0.2), run_time=3)
         self.wait(5)
-        self.beat(f"Real held-out digits: the classifier reads {real['share']:.0%} of them right, with variety "
-                  f"{real['diversity']:.2f}. Compared with the real digits of each class, the samples' classifier "
-                  f"features are closest at w = {_w(ws[best])} (Fréchet distance {fd[best]:.0f}; "
-                  f"{fd[0]:.0f} at w = 0, {fd[-1]:.0f} at w = {_w(ws[-1])}).", 10)
+        self.next_beat(f"Real held-out digits: the classifier reads {real['share']:.0%} of them right, with variety "
+                       f"{real['diversity']:.2f}. Compared with the real digits of each class, the samples' classifier "
+                       f"features are closest at w = {_w(ws[best])} (Fréchet distance {fd[best]:.0f}; "
+                       f"{fd[0]:.0f} at w = 0, {fd[-1]:.0f} at w = {_w(ws[-1])}).", 10)
         self.play(FadeIn(real_dot), FadeIn(real_l))
         self.play(dots[best].animate.scale(1.8).set_color(style.SIGNAL))
         self.wait(9)
-        trade = rises and div[-1] < div[0]
-        self.beat("Guidance buys the requested class with variety: pick w for the job." if trade else
-                  "On this model guidance did not trade variety for the class as expected: see the numbers.", 4)
+        self.next_beat(f["trade_off"].text, 4)
         self.wait(4)
+        self.hold_narration()
         self.play(FadeOut(Group(ax, xl, yl, curve, dots, w_labels, real_dot, real_l, self.formula)))

@@ -467,3 +467,30 @@ def schedule_axes(T: int, y_max: float = 1.0, width: float = 5.5, height: float 
         if getattr(ax, "numbers", None) is not None:
             ax.numbers.set_color(style.MUTED)
     return axes
+
+
+def place_clear(mob, anchor, box, avoid=(), buff: float = 0.25):
+    """Put `mob` (a label) next to the point `anchor` on the first side (up, down, right, left, then the
+    diagonals) where it lies inside `box` (x0, y0, x1, y1) and its bounding box contains none of the
+    points `avoid` ((N, 2) or (N, 3): samples along curves, dot centres, corners of other labels).
+    Falls back to the first side. Returns mob."""
+    pts = np.asarray(avoid, dtype=np.float64)
+    pts = pts[:, :2] if pts.ndim == 2 else np.zeros((0, 2))
+    sides = (UP, DOWN, RIGHT, LEFT, UP + RIGHT, UP + LEFT, DOWN + RIGHT, DOWN + LEFT)
+    for side in sides:
+        mob.next_to(anchor, side, buff=buff)
+        lo, hi = mob.get_corner(DOWN + LEFT), mob.get_corner(UP + RIGHT)
+        inside = lo[0] >= box[0] and lo[1] >= box[1] and hi[0] <= box[2] and hi[1] <= box[3]
+        pad = 0.06
+        hit = len(pts) and np.any((pts[:, 0] > lo[0] - pad) & (pts[:, 0] < hi[0] + pad) &
+                                  (pts[:, 1] > lo[1] - pad) & (pts[:, 1] < hi[1] + pad))
+        if inside and not hit:
+            return mob
+    return mob.next_to(anchor, sides[0], buff=buff)
+
+
+def box_points(mob, n: int = 5) -> np.ndarray:
+    """An n x n grid of points over mob's bounding box (for place_clear's `avoid`)."""
+    lo, hi = mob.get_corner(DOWN + LEFT), mob.get_corner(UP + RIGHT)
+    u, v = np.meshgrid(np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n))
+    return np.stack([u.ravel(), v.ravel()], 1)

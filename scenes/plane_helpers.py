@@ -23,6 +23,15 @@ class PlanePanel(VGroup):
         self.heading = label(heading, style.SMALL_SIZE + 2, color).next_to(self.frame, UP, buff=0.15)
         self.add(self.axes, self.frame, self.heading)
 
+    @classmethod
+    def fitted(cls, lim: float, box, heading: str = "", color: str = style.TEXT) -> "PlanePanel":
+        """The largest panel (square and heading) that fits `box` (a helpers.region()), centred in it.
+        Built at its final size, so the heading keeps its font size and `size` stays true."""
+        x0, y0, x1, y1 = box
+        head_h = (label(heading, style.SMALL_SIZE + 2).height + 0.15) if heading else 0.0
+        p = cls(lim, min(x1 - x0, y1 - y0 - head_h), heading, color)
+        return p.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
+
     def c2p(self, xy) -> np.ndarray:
         xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
         return np.array([self.axes.c2p(x, y) for x, y in xy])

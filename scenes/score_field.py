@@ -4,17 +4,20 @@ where the learned field is wrong, measured. Everything is loaded from diffusion.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, Transform, VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transform, VGroup, Write)
 
 from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
 from diffusion.models.toy2d.measure import error_by_density
 from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
 from scenes import style
-from scenes.helpers import DiffusionScene, curve_from_array, label, math
+from scenes.claims import claim, worded
+from scenes.helpers import DiffusionScene, curve_from_array, fit, footnote, heading, label, math, region, split
 from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
 
-SIZE = 5.5                  # panel side on screen
 ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
+MASS = 0.9                  # "on the data": the grid region holding this share of q_t's mass
+# the panels show the grid plus half a cell on every side, so the edge arrows stay inside the frame
+PANEL_LIM = FIELD_GRID["lim"] * FIELD_GRID["n"] / (FIELD_GRID["n"] - 1)
 
 
 def toy2d_model():
@@ -35,11 +38,15 @@ def spiral_curve(mix: Spiral, n: int = 300) -> np.ndarray:
     return np.stack([r * np.cos(theta), r * np.sin(theta)], 1)
 
 
+def _angles(a, b) -> np.ndarray:
+    """Angles (degrees) between the rows of a and b."""
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
 def median_angle(fields, k) -> float:
     """Median angle (degrees) between the learned and the exact arrows over the grid at frame k."""
-    a, b = fields["eps_hat"][k], fields["eps_star"][k]
-    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
-    return float(np.degrees(np.median(np.arccos(np.clip(cos, -1, 1)))))
+    return float(np.median(_angles(fields["eps_hat"][k], fields["eps_star"][k])))
 
 
 def scores(fields, k, ab):
@@ -48,68 +55,142 @@ def scores(fields, k, ab):
     return c * fields["eps_star"][k], c * fields["eps_hat"][k]
 
 
+def identity_check(fields, mix, sched) -> dict:
+    """eps* against -sqrt(1 - ab) times a finite difference of the closed-form log q_t, on the grid at the
+    middle shown t: the largest gap."""
+    t = int(fields["t"][len(fields["t"]) // 2])
+    ab = alpha_bar_at(sched, t)
+    x = fields["points"]
+    h = 1e-5
+    fd = np.stack([(log_density(mix, x + h * e, ab) - log_density(mix, x - h * e, ab)).numpy() / (2 * h)
+                   for e in np.eye(2)], 1)
+    gap = float(np.abs(fields["eps_star"][list(fields["t"]).index(t)] + np.sqrt(1 - ab) * fd).max())
+    return dict(t=t, n=len(x), gap=gap)
+
+
+def measure() -> dict:
+    """Every number the narration states, from the cached fields and field error."""
+    tm = toy2d_model()
+    mix, sched = tm.config.mixture, tm.schedule
+    data = field_data()
+    fields, err = data["fields"], data["error"]
+    ts = list(fields["t"])
+    # at t = T: the angle between each score arrow and the direction to the origin (-x)
+    to_origin = -fields["points"]
+    away = fields["points"].any(1)                        # the origin itself has no direction
+    e0, l0 = scores(fields, 0, alpha_bar_at(sched, ts[0]))
+    k = int(np.argmin(np.abs(np.array(ts) - ERROR_T)))
+    where = error_by_density(fields, MASS)
+    rel, et = np.asarray(err["rel"]), np.asarray(err["t"])
+    i_small = int(np.argmin(np.abs(et - ERROR_T)))
+    return dict(
+        mix=mix, sched=sched, fields=fields, err=err, identity=identity_check(fields, mix, sched),
+        origin_exact=float(np.median(_angles(e0[away], to_origin[away]))),
+        origin_learned=float(np.median(_angles(l0[away], to_origin[away]))),
+        angle0=median_angle(fields, 0), angles=[median_angle(fields, j) for j in range(len(ts))],
+        k_map=k, t_map=ts[k], hi=float(where["high_density"][k]), lo=float(where["low_density"][k]),
+        rel_T=float(rel[np.argmax(et)]), t_T=int(et.max()), rel_small=float(rel[i_small]), t_small=int(et[i_small]),
+        t_peak=int(et[np.argmax(rel)]), t_min_err=int(et[np.argmin(rel)]))
+
+
 class ScoreField(DiffusionScene):
     description = "The score field of a 2D spiral: exact vs learned arrows from t=T to 0, eps* = -sqrt(1-ab) grad log q."
     needs = (toy2d_model, field_data)
 
-    def construct(self):
-        tm = toy2d_model()
-        mix, sched = tm.config.mixture, tm.schedule
-        data = field_data()
-        fields, err = data["fields"], data["error"]
-        self.fields, self.mix, self.sched = fields, mix, sched
-        self.left = PlanePanel(FIELD_GRID["lim"], SIZE, "exact  ∇log q_t", style.SIGNAL)
-        self.right = PlanePanel(FIELD_GRID["lim"], SIZE, "learned  −ε̂ / √(1−ᾱ_t)", style.PREDICTION)
-        VGroup(self.left, self.right).arrange(RIGHT, buff=0.9).shift(DOWN * 0.2)
-        self.cell = SIZE / (FIELD_GRID["n"] - 1)
+    @classmethod
+    def claims(cls):
+        m = measure()
+        idc = m["identity"]
+        ratio = m["lo"] / m["hi"]
+        return [
+            claim("identity_matches_finite_differences", idc["gap"], idc["gap"] < 1e-5,
+                  f"eps* and minus root one minus alpha-bar times a finite difference of log q_t agree to "
+                  f"{idc['gap']:.0e} on {idc['n']} points"),
+            claim("exact_score_at_T_points_to_origin", round(m["origin_exact"], 2), m["origin_exact"] < 10,
+                  f"at t = T the exact arrows point to the origin (median {m['origin_exact']:.1f}° off)"),
+            claim("learned_score_at_T_points_to_origin", round(m["origin_learned"], 2), m["origin_learned"] < 10,
+                  f"at t = T the learned arrows point to the origin (median {m['origin_learned']:.1f}° off)"),
+            worded("median_angle_at_most", round(max(m["angles"]), 2), [
+                (lambda v: v < 10, f"the median angle between learned and exact arrows stays at most "
+                                   f"{max(m['angles']):.0f}° on the way"),
+                (lambda v: True, f"the median angle between learned and exact arrows reaches "
+                                 f"{max(m['angles']):.0f}° on the way")]),
+            worded("error_largest_at", m["t_peak"] + 1, [
+                (lambda t: t == 1, "largest at t = 1, where eps* itself nearly vanishes"),
+                (lambda t: True, f"largest at t = {m['t_peak'] + 1}")]),
+            worded("error_off_the_data", round(ratio, 3), [
+                (lambda r: r > 1, f"{ratio:.1f} times larger off the data, where q_t has its last "
+                                  f"{1 - MASS:.0%} of mass and training points are rare"),
+                (lambda r: True, f"{1 / ratio:.1f} times larger on the data than off it")]),
+        ]
 
-        self.intro(mix, sched)
-        self.identity(fields, mix, sched)
-        self.morph(fields, sched)
-        self.where_wrong(fields, err, sched)
+    def construct(self):
+        m = measure()
+        self.m, self.fields, self.mix, self.sched = m, m["fields"], m["mix"], m["sched"]
+        self.intro()
+        self.identity()
+        self.morph()
+        self.where_wrong()
+
+    def next_beat(self, narration: str, duration: float):
+        """A new beat, once the current one has been on screen as long as its narration takes to read."""
+        self.hold_narration()
+        self.beat(narration, duration)
+
+    def retitle(self, text: str):
+        """Transform the title line into `text` (an animation)."""
+        return Transform(self.heading, heading(text))
 
     # --- beats ----------------------------------------------------------------------------
-    def intro(self, mix, sched):
+    def intro(self):
+        mix, sched = self.mix, self.sched
         self.beat(f"A diffusion in the plane whose truth we know: {mix.components} small Gaussians on a spiral.", 4)
         self.title_card("The score field", "which way is the data more likely?")
         pts = sample_marginal(mix, sched, -1, 900, seed=0)
-        self.heading = label(f"The data: {mix.components} Gaussians on a spiral (σ = {mix.std})", style.LABEL_SIZE)
-        self.heading.to_edge(UP, buff=0.3)
-        panel = PlanePanel(FIELD_GRID["lim"], 6.2).move_to(DOWN * 0.35)
-        cloud = point_cloud(panel, pts, style.SIGNAL, radius=0.025)
+        self.heading = heading(f"The data: {mix.components} Gaussians on a spiral (σ = {mix.std})")
+        panel = PlanePanel.fitted(FIELD_GRID["lim"], region())
+        cloud = point_cloud(panel, pts, style.SIGNAL, radius=0.03)
         curve = polyline(panel, spiral_curve(mix), style.MUTED, 2.0, 0.8)
         self.play(FadeIn(self.heading), Create(panel.frame), FadeIn(cloud, lag_ratio=0.002), run_time=2)
         self.play(Create(curve), run_time=1.5)
-        self.beat("Noising keeps a mixture a mixture, so the density q_t, its gradient, the score, "
-                  "and the ideal noise prediction are known in closed form at every t.", 6)
-        q = math(r"q(x_t) = \tfrac{1}{" + str(mix.components) + r"}\sum_k \mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ "
-                 r"(\bar\alpha_t\sigma^2 + 1 - \bar\alpha_t)\,I\big)", size=style.LABEL_SIZE + 8)
-        q.next_to(panel.frame, DOWN, buff=0.15)
+        # the closed form beside the picture: the panel moves left, the density formula sits right
+        left, right = split(region(), [1, 1], gap=0.6)
+        picture = VGroup(panel.frame, cloud, curve)
+        q = VGroup(math(r"q(x_t) = \frac{1}{" + str(mix.components) + r"}\sum_k \mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ "
+                        r"s_t^2\, I\big)", size=style.TITLE_SIZE),
+                   math(r"s_t^2 = \bar\alpha_t\sigma^2 + 1 - \bar\alpha_t", size=style.TITLE_SIZE),
+                   label("exact at every t:\ndensity, score, ideal ε", style.LABEL_SIZE, style.MUTED)
+                   ).arrange(DOWN, buff=0.5)
+        q.move_to([(right[0] + right[2]) / 2, (right[1] + right[3]) / 2, 0])
+        if q.width > right[2] - right[0]:
+            fit(q, right)
+        self.next_beat("Noising keeps a mixture a mixture, so the density q_t, its gradient, the score, "
+                       "and the ideal noise prediction are known in closed form at every t.", 6)
+        self.play(self.retitle("Noised, it stays a mixture: q_t in closed form"),
+                  picture.animate.scale(min((left[2] - left[0]) / picture.width, 1.0)).move_to(
+                      [(left[0] + left[2]) / 2, (left[1] + left[3]) / 2, 0]))
         self.play(Write(q)); self.wait(4)
-        self.play(FadeOut(cloud), FadeOut(curve), FadeOut(panel.frame), FadeOut(q))
+        self.hold_narration()
+        self.play(FadeOut(picture), FadeOut(q))
 
-    def identity(self, fields, mix, sched):
-        # the identity, checked here against a finite difference of the closed-form log q_t
-        t = int(fields["t"][len(fields["t"]) // 2])
-        ab = alpha_bar_at(sched, t)
-        x = fields["points"]
-        h = 1e-5
-        fd = np.stack([(log_density(mix, x + h * e, ab) - log_density(mix, x - h * e, ab)).numpy() / (2 * h)
-                       for e in np.eye(2)], 1)
-        gap = float(np.abs(fields["eps_star"][list(fields["t"]).index(t)] + np.sqrt(1 - ab) * fd).max())
+    def identity(self):
+        idc = self.m["identity"]
         eq = math(r"\varepsilon^*(x_t, t) \;=\; -\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)",
-                  size=style.TITLE_SIZE)
+                  size=style.TITLE_SIZE + 8)
         what = label("the best possible noise prediction points against the score", style.LABEL_SIZE, style.MUTED)
-        check = label(f"checked at t = {t + 1} on {len(x)} grid points vs finite differences: max gap {gap:.0e}",
-                      style.SMALL_SIZE, style.TEXT)
-        VGroup(eq, what, check).arrange(DOWN, buff=0.45).move_to(DOWN * 0.2)
-        h2 = label("The noise predictor is a score estimator", style.LABEL_SIZE).move_to(self.heading)
-        self.beat("The ideal noise prediction is the score, scaled and turned around: "
-                  "minus root one minus alpha-bar times the gradient of log q_t.", 6)
-        self.play(Transform(self.heading, h2), Write(eq)); self.play(FadeIn(what)); self.wait(2)
-        self.beat(f"Checked against finite differences of the exact log-density on {len(x)} points: "
-                  f"they agree to {gap:.0e}.", 4)
+        check = label(f"checked at t = {idc['t'] + 1} on {idc['n']} grid points against finite differences:\n"
+                      f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
+        body = VGroup(eq, what, check).arrange(DOWN, buff=0.6)
+        x0, y0, x1, y1 = region()
+        body.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
+        self.next_beat("The ideal noise prediction is the score, scaled and turned around: "
+                       "minus root one minus alpha-bar times the gradient of log q_t.", 6)
+        self.play(self.retitle("The noise predictor is a score estimator"), Write(eq)); self.play(FadeIn(what))
+        self.wait(2)
+        self.next_beat(f"Checked against finite differences of the exact log-density on {idc['n']} points: "
+                       f"they agree to {idc['gap']:.0e}.", 4)
         self.play(FadeIn(check)); self.wait(3.5)
+        self.hold_narration()
         self.play(FadeOut(eq), FadeOut(what), FadeOut(check))
 
     def frame(self, k):
@@ -123,75 +204,78 @@ class ScoreField(DiffusionScene):
                 arrow_field(self.left, pts, exact, scale, style.SIGNAL, self.cell),
                 arrow_field(self.right, pts, learned, scale, style.PREDICTION, self.cell))
 
-    def morph(self, fields, sched):
+    def morph(self):
+        fields, m, f = self.fields, self.m, self.facts
         ts = fields["t"]
-        h3 = label("The score as t runs from T to 0", style.LABEL_SIZE).move_to(self.heading)
+        boxes = split(region(note=True), [1, 1], gap=0.6)
+        self.left = PlanePanel.fitted(PANEL_LIM, boxes[0], "exact  ∇log q_t", style.SIGNAL)
+        self.right = PlanePanel.fitted(PANEL_LIM, boxes[1], "learned  −ε̂ / √(1−ᾱ_t)", style.PREDICTION)
+        self.cell = self.left.size * FIELD_GRID["lim"] / PANEL_LIM / (FIELD_GRID["n"] - 1)
+        title = "The score as t runs from T to 0"
         img_l, img_r, arr_l, arr_r = self.frame(0)
-        t_text = label(f"t = {ts[0] + 1}", style.LABEL_SIZE, style.HIGHLIGHT).to_corner(UP + RIGHT, buff=0.35)
-        key = label("arrows: direction of the score, length ∝ strength (capped); shade: exact q_t",
-                    style.SMALL_SIZE, style.MUTED).to_edge(DOWN, buff=0.1)
-        a0 = median_angle(fields, 0)
-        self.beat("Left, the exact score on a grid; right, what the trained network's noise prediction says it is. "
-                  f"At t = T both point to the origin (q_T is a plain Gaussian); median angle between them {a0:.1f}°.", 6)
-        self.play(Transform(self.heading, h3), FadeIn(self.left), FadeIn(self.right), FadeIn(img_l), FadeIn(img_r),
+
+        def t_label(k):
+            return label(f"t = {ts[k] + 1}", style.LABEL_SIZE, style.HIGHLIGHT).next_to(heading(title), RIGHT, buff=0.8)
+
+        t_text = t_label(0)
+        key = footnote("arrows: direction of the score, length ∝ strength (capped); shade: exact q_t")
+        self.next_beat("Left, the exact score on a grid; right, what the trained network's noise prediction says it is. "
+                       f"At t = T both point to the origin (q_T is a plain Gaussian); median angle between them "
+                       f"{m['angle0']:.1f}°.", 6)
+        self.play(self.retitle(title), FadeIn(self.left), FadeIn(self.right), FadeIn(img_l), FadeIn(img_r),
                   FadeIn(arr_l), FadeIn(arr_r), FadeIn(t_text), FadeIn(key))
         self.bring_to_front(arr_l, arr_r)
         self.wait(3)
-        angles = [median_angle(fields, k) for k in range(len(ts))]
-        self.beat(f"As t falls, the field bends toward the spiral arms and, at the end, into each of the "
-                  f"{self.mix.components} Gaussians; the median angle between learned and exact arrows stays "
-                  f"at most {max(angles):.0f}° on the way.", 9)
+        self.next_beat(f"As t falls, the field bends toward the spiral arms and, at the end, into each of the "
+                       f"{self.mix.components} Gaussians; {f['median_angle_at_most'].text}.", 9)
         for k in range(1, len(ts)):
             new = self.frame(k)
             self.remove(img_l, img_r)
             img_l, img_r = new[0], new[1]
             self.add(img_l, img_r); self.bring_to_front(arr_l, arr_r)
-            self.play(Transform(arr_l, new[2]), Transform(arr_r, new[3]),
-                      Transform(t_text, label(f"t = {ts[k] + 1}", style.LABEL_SIZE, style.HIGHLIGHT).move_to(t_text, aligned_edge=RIGHT)),
+            self.play(Transform(arr_l, new[2]), Transform(arr_r, new[3]), Transform(t_text, t_label(k)),
                       run_time=0.28)
         self.wait(2.5)
+        self.hold_narration()
         self.play(FadeOut(arr_l), FadeOut(arr_r), FadeOut(img_l), FadeOut(img_r), FadeOut(t_text), FadeOut(key),
                   FadeOut(self.left), FadeOut(self.right))
 
-    def where_wrong(self, fields, err, sched):
-        ts = list(fields["t"])
-        k = int(np.argmin(np.abs(np.array(ts) - ERROR_T)))
-        t = ts[k]
-        where = error_by_density(fields)
-        e = np.linalg.norm(fields["eps_hat"][k] - fields["eps_star"][k], axis=1)
-        hi, lo = where["high_density"][k], where["low_density"][k]
-        h4 = label("Where the learned field is wrong", style.LABEL_SIZE).move_to(self.heading)
-        left = PlanePanel(FIELD_GRID["lim"], SIZE, f"|ε̂ − ε*| on the grid, t = {t + 1}", style.NOISE)
-        # relative error against t: E|eps_hat - eps*|^2 / E|eps*|^2 over x ~ q_t
-        rel = np.asarray(err["rel"]); et = np.asarray(err["t"])
+    def error_plot(self, box):
+        """Relative error of eps_hat against t (both log scales), fitted to `box`."""
+        err = self.m["err"]
+        rel, et = np.asarray(err["rel"]), np.asarray(err["t"])
         order = np.argsort(et)
-        ax = Axes(x_range=[0, 3, 1], y_range=[-4, 1, 1], x_length=SIZE, y_length=SIZE * 0.8, tips=False,
+        ax = Axes(x_range=[0, 3, 1], y_range=[-4, 1, 1], x_length=4.4, y_length=5.4, tips=False,
                   axis_config=dict(color=style.MUTED, stroke_width=2, include_ticks=True))
         xs = np.log10(et[order] + 1); ys = np.log10(np.maximum(rel[order], 1e-4))
         curve = curve_from_array(ax, ys, style.PREDICTION, xs=xs)
-        ticks = VGroup(*[label(s, style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(v, -4), DOWN, buff=0.12)
+        ticks = VGroup(*[label(s, style.LABEL_SIZE, style.MUTED).next_to(ax.c2p(v, -4), DOWN, buff=0.12)
                          for v, s in ((0, "1"), (1, "10"), (2, "100"), (3, "1000"))],
-                       *[label(s, style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(0, v), LEFT, buff=0.12)
+                       *[label(s, style.LABEL_SIZE, style.MUTED).next_to(ax.c2p(0, v), LEFT, buff=0.12)
                          for v, s in ((-4, "10⁻⁴"), (-2, "10⁻²"), (0, "1"))])
-        xl = label("t", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(3, -4), RIGHT, buff=0.15)
-        yl = label("relative error of ε̂ over x ~ q_t", style.SMALL_SIZE + 2, style.PREDICTION).next_to(ax, UP, buff=0.25)
-        plot = VGroup(ax, curve, ticks, xl, yl)
-        VGroup(left, plot).arrange(RIGHT, buff=1.1).shift(DOWN * 0.45)
+        xl = label("t", style.LABEL_SIZE, style.MUTED).next_to(ticks[3], RIGHT, buff=0.2)
+        yl = label("relative error of ε̂ over x ~ q_t", style.LABEL_SIZE, style.PREDICTION).next_to(ax, UP, buff=0.3)
+        return fit(VGroup(ax, curve, ticks, xl, yl), box)
+
+    def where_wrong(self):
+        m, f = self.m, self.facts
+        fields = self.fields
+        k, t = m["k_map"], m["t_map"]
+        e = np.linalg.norm(fields["eps_hat"][k] - fields["eps_star"][k], axis=1)
+        boxes = split(region(note=True), [1, 1], gap=0.8)
+        plot = self.error_plot(boxes[1])
+        left = PlanePanel.fitted(FIELD_GRID["lim"], boxes[0], f"|ε̂ − ε*| on the grid, t = {t + 1}", style.NOISE)
         heat = heat_image(left, e, FIELD_GRID["n"], float(np.percentile(e, 98)), style.NOISE)
-        i_small = int(np.argmin(np.abs(et - ERROR_T)))
-        peak = int(et[np.argmax(rel)]) + 1
-        self.beat(f"The error of the learned noise prediction over points drawn from q_t, relative to the size of "
-                  f"eps*: {rel[np.argmax(et)]:.4f} at t = {int(et.max()) + 1}, {rel[i_small]:.0%} at t = {et[i_small] + 1}, "
-                  f"largest at t = {peak}.", 7)
-        self.play(Transform(self.heading, h4), FadeIn(plot))
+        self.next_beat(f"The error of the learned noise prediction over points drawn from q_t, relative to the size of "
+                       f"eps*: {m['rel_T']:.4f} at t = {m['t_T'] + 1}, {m['rel_small']:.0%} at t = {m['t_small'] + 1}, "
+                       f"{f['error_largest_at'].text}.", 7)
+        self.play(self.retitle("Where the learned field is wrong"), FadeIn(plot))
         self.wait(4)
-        ratio = lo / hi
-        where_words = ("off the data, where the network almost never saw a training point" if ratio > 1
-                       else "on the data than off it")
-        note = label(f"mean |ε̂ − ε*|: {hi:.3f} where q_t holds 90% of its mass, {lo:.3f} elsewhere "
-                     f"({ratio:.1f}×)", style.SMALL_SIZE, style.TEXT).to_edge(DOWN, buff=0.25)
-        self.beat(f"On the grid at t = {t + 1}, the error is {max(ratio, 1 / ratio):.1f} times larger {where_words}.", 6)
+        note = footnote(f"mean |ε̂ − ε*|: {m['hi']:.3f} where q_t holds {MASS:.0%} of its mass, {m['lo']:.3f} elsewhere "
+                        f"({m['lo'] / m['hi']:.1f}×)", color=style.TEXT)
+        self.next_beat(f"On the grid at t = {t + 1}, the error is {f['error_off_the_data'].text}.", 6)
         self.play(FadeIn(left), FadeIn(heat)); self.add(left.frame)
         self.play(FadeIn(note))
         self.wait(5)
-        self.play(*[FadeOut(m) for m in self.mobjects])
+        self.hold_narration()
+        self.play(*[FadeOut(x) for x in self.mobjects])

@@ -52,22 +52,8 @@ def test_rotated_labels_measure_their_own_size():
     assert abs(audit.cap_px(t) - audit.cap_px(label("a rotated axis label"))) < 0.5
 
 
-# Scenes that arrived in the same session as the audit and do not pass it yet (texts below the frame,
-# beats shorter than their narration, small tick numbers). `make audit` still reports them; this list
-# only keeps them from blocking the others, and shrinks as they are re-laid out.
-LAYOUT_DEBT = {"ScoreField", "ProbabilityFlow", "Guidance"}
-
-
 @pytest.mark.slow
 def test_every_scene_passes_the_audit(capsys):
     from scenes.registry import discover
 
-    names = [n for n in discover() if n not in LAYOUT_DEBT]
-    assert audit.main(names) == 0, capsys.readouterr().out
-
-
-@pytest.mark.slow
-def test_layout_debt_is_real(capsys):
-    """A scene listed as layout debt that passes must leave the list (so the list never hides a pass)."""
-    for name in sorted(LAYOUT_DEBT):
-        assert audit.main([name]) == 1, f"{name} passes the audit now: remove it from LAYOUT_DEBT"
+    assert audit.main(list(discover())) == 0, capsys.readouterr().out
