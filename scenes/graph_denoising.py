@@ -159,7 +159,7 @@ class GraphDenoising(DiffusionScene):
 
         def flipped_label(i):
             changed = int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
-            return label(f"{changed} pairs flipped in this step", style.SMALL_SIZE, style.MUTED)
+            return label(f"{changed} pair{'' if changed == 1 else 's'} flipped in this step", style.SMALL_SIZE, style.MUTED)
 
         text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_label(0)).arrange(DOWN, buff=0.18)
         text.move_to([4.3, -1.05, 0])

@@ -264,6 +264,9 @@ class ScoreField(DiffusionScene):
         e = np.linalg.norm(fields["eps_hat"][k] - fields["eps_star"][k], axis=1)
         boxes = split(region(note=True), [1, 1], gap=0.8)
         plot = self.error_plot(boxes[1])
+        beside_map = plot.get_center()
+        x0, _, x1, _ = region(note=True)
+        plot.set_x((x0 + x1) / 2)               # alone, the plot stands in the middle; it moves over for the map
         left = PlanePanel.fitted(FIELD_GRID["lim"], boxes[0], f"|ε̂ − ε*| on the grid, t = {t + 1}", style.NOISE)
         heat = heat_image(left, e, FIELD_GRID["n"], float(np.percentile(e, 98)), style.NOISE)
         self.next_beat(f"The error of the learned noise prediction over points drawn from q_t, relative to the size of "
@@ -274,7 +277,7 @@ class ScoreField(DiffusionScene):
         note = footnote(f"mean |ε̂ − ε*|: {m['hi']:.3f} where q_t holds {MASS:.0%} of its mass, {m['lo']:.3f} elsewhere "
                         f"({m['lo'] / m['hi']:.1f}×)", color=style.TEXT)
         self.next_beat(f"On the grid at t = {t + 1}, the error is {f['error_off_the_data'].text}.", 6)
-        self.play(FadeIn(left), FadeIn(heat)); self.add(left.frame)
+        self.play(plot.animate.move_to(beside_map), FadeIn(left), FadeIn(heat)); self.add(left.frame)
         self.play(FadeIn(note))
         self.wait(5)
         self.hold_narration()
