@@ -135,11 +135,6 @@ class Guidance(DiffusionScene):
         self.variety()
         self.tradeoff()
 
-    def next_beat(self, narration: str, duration: float):
-        """A new beat, once the current one has been on screen as long as its narration takes to read."""
-        self.hold_narration()
-        self.beat(narration, duration)
-
     def below_formula(self):
         """The frame below the formula line (and above the footnote line)."""
         return region(top=self.formula.get_bottom()[1] - 0.25, note=True)

@@ -283,6 +283,11 @@ class DiffusionScene(Slide):
         self._end_subcaption()
         super().tear_down()
 
+    def next_beat(self, narration: str, duration: float = 2.0):
+        """A new beat, once the current one has been on screen as long as its narration takes to read."""
+        self.hold_narration()
+        self.beat(narration, duration)
+
     def hold_narration(self):
         """Wait until the current beat has lasted the time its narration takes to read
         (style.READING_WPS words per second); nothing if it already has."""

@@ -112,11 +112,6 @@ class ProbabilityFlow(DiffusionScene):
         self.update_rule()
         self.quality()
 
-    def next_beat(self, narration: str, duration: float):
-        """A new beat, once the current one has been on screen as long as its narration takes to read."""
-        self.hold_narration()
-        self.beat(narration, duration)
-
     def intro(self):
         self.beat("Two ways to run the same trained model backwards: with fresh noise at every step, or without.", 4)
         self.title_card("SDE or ODE", "DDPM jitters, DDIM flows")

@@ -132,11 +132,6 @@ class ScoreField(DiffusionScene):
         self.morph()
         self.where_wrong()
 
-    def next_beat(self, narration: str, duration: float):
-        """A new beat, once the current one has been on screen as long as its narration takes to read."""
-        self.hold_narration()
-        self.beat(narration, duration)
-
     def retitle(self, text: str):
         """Transform the title line into `text` (an animation)."""
         return Transform(self.heading, heading(text))
