@@ -93,7 +93,8 @@ def merge_runs(violations: list) -> list:
 
 def _text_types():
     from manim import DecimalNumber, MarkupText, SingleStringMathTex, Text
-    return (Text, MarkupText, SingleStringMathTex, DecimalNumber)
+    from scenes.helpers import GlyphNumber
+    return (Text, MarkupText, SingleStringMathTex, DecimalNumber, GlyphNumber)
 
 
 def _visible(m) -> bool:
@@ -179,7 +180,7 @@ def cap_px(m) -> float:
     from manim import DecimalNumber
     if not isinstance(m, DecimalNumber) and _rotated(m):
         fs *= m.width / m.height
-    kind = "text" if isinstance(m, (Text, MarkupText)) else "tex"
+    kind = "text" if isinstance(m, (Text, MarkupText)) else getattr(m, "kind", "tex")
     return fs * cap_px_per_font_size(kind)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, DecimalNumber, Dot, FadeIn, FadeOut, Group,
-                   Integer, MathTex, ReplacementTransform, SurroundingRectangle, ValueTracker, VGroup,
+from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, Dot, FadeIn, FadeOut, Group,
+                   MathTex, ReplacementTransform, SurroundingRectangle, ValueTracker, VGroup,
                    Write, linear)
 
 from diffusion.studies import forward as F
@@ -14,7 +14,7 @@ from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes import helpers as layout, style
 from scenes.claims import claim, worded
-from scenes.helpers import (DiffusionScene, curve_from_array, framed, label, math, pixel_image, schedule_axes)
+from scenes.helpers import (DiffusionScene, GlyphNumber, curve_from_array, framed, label, math, pixel_image, schedule_axes)
 
 T = 1000
 RES = 48                                   # the image is shown at RES x RES pixels
@@ -321,14 +321,14 @@ class ForwardEquation(DiffusionScene):
         # read-outs: t, sqrt(ab_t), sqrt(1 - ab_t) from the schedule
         def readout(tex, color, getter, places):
             lab = math(tex, size=30, color=color)
-            num = DecimalNumber(getter(), num_decimal_places=places, font_size=30, color=color)
+            num = GlyphNumber(getter(), decimals=places, size=30, color=color, kind="tex")
             num.next_to(lab, RIGHT, buff=0.15)
             num.add_updater(lambda m: m.set_value(getter()))
             return VGroup(lab, num)
 
         k_of = lambda: int(round(t.get_value()))
         t_lab = math("t =", size=32, color=style.HIGHLIGHT)
-        t_num = Integer(1, font_size=32, color=style.HIGHLIGHT, group_with_commas=False).next_to(t_lab, RIGHT, buff=0.15)
+        t_num = GlyphNumber(1, size=32, color=style.HIGHLIGHT, kind="tex").next_to(t_lab, RIGHT, buff=0.15)
         t_num.add_updater(lambda m: m.set_value(k_of()))
         reads = VGroup(VGroup(t_lab, t_num),
                        readout(r"\sqrt{\bar\alpha_t} =", C_SIG, lambda: np.sqrt(ab[k_of() - 1]), 3),

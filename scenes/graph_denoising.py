@@ -14,7 +14,7 @@ from scenes import style
 from scenes.claims import claim, worded
 from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
                                   edge_lines, graph_model, node_dots, two_circle_layout)
-from scenes.helpers import DiffusionScene, LiveValue, footnote, framed, label, math, pixel_image
+from scenes.helpers import DiffusionScene, GlyphNumber, LiveValue, footnote, framed, label, math, pixel_image
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
@@ -85,19 +85,21 @@ class GraphDenoising(DiffusionScene):
         def alpha_bar(i):
             return 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
 
-        def edges_label(i):
-            return label(f"{int(np.triu(traj.adj[i], 1).sum())} edges", style.SMALL_SIZE, style.MUTED)
+        def edge_count(i):
+            return int(np.triu(traj.adj[i], 1).sum())
 
         # numbers update in place (LiveValue: no LaTeX compile per frame)
         text = VGroup(LiveValue("t", 0, size=30, color=style.HIGHLIGHT),
                       LiveValue(r"\bar\alpha_t", alpha_bar(0), decimals=2, size=28),
-                      edges_label(0)).arrange(DOWN, buff=0.18).next_to(mat, DOWN, buff=0.35)
+                      GlyphNumber(edge_count(0), "{} edges", size=style.SMALL_SIZE, color=style.MUTED)
+                      ).arrange(DOWN, buff=0.18).next_to(mat, DOWN, buff=0.35)
 
         def update_info(m):
             i = int(round(k.get_value()))
             m[0].set_value(i)
             m[1].set_value(alpha_bar(i))
-            m[2].become(edges_label(i).move_to(m[2]))
+            centre_x = m[2].get_x()
+            m[2].set_value(edge_count(i)).set_x(centre_x)
         text.add_updater(update_info)
         # footnote(): the bottom line, scaled down only if it would not fit the frame's width
         m_note = footnote(f"per pair, one-hot A (no edge, edge);  m = (1 − ρ, ρ),  ρ = edge density of the training "
@@ -157,17 +159,19 @@ class GraphDenoising(DiffusionScene):
         names = VGroup(math(r"A_t", color=style.STATE).next_to([mats_at[0], 1.6, 0], UP, buff=0.12),
                        math(r"p_\theta(A_0 \mid A_t)", size=26, color=style.PREDICTION).next_to([mats_at[1], 1.6, 0], UP, buff=0.12))
 
-        def flipped_label(i):
-            changed = int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
-            return label(f"{changed} pair{'' if changed == 1 else 's'} flipped in this step", style.SMALL_SIZE, style.MUTED)
+        def flipped(i):
+            return int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
 
-        text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_label(0)).arrange(DOWN, buff=0.18)
+        flipped_text = GlyphNumber(flipped(0), lambda n: "{} pair flipped in this step" if n == 1 else
+                                   "{} pairs flipped in this step", size=style.SMALL_SIZE, color=style.MUTED)
+        text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_text).arrange(DOWN, buff=0.18)
         text.move_to([4.3, -1.05, 0])
 
         def update_info(m):
             i = int(round(k.get_value()))
             m[0].set_value(T - i)
-            m[1].become(flipped_label(i).move_to(m[1]))
+            centre_x = m[1].get_x()
+            m[1].set_value(flipped(i)).set_x(centre_x)
         text.add_updater(update_info)
         legend = VGroup(label("fixed subgraph (copied at every step)", style.SMALL_SIZE, style.FIXED),
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)

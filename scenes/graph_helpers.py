@@ -10,7 +10,7 @@ import sys
 from functools import lru_cache
 
 import numpy as np
-from manim import Dot, Line, VGroup
+from manim import Dot, VGroup, VMobject
 
 from diffusion.models.graphs.data import SBMConfig, block_fit, make_graphs
 from diffusion.models import get_model
@@ -73,17 +73,26 @@ def node_dots(pos: np.ndarray, fixed_nodes=(), radius: float = 0.09) -> VGroup:
                     .set_z_index(2) for i, p in enumerate(pos)])
 
 
+def segments(pos: np.ndarray, pairs, **style_kw) -> VMobject:
+    """Straight segments between node pairs as ONE VMobject (one subpath each): a Line per edge
+    costs a mobject per edge per frame when the edges are redrawn at every step."""
+    vm = VMobject(**style_kw)
+    pairs = list(pairs)
+    if pairs:
+        a = np.array([pos[i] for i, _ in pairs]); b = np.array([pos[j] for _, j in pairs])
+        vm.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
+    return vm
+
+
 def edge_lines(adj: np.ndarray, pos: np.ndarray, fixed: np.ndarray | None = None, width: float = 2.0,
                color: str = style.TEXT, opacity: float = 0.55) -> VGroup:
-    """One Line per edge of `adj` (upper triangle); pairs in `fixed` drawn thicker in the FIXED colour."""
-    lines = VGroup()
+    """The edges of `adj` (upper triangle): [plain edges, pairs in `fixed` drawn thicker in the FIXED
+    colour], two VMobjects, so `become` per frame is a copy of two point arrays."""
     iu, ju = np.nonzero(np.triu(adj, 1))
-    for i, j in zip(iu, ju):
-        if fixed is not None and fixed[i, j]:
-            lines.add(Line(pos[i], pos[j], stroke_width=width * 1.8, color=style.FIXED).set_z_index(1))
-        else:
-            lines.add(Line(pos[i], pos[j], stroke_width=width, color=color, stroke_opacity=opacity))
-    return lines
+    held = [(i, j) for i, j in zip(iu, ju) if fixed is not None and fixed[i, j]]
+    plain = [(i, j) for i, j in zip(iu, ju) if not (fixed is not None and fixed[i, j])]
+    return VGroup(segments(pos, plain, stroke_width=width, stroke_color=color, stroke_opacity=opacity),
+                  segments(pos, held, stroke_width=width * 1.8, stroke_color=style.FIXED).set_z_index(1))
 
 
 def adjacency_pixels(adj: np.ndarray, order: list[int]) -> np.ndarray:

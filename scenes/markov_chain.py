@@ -6,7 +6,7 @@ IMAGE=path/to/photo.jpg CROP=x,y,w,h choose the image (default: scikit-learn's c
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, DecimalNumber, FadeIn, FadeOut, Group, Integer, Line,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, Line,
                    SurroundingRectangle, Text, ValueTracker, VGroup, Write)
 
 from diffusion.studies import forward as F
@@ -14,7 +14,7 @@ from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes import style
 from scenes.claims import claim, worded
-from scenes.helpers import (DiffusionScene, density_histogram, density_overlay, framed, label, math, pixel_image)
+from scenes.helpers import (DiffusionScene, GlyphNumber, density_histogram, density_overlay, framed, label, math, pixel_image)
 
 T = 1000
 SCHEDULE = "linear"
@@ -182,7 +182,7 @@ class MarkovChain(DiffusionScene):
         big = framed(pixel_image(self.chain[0], BIG), style.STATE).to_edge(LEFT, buff=0.6).shift(DOWN * 0.2)
         big.add_updater(lambda m: m[0].become(pixel_image(self.chain[k_of()], BIG).move_to(m[0])))
         t_lab = math("t =", size=32, color=style.HIGHLIGHT)
-        t_num = Integer(0, font_size=32, color=style.HIGHLIGHT, group_with_commas=False).next_to(t_lab, RIGHT, buff=0.15)
+        t_num = GlyphNumber(0, size=32, color=style.HIGHLIGHT, kind="tex").next_to(t_lab, RIGHT, buff=0.15)
         t_num.add_updater(lambda m: m.set_value(k_of()))
         t_read = VGroup(t_lab, t_num).next_to(big, UP, buff=0.2)
 
@@ -205,8 +205,8 @@ class MarkovChain(DiffusionScene):
 
         def stat(tex, fn, sign):
             lab = math(tex, size=28, color=style.TEXT)
-            num = DecimalNumber(fn(self.chain[0]), num_decimal_places=2, font_size=28, color=style.TEXT,
-                                include_sign=sign).next_to(lab, RIGHT, buff=0.12)
+            num = GlyphNumber(fn(self.chain[0]), decimals=2, size=28, color=style.TEXT, kind="tex",
+                              sign=sign).next_to(lab, RIGHT, buff=0.12)
             num.add_updater(lambda m: m.set_value(fn(self.chain[k_of()])))
             return VGroup(lab, num)
         stats = VGroup(label("all pixels of x_t", style.SMALL_SIZE, style.MUTED),

@@ -3,7 +3,7 @@ and point clouds (ScoreField, ProbabilityFlow)."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, UP, Arrow, Axes, Dot, ImageMobject, Line, RESAMPLING_ALGORITHMS, Square, VGroup,
+from manim import (DOWN, UP, Axes, ImageMobject, Line, RESAMPLING_ALGORITHMS, Square, VGroup,
                    VMobject, color_to_rgb)
 
 from diffusion.models.toy2d import log_density
@@ -62,29 +62,85 @@ def heat_image(panel: PlanePanel, values: np.ndarray, n: int, vmax: float, color
     return img
 
 
-def arrow_field(panel: PlanePanel, points, vectors, scale: float, color: str, cell: float) -> VGroup:
+# Arrows drawn as manim's Arrow draws them (tip 0.09 long, at most 0.45 of the arrow; shaft 2.5 stroke
+# units = 0.025 frame units wide, at most 12 stroke units per frame unit of length), but as closed
+# outlines of ONE filled VMobject: a field of 225 Arrows costs a second to build and deep-copies
+# hundreds of mobjects per Transform, one VMobject morphs by interpolating a single point array.
+TIP_LENGTH, TIP_RATIO, SHAFT_WIDTH, SHAFT_RATIO = 0.09, 0.45, 0.025, 0.12
+DOT_BELOW, DOT_RADIUS = 0.04, 0.012
+ARROW_CORNERS = 7           # the outline of an arrow; a dot uses as many arcs so every item has equal points
+
+
+def closed_paths(corners: np.ndarray, handles: np.ndarray | None = None) -> np.ndarray:
+    """Cubic Bezier points of closed paths through `corners` (N, k, 2): straight edges, or arcs where
+    `handles` (N, k, 2, 2) gives each edge's two control points. Returns (N * k * 4, 3) for set_points."""
+    p0 = corners
+    p3 = np.roll(corners, -1, axis=1)
+    if handles is None:
+        p1, p2 = p0 + (p3 - p0) / 3, p0 + 2 * (p3 - p0) / 3
+    else:
+        p1, p2 = handles[:, :, 0], handles[:, :, 1]
+    pts = np.stack([p0, p1, p2, p3], axis=2).reshape(-1, 2)
+    return np.c_[pts, np.zeros(len(pts))]
+
+
+def circles(centres: np.ndarray, radius: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Corners and arc handles of circles of `radius` about `centres` (N, 2), each as k cubic arcs."""
+    theta = 2 * np.pi * np.arange(k) / k
+    unit = np.stack([np.cos(theta), np.sin(theta)], 1)                    # (k, 2)
+    tangent = np.stack([-np.sin(theta), np.cos(theta)], 1)
+    h = radius * 4 / 3 * np.tan(np.pi / (2 * k))                           # arc of 2 pi / k
+    corners = centres[:, None] + radius * unit[None]
+    nxt = np.roll(corners, -1, axis=1)
+    handles = np.stack([corners + h * tangent[None], nxt - h * np.roll(tangent, -1, axis=0)[None]], axis=2)
+    return corners, handles
+
+
+def arrow_outlines(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The 7 corners (N, 7, 2) of arrows from `starts` to `ends`: shaft then triangular tip."""
+    d = ends - starts
+    L = np.linalg.norm(d, axis=1, keepdims=True)
+    u = d / np.maximum(L, 1e-12)
+    n = np.stack([-u[:, 1], u[:, 0]], 1)
+    tip = np.minimum(TIP_LENGTH, TIP_RATIO * L)
+    w = np.minimum(SHAFT_WIDTH, SHAFT_RATIO * L) / 2
+    base = ends - u * tip
+    return np.stack([starts + n * w, base + n * w, base + n * tip / 2, ends, base - n * tip / 2,
+                     base - n * w, starts - n * w], axis=1)
+
+
+def arrow_field(panel: PlanePanel, points, vectors, scale: float, color: str, cell: float) -> VMobject:
     """Arrows at `points` along `vectors`; length on screen 0.95 * cell * min(1, |v| / (2 scale)): linear up
     to twice `scale` (pass the median), capped above, so a field spanning orders of magnitude stays
-    readable (longer = stronger, capped arrows = at least 2x the median)."""
-    starts = panel.c2p(points)
+    readable (longer = stronger, capped arrows = at least 2x the median). An arrow shorter than 0.04
+    is a dot. One VMobject with the same number of points for the same number of arrows, so a
+    Transform between two fields of one grid moves each arrow into its successor."""
+    centres = panel.c2p(points)[:, :2]
+    vectors = np.asarray(vectors, dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1)
     lengths = 0.95 * cell * np.minimum(1.0, norms / (2 * scale))
-    arrows = VGroup()
-    for p, v, n, L in zip(starts, vectors, norms, lengths):
-        d = np.r_[v / max(n, 1e-12), 0.0] * L
-        if L < 0.04:
-            arrows.add(Dot(p, radius=0.012, color=color))
-            continue
-        arrows.add(Arrow(p - d / 2, p + d / 2, buff=0, color=color, stroke_width=2.5, tip_length=0.09,
-                         max_tip_length_to_length_ratio=0.45, max_stroke_width_to_length_ratio=12))
-    return arrows
+    half = vectors / np.maximum(norms, 1e-12)[:, None] * lengths[:, None] / 2
+    corners = arrow_outlines(centres - half, centres + half)
+    dot = lengths < DOT_BELOW
+    pts = closed_paths(corners).reshape(len(centres), -1, 3)
+    if dot.any():
+        c, h = circles(centres[dot], DOT_RADIUS, ARROW_CORNERS)
+        pts[dot] = closed_paths(c, h).reshape(int(dot.sum()), -1, 3)
+    field = VMobject(fill_color=color, fill_opacity=1.0, stroke_width=0)
+    field.set_points(pts.reshape(-1, 3))
+    return field
 
 
-def point_cloud(panel: PlanePanel, xy, color: str, radius: float = 0.022, opacity: float = 0.85) -> VGroup:
-    """Points inside the panel as small dots (those outside the window are left out)."""
+def point_cloud(panel: PlanePanel, xy, color: str, radius: float = 0.022, opacity: float = 0.85) -> VMobject:
+    """Points inside the panel as small dots (those outside the window are left out): one VMobject of
+    circles (four cubic arcs each), not a Dot per point."""
     xy = np.asarray(xy)
     inside = (np.abs(xy) < panel.lim).all(1)
-    return VGroup(*[Dot(p, radius=radius, color=color, fill_opacity=opacity) for p in panel.c2p(xy[inside])])
+    cloud = VMobject(fill_color=color, fill_opacity=opacity, stroke_width=0)
+    if inside.any():
+        c, h = circles(panel.c2p(xy[inside])[:, :2], radius, 4)
+        cloud.set_points(closed_paths(c, h))
+    return cloud
 
 
 def polyline(panel: PlanePanel, xy, color: str, width: float = 1.4, opacity: float = 0.8) -> VMobject:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from manim import (Create, Dot, Integer, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
+from manim import (Create, Dot, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, Transform, ValueTracker,
                    VGroup, Write, linear, rate_functions)
 
 from diffusion.models.digits.classifier import classify, get_classifier
@@ -14,7 +14,7 @@ from diffusion.studies.experiments import default_config
 from scenes import helpers as layout, style
 from scenes.claims import claim, worded
 from scenes.common import digits_model, digits_trajectory
-from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
+from scenes.helpers import DiffusionScene, GlyphNumber, framed, image_grid, label, math, pixel_image
 
 GRID = 4                               # GRID x GRID samples
 SHOW_STEPS = (1000, 800, 600, 400, 250, 100, 30, 1)   # paper's 1-based t shown in the close-up
@@ -139,7 +139,7 @@ class ReverseProcess(DiffusionScene):
         grid.add_updater(lambda m: m.become(image_grid(xs[int(round(k.get_value()))], GRID, GRID, height=grid.height,
                                                        scale=8).move_to(m)))
         # "t =" once, and an Integer that updates (no LaTeX compile per frame)
-        t_value = Integer(T, font_size=44, color=style.HIGHLIGHT, group_with_commas=False)
+        t_value = GlyphNumber(T, size=44, color=style.HIGHLIGHT, kind="tex")
         t_label = VGroup(math(r"t =", size=44, color=style.HIGHLIGHT), t_value).arrange(RIGHT, buff=0.2)
         t_label.move_to([right[0] + t_label.width / 2, grid.get_top()[1] - t_label.height / 2, 0])
         t_value.add_updater(lambda m: m.set_value(t_of(int(round(k.get_value())))))

@@ -11,7 +11,8 @@ from diffusion.models.toy2d.measure import error_by_density
 from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
 from scenes import style
 from scenes.claims import claim, worded
-from scenes.helpers import DiffusionScene, curve_from_array, fit, footnote, heading, label, math, region, split
+from scenes.helpers import (DiffusionScene, GlyphNumber, curve_from_array, fit, footnote, heading, label, math, region,
+                            split)
 from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
 
 ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
@@ -209,10 +210,8 @@ class ScoreField(DiffusionScene):
         title = "The score as t runs from T to 0"
         img_l, img_r, arr_l, arr_r = self.frame(0)
 
-        def t_label(k):
-            return label(f"t = {ts[k] + 1}", style.LABEL_SIZE, style.HIGHLIGHT).next_to(heading(title), RIGHT, buff=0.8)
-
-        t_text = t_label(0)
+        t_text = GlyphNumber(ts[0] + 1, "t = {}", size=style.LABEL_SIZE, color=style.HIGHLIGHT)
+        t_text.next_to(heading(title), RIGHT, buff=0.8)
         key = footnote("arrows: direction of the score, length ∝ strength (capped); shade: exact q_t")
         self.next_beat("Left, the exact score on a grid; right, what the trained network's noise prediction says it is. "
                        f"At t = T both point to the origin (q_T is a plain Gaussian); median angle between them "
@@ -228,8 +227,8 @@ class ScoreField(DiffusionScene):
             self.remove(img_l, img_r)
             img_l, img_r = new[0], new[1]
             self.add(img_l, img_r); self.bring_to_front(arr_l, arr_r)
-            self.play(Transform(arr_l, new[2]), Transform(arr_r, new[3]), Transform(t_text, t_label(k)),
-                      run_time=0.28)
+            t_text.set_value(ts[k] + 1)
+            self.play(Transform(arr_l, new[2]), Transform(arr_r, new[3]), run_time=0.28)
         self.wait(2.5)
         self.hold_narration()
         self.play(FadeOut(arr_l), FadeOut(arr_r), FadeOut(img_l), FadeOut(img_r), FadeOut(t_text), FadeOut(key),
