@@ -241,7 +241,8 @@ class GlyphNumber(VMobject):
             else:
                 glyphs = MathTex(sign + "0", font_size=self.size)[0].submobjects
             self._templates[key] = dict(pts=glyphs[0].points.copy(), left=glyphs[0].get_left()[0],
-                                        to_zero=glyphs[1].get_center()[0] - glyphs[0].get_left()[0])
+                                        to_zero=glyphs[1].get_center()[0] - glyphs[0].get_left()[0],
+                                        zero_bottom=glyphs[1].get_bottom()[1])
         return self._templates[key]
 
     def _template_points(self, text: str) -> np.ndarray:
@@ -260,7 +261,8 @@ class GlyphNumber(VMobject):
         if sign:                    # the sign takes the first digit's left edge; the digits move right
             sg = self._sign(sign)
             zero_left = pts[p][:, 0].min()
-            out.append(sg["pts"] + [zero_left - sg["left"], 0, 0])
+            # each template is centred on its own box: line the two zeros up vertically
+            out.append(sg["pts"] + [zero_left - sg["left"], pts[p][:, 1].min() - sg["zero_bottom"], 0])
             cursor += sg["to_zero"] - (tp["x0"] - zero_left)
         for ch in digits:
             k = 10 if ch == "." else int(ch)
