@@ -103,9 +103,11 @@ publish-deps:
 	  $$SUDO apt-get install -y --no-install-recommends npm || \
 	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends npm; }; }
 
-# every scene at QUALITY; `make -j N all` renders N at once. Models are trained first (and the
-# cache's per-model file lock makes a second process wait instead of training again).
-all: setup models
+# every scene at QUALITY; `make -j N all` renders N at once. Each render builds what its scene needs
+# (as `make render` does), and the cache's per-model file lock makes a second render that needs a
+# model being trained wait for it instead of training it again; `make models` is not run first (it
+# loads every model, about 40 s, even when all are cached).
+all: setup
 	@names=$$($(PY) -m scenes list | awk '{print $$1}'); test -n "$$names" || { echo "no scenes found"; exit 2; }; \
 	$(MAKE) --no-print-directory $$(for n in $$names; do printf 'render-%s ' $$n; done)
 

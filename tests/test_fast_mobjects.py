@@ -1,9 +1,11 @@
-"""GlyphNumber (a per-frame number from glyphs typeset once) draws what Text/MathTex would draw, and
-arrow fields are one VMobject whose arrows start and end where they should."""
+"""The cheap mobjects renders rely on: GlyphNumber (a per-frame number from glyphs typeset once) draws
+what Text/MathTex would draw; arrow fields and point clouds are one VMobject whose arrows start and end
+where they should; a copied Text shares its parsed SVG paths (scenes.svg_cache)."""
 import numpy as np
 import pytest
 from manim import MathTex, Text
 
+import scenes.svg_cache  # noqa: F401  (installed when scenes.helpers is imported)
 from scenes.audit import _text_types, cap_px
 from scenes.helpers import GlyphNumber
 from scenes.plane_helpers import PlanePanel, arrow_field, point_cloud
@@ -84,3 +86,13 @@ def test_point_cloud_leaves_out_points_outside_the_window():
     panel = PlanePanel(2.0, 4.0)
     cloud = point_cloud(panel, np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 0.0]]), "#ffffff")
     assert len(cloud.points) == 2 * 4 * 4                      # two circles of four cubic arcs
+
+
+def test_copied_text_shares_its_parsed_paths_but_not_its_points():
+    t = Text("shared glyphs", font_size=30)
+    c = t.copy()
+    g, h = t.submobjects[0], c.submobjects[0]
+    assert h.path_obj is g.path_obj                            # read-only after parsing: shared
+    assert h is not g and h.points is not g.points
+    c.shift([1, 0, 0])
+    assert np.allclose(h.points[:, 0], g.points[:, 0] + 1)     # the copy moves, the original stays
