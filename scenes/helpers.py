@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from manim import (DOWN, LEFT, ORIGIN, FadeOut, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, DecimalNumber, ImageMobject, Line,
+from manim import (DOWN, LEFT, ORIGIN, Animation, FadeOut, RESAMPLING_ALGORITHMS, RIGHT, UP, Arrow, DecimalNumber, ImageMobject, Line,
                    ManimColor, MathTex,
                    Rectangle, Scene, SurroundingRectangle, Tex, Text, VGroup, VMobject, Group)
 from manim_slides import Slide
@@ -562,6 +562,47 @@ def density_overlay(axes, x_range=(-4, 4), color: str = style.TEXT, mean: float 
     """The normal density N(mean, std^2) drawn on `axes` (default: the standard normal)."""
     return axes.plot(lambda x: float(normal_density(x, mean, std)), x_range=[*x_range, 0.02],
                      color=color, stroke_width=stroke_width)
+
+
+class PolylineBundle(VMobject):
+    """N polylines of K corners each (points (N, K, 3)) as ONE VMobject, one subpath each: drawing a
+    hundred particle paths as a hundred VMobjects makes every frame of their Create a hundred partial
+    copies; `GrowPaths` grows all of them at once from this one point array."""
+
+    def __init__(self, corners: np.ndarray, **style_kw):
+        super().__init__(**style_kw)
+        corners = np.asarray(corners, dtype=np.float64)
+        self.n_paths, self.n_segments = corners.shape[0], corners.shape[1] - 1
+        a, b = corners[:, :-1], corners[:, 1:]
+        self.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=2).reshape(-1, 3))
+
+
+class GrowPaths(Animation):
+    """Create for a PolylineBundle: every path grows from its first corner at the same pace (as
+    Create(VGroup(*paths), lag_ratio=0) does), by cutting one point array at alpha."""
+
+    def __init__(self, bundle: PolylineBundle, **kwargs):
+        super().__init__(bundle, introducer=True, **kwargs)
+
+    def begin(self):
+        self.full = self.mobject.points.copy().reshape(self.mobject.n_paths, self.mobject.n_segments, 4, 3)
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float):
+        n, s = self.mobject.n_paths, self.mobject.n_segments
+        a = self.rate_func(alpha) * s
+        k = min(int(a), s - 1)
+        f = a - k
+        seg = self.full.copy()
+        p0, p3 = seg[:, k, 0], seg[:, k, 3]
+        end = p0 + (p3 - p0) * f                          # straight segments: the cut is a linear interpolation
+        seg[:, k] = np.stack([p0, p0 + (end - p0) / 3, p0 + 2 * (end - p0) / 3, end], axis=1)
+        seg[:, k + 1:] = end[:, None, None, :]            # the rest waits, collapsed, at the growing end
+        self.mobject.set_points(seg.reshape(-1, 3))
+
+    def finish(self):
+        self.mobject.set_points(self.full.reshape(-1, 3))
+        super().finish()
 
 
 def curve_from_array(axes, ys, color: str, xs=None, stroke_width: float = 3, max_points: int = 400):

@@ -8,7 +8,7 @@ from manim import (DOWN, UP, Axes, ImageMobject, Line, RESAMPLING_ALGORITHMS, Sq
 
 from diffusion.models.toy2d import log_density
 from scenes import style
-from scenes.helpers import label
+from scenes.helpers import PolylineBundle, label
 
 
 class PlanePanel(VGroup):
@@ -147,3 +147,11 @@ def polyline(panel: PlanePanel, xy, color: str, width: float = 1.4, opacity: flo
     """A path through plane points (clipped to the window)."""
     xy = np.clip(np.asarray(xy), -panel.lim, panel.lim)
     return VMobject(stroke_color=color, stroke_width=width, stroke_opacity=opacity).set_points_as_corners(panel.c2p(xy))
+
+
+def polylines(panel: PlanePanel, paths, color: str, width: float = 1.4, opacity: float = 0.8) -> PolylineBundle:
+    """Paths (N, K, 2) through plane points (clipped to the window) as one PolylineBundle."""
+    xy = np.clip(np.asarray(paths, dtype=np.float64), -panel.lim, panel.lim)
+    n, k = xy.shape[:2]
+    corners = panel.c2p(xy.reshape(-1, 2)).reshape(n, k, 3)
+    return PolylineBundle(corners, stroke_color=color, stroke_width=width, stroke_opacity=opacity)

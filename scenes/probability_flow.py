@@ -14,8 +14,8 @@ from diffusion.models.toy2d.measure import sliced_wasserstein
 from diffusion.models.toy2d.views import flow_data
 from scenes import style
 from scenes.claims import claim, worded
-from scenes.helpers import DiffusionScene, fit, footnote, heading, label, math, region, split
-from scenes.plane_helpers import PlanePanel, density_image, point_cloud, polyline
+from scenes.helpers import DiffusionScene, GrowPaths, fit, footnote, heading, label, math, region, split
+from scenes.plane_helpers import PlanePanel, density_image, point_cloud, polylines
 
 LIM = 2.9
 N_DRAWN = 40                 # DDIM paths drawn (of the cached 160)
@@ -134,13 +134,13 @@ class ProbabilityFlow(DiffusionScene):
         self.play(FadeIn(start_l), FadeIn(start_r)); self.wait(2)
         pick = np.linspace(0, n - 1, N_DRAWN).round().astype(int)
         pick_l = pick[np.linspace(0, N_DRAWN - 1, N_DRAWN_DDPM).round().astype(int)]
-        p_l = VGroup(*[polyline(left, ddpm.x[::10, i], style.NOISE, 1.3, 0.75) for i in pick_l])
-        p_r = VGroup(*[polyline(right, ddim.x[:, i], style.STATE, 1.6) for i in pick])
+        p_l = polylines(left, ddpm.x[::10, pick_l].transpose(1, 0, 2), style.NOISE, 1.3, 0.75)
+        p_r = polylines(right, ddim.x[:, pick].transpose(1, 0, 2), style.STATE, 1.6)
         end_l = point_cloud(left, ddpm.final, style.NOISE, radius=0.03)
         end_r = point_cloud(right, ddim.final, style.STATE, radius=0.03)
         self.next_beat(f"DDPM's paths ({len(pick_l)} drawn) are jittery random walks; DDIM's ({len(pick)} drawn) "
                        "are smooth curves, a flow along a vector field.", 8)
-        self.play(Create(p_l, lag_ratio=0), Create(p_r, lag_ratio=0), run_time=6, rate_func=linear)
+        self.play(GrowPaths(p_l), GrowPaths(p_r), run_time=6, rate_func=linear)
         self.play(FadeOut(start_l), FadeOut(start_r), FadeIn(end_l), FadeIn(end_r)); self.wait(1.5)
         # one caption line under each panel, on the footnote line
         c_l = footnote(f"moves crossing in the same step: {m['cross_ddpm']}", color=style.NOISE).set_x(left.get_x())
@@ -148,10 +148,10 @@ class ProbabilityFlow(DiffusionScene):
         self.next_beat(f"Count, over the same 100 moments, how often two particles' moves cross: DDPM "
                        f"{m['cross_ddpm']} times, {f['ddim_crossings'].text}. A flow moves neighbours alike.", 6)
         self.play(FadeIn(c_l), FadeIn(c_r)); self.wait(4)
-        ode_paths = VGroup(*[polyline(right, ode[:, i], style.HIGHLIGHT, 1.0, 0.9) for i in pick])
+        ode_paths = polylines(right, ode[:, pick].transpose(1, 0, 2), style.HIGHLIGHT, 1.0, 0.9)
         self.next_beat(f"The probability-flow ODE solved accurately lands {m['ode_gap']:.3f} away on average "
                        f"(DDPM: {m['ddpm_ode_gap']:.2f}): DDIM with eta = 0 is a coarse solver of that ODE.", 6)
-        self.play(Create(ode_paths, lag_ratio=0), Transform(self.heading, heading(
+        self.play(GrowPaths(ode_paths), Transform(self.heading, heading(
             f"Yellow: the ODE solved with RK45 ({m['cross_ode']} crossings), {m['ode_gap']:.3f} from DDIM",
             color=style.HIGHLIGHT)), run_time=2)
         self.wait(3.5)

@@ -96,3 +96,22 @@ def test_copied_text_shares_its_parsed_paths_but_not_its_points():
     assert h is not g and h.points is not g.points
     c.shift([1, 0, 0])
     assert np.allclose(h.points[:, 0], g.points[:, 0] + 1)     # the copy moves, the original stays
+
+
+def test_grow_paths_grows_every_path_at_the_same_pace():
+    from scenes.helpers import GrowPaths, PolylineBundle
+    corners = np.zeros((3, 5, 3))
+    corners[:, :, 0] = np.arange(5)[None, :]                    # each path runs x = 0..4 along its own y
+    corners[:, :, 1] = np.arange(3)[:, None]
+    b = PolylineBundle(corners, stroke_width=2)
+    assert len(b.points) == 3 * 4 * 4
+    grow = GrowPaths(b, rate_func=lambda a: a)
+    grow.begin()
+    grow.interpolate(0.5)
+    pts = b.points.reshape(3, 4, 4, 3)
+    assert np.allclose(pts[..., 0].max(axis=(1, 2)), 2.0)        # every path halfway, none ahead
+    assert np.allclose(pts[:, :, :, 1], np.arange(3)[:, None, None])
+    grow.interpolate(0.0)
+    assert np.allclose(b.points.reshape(3, -1, 3)[:, :, 0], 0.0)
+    grow.finish()
+    assert np.allclose(b.points.reshape(3, 4, 4, 3)[:, -1, -1, 0], 4.0)
