@@ -5,7 +5,9 @@ bench/results/render.json.
   make bench            (or: PYTHONPATH=. nice .venv/bin/python bench/render.py [--scenes A B])
   PYTHONPATH=. .venv/bin/python bench/render.py --profile GraphDenoising   # where its time goes (cProfile)
 
-ratio = scene render seconds / empty-scene render seconds. Both include starting Python and manim,
+ratio = scene render CPU seconds / empty-scene render CPU seconds (user + system time of the render
+and every process it waited for: LaTeX, the encoder). Wall seconds and their ratio are printed too;
+on a machine shared with other work, wall time swings by half from run to run, CPU time far less. Both include starting Python and manim,
 and manim's cache is off so nothing is reused; each scene starts from an empty media folder, so LaTeX
 is compiled as on a first render. What a scene loads (its `needs`) is built before the timings.
 Bound: a scene renders in at most MAX_RATIO x its floor; rows above it are marked "over".
@@ -18,6 +20,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,12 +43,17 @@ class Empty(Scene):
 MAX_RATIO = 4.0
 
 
-def timed(cmd, env) -> float:
+def timed(cmd, env) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a command: CPU time of it and every process it waited for
+    (LaTeX, the encoder threads), which other work on a shared machine inflates far less than wall time."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
-    return time.perf_counter() - t0
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def main() -> int:
@@ -67,21 +75,22 @@ def main() -> int:
         module, _ = scenes[name]
         media = Path(tempfile.mkdtemp(prefix="bench-render-"))      # a cold LaTeX cache per scene
         env = dict(os.environ, SCENES_MEDIA_DIR=str(media), PYTHONPATH=str(ROOT))
-        seconds = timed([sys.executable, "-m", "scenes", "render", name, "--quality", "l", "--disable_caching"], env)
+        seconds, cpu = timed([sys.executable, "-m", "scenes", "render", name, "--quality", "l", "--disable_caching"], env)
         info = probe(media / "videos" / module / "480p15" / f"{name}.mp4")
         empty_py = media / f"empty_{name}.py"
         empty_py.write_text(EMPTY.format(seconds=round(info.seconds, 3)))
-        floor = timed([sys.executable, "-m", "manim", "render", "-ql", "--disable_caching", "--progress_bar", "none",
+        floor, floor_cpu = timed([sys.executable, "-m", "manim", "render", "-ql", "--disable_caching", "--progress_bar", "none",
                        "--media_dir", str(media / "empty"), str(empty_py), "Empty"], env)
         rows.append(dict(scene=name, video_seconds=round(info.seconds, 1), fps=info.fps,
                          render_seconds=round(seconds, 1), empty_seconds=round(floor, 1),
-                         ratio=round(seconds / floor, 2)))
+                         wall_ratio=round(seconds / floor, 2), render_cpu_seconds=round(cpu, 1),
+                         empty_cpu_seconds=round(floor_cpu, 1), ratio=round(cpu / floor_cpu, 2)))
         print(row_text(rows[-1]), flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "render.json").write_text(json.dumps(dict(quality="l", preset=os.environ.get("DIFFUSION_PRESET", "default"),
                                                      max_ratio=MAX_RATIO, scenes=rows), indent=2))
-    print(f"{'scene':<24}{'video s':>8}{'render s':>10}{'empty s':>10}{'ratio':>8}")
+    print(HEADER)
     for r in sorted(rows, key=lambda r: -r["ratio"]):
         print(row_text(r))
     over = [r["scene"] for r in rows if r["ratio"] > MAX_RATIO]
@@ -89,9 +98,14 @@ def main() -> int:
     return 0
 
 
+HEADER = (f"{'scene':<24}{'video s':>8}{'render s':>10}{'empty s':>9}{'wall x':>8}"
+          f"{'render cpu':>11}{'empty cpu':>10}{'ratio':>7}")
+
+
 def row_text(r: dict) -> str:
     flag = "  over" if r["ratio"] > MAX_RATIO else ""
-    return f"{r['scene']:<24}{r['video_seconds']:>8}{r['render_seconds']:>10}{r['empty_seconds']:>10}{r['ratio']:>8}{flag}"
+    return (f"{r['scene']:<24}{r['video_seconds']:>8}{r['render_seconds']:>10}{r['empty_seconds']:>9}"
+            f"{r['wall_ratio']:>8}{r['render_cpu_seconds']:>11}{r['empty_cpu_seconds']:>10}{r['ratio']:>7}{flag}")
 
 
 def profile(name: str, scenes: dict, top: int = 25) -> int:
