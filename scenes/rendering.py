@@ -11,9 +11,8 @@ Safe to run many at once (make -j N, two terminals, several machines sharing the
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
+import traceback
 
 from diffusion.core.cache import file_lock
 
@@ -41,6 +40,30 @@ def check_claims(cls) -> None:
         fail(str(e))
 
 
+def run_manim(args: list[str]) -> int:
+    """manim's command line (`manim ARGS`) in this process, from the project root: torch, the library
+    and manim are imported once, not again in a child process (about 3.5 s a render). Returns the
+    exit status manim would have."""
+    import click
+    from manim.__main__ import main
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        main.main(args=args, prog_name="manim", standalone_mode=False)
+        return 0
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except Exception:                         # a scene's error: print it as manim's own command would
+        traceback.print_exc()
+        return 1
+    finally:
+        os.chdir(cwd)
+
+
 def render(name: str, quality: str, extra=()):
     from scenes.preflight import check_system
 
@@ -53,14 +76,13 @@ def render(name: str, quality: str, extra=()):
     prepare(name, scenes)                     # train/sample only what this scene loads, with progress
     check_claims(cls)                         # a video never states a false claim
     out = video_path(module, name, quality)
-    cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(MEDIA),
-           "--progress_bar", "none", str(ROOT / "scenes" / f"{module}.py"), name, *extra]
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    args = ["render", f"-q{quality}", "--media_dir", str(MEDIA), "--progress_bar", "none",
+            str(ROOT / "scenes" / f"{module}.py"), name, *extra]
     with file_lock(out.parent / f".{name}.render"):   # same scene + quality + theme: one at a time
         t0 = time.perf_counter()
-        r = subprocess.run(cmd, cwd=ROOT, env=env)
+        code = run_manim(args)
         seconds = time.perf_counter() - t0
-    if r.returncode:
-        fail(f"manim failed rendering {name} (exit {r.returncode})")
+    if code:
+        fail(f"manim failed rendering {name} (exit {code})")
     print(f"rendered {name} in {seconds:.0f} s -> {out}")
     return out

@@ -62,3 +62,21 @@ def test_unknown_scene_and_quality_fail_clearly():
     r = subprocess.run([sys.executable, "-m", "scenes", "render", "ReverseProcess", "--quality", "x"],
                        cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 2 and "unknown quality" in r.stderr and "480p15" in r.stderr
+
+
+BROKEN_SCENE = '''from manim import Scene
+
+class Broken(Scene):
+    def construct(self):
+        raise RuntimeError("a broken scene")
+'''
+
+
+def test_manim_run_in_process_reports_failures(tmp_path, capsys):
+    from scenes.rendering import run_manim
+    scene = tmp_path / "broken.py"
+    scene.write_text(BROKEN_SCENE)
+    media = ["--media_dir", str(tmp_path / "media"), "--progress_bar", "none"]
+    assert run_manim(["render", "-ql", *media, str(scene), "Broken"]) != 0
+    assert "a broken scene" in capsys.readouterr().err
+    assert run_manim(["render", "-qz", *media, str(scene), "Broken"]) != 0      # no such quality
