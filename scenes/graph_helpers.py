@@ -17,6 +17,7 @@ from diffusion.models import get_model
 from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
 
 from . import style
+from .helpers import straight_cubics
 
 COND_NODES = (0, 1, 2, 3, 8, 9)         # held fixed: four nodes of one block, two of the other
 COND_INDEX = 0                           # which test-split graph gives the fixed subgraph
@@ -80,7 +81,7 @@ def segments(pos: np.ndarray, pairs, **style_kw) -> VMobject:
     pairs = list(pairs)
     if pairs:
         a = np.array([pos[i] for i, _ in pairs]); b = np.array([pos[j] for _, j in pairs])
-        vm.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], 1).reshape(-1, 3))
+        vm.set_points(straight_cubics(a, b).reshape(-1, 3))
     return vm
 
 

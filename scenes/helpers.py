@@ -547,8 +547,7 @@ def density_histogram(axes, values, edges, color: str = style.STATE, opacity: fl
         y1 = np.maximum(hi[:, 1], y0 + 1e-3)
         corners = np.stack([np.c_[x0, y0], np.c_[x1, y0], np.c_[x1, y1], np.c_[x0, y1]], axis=1)   # (N, 4, 2)
         nxt = np.roll(corners, -1, axis=1)
-        curves = np.stack([corners, corners + (nxt - corners) / 3, corners + 2 * (nxt - corners) / 3, nxt], axis=2)
-        pts = curves.reshape(-1, 2)
+        pts = straight_cubics(corners, nxt).reshape(-1, 2)
         bars.set_points(np.c_[pts, np.zeros(len(pts))])
     return bars
 
@@ -564,6 +563,12 @@ def density_overlay(axes, x_range=(-4, 4), color: str = style.TEXT, mean: float 
                      color=color, stroke_width=stroke_width)
 
 
+def straight_cubics(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The cubic Bezier control points of straight segments a -> b (arrays (..., d)): (..., 4, d).
+    Many segments in one VMobject are drawn by one cairo path instead of a mobject each."""
+    return np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=-2)
+
+
 class PolylineBundle(VMobject):
     """N polylines of K corners each (points (N, K, 3)) as ONE VMobject, one subpath each: drawing a
     hundred particle paths as a hundred VMobjects makes every frame of their Create a hundred partial
@@ -574,7 +579,7 @@ class PolylineBundle(VMobject):
         corners = np.asarray(corners, dtype=np.float64)
         self.n_paths, self.n_segments = corners.shape[0], corners.shape[1] - 1
         a, b = corners[:, :-1], corners[:, 1:]
-        self.set_points(np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=2).reshape(-1, 3))
+        self.set_points(straight_cubics(a, b).reshape(-1, 3))
 
 
 class GrowPaths(Animation):
@@ -596,7 +601,7 @@ class GrowPaths(Animation):
         seg = self.full.copy()
         p0, p3 = seg[:, k, 0], seg[:, k, 3]
         end = p0 + (p3 - p0) * f                          # straight segments: the cut is a linear interpolation
-        seg[:, k] = np.stack([p0, p0 + (end - p0) / 3, p0 + 2 * (end - p0) / 3, end], axis=1)
+        seg[:, k] = straight_cubics(p0, end)
         seg[:, k + 1:] = end[:, None, None, :]            # the rest waits, collapsed, at the growing end
         self.mobject.set_points(seg.reshape(-1, 3))
 

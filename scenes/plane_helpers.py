@@ -8,7 +8,7 @@ from manim import (DOWN, UP, Axes, ImageMobject, Line, RESAMPLING_ALGORITHMS, Sq
 
 from diffusion.models.toy2d import log_density
 from scenes import style
-from scenes.helpers import PolylineBundle, label
+from scenes.helpers import PolylineBundle, label, straight_cubics
 
 
 class PlanePanel(VGroup):
@@ -74,13 +74,11 @@ ARROW_CORNERS = 7           # the outline of an arrow; a dot uses as many arcs s
 def closed_paths(corners: np.ndarray, handles: np.ndarray | None = None) -> np.ndarray:
     """Cubic Bezier points of closed paths through `corners` (N, k, 2): straight edges, or arcs where
     `handles` (N, k, 2, 2) gives each edge's two control points. Returns (N * k * 4, 3) for set_points."""
-    p0 = corners
     p3 = np.roll(corners, -1, axis=1)
     if handles is None:
-        p1, p2 = p0 + (p3 - p0) / 3, p0 + 2 * (p3 - p0) / 3
+        pts = straight_cubics(corners, p3).reshape(-1, 2)
     else:
-        p1, p2 = handles[:, :, 0], handles[:, :, 1]
-    pts = np.stack([p0, p1, p2, p3], axis=2).reshape(-1, 2)
+        pts = np.stack([corners, handles[:, :, 0], handles[:, :, 1], p3], axis=2).reshape(-1, 2)
     return np.c_[pts, np.zeros(len(pts))]
 
 

@@ -115,3 +115,20 @@ def test_grow_paths_grows_every_path_at_the_same_pace():
     assert np.allclose(b.points.reshape(3, -1, 3)[:, :, 0], 0.0)
     grow.finish()
     assert np.allclose(b.points.reshape(3, 4, 4, 3)[:, -1, -1, 0], 4.0)
+
+
+def test_density_histogram_bars_have_unit_area_and_stand_on_the_axis():
+    from manim import Axes
+    from scenes.helpers import density_histogram
+    ax = Axes(x_range=[-4, 4, 1], y_range=[0, 1, 0.5], x_length=8, y_length=4).shift([1, -1, 0])
+    values = np.random.default_rng(0).normal(size=5000)
+    edges = np.linspace(-4, 4, 33)
+    bars = density_histogram(ax, values, edges)
+    rects = bars.points.reshape(-1, 4, 4, 3)[:, :, 0, :2]            # the 4 corners of each bar
+    w = np.ptp(rects[:, :, 0], axis=1) / (8 / 8)                      # axis units (1 unit = 1 x, 4 / 1 y)
+    h = np.ptp(rects[:, :, 1], axis=1) / (4 / 1)
+    inside = np.abs(values) < 4
+    assert np.isclose((w * h).sum(), inside.mean(), atol=1e-3)
+    assert np.allclose(rects[:, :, 1].min(axis=1), ax.c2p(0, 0)[1])
+    clipped = density_histogram(ax, values, edges, y_max=0.2)
+    assert np.ptp(clipped.points[:, 1]) <= 0.2 * 4 + 1e-9
