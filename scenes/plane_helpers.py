@@ -33,8 +33,11 @@ class PlanePanel(VGroup):
         return p.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
 
     def c2p(self, xy) -> np.ndarray:
+        """Screen points (N, 3) of plane points (N, 2); the panel's axes are linear, so one affine map
+        (from where the axes stand now) serves every point."""
         xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
-        return np.array([self.axes.c2p(x, y) for x, y in xy])
+        o, ex, ey = (np.asarray(self.axes.c2p(*c)) for c in ((0, 0), (1, 0), (0, 1)))
+        return o + np.outer(xy[:, 0], ex - o) + np.outer(xy[:, 1], ey - o)
 
 
 def density_image(panel: PlanePanel, mix, alpha_bar: float, px: int = 160, color: str = style.STATE,

@@ -196,7 +196,8 @@ class ScoreField(DiffusionScene):
         exact, learned = scores(self.fields, k, ab)
         scale = float(np.median(np.linalg.norm(exact, axis=1)))
         pts = self.fields["points"]
-        return (density_image(self.left, self.mix, ab), density_image(self.right, self.mix, ab),
+        shade = density_image(self.left, self.mix, ab)                 # the same q_t behind both fields
+        return (shade, shade.copy().move_to(self.right.frame),
                 arrow_field(self.left, pts, exact, scale, style.SIGNAL, self.cell),
                 arrow_field(self.right, pts, learned, scale, style.PREDICTION, self.cell))
 

@@ -132,3 +132,9 @@ def test_density_histogram_bars_have_unit_area_and_stand_on_the_axis():
     assert np.allclose(rects[:, :, 1].min(axis=1), ax.c2p(0, 0)[1])
     clipped = density_histogram(ax, values, edges, y_max=0.2)
     assert np.ptp(clipped.points[:, 1]) <= 0.2 * 4 + 1e-9
+
+
+def test_panel_maps_plane_points_as_its_axes_do():
+    panel = PlanePanel(3.0, 5.0).shift([1, 2, 0]).scale(0.7)
+    xy = np.random.default_rng(1).normal(size=(10, 2))
+    assert np.allclose(panel.c2p(xy), [panel.axes.c2p(x, y) for x, y in xy])
