@@ -6,7 +6,7 @@ Measures, on this machine:
 - training time from scratch (a private temporary cache, so nothing is reused)
 - sampling 1000 digits with 50 DDIM steps (seconds; x_T seed 1234)
 - Fréchet distance of classifier features (classifier trained on the train half) against the
-  held-out half, for 1000 samples under each of the x_T seeds QUALITY_SEEDS (1234, 4321, 1, 2):
+  held-out half, for 1000 samples under each of the x_T seeds QUALITY_SEEDS (1234, 4321, 1, ..., 6):
   the mean over the seeds of samples-vs-held-out / real-vs-held-out (the floor) is the headline,
   with its min-max spread; noise vs held-out for scale
 - share of samples classified with confidence > 0.9 (mean over the seeds), and the classes present

@@ -64,6 +64,9 @@ def test_x0_and_v_prediction_train_their_target_and_sample_as_an_eps_model(predi
         net.net.forward = lambda x_, t_: target
         assert torch.allclose(net(x_t, t), eps, atol=1e-3)
     # the state dict loads into a fresh network of the same config (EMA, snapshots, the cache)
-    recipe.network(cfg).load_state_dict(net.state_dict())
+    fresh = recipe.network(cfg)
+    fresh.load_state_dict(net.state_dict())
+    for b in fresh.describe(8)["blocks"]:                 # what the scenes hook into
+        fresh.get_submodule(b["module"])
     with pytest.raises(ValueError):
         recipe.network(get_config("digits", "quick", prediction="score"))

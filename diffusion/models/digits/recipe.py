@@ -57,7 +57,11 @@ class EpsFromPrediction(nn.Module):
         return a * eps - s * x0
 
     def describe(self, image_size: int) -> dict:
-        return self.net.describe(image_size)
+        """The U-Net's description, its module names as get_submodule finds them from here."""
+        d = self.net.describe(image_size)
+        d["blocks"] = [dict(b, module=f"net.{b['module']}") for b in d["blocks"]]
+        d["prediction"] = self.prediction
+        return d
 
 
 class Digits(Recipe):
