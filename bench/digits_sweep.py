@@ -11,6 +11,8 @@ pooled ratio of all samples, and the mean share classified with confidence > 0.9
   train: one fresh training run (nothing cached), scored; optionally extra EMA tracks beside the engine's
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py train [--set NAME=VALUE ...] [--threads 1]
         [--ema 0.9995 warmup:0.999 raw] [--save weights.pt] [--sample-steps 50 ...]
+  steptime: ms per training step of a few variants (equal training cost)
+    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py steptime [--threads 1]
   rescore: score the weights a `train --save` wrote (e.g. with other seeds or sampler steps)
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py rescore --load weights.pt [--set ... as trained]
 
@@ -168,9 +170,25 @@ def rescore(args) -> None:
                             **score(net, recipe.schedule(config), steps=steps, seeds=sd)))
 
 
+STEPTIME_VARIANTS = [[], ["batch_size=256"], ["batch_size=192"], ["unet.base_channels=32"],
+                     ["unet.base_channels=16"], ["unet.attention=True"], ["prediction=v"],
+                     ["unet.base_channels=32", "unet.attention=True"]]
+
+
+def steptime(args) -> None:
+    """ms per training step of the preset with each of STEPTIME_VARIANTS' settings (80 steps, the
+    mean of steps 21-80), at --threads threads (default 1): what equal training cost means."""
+    recipe = get_recipe("digits")
+    torch.set_num_threads(args.threads or 1)
+    for v in STEPTIME_VARIANTS:
+        config = make_config(args.preset, [_setting(x) for x in v + ["steps=80"]])
+        h = engine.train(recipe, config, progress=False)["history"]["seconds"]
+        report(dict(settings=v, threads=torch.get_num_threads(), ms_per_step=round((h[-1] - h[19]) / 60 * 1000, 1)))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=("samplers", "seeds", "train", "rescore"))
+    p.add_argument("mode", choices=("samplers", "seeds", "train", "rescore", "steptime"))
     p.add_argument("--seeds", type=int, nargs="*", default=None,
                    help="x_T seeds to score, in groups of --group (default: QUALITY_SEEDS, the bench's)")
     p.add_argument("--group", type=int, default=len(QUALITY_SEEDS), help="seeds per scoring (seeds, rescore)")
@@ -186,7 +204,7 @@ def main() -> int:
     args = p.parse_args()
     if args.mode == "seeds" and args.seeds is None:
         args.seeds = list(QUALITY_SEEDS) + list(range(7, 7 + len(QUALITY_SEEDS)))   # two disjoint sets
-    dict(samplers=samplers, seeds=seeds, train=train, rescore=rescore)[args.mode](args)
+    dict(samplers=samplers, seeds=seeds, train=train, rescore=rescore, steptime=steptime)[args.mode](args)
     return 0
 
 
