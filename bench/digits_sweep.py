@@ -1,14 +1,20 @@
-"""Screening runs for the digits model, scored exactly as bench/digits.py scores (sample_quality):
-1000 samples from x_T = noise(1000, seed=1234), Fréchet distance of classifier features to the
-held-out half, divided by the real-vs-real floor, and the share classified with confidence > 0.9.
+"""Screening runs for the digits model, scored exactly as bench/digits.py scores
+(diffusion.models.digits.classifier.model_quality): for each x_T seed of QUALITY_SEEDS (1234, 4321,
+1, ..., 6) 1000 samples, DDIM 50, the Fréchet distance of classifier features to the held-out half divided
+by the real-vs-real floor; reported as the mean ratio over the seeds with its min-max spread, the
+pooled ratio of all samples, and the mean share classified with confidence > 0.9.
 
   samplers: one trained model (from $DIFFUSION_CACHE, trained there if missing), many samplers
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py samplers [--preset P] [--set NAME=VALUE ...] [--slow]
-  seeds: the bench's measure under several x_T seeds (how noisy one seed's figure is)
+  seeds: the measure under other x_T seed sets (--seeds, in groups of --group) on one trained model
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py seeds [--set NAME=VALUE ...] [--seeds 1234 4321 ...]
-  train: one fresh training run (nothing cached), its weights scored under several EMA decays at once
+  train: one fresh training run (nothing cached), scored; optionally extra EMA tracks beside the engine's
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py train [--set NAME=VALUE ...] [--threads 1]
-        [--ema 0.999 0.9995 warmup:0.999 raw]
+        [--ema 0.9995 warmup:0.999 raw] [--save weights.pt] [--sample-steps 50 ...]
+  steptime: ms per training step of a few variants (equal training cost)
+    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py steptime [--threads 1]
+  rescore: score the weights a `train --save` wrote (e.g. with other seeds or sampler steps)
+    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py rescore --load weights.pt [--set ... as trained]
 
 `--set unet.base_channels=32` changes one field of the U-Net config. Every result is appended as a
 JSON line (with the command) to bench/results/digits_sweep.jsonl. A screening run's seconds are
@@ -29,27 +35,26 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diffusion.__main__ import _setting  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
-from digits import make_config  # noqa: E402  (the bench's own --set handling)
+from digits import _setting, make_config  # noqa: E402  (the bench's own --set handling, unet.FIELD=V too)
 from diffusion.core import engine  # noqa: E402
 from diffusion.core.sample import sample  # noqa: E402
 from diffusion.models import get_recipe  # noqa: E402
-from diffusion.models.digits.classifier import get_classifier, sample_quality  # noqa: E402
+from diffusion.models.digits.classifier import QUALITY_SEEDS, get_classifier, model_quality  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "digits_sweep.jsonl"
 
 
-def score(net, schedule, sampler="ddim", steps=50, eta=0.0, clip_x0=True, seed=1234) -> dict:
-    x_T = torch.randn((1000, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
-    t0 = time.perf_counter()
-    x = sample(net, schedule, x_T, sampler, steps, eta, torch.Generator().manual_seed(seed + 1), record=False,
-               clip_x0=clip_x0)
-    seconds = time.perf_counter() - t0
-    q = sample_quality(x)
-    return dict(sample_seconds=round(seconds, 2), fd=round(q["fd_samples"], 2),
-                ratio=round(q["fd_ratio_samples_to_real"], 3), confident=round(q["confident_share"], 3),
-                floor=round(q["fd_real"], 2), min_class=min(q["class_counts"]))
+def score(net, schedule, sampler="ddim", steps=50, eta=0.0, clip_x0=True, seeds=QUALITY_SEEDS) -> dict:
+    """The bench's measure (model_quality) as one flat row: ratio mean / min / max over the seeds."""
+    q = model_quality(net, schedule, tuple(seeds), sampler=sampler, steps=steps, eta=eta, clip_x0=clip_x0)
+    return dict(sampler=f"{sampler} {steps}" + (f" eta={eta}" if eta else "") + ("" if clip_x0 else " no clip"),
+                seeds=list(seeds), ratio_mean=round(q["ratio_mean"], 3), ratio_min=round(q["ratio_min"], 3),
+                ratio_max=round(q["ratio_max"], 3), ratio_pooled=round(q["ratio_pooled"], 3),
+                ratios=[round(r["fd_ratio_samples_to_real"], 3) for r in q["per_seed"].values()],
+                fd_mean=round(q["fd_mean"], 2), floor=round(q["fd_real"], 3),
+                confident=round(q["confident_mean"], 3), min_class=q["min_class_count"],
+                sample_seconds=round(min(q["sample_seconds"].values()), 2))
 
 
 def report(row: dict) -> None:
@@ -67,8 +72,9 @@ def samplers(args) -> None:
     net = tm.model
     base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
     sample(net, tm.schedule, tm.noise(50, 0), "ddim", 5, record=False)       # warm-up
-    variants = [("ddim50", {}), ("ddim50 seed 4321", dict(seed=4321)), ("ddim50 no clip", dict(clip_x0=False)),
-                ("ddim25", dict(steps=25)), ("ddim100", dict(steps=100)), ("ddim50 eta=1", dict(eta=1.0))]
+    variants = [("ddim50", {}), ("ddim50 no clip", dict(clip_x0=False)), ("ddim25", dict(steps=25)),
+                ("ddim35", dict(steps=35)), ("ddim70", dict(steps=70)), ("ddim100", dict(steps=100)),
+                ("ddim50 eta=1", dict(eta=1.0))]
     if args.slow:
         variants += [("ddim200", dict(steps=200)), ("ddpm1000", dict(sampler="ddpm", steps=1000))]
     for name, kw in variants:
@@ -78,19 +84,14 @@ def samplers(args) -> None:
 
 
 def seeds(args) -> None:
-    """The bench's measure (DDIM 50, 1000 samples) under several x_T seeds: how much of a difference
-    between two models one seed can show."""
+    """The measure under several x_T seed sets (--seeds cut into groups of --group): how far apart
+    two scorings of the same model land, for the mean of per-seed ratios and for the pooled ratio."""
     from diffusion.core.loader import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
-    rows = [score(tm.model, tm.schedule, seed=s) for s in args.seeds]
-    for s, r in zip(args.seeds, rows):
-        report(dict(base, variant=f"ddim50 seed {s}", **r))
-    fds = sorted(r["ratio"] for r in rows)
-    report(dict(base, variant=f"ddim50 over seeds {args.seeds}", ratio_min=fds[0], ratio_max=fds[-1],
-                ratio_mean=round(sum(fds) / len(fds), 3), ratio_median=fds[len(fds) // 2],
-                confident_mean=round(sum(r["confident"] for r in rows) / len(rows), 3)))
+    for i in range(0, len(args.seeds), args.group):
+        report(dict(base, variant="seed set", **score(tm.model, tm.schedule, seeds=args.seeds[i:i + args.group])))
 
 
 def ema_decay(spec: str):
@@ -105,7 +106,7 @@ def ema_decay(spec: str):
 def train(args) -> None:
     recipe = get_recipe("digits")
     config = make_config(args.preset, args.settings)
-    get_classifier()            # trained (if missing) with torch's own thread count, as the bench trains it
+    get_classifier()            # trained (if missing) before the run, so that it is not in the timing
     if args.threads:
         torch.set_num_threads(args.threads)
     tracks = {s: None for s in args.ema if s != "raw"}
@@ -141,27 +142,69 @@ def train(args) -> None:
     torch.set_num_threads(args.threads or torch.get_num_threads())
     base = dict(settings=dict(args.settings), threads=torch.get_num_threads(), train_seconds=round(seconds, 1),
                 final_loss=round(sum(result["history"]["loss"][-200:]) / 200, 4))
+    if args.save:
+        torch.save(dict(base=base, nets={k: v.state_dict() for k, v in nets.items()}), args.save)
     for name, net in nets.items():
         net.eval().requires_grad_(False)
-        report(dict(base, weights=name, **score(net, schedule)))
-    if args.save:
-        torch.save({k: v.state_dict() for k, v in nets.items()}, args.save)
+        for steps in args.sample_steps:
+            report(dict(base, weights=name, **score(net, schedule, steps=steps, seeds=args.seeds or QUALITY_SEEDS)))
+
+
+def rescore(args) -> None:
+    """Score the weights of a `train --save` file again (other seeds, other DDIM step counts)."""
+    recipe = get_recipe("digits")
+    config = make_config(args.preset, args.settings)
+    saved = torch.load(args.load)
+    if "nets" not in saved:                     # an older file: the state dicts alone
+        saved = dict(base=dict(settings=dict(args.settings)), nets=saved)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for name, state in saved["nets"].items():
+        net = recipe.network(config)
+        net.load_state_dict(state)
+        net.eval().requires_grad_(False)
+        for steps in args.sample_steps:
+            for i in range(0, len(args.seeds or QUALITY_SEEDS), args.group):
+                sd = (args.seeds or QUALITY_SEEDS)[i:i + args.group]
+                report(dict(saved["base"], weights=name, rescored=str(args.load), threads=torch.get_num_threads(),
+                            **score(net, recipe.schedule(config), steps=steps, seeds=sd)))
+
+
+STEPTIME_VARIANTS = [[], ["batch_size=256"], ["batch_size=192"], ["unet.base_channels=32"],
+                     ["unet.base_channels=16"], ["unet.attention=True"], ["prediction=v"],
+                     ["unet.base_channels=32", "unet.attention=True"]]
+
+
+def steptime(args) -> None:
+    """ms per training step of the preset with each of STEPTIME_VARIANTS' settings (80 steps, the
+    mean of steps 21-80), at --threads threads (default 1): what equal training cost means."""
+    recipe = get_recipe("digits")
+    torch.set_num_threads(args.threads or 1)
+    for v in STEPTIME_VARIANTS:
+        config = make_config(args.preset, [_setting(x) for x in v + ["steps=80"]])
+        h = engine.train(recipe, config, progress=False)["history"]["seconds"]
+        report(dict(settings=v, threads=torch.get_num_threads(), ms_per_step=round((h[-1] - h[19]) / 60 * 1000, 1)))
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=("samplers", "seeds", "train"))
-    p.add_argument("--seeds", type=int, nargs="*", default=[1234, 4321, 1, 2, 3, 4],
-                   help="seeds: the x_T seeds to score (the bench's is 1234)")
+    p.add_argument("mode", choices=("samplers", "seeds", "train", "rescore", "steptime"))
+    p.add_argument("--seeds", type=int, nargs="*", default=None,
+                   help="x_T seeds to score, in groups of --group (default: QUALITY_SEEDS, the bench's)")
+    p.add_argument("--group", type=int, default=len(QUALITY_SEEDS), help="seeds per scoring (seeds, rescore)")
+    p.add_argument("--sample-steps", type=int, nargs="*", default=[50], help="train, rescore: DDIM steps to score")
+    p.add_argument("--load", type=Path, default=None, help="rescore: a file that train --save wrote")
     p.add_argument("--preset", default="default")
     p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--slow", action="store_true", help="samplers: also DDIM 200 and DDPM 1000 (minutes)")
     p.add_argument("--threads", type=int, default=None, help="train: torch threads (1 to screen two runs at once)")
-    p.add_argument("--ema", nargs="*", default=["0.9995", "warmup:0.999", "warmup:0.9995", "raw"],
-                   help="train: extra EMA tracks scored beside the engine's own")
+    p.add_argument("--ema", nargs="*", default=[],
+                   help="train: extra EMA tracks scored beside the engine's own (e.g. 0.9995 warmup:0.999 raw)")
     p.add_argument("--save", type=Path, default=None, help="train: write every track's weights here")
     args = p.parse_args()
-    dict(samplers=samplers, seeds=seeds, train=train)[args.mode](args)
+    if args.mode == "seeds" and args.seeds is None:
+        args.seeds = list(QUALITY_SEEDS) + list(range(7, 7 + len(QUALITY_SEEDS)))   # two disjoint sets
+    dict(samplers=samplers, seeds=seeds, train=train, rescore=rescore, steptime=steptime)[args.mode](args)
     return 0
 
 

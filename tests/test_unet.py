@@ -42,3 +42,20 @@ def test_describe_lists_the_real_modules():
         h.remove()
     for b in d["blocks"]:
         assert seen[b["module"]][1:] == (b["out_ch"], b["resolution"], b["resolution"]), b
+
+
+def test_attention_block_is_off_by_default_and_starts_as_the_identity():
+    from diffusion.models.digits.network import UNet, UNetConfig
+
+    assert "attention" not in UNetConfig().to_dict()                     # off: the cache key as before
+    cfg = UNetConfig(base_channels=8, groups=4, attention=True)
+    assert cfg.to_dict()["attention"] is True
+    torch.manual_seed(0)
+    net = UNet(cfg)
+    x, t = torch.randn(3, 1, 8, 8), torch.tensor([0, 500, 999])
+    h = torch.randn(3, 16, 4, 4)
+    assert torch.equal(net.mid_attn(h), h)                                # zero-initialised projection
+    assert net(x, t).shape == x.shape
+    assert "mid_attn" in [b["module"] for b in net.describe(8)["blocks"]]
+    torch.nn.init.normal_(net.mid_attn.proj.weight)
+    assert not torch.equal(net.mid_attn(h), h)

@@ -24,6 +24,7 @@ class TrainConfig:
     label_drop: float = 0.0                            # conditional U-Net: share of examples trained with the null label
     ema_warmup: bool = False                           # EMA decay min(ema_decay, (1 + n) / (10 + n)) at update n
     min_snr_gamma: float = 0.0                         # > 0: eps loss weighted by min(SNR, gamma) / SNR (Hang et al. 2023)
+    prediction: str = "eps"                            # what the U-Net outputs and the MSE compares: eps, x0 or v
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -32,6 +33,8 @@ class TrainConfig:
         for name in ("label_drop", "ema_warmup", "min_snr_gamma"):
             if not d[name]:
                 d.pop(name)
+        if d["prediction"] == "eps":
+            d.pop("prediction")
         return d
 
     @classmethod

@@ -22,6 +22,7 @@ class UNetConfig:
     time_dim: int = 64
     groups: int = 8                      # GroupNorm groups
     num_classes: int | None = None       # class-conditional when set: labels 0..num_classes-1, plus a null label
+    attention: bool = False              # a self-attention block after the middle block (lowest resolution)
 
     def to_dict(self) -> dict:
         return drop_unset(asdict(self))
@@ -32,6 +33,8 @@ def drop_unset(d: dict) -> dict:
     conditioning existed (trained models stay valid)."""
     if d.get("num_classes") is None:
         d.pop("num_classes", None)
+    if not d.get("attention", False):    # likewise a U-Net without attention
+        d.pop("attention", None)
     return d
 
 
@@ -63,6 +66,27 @@ class ResBlock(nn.Module):
         return h + self.skip(x)
 
 
+class AttnBlock(nn.Module):
+    """Single-head self-attention over the H x W positions: GroupNorm -> q, k, v (1x1) -> softmax(q k^T /
+    sqrt(C)) v -> 1x1 projection, residual. The projection starts at zero, so the block starts as the
+    identity."""
+
+    def __init__(self, ch: int, groups: int):
+        super().__init__()
+        self.in_ch = self.out_ch = ch
+        self.norm = nn.GroupNorm(min(groups, ch), ch)
+        self.qkv = nn.Conv2d(ch, 3 * ch, 1)
+        self.proj = nn.Conv2d(ch, ch, 1)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
+
+    def forward(self, x, temb=None):
+        n, c, h, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(n, 3, c, h * w).unbind(1)       # each (N, C, HW)
+        a = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        return x + self.proj(a.transpose(1, 2).reshape(n, c, h, w))
+
+
 class UNet(nn.Module):
     def __init__(self, config: UNetConfig = UNetConfig()):
         super().__init__()
@@ -83,6 +107,8 @@ class UNet(nn.Module):
             # strided conv halves the resolution between levels
             self.downsample.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1) if i < len(chs) - 1 else nn.Identity())
         self.mid = ResBlock(prev, prev, c.time_dim, c.groups)
+        if c.attention:
+            self.mid_attn = AttnBlock(prev, c.groups)
         self.up = nn.ModuleList()
         self.upsample = nn.ModuleList()
         for i, ch in reversed(list(enumerate(chs))):
@@ -124,6 +150,8 @@ class UNet(nn.Module):
             skips.append(h)
             h = down(h)
         h = self.mid(h, temb)
+        if self.config.attention:
+            h = self.mid_attn(h)
         for block, up in zip(self.up, self.upsample):
             h = block(torch.cat([h, skips.pop()], dim=1), temb)
             h = up(h)
@@ -148,6 +176,9 @@ class UNet(nn.Module):
                 res //= 2
         blocks.append(dict(name="mid", kind="res", module="mid", in_ch=self.mid.in_ch, out_ch=self.mid.out_ch,
                            resolution=res, level=len(chs) - 1))
+        if c.attention:
+            blocks.append(dict(name="mid_attn", kind="attn", module="mid_attn", in_ch=self.mid.out_ch,
+                               out_ch=self.mid.out_ch, resolution=res, level=len(chs) - 1))
         for j, blk in enumerate(self.up):
             level = len(chs) - 1 - j
             blocks.append(dict(name=f"up{j}", kind="res", module=f"up.{j}", in_ch=blk.in_ch, out_ch=blk.out_ch,
