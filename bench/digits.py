@@ -68,7 +68,7 @@ def main() -> int:
     args = p.parse_args()
     if not args.reuse_cache:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
-    from diffusion.models.digits.classifier import QUALITY_SEEDS, model_quality, sample_quality
+    from diffusion.models.digits.classifier import QUALITY_SEEDS, model_quality
     from diffusion.models import get_model
     from diffusion.core.sample import sample
 
@@ -78,20 +78,16 @@ def main() -> int:
     train_seconds = tm.history["seconds"][-1]
     wall = time.perf_counter() - t0
 
-    x_T = tm.noise(1000, seed=1234)
-    sample(tm.model, tm.schedule, x_T[:50], "ddim", 5, record=False)   # warm-up
-    t0 = time.perf_counter()
-    samples = sample(tm.model, tm.schedule, x_T, "ddim", 50, 0.0, record=False)
-    sample_seconds = time.perf_counter() - t0
-    noise_fd = sample_quality(samples, tm.config.image_size)["fd_noise"]
+    sample(tm.model, tm.schedule, tm.noise(50, seed=1234), "ddim", 5, record=False)   # warm-up
     q = model_quality(tm.model, tm.schedule, QUALITY_SEEDS, n=1000, steps=50, image_size=tm.config.image_size)
+    sample_seconds = q["sample_seconds"][1234]      # 1000 samples, DDIM 50, x_T = tm.noise(1000, seed=1234)
     counts = np.sum([r["class_counts"] for r in q["per_seed"].values()], axis=0).tolist()
     res = dict(
         preset=args.preset, settings={k: repr(v) for k, v in args.settings}, image_size=tm.config.image_size, train_steps=len(tm.history["loss"]),
         train_seconds=round(train_seconds, 1), model_wall_seconds=round(wall, 1),
         sample_1000_ddim50_seconds=round(sample_seconds, 2),
         quality_seeds=list(QUALITY_SEEDS),
-        fd_samples=round(q["fd_mean"], 3), fd_real=round(q["fd_real"], 3), fd_noise=round(noise_fd, 3),
+        fd_samples=round(q["fd_mean"], 3), fd_real=round(q["fd_real"], 3), fd_noise=round(q["fd_noise"], 3),
         fd_ratio_per_seed=[round(r["fd_ratio_samples_to_real"], 3) for r in q["per_seed"].values()],
         fd_ratio_pooled=round(q["ratio_pooled"], 3),
         confident_share=round(q["confident_mean"], 3),

@@ -91,15 +91,14 @@ class GraphDenoising(DiffusionScene):
         # numbers update in place (LiveValue: no LaTeX compile per frame)
         text = VGroup(LiveValue("t", 0, size=30, color=style.HIGHLIGHT),
                       LiveValue(r"\bar\alpha_t", alpha_bar(0), decimals=2, size=28),
-                      GlyphNumber(edge_count(0), "{} edges", size=style.SMALL_SIZE, color=style.MUTED)
+                      GlyphNumber(edge_count(0), "{} edges", size=style.SMALL_SIZE, color=style.MUTED, align="centre")
                       ).arrange(DOWN, buff=0.18).next_to(mat, DOWN, buff=0.35)
 
         def update_info(m):
             i = int(round(k.get_value()))
             m[0].set_value(i)
             m[1].set_value(alpha_bar(i))
-            centre_x = m[2].get_x()
-            m[2].set_value(edge_count(i)).set_x(centre_x)
+            m[2].set_value(edge_count(i))
         text.add_updater(update_info)
         # footnote(): the bottom line, scaled down only if it would not fit the frame's width
         m_note = footnote(f"per pair, one-hot A (no edge, edge);  m = (1 − ρ, ρ),  ρ = edge density of the training "
@@ -163,15 +162,15 @@ class GraphDenoising(DiffusionScene):
             return int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
 
         flipped_text = GlyphNumber(flipped(0), lambda n: "{} pair flipped in this step" if n == 1 else
-                                   "{} pairs flipped in this step", size=style.SMALL_SIZE, color=style.MUTED)
+                                   "{} pairs flipped in this step", size=style.SMALL_SIZE, color=style.MUTED,
+                                   align="centre")
         text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_text).arrange(DOWN, buff=0.18)
         text.move_to([4.3, -1.05, 0])
 
         def update_info(m):
             i = int(round(k.get_value()))
             m[0].set_value(T - i)
-            centre_x = m[1].get_x()
-            m[1].set_value(flipped(i)).set_x(centre_x)
+            m[1].set_value(flipped(i))
         text.add_updater(update_info)
         legend = VGroup(label("fixed subgraph (copied at every step)", style.SMALL_SIZE, style.FIXED),
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)

@@ -74,14 +74,12 @@ def node_dots(pos: np.ndarray, fixed_nodes=(), radius: float = 0.09) -> VGroup:
                     .set_z_index(2) for i, p in enumerate(pos)])
 
 
-def segments(pos: np.ndarray, pairs, **style_kw) -> VMobject:
-    """Straight segments between node pairs as ONE VMobject (one subpath each): a Line per edge
-    costs a mobject per edge per frame when the edges are redrawn at every step."""
+def segments(pos: np.ndarray, i: np.ndarray, j: np.ndarray, **style_kw) -> VMobject:
+    """Straight segments from node i[k] to node j[k] as ONE VMobject (one subpath each): a Line per
+    edge costs a mobject per edge per frame when the edges are redrawn at every step."""
     vm = VMobject(**style_kw)
-    pairs = list(pairs)
-    if pairs:
-        a = np.array([pos[i] for i, _ in pairs]); b = np.array([pos[j] for _, j in pairs])
-        vm.set_points(straight_cubics(a, b).reshape(-1, 3))
+    if len(i):
+        vm.set_points(straight_cubics(pos[i], pos[j]).reshape(-1, 3))
     return vm
 
 
@@ -90,10 +88,9 @@ def edge_lines(adj: np.ndarray, pos: np.ndarray, fixed: np.ndarray | None = None
     """The edges of `adj` (upper triangle): [plain edges, pairs in `fixed` drawn thicker in the FIXED
     colour], two VMobjects, so `become` per frame is a copy of two point arrays."""
     iu, ju = np.nonzero(np.triu(adj, 1))
-    held = [(i, j) for i, j in zip(iu, ju) if fixed is not None and fixed[i, j]]
-    plain = [(i, j) for i, j in zip(iu, ju) if not (fixed is not None and fixed[i, j])]
-    return VGroup(segments(pos, plain, stroke_width=width, stroke_color=color, stroke_opacity=opacity),
-                  segments(pos, held, stroke_width=width * 1.8, stroke_color=style.FIXED).set_z_index(1))
+    held = np.asarray(fixed, dtype=bool)[iu, ju] if fixed is not None else np.zeros(len(iu), dtype=bool)
+    return VGroup(segments(pos, iu[~held], ju[~held], stroke_width=width, stroke_color=color, stroke_opacity=opacity),
+                  segments(pos, iu[held], ju[held], stroke_width=width * 1.8, stroke_color=style.FIXED).set_z_index(1))
 
 
 def adjacency_pixels(adj: np.ndarray, order: list[int]) -> np.ndarray:

@@ -198,15 +198,18 @@ class GlyphNumber(VMobject):
     a DecimalNumber's set_value 35 ms; this is a numpy concatenation. Digits are tabular (one advance),
     as in the fonts we use. `fmt` is "{}"-style text around the number, or a function of the value
     that returns one (plurals). The layout keeps its left end and baseline where the mobject was moved
-    or scaled to. A string with other characters (a minus sign) is typeset whole, the slow way."""
+    or scaled to (`align="centre"`: its centre). A string of other characters is typeset whole, the
+    slow way."""
 
     _templates: dict = {}
 
     def __init__(self, value: float, fmt="{}", decimals: int = 0, size: int = style.LABEL_SIZE,
-                 color: str = style.TEXT, kind: str = "text", sign: bool = False):
+                 color: str = style.TEXT, kind: str = "text", sign: bool = False, align: str = "left"):
         super().__init__(fill_color=color, fill_opacity=1.0, stroke_width=0)
+        if align not in ("left", "centre"):
+            raise ValueError(f"align must be 'left' or 'centre', got {align!r}")
         self.fmt, self.decimals, self.size, self.color_name, self.kind = fmt, decimals, size, color, kind
-        self.sign = sign
+        self.sign, self.align = sign, align
         self._layout = None
         self.set_value(value)
 
@@ -228,8 +231,7 @@ class GlyphNumber(VMobject):
             cx = [g.get_center()[0] for g in glyphs]
             pitch = (cx[p + 9] - cx[p]) / 9
             dot_adv = cx[p + 11] - cx[p] - 10 * pitch
-            self._templates[key] = dict(pts=pts, p=p, x0=cx[p], pitch=pitch, dot_adv=dot_adv,
-                                        height=mob.height, n_suffix=len(glyphs) - p - len(_DIGITS))
+            self._templates[key] = dict(pts=pts, p=p, x0=cx[p], pitch=pitch, dot_adv=dot_adv)
         return self._templates[key]
 
     def _sign(self, sign: str):
@@ -287,7 +289,10 @@ class GlyphNumber(VMobject):
         w_old = np.ptp(old_template[:, 0])
         s = np.ptp(cur[:, 0]) / w_old if w_old > 0 else 1.0
         b = cur.min(0) - s * old_template.min(0)
+        centre_x = self.get_x()
         self.set_points(s * new + b)
+        if self.align == "centre":
+            self.set_x(centre_x)
         self._layout = new
         return self
 
@@ -303,7 +308,7 @@ class GlyphNumber(VMobject):
 
 
 class LiveValue(VGroup):
-    """`name = value` for a value that changes every frame: a MathTex name and a DecimalNumber.
+    """`name = value` for a value that changes every frame: a MathTex name and a GlyphNumber.
 
     A MathTex rebuilt per frame with the new number runs LaTeX once per distinct value (hundreds of
     compiles in a sweep over t, more at 60 fps); a DecimalNumber lays out digits that LaTeX typeset
@@ -539,16 +544,12 @@ def density_histogram(axes, values, edges, color: str = style.STATE, opacity: fl
     keep = dens > 0
     bars = VMobject(stroke_width=0.5, stroke_color=color, fill_color=color, fill_opacity=opacity)
     if keep.any():
-        o, ex, ey = (np.asarray(axes.c2p(*c)) for c in ((0, 0), (1, 0), (0, 1)))   # linear axes: one affine map
-        to_screen = lambda x, y: o + np.outer(x, ex - o) + np.outer(y, ey - o)
-        lo = to_screen(edges[:-1][keep], np.zeros(keep.sum()))
-        hi = to_screen(edges[1:][keep], dens[keep])
+        lo = linear_c2p(axes, edges[:-1][keep], np.zeros(keep.sum()))
+        hi = linear_c2p(axes, edges[1:][keep], dens[keep])
         x0, y0, x1 = lo[:, 0], lo[:, 1], np.maximum(hi[:, 0], lo[:, 0] + 1e-3)
         y1 = np.maximum(hi[:, 1], y0 + 1e-3)
         corners = np.stack([np.c_[x0, y0], np.c_[x1, y0], np.c_[x1, y1], np.c_[x0, y1]], axis=1)   # (N, 4, 2)
-        nxt = np.roll(corners, -1, axis=1)
-        pts = straight_cubics(corners, nxt).reshape(-1, 2)
-        bars.set_points(np.c_[pts, np.zeros(len(pts))])
+        bars.set_points(closed_paths(corners))
     return bars
 
 
@@ -567,6 +568,24 @@ def straight_cubics(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The cubic Bezier control points of straight segments a -> b (arrays (..., d)): (..., 4, d).
     Many segments in one VMobject are drawn by one cairo path instead of a mobject each."""
     return np.stack([a, a + (b - a) / 3, a + 2 * (b - a) / 3, b], axis=-2)
+
+
+def closed_paths(corners: np.ndarray, handles: np.ndarray | None = None) -> np.ndarray:
+    """Cubic Bezier points of closed paths through `corners` (N, k, 2): straight edges, or arcs where
+    `handles` (N, k, 2, 2) gives each edge's two control points. Returns (N * k * 4, 3) for set_points."""
+    nxt = np.roll(corners, -1, axis=1)
+    if handles is None:
+        pts = straight_cubics(corners, nxt).reshape(-1, 2)
+    else:
+        pts = np.stack([corners, handles[:, :, 0], handles[:, :, 1], nxt], axis=2).reshape(-1, 2)
+    return np.c_[pts, np.zeros(len(pts))]
+
+
+def linear_c2p(axes, x, y) -> np.ndarray:
+    """Screen points (N, 3) of coordinates x, y (N,) on linear `axes`: one affine map, taken from where
+    the axes stand now, instead of a c2p call per point."""
+    o, ex, ey = (np.asarray(axes.c2p(*c)) for c in ((0, 0), (1, 0), (0, 1)))
+    return o + np.outer(x, ex - o) + np.outer(y, ey - o)
 
 
 class PolylineBundle(VMobject):
@@ -594,7 +613,7 @@ class GrowPaths(Animation):
         super().begin()
 
     def interpolate_mobject(self, alpha: float):
-        n, s = self.mobject.n_paths, self.mobject.n_segments
+        s = self.mobject.n_segments
         a = self.rate_func(alpha) * s
         k = min(int(a), s - 1)
         f = a - k

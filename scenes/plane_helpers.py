@@ -8,7 +8,7 @@ from manim import (DOWN, UP, Axes, ImageMobject, Line, RESAMPLING_ALGORITHMS, Sq
 
 from diffusion.models.toy2d import log_density
 from scenes import style
-from scenes.helpers import PolylineBundle, label, straight_cubics
+from scenes.helpers import PolylineBundle, closed_paths, label, linear_c2p
 
 
 class PlanePanel(VGroup):
@@ -36,8 +36,7 @@ class PlanePanel(VGroup):
         """Screen points (N, 3) of plane points (N, 2); the panel's axes are linear, so one affine map
         (from where the axes stand now) serves every point."""
         xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
-        o, ex, ey = (np.asarray(self.axes.c2p(*c)) for c in ((0, 0), (1, 0), (0, 1)))
-        return o + np.outer(xy[:, 0], ex - o) + np.outer(xy[:, 1], ey - o)
+        return linear_c2p(self.axes, xy[:, 0], xy[:, 1])
 
 
 def density_image(panel: PlanePanel, mix, alpha_bar: float, px: int = 160, color: str = style.STATE,
@@ -72,17 +71,6 @@ def heat_image(panel: PlanePanel, values: np.ndarray, n: int, vmax: float, color
 TIP_LENGTH, TIP_RATIO, SHAFT_WIDTH, SHAFT_RATIO = 0.09, 0.45, 0.025, 0.12
 DOT_BELOW, DOT_RADIUS = 0.04, 0.012
 ARROW_CORNERS = 7           # the outline of an arrow; a dot uses as many arcs so every item has equal points
-
-
-def closed_paths(corners: np.ndarray, handles: np.ndarray | None = None) -> np.ndarray:
-    """Cubic Bezier points of closed paths through `corners` (N, k, 2): straight edges, or arcs where
-    `handles` (N, k, 2, 2) gives each edge's two control points. Returns (N * k * 4, 3) for set_points."""
-    p3 = np.roll(corners, -1, axis=1)
-    if handles is None:
-        pts = straight_cubics(corners, p3).reshape(-1, 2)
-    else:
-        pts = np.stack([corners, handles[:, :, 0], handles[:, :, 1], p3], axis=2).reshape(-1, 2)
-    return np.c_[pts, np.zeros(len(pts))]
 
 
 def circles(centres: np.ndarray, radius: float, k: int) -> tuple[np.ndarray, np.ndarray]:

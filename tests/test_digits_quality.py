@@ -33,6 +33,7 @@ def test_quality_over_seeds_is_each_seeds_score_and_their_mean():
     assert (q["ratio_min"], q["ratio_max"]) == (min(ratios), max(ratios))
     assert q["fd_mean"] == pytest.approx(np.mean([q["per_seed"][s]["fd_samples"] for s in samples]))
     assert q["fd_real"] == pytest.approx(q["per_seed"][7]["fd_real"])
+    assert q["fd_noise"] == pytest.approx(q["per_seed"][7]["fd_noise"])          # the ceiling, from the same references
     assert q["confident_mean"] == pytest.approx(np.mean([q["per_seed"][s]["confident_share"] for s in samples]))
     assert q["min_class_count"] == min(min(q["per_seed"][s]["class_counts"]) for s in samples)
     # pooled: all 1200 samples against the held-out half at once, not a mean of the seeds

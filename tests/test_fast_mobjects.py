@@ -138,3 +138,11 @@ def test_panel_maps_plane_points_as_its_axes_do():
     panel = PlanePanel(3.0, 5.0).shift([1, 2, 0]).scale(0.7)
     xy = np.random.default_rng(1).normal(size=(10, 2))
     assert np.allclose(panel.c2p(xy), [panel.axes.c2p(x, y) for x, y in xy])
+
+
+def test_centred_number_keeps_its_centre_as_its_width_changes():
+    g = GlyphNumber(7, "{} edges", size=22, align="centre").move_to([1.5, -2, 0])
+    g.set_value(1234)
+    assert abs(g.get_x() - 1.5) < 1e-9
+    with pytest.raises(ValueError):
+        GlyphNumber(1, align="right")

@@ -137,15 +137,16 @@ QUALITY_SEEDS = (1234, 4321, 1, 2, 3, 4, 5, 6)
 def quality_over_seeds(samples_by_seed: dict, image_size: int = 8) -> dict:
     """sample_quality for each seed's samples ({seed: [N x 1 x S x S]}), and over the seeds: the mean,
     min and max of the Fréchet ratio (samples / floor), the mean confident share, the fewest samples
-    of any class in any seed, and (for comparison) the ratio of all seeds' samples pooled."""
+    of any class in any seed, N(0, 1) noise's distance (the ceiling) and, for comparison, the ratio of
+    all seeds' samples pooled."""
     refs = _reference_features(image_size)
-    f_held, f_real, _ = refs
+    f_held, f_real, f_noise = refs
     fd_real = frechet_distance(f_real, f_held)
     scored = {s: _sample_quality(x, refs) for s, x in samples_by_seed.items()}
     per_seed = {s: q for s, (q, _) in scored.items()}
     ratios = [q["fd_ratio_samples_to_real"] for q in per_seed.values()]
     pooled = np.concatenate([f for _, f in scored.values()])
-    return dict(seeds=list(per_seed), per_seed=per_seed, fd_real=fd_real,
+    return dict(seeds=list(per_seed), per_seed=per_seed, fd_real=fd_real, fd_noise=frechet_distance(f_noise, f_held),
                 fd_mean=float(np.mean([q["fd_samples"] for q in per_seed.values()])),
                 ratio_mean=float(np.mean(ratios)), ratio_min=float(min(ratios)), ratio_max=float(max(ratios)),
                 ratio_pooled=frechet_distance(pooled, f_held) / fd_real,
