@@ -103,6 +103,7 @@ class DiscreteVsContinuous(DiffusionScene):
         dg.add_updater(lambda m: m.move_to(axes.c2p(s.get_value(), fg(s.get_value()))))
         marker = Triangle(color=style.HIGHLIGHT, fill_opacity=1).scale(0.08).rotate(np.pi)
         marker.add_updater(lambda m: m.next_to(axes.c2p(s.get_value(), 1.0), UP, buff=0.02))
+        marker.update()                            # placed now: a static first frame runs no updater
 
         everything = Group(left_title, right_title, img, box, dots, edges, img_t, g_t, kept,
                            axes, ci, cg, x_name, y_name, ticks, names, di, dg, marker)
