@@ -20,6 +20,11 @@ class GraphDenoiserConfig:
     # () = only degree, triangles, A and A^2 (what the quick preset keeps)
     features: tuple = ()
     walk_steps: int = 4
+    # self-conditioning (Chen et al. 2022, "Analog Bits"): the denoiser also reads its own previous
+    # estimate of p(edge in A_0) (the last sampling step's; in training, on half of the batch, a first
+    # pass's), as a pair input and through the same structure features, so it refines a guess instead of
+    # reading the communities afresh from the noisy A_t at every step
+    self_condition: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,20 @@ class GraphTrainConfig:
     cond_prob: float = 0.5
     cond_nodes: tuple = (3, 8)
     seed: int = 0
+    # (lo, hi, share): a `share` of each batch draws t uniformly from [lo T, hi T) instead of [0, T).
+    # The clean-edge cross-entropy has the same optimum at every t whatever the mix, so this only moves
+    # training effort to the middle steps where the communities are decided (README, "Graphs").
+    # () = uniform t
+    t_focus: tuple = ()
 
     def to_dict(self) -> dict:
         d = asdict(self)
         if not self.denoiser.features:       # the plain inputs: the same dict (cache key) as before features
             del d["denoiser"]["features"], d["denoiser"]["walk_steps"]
+        if not self.denoiser.self_condition:
+            del d["denoiser"]["self_condition"]
+        if not self.t_focus:                 # uniform t: the same cache key as before the setting existed
+            del d["t_focus"]
         return d
 
 

@@ -170,6 +170,9 @@ def feature_sizes(config: GraphDenoiserConfig) -> tuple[int, int]:
     if "spectral" in config.features:
         node += 2
         pair += 1
+    if config.self_condition:                  # the previous estimate P: P_ij, (P^2)_ij / n, its degree, and
+        extra_node, extra_pair = node - 2, pair - 3     # the structure features again, computed on P
+        node, pair = node + 1 + extra_node, pair + 2 + extra_pair
     return node, pair
 
 
@@ -218,6 +221,7 @@ class GraphDenoiser(nn.Module):
         d, td = config.hidden, config.time_dim
         self.T, self.time_dim = T, td
         self.features, self.walk_steps = tuple(config.features), config.walk_steps
+        self.self_condition = config.self_condition
         node_inputs, pair_inputs = feature_sizes(config)
         self.time_mlp = nn.Sequential(nn.Linear(td, td), nn.SiLU(), nn.Linear(td, td))
         self.edge_in = nn.Linear(pair_inputs, d)    # [A_ij, (A^2)_ij / n, pair is held fixed, structure_features]
@@ -225,8 +229,10 @@ class GraphDenoiser(nn.Module):
         self.layers = nn.ModuleList(EdgeLayer(d, td) for _ in range(config.layers))
         self.out = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, d), nn.SiLU(), nn.Linear(d, 1))
 
-    def forward(self, adj_t: torch.Tensor, t: torch.Tensor, fixed: torch.Tensor | None = None) -> torch.Tensor:
-        """adj_t (B, n, n) 0/1, t (B,) 0-based steps, fixed (n, n) or (B, n, n) bool: pairs clamped clean."""
+    def forward(self, adj_t: torch.Tensor, t: torch.Tensor, fixed: torch.Tensor | None = None,
+                prev: torch.Tensor | None = None) -> torch.Tensor:
+        """adj_t (B, n, n) 0/1, t (B,) 0-based steps, fixed (n, n) or (B, n, n) bool: pairs clamped clean;
+        prev (B, n, n): the previous estimate of p(edge in A_0) when self-conditioning (None: zeros)."""
         B, n, _ = adj_t.shape
         a = adj_t.float()
         f = torch.zeros_like(a) if fixed is None else fixed.to(a.dtype).expand(B, n, n)
@@ -239,6 +245,13 @@ class GraphDenoiser(nn.Module):
         if self.features:
             nodes, pairs = structure_features(a, self.features, self.walk_steps)
             pair_in, node_in = pair_in + list(pairs.unbind(-1)), node_in + list(nodes.unbind(-1))
+        if self.self_condition:
+            p = torch.zeros_like(a) if prev is None else prev.to(a.dtype) * (1 - torch.eye(n, dtype=a.dtype))
+            pair_in += [p, p @ p / n]
+            node_in += [p.sum(-1) / n]
+            if self.features:
+                nodes, pairs = structure_features(p, self.features, self.walk_steps)
+                pair_in, node_in = pair_in + list(pairs.unbind(-1)), node_in + list(nodes.unbind(-1))
         e = self.edge_in(torch.stack(pair_in, -1)) * pair_mask
         h = self.node_in(torch.stack(node_in, -1))
         temb = self.time_mlp(timestep_embedding(t, self.T, self.time_dim))
@@ -329,8 +342,14 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
 
     a = clamp(symmetric_bernoulli(torch.full((n_samples, n, n), float(m[1])), gen))
     adjs, probs, ts = [a.to(torch.uint8).numpy()], [], []
+    self_condition = getattr(tm.model, "self_condition", False)
+    p_edge = None
     for t in range(schedule.T - 1, -1, -1):
-        logits = tm.model(a, torch.full((n_samples,), t, dtype=torch.long), fixed)
+        steps = torch.full((n_samples,), t, dtype=torch.long)
+        if self_condition:      # the last step's estimate (none before the first step)
+            logits = tm.model(a, steps, fixed, None if p_edge is None else p_edge.float())
+        else:
+            logits = tm.model(a, steps, fixed)
         p_edge = torch.sigmoid(logits.double())
         x0_probs = torch.stack([1 - p_edge, p_edge], -1)
         post = posterior_probs(one_hot_edges(a), x0_probs, schedule, t, m)

@@ -23,6 +23,20 @@ def random_fixed_pairs(config: GraphTrainConfig, n: int, gen: torch.Generator) -
     return (sel[:, :, None] & sel[:, None, :]) & ~torch.eye(n, dtype=torch.bool)
 
 
+def sample_t(config: GraphTrainConfig, gen: torch.Generator) -> torch.Tensor:
+    """(B,) 0-based steps: uniform on [0, T), or with t_focus = (lo, hi, share) a share from [lo T, hi T)."""
+    B, T = config.batch_size, config.T
+    t = torch.randint(0, T, (B,), generator=gen)
+    if config.t_focus:
+        lo, hi, share = config.t_focus
+        a, b = int(round(lo * T)), int(round(hi * T))
+        if not (0 <= a < b <= T and 0 <= share <= 1):
+            raise ValueError(f"t_focus needs 0 <= lo < hi <= 1 and 0 <= share <= 1, got {config.t_focus}")
+        mid = torch.randint(a, b, (B,), generator=gen)
+        t = torch.where(torch.rand(B, generator=gen) < share, mid, t)
+    return t
+
+
 class Graphs(Recipe):
     name = "graphs"
     config_type = GraphTrainConfig
@@ -48,15 +62,26 @@ class Graphs(Recipe):
     def sample_batch(self, config, data, gen):
         graphs, schedule = data["graphs"], data["schedule"]
         idx = torch.randint(0, len(graphs), (config.batch_size,), generator=gen)
-        t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
+        t = sample_t(config, gen)
         a0 = graphs[idx]
         a_t = q_sample(a0, schedule, t, data["m"], gen)
         # train as we sample: a random node subset keeps its clean pairs and is flagged as fixed
         fixed = random_fixed_pairs(config, graphs.shape[-1], gen)
-        return dict(a0=a0, a_t=torch.where(fixed, a0, a_t), t=t, fixed=fixed, free=data["iu"] & ~fixed)
+        batch = dict(a0=a0, a_t=torch.where(fixed, a0, a_t), t=t, fixed=fixed, free=data["iu"] & ~fixed)
+        if config.denoiser.self_condition:       # which graphs get a first pass's estimate as their prev
+            batch["self_cond"] = torch.rand(config.batch_size, generator=gen) < 0.5
+        return batch
 
     def loss(self, net, batch, schedule):
-        logits = net(batch["a_t"], batch["t"], batch["fixed"])
+        prev = None
+        if "self_cond" in batch:
+            # as in sampling, where prev is the last step's estimate: a first pass without it, no gradient
+            # through it (Chen et al. 2022), on the chosen half of the batch; zeros on the other half
+            use = batch["self_cond"]
+            prev = torch.zeros_like(batch["a_t"])
+            with torch.no_grad():
+                prev[use] = torch.sigmoid(net(batch["a_t"][use], batch["t"][use], batch["fixed"][use]))
+        logits = net(batch["a_t"], batch["t"], batch["fixed"], prev)
         free = batch["free"]                                 # the clamped pairs teach nothing
         return F.binary_cross_entropy_with_logits(logits[free], batch["a0"][free])
 
