@@ -15,6 +15,10 @@ pooled ratio of all samples, and the mean share classified with confidence > 0.9
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py steptime [--threads 1]
   rescore: score the weights a `train --save` wrote (e.g. with other seeds or sampler steps)
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py rescore --load weights.pt [--set ... as trained]
+  classmix: what the distance is made of. Per x_T seed 3000 samples (DDIM 50); the ratio of the first
+    1000, and of 1000 re-drawn from the 3000 so that each class (as the classifier labels it) has its
+    held-out count; each class's share of the 3000. A diagnosis only: the bench never re-draws.
+    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py classmix [--load weights.pt] [--set ...] [--seeds ...]
 
 `--set unet.base_channels=32` changes one field of the U-Net config. Every result is appended as a
 JSON line (with the command) to bench/results/digits_sweep.jsonl. A screening run's seconds are
@@ -170,6 +174,47 @@ def rescore(args) -> None:
                             **score(net, recipe.schedule(config), steps=steps, seeds=sd)))
 
 
+def class_mix(net, schedule, seed: int, n: int = 3000) -> dict:
+    """One seed of `classmix`: plain and class-balanced ratio, class shares (see the module docstring)."""
+    import numpy as np
+
+    from diffusion.models.digits.classifier import _reference_features, classify, frechet_distance
+    from diffusion.models.digits.data import load_digits
+
+    f_held, f_real, _ = _reference_features(8)
+    floor = frechet_distance(f_real, f_held)
+    held_counts = np.bincount(np.asarray(load_digits(8, "heldout")[1]), minlength=10)
+    x_T = torch.randn((n, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
+    x = sample(net, schedule, x_T, "ddim", 50, 0.0, torch.Generator().manual_seed(seed + 1), record=False, clip_x0=True)
+    labels, _, f = classify(x.clamp(-1, 1))
+    target = np.round(held_counts * 1000 / held_counts.sum()).astype(int)
+    rng = np.random.default_rng(seed)
+    pick = np.concatenate([rng.choice(np.flatnonzero(labels == c), target[c], replace=(labels == c).sum() < target[c])
+                           for c in range(10)])
+    return dict(seed=seed, ratio=round(frechet_distance(f[:1000], f_held) / floor, 3),
+                ratio_class_balanced=round(frechet_distance(f[pick], f_held) / floor, 3),
+                class_share=[round(float(v), 3) for v in np.bincount(labels, minlength=10) / n],
+                held_out_share=[round(float(v), 3) for v in held_counts / held_counts.sum()])
+
+
+def classmix(args) -> None:
+    if args.load:
+        recipe = get_recipe("digits")
+        config = make_config(args.preset, args.settings)
+        saved = torch.load(args.load)
+        name = next(k for k in saved["nets"] if k.startswith("engine"))
+        net = recipe.network(config)
+        net.load_state_dict(saved["nets"][name])
+        net, schedule, base = net.eval().requires_grad_(False), recipe.schedule(config), dict(saved["base"], weights=name)
+    else:
+        from diffusion.core.loader import get_model
+
+        tm = get_model("digits", make_config(args.preset, args.settings))
+        net, schedule, base = tm.model, tm.schedule, dict(settings=dict(args.settings), model=tm.key)
+    for seed in args.seeds or (1234, 4321, 2, 3):
+        report(dict(base, variant="class mix", **class_mix(net, schedule, seed)))
+
+
 STEPTIME_VARIANTS = [[], ["batch_size=256"], ["batch_size=192"], ["unet.base_channels=32"],
                      ["unet.base_channels=16"], ["unet.attention=True"], ["prediction=v"],
                      ["unet.base_channels=32", "unet.attention=True"]]
@@ -188,12 +233,12 @@ def steptime(args) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=("samplers", "seeds", "train", "rescore", "steptime"))
+    p.add_argument("mode", choices=("samplers", "seeds", "train", "rescore", "steptime", "classmix"))
     p.add_argument("--seeds", type=int, nargs="*", default=None,
                    help="x_T seeds to score, in groups of --group (default: QUALITY_SEEDS, the bench's)")
     p.add_argument("--group", type=int, default=len(QUALITY_SEEDS), help="seeds per scoring (seeds, rescore)")
     p.add_argument("--sample-steps", type=int, nargs="*", default=[50], help="train, rescore: DDIM steps to score")
-    p.add_argument("--load", type=Path, default=None, help="rescore: a file that train --save wrote")
+    p.add_argument("--load", type=Path, default=None, help="rescore, classmix: a file that train --save wrote")
     p.add_argument("--preset", default="default")
     p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--slow", action="store_true", help="samplers: also DDIM 200 and DDPM 1000 (minutes)")
@@ -204,7 +249,8 @@ def main() -> int:
     args = p.parse_args()
     if args.mode == "seeds" and args.seeds is None:
         args.seeds = list(QUALITY_SEEDS) + list(range(7, 7 + len(QUALITY_SEEDS)))   # two disjoint sets
-    dict(samplers=samplers, seeds=seeds, train=train, rescore=rescore, steptime=steptime)[args.mode](args)
+    dict(samplers=samplers, seeds=seeds, train=train, rescore=rescore, steptime=steptime,
+         classmix=classmix)[args.mode](args)
     return 0
 
 
