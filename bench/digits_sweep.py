@@ -16,8 +16,8 @@ pooled ratio of all samples, and the mean share classified with confidence > 0.9
   rescore: score the weights a `train --save` wrote (e.g. with other seeds or sampler steps)
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py rescore --load weights.pt [--set ... as trained]
   classmix: what the distance is made of. Per x_T seed 3000 samples (DDIM 50); the ratio of the first
-    1000, and of 1000 re-drawn from the 3000 so that each class (as the classifier labels it) has its
-    held-out count; each class's share of the 3000. A diagnosis only: the bench never re-draws.
+    1000, of those without the 50 farthest from the held-out features, and of 1000 re-drawn from the
+    3000 so that each class (as the classifier labels it) has its held-out count; each class's share. A diagnosis only: the bench never re-draws.
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py classmix [--load weights.pt] [--set ...] [--seeds ...]
 
 `--set unet.base_channels=32` changes one field of the U-Net config. Every result is appended as a
@@ -191,7 +191,12 @@ def class_mix(net, schedule, seed: int, n: int = 3000) -> dict:
     rng = np.random.default_rng(seed)
     pick = np.concatenate([rng.choice(np.flatnonzero(labels == c), target[c], replace=(labels == c).sum() < target[c])
                            for c in range(10)])
+    # outliers? the same 1000 without the 50 farthest from the held-out features (Mahalanobis distance)
+    d = f[:1000] - f_held.mean(0)
+    maha = np.einsum("ni,ij,nj->n", d, np.linalg.pinv(np.cov(f_held, rowvar=False)), d)
+    near = f[:1000][np.argsort(maha)[:950]]
     return dict(seed=seed, ratio=round(frechet_distance(f[:1000], f_held) / floor, 3),
+                ratio_without_50_farthest=round(frechet_distance(near, f_held) / floor, 3),
                 ratio_class_balanced=round(frechet_distance(f[pick], f_held) / floor, 3),
                 class_share=[round(float(v), 3) for v in np.bincount(labels, minlength=10) / n],
                 held_out_share=[round(float(v), 3) for v in held_counts / held_counts.sum()])

@@ -334,6 +334,7 @@ def test_self_conditioned_denoiser_reads_its_previous_estimate_equivariantly():
         assert (out - net(a_t, t, fixed)).abs().max() > 1e-3
         out_p = net(permuted(a_t, perm), t, permuted(fixed, perm), permuted(prev, perm))
     assert float((permuted(out, perm) - out_p).abs().max()) < 1e-4
+    assert equivariance_error(net, a_t, t, fixed, perm) < 1e-4        # no estimate yet (the first step)
 
     seen = []
 

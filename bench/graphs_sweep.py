@@ -1,0 +1,114 @@
+"""Screening runs for the graph model: one variant of the default config, trained once (seeded, one thread)
+into $DIFFUSION_CACHE (use a private one), then measured as bench/graphs.py measures it, and its denoiser
+held against the exact one (graphs/exact.py) on noisy real graphs.
+
+    DIFFUSION_CACHE=/tmp/graph-screens PYTHONPATH=. .venv/bin/python bench/graphs_sweep.py \\
+        [--set steps=3000] [--set denoiser.hidden=16] [--set denoiser.self_condition=True] [--seeds 0 1 2 3]
+
+Prints one JSON line per run (also appended, with the command, to bench/results/graphs_sweep.jsonl):
+  train_s       the engine's training seconds (only a timing when nothing else ran)
+  valid, between  per sampling seed (n graphs each) and their means: share valid, mean between-block edges
+  degree_mmd, clustering_mmd   of the first seed's graphs against the held-out split
+  denoise       per t: the mean predicted edge count across the true blocks and the cross-entropy on the
+                clean edges, for the model and the exact denoiser, on n noisy test graphs (seeded)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from diffusion.__main__ import _setting as _plain_setting  # noqa: E402
+from diffusion.models import get_model  # noqa: E402
+from diffusion.models.graphs.config import DEFAULT  # noqa: E402
+from diffusion.models.graphs.data import (between_block_edges, clustering_mmd, degree_mmd, make_graphs,  # noqa: E402
+                                          validity)
+from diffusion.models.graphs.discrete import q_sample, sample_graphs, upper_mask  # noqa: E402
+from diffusion.models.graphs.exact import ExactSBMDenoiser  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "graphs_sweep.jsonl"
+DENOISE_T = (30, 40, 50, 60)
+
+
+def _setting(s: str) -> tuple:
+    """name=value as python -m diffusion parses it, and denoiser.FIELD=value for one denoiser field."""
+    if s.startswith("denoiser."):
+        field, value = _plain_setting(s[9:])
+        return "denoiser." + field, value
+    return _plain_setting(s)
+
+
+def make_config(settings):
+    """DEFAULT with NAME=VALUE overrides; denoiser.FIELD=VALUE replaces one denoiser field."""
+    plain = {k: v for k, v in settings if not k.startswith("denoiser.")}
+    den = {k[9:]: v for k, v in settings if k.startswith("denoiser.")}
+    config = replace(DEFAULT, **plain)
+    return replace(config, denoiser=replace(config.denoiser, **den)) if den else config
+
+
+def denoising(tm, n: int) -> dict:
+    """Model against exact denoiser on noisy test graphs (nodes 0-7 / 8-15 are the blocks as built)."""
+    family, schedule = tm.config.family, tm.schedule
+    exact = ExactSBMDenoiser(family, schedule, tm.density)
+    real = torch.from_numpy(make_graphs(family, n, "test").astype(np.float32))
+    block = torch.arange(family.n) < family.sizes[0]
+    across = (block[:, None] != block[None, :]).double()
+    iu = upper_mask(family.n)
+    gen = torch.Generator().manual_seed(0)
+    out = {}
+    for t in DENOISE_T:
+        a_t = q_sample(real, schedule, t, tm.m, gen)
+        row = {}
+        with torch.no_grad():
+            for name, net in (("model", tm.model), ("exact", exact)):
+                p = torch.sigmoid(net(a_t, torch.full((n,), t), None).double())
+                row[name] = dict(across=round(float((p * across).sum((1, 2)).mean()) / 2, 2),
+                                 bce=round(F.binary_cross_entropy(p[:, iu], real.double()[:, iu]).item(), 4))
+        out[t] = row
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--n", type=int, default=512, help="graphs per sampling seed")
+    p.add_argument("--seeds", type=int, nargs="*", default=[0], help="sampling seeds (seed 0 is bench/graphs.py's)")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    config = make_config(args.settings)
+    tm = get_model("graphs", config, progress=False)
+    family = tm.config.family
+    held = make_graphs(family, args.n, "heldout")
+    per_seed = []
+    for seed in args.seeds:
+        g = sample_graphs(tm, args.n, seed=seed, record=False).final
+        row = dict(seed=seed, valid=validity(g, family),
+                   between=float(np.mean([between_block_edges(a, family) for a in g])))
+        if not per_seed:
+            row.update(degree_mmd=round(degree_mmd(g, held), 4), clustering_mmd=round(clustering_mmd(g, held), 4))
+        per_seed.append(row)
+    result = dict(settings={k: v for k, v in args.settings}, model_key=tm.key,
+                  train_s=round(tm.history["seconds"][-1], 1), n=args.n, per_seed=per_seed,
+                  valid=round(float(np.mean([r["valid"] for r in per_seed])), 4),
+                  between=round(float(np.mean([r["between"] for r in per_seed])), 3),
+                  denoise=denoising(tm, args.n),
+                  command=" ".join(shlex.quote(a) for a in sys.argv))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS, "a") as f:
+        f.write(json.dumps(result, default=str) + "\n")
+    print(json.dumps(result, default=str), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
