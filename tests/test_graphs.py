@@ -372,3 +372,18 @@ def test_graph_bench_reports_every_row_and_check(tmp_path, monkeypatch):
     assert rows["diffusion model, conditional"]["preserved"] == 1.0
     assert {c["name"] for c in result["checks"]} >= {"validity", "between-block edges", "degree MMD²"}
     assert all(isinstance(c["met"], bool) for c in result["checks"])
+
+
+def test_t_focus_draws_its_share_from_the_middle_and_settings_keep_the_cache_key():
+    from dataclasses import replace as dc_replace
+
+    from diffusion.models.graphs.recipe import sample_t
+    config = dc_replace(GRAPH_PRESETS["quick"], batch_size=20000, t_focus=(0.3, 0.75, 0.5))
+    t = sample_t(config, torch.Generator().manual_seed(0)).numpy()
+    inside = ((t >= 30) & (t < 75)).mean()
+    assert abs(inside - (0.5 + 0.5 * 0.45)) < 0.02 and t.min() >= 0 and t.max() <= 99
+    with pytest.raises(ValueError, match="t_focus"):
+        sample_t(dc_replace(config, t_focus=(0.8, 0.2, 0.5)), torch.Generator())
+    default = GRAPH_PRESETS["default"].to_dict()
+    assert "t_focus" not in default and "self_condition" not in default["denoiser"]   # keys as before
+    assert dc_replace(GRAPH_PRESETS["default"], t_focus=(0.3, 0.75, 0.5)).to_dict()["t_focus"] == (0.3, 0.75, 0.5)

@@ -1,4 +1,4 @@
-"""The graph model's config and its presets: quick (tests), default (renders), large (= default)."""
+"""The graph model's config and its presets: quick (tests), default (renders), large (the default, 3x longer)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace

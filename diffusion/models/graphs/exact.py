@@ -11,8 +11,8 @@ a_bar I + (1 - a_bar) 1 m^T), Bayes gives, exactly,
 
 with p_P(ij) = p_in when P puts i and j in one block, else p_out: a sum over all 6435 partitions of
 16 nodes into 8 + 8. This is what a perfect learned denoiser would output, so sampling with it
-(`sample_graphs` takes any denoiser) measures the sampler alone: bench/graphs.py reports it as the
-ceiling the learned model is held against. It is not a model of anything: it is the family's formula.
+(`sample_graphs` takes any denoiser) measures the sampler alone: bench/graphs.py reports it in a row
+beside the learned model, as what the model could reach. It is not a trained model: it is the family's formula.
 """
 from __future__ import annotations
 
