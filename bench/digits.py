@@ -30,31 +30,15 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diffusion.__main__ import _setting as _plain_setting  # noqa: E402  (name=value parsing of the command line)
-
-
-def _setting(s: str) -> tuple:
-    """name=value as python -m diffusion parses it, and unet.FIELD=value for one U-Net field."""
-    name, eq, value = s.partition("=")
-    if name.startswith("unet.") and eq:
-        field, v = _plain_setting(name[5:] + eq + value)
-        return "unet." + field, v
-    return _plain_setting(s)
+from diffusion.__main__ import _setting  # noqa: E402  (name=value, and unet.FIELD=value for one U-Net field)
 
 
 def make_config(preset, settings):
-    """The digits config of a preset with --set overrides; unet.FIELD=V replaces one U-Net field."""
-    from dataclasses import replace
-
+    """The digits config of a preset with --set overrides (unet.FIELD=V sets one U-Net field)."""
     from diffusion.models import get_recipe
 
     recipe = get_recipe("digits")
-    config = recipe.config(preset)
-    plain = {k: v for k, v in settings if not k.startswith("unet.")}
-    unet = {k[5:]: v for k, v in settings if k.startswith("unet.")}
-    if unet:
-        plain["unet"] = replace(config.unet, **unet)
-    return recipe.override(config, **plain) if plain else config
+    return recipe.config(preset, **dict(settings))
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ held against the exact one (graphs/exact.py) on noisy real graphs.
 Prints one JSON line per run (also appended, with the command, to bench/results/graphs_sweep.jsonl):
   train_s       the engine's training seconds (only a timing when nothing else ran)
   valid, between  per sampling seed (n graphs each) and their means: share valid, mean between-block edges
-  degree_mmd, clustering_mmd   of the first seed's graphs against the held-out split
+  degree_mmd, clustering_mmd   per sampling seed, against the held-out split
   denoise       per t: the mean predicted edge count across the true blocks and the cross-entropy on the
                 clean edges, for the model and the exact denoiser, on n noisy test graphs (seeded)
 """
@@ -18,7 +18,6 @@ import argparse
 import json
 import shlex
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,32 +27,23 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from diffusion.__main__ import _setting as _plain_setting  # noqa: E402
-from diffusion.models import get_model  # noqa: E402
+from diffusion.__main__ import _setting  # noqa: E402
+from diffusion.models import get_model, get_recipe  # noqa: E402
 from diffusion.models.graphs.config import DEFAULT  # noqa: E402
-from diffusion.models.graphs.data import (between_block_edges, clustering_mmd, degree_mmd, make_graphs,  # noqa: E402
-                                          validity)
+from diffusion.models.graphs.data import make_graphs  # noqa: E402
 from diffusion.models.graphs.discrete import q_sample, sample_graphs, upper_mask  # noqa: E402
 from diffusion.models.graphs.exact import ExactSBMDenoiser  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from graphs import measure  # noqa: E402  (the bench's own figures for one set of graphs)
 
 RESULTS = ROOT / "bench" / "results" / "graphs_sweep.jsonl"
 DENOISE_T = (30, 40, 50, 60)
 
 
-def _setting(s: str) -> tuple:
-    """name=value as python -m diffusion parses it, and denoiser.FIELD=value for one denoiser field."""
-    if s.startswith("denoiser."):
-        field, value = _plain_setting(s[9:])
-        return "denoiser." + field, value
-    return _plain_setting(s)
-
-
 def make_config(settings):
-    """DEFAULT with NAME=VALUE overrides; denoiser.FIELD=VALUE replaces one denoiser field."""
-    plain = {k: v for k, v in settings if not k.startswith("denoiser.")}
-    den = {k[9:]: v for k, v in settings if k.startswith("denoiser.")}
-    config = replace(DEFAULT, **plain)
-    return replace(config, denoiser=replace(config.denoiser, **den)) if den else config
+    """DEFAULT with NAME=VALUE overrides (denoiser.FIELD=VALUE sets one denoiser field)."""
+    return get_recipe("graphs").config(DEFAULT, **dict(settings))
 
 
 def denoising(tm, n: int) -> dict:
@@ -91,12 +81,9 @@ def main() -> int:
     held = make_graphs(family, args.n, "heldout")
     per_seed = []
     for seed in args.seeds:
-        g = sample_graphs(tm, args.n, seed=seed, record=False).final
-        row = dict(seed=seed, valid=validity(g, family),
-                   between=float(np.mean([between_block_edges(a, family) for a in g])))
-        if not per_seed:
-            row.update(degree_mmd=round(degree_mmd(g, held), 4), clustering_mmd=round(clustering_mmd(g, held), 4))
-        per_seed.append(row)
+        m = measure(sample_graphs(tm, args.n, seed=seed, record=False).final, held, family)   # bench/graphs.py's
+        per_seed.append(dict(seed=seed, valid=m["validity"], between=m["between_edges"],
+                             degree_mmd=round(m["degree_mmd"], 4), clustering_mmd=round(m["clustering_mmd"], 4)))
     result = dict(settings={k: v for k, v in args.settings}, model_key=tm.key,
                   train_s=round(tm.history["seconds"][-1], 1), n=args.n, per_seed=per_seed,
                   valid=round(float(np.mean([r["valid"] for r in per_seed])), 4),

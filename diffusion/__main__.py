@@ -32,9 +32,10 @@ def _positive_int(s: str) -> int:
 
 
 def _setting(s: str) -> tuple:
-    """name=value with value a Python literal (9000, 1e-3, (1, 2)) or else a string."""
+    """name=value with value a Python literal (9000, 1e-3, (1, 2)) or else a string; the name may be
+    dotted for one field of a nested config (unet.base_channels=32)."""
     name, eq, value = s.partition("=")
-    if not eq or not name.isidentifier():
+    if not eq or not all(part.isidentifier() for part in name.split(".")):
         raise argparse.ArgumentTypeError(f"expected name=value, got {s!r}")
     try:
         return name, ast.literal_eval(value)

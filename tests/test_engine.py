@@ -83,6 +83,20 @@ def test_unknown_model_and_setting_are_one_line_errors():
         get_config("toy1d", "quick", width=3)
 
 
+def test_a_dotted_setting_sets_one_field_of_a_nested_config():
+    from diffusion.__main__ import _setting
+    assert _setting("unet.base_channels=32") == ("unet.base_channels", 32)
+    config = get_config("graphs", "quick", **dict([_setting("denoiser.hidden=8"), _setting("steps=40")]))
+    quick = get_config("graphs", "quick")
+    assert config.denoiser.hidden == 8 and config.steps == 40
+    assert config.denoiser.layers == quick.denoiser.layers and config.family == quick.family
+    assert get_config("digits", "quick", **{"unet.base_channels": 12}).unet.base_channels == 12
+    with pytest.raises(ValueError, match="graphs.denoiser has no setting width"):
+        get_config("graphs", "quick", **{"denoiser.width": 3})
+    with pytest.raises(ValueError, match="graphs has no setting network"):
+        get_config("graphs", "quick", **{"network.width": 3})
+
+
 def test_ema_warmup_decay_starts_fast_and_stops_at_the_decay():
     on = get_config("digits", "quick", ema_warmup=True)
     assert engine.ema_decay_at(on, 0) == pytest.approx(0.1)              # (1 + 0) / (10 + 0)

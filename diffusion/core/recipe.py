@@ -38,11 +38,25 @@ class Recipe:
         return self.override(config, **overrides) if overrides else config
 
     def override(self, config, **overrides):
-        """replace() with a check of the names; a changed `steps` keeps the snapshots before it plus the end."""
+        """replace() with a check of the names; a changed `steps` keeps the snapshots before it plus the end.
+
+        A dotted name sets one field of a nested config: unet.base_channels=32, denoiser.hidden=16."""
         names = {f.name for f in fields(config)}
-        bad = sorted(set(overrides) - names)
+        nested = {}
+        for name in [k for k in overrides if "." in k]:
+            outer, inner = name.split(".", 1)
+            nested.setdefault(outer, {})[inner] = overrides.pop(name)
+        bad = sorted((set(overrides) | set(nested)) - names)
         if bad:
             raise ValueError(f"{self.name} has no setting {', '.join(bad)}; settings: {', '.join(sorted(names))}")
+        for outer, inner in nested.items():
+            sub = overrides.get(outer, getattr(config, outer))
+            sub_names = {f.name for f in fields(sub)}
+            bad = sorted(set(inner) - sub_names)
+            if bad:
+                raise ValueError(f"{self.name}.{outer} has no setting {', '.join(bad)}; "
+                                 f"settings: {', '.join(sorted(sub_names))}")
+            overrides[outer] = replace(sub, **inner)
         if "steps" in overrides and "snapshots" in names and "snapshots" not in overrides:
             steps = overrides["steps"]
             overrides["snapshots"] = tuple(s for s in config.snapshots if s < steps) + (steps,)
