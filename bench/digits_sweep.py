@@ -154,36 +154,40 @@ def train(args) -> None:
             report(dict(base, weights=name, **score(net, schedule, steps=steps, seeds=args.seeds or QUALITY_SEEDS)))
 
 
-def rescore(args) -> None:
-    """Score the weights of a `train --save` file again (other seeds, other DDIM step counts)."""
+def saved_nets(args):
+    """(base row, schedule, {name: network}) from the file a `train --save` wrote, built with --set as trained."""
     recipe = get_recipe("digits")
     config = make_config(args.preset, args.settings)
     saved = torch.load(args.load)
     if "nets" not in saved:                     # an older file: the state dicts alone
         saved = dict(base=dict(settings=dict(args.settings)), nets=saved)
+    nets = {}
+    for name, state in saved["nets"].items():
+        nets[name] = recipe.network(config)
+        nets[name].load_state_dict(state)
+        nets[name].eval().requires_grad_(False)
+    return saved["base"], recipe.schedule(config), nets
+
+
+def rescore(args) -> None:
+    """Score the weights of a `train --save` file again (other seeds, other DDIM step counts)."""
+    base, schedule, nets = saved_nets(args)
     if args.threads:
         torch.set_num_threads(args.threads)
-    for name, state in saved["nets"].items():
-        net = recipe.network(config)
-        net.load_state_dict(state)
-        net.eval().requires_grad_(False)
+    for name, net in nets.items():
         for steps in args.sample_steps:
             for i in range(0, len(args.seeds or QUALITY_SEEDS), args.group):
                 sd = (args.seeds or QUALITY_SEEDS)[i:i + args.group]
-                report(dict(saved["base"], weights=name, rescored=str(args.load), threads=torch.get_num_threads(),
-                            **score(net, recipe.schedule(config), steps=steps, seeds=sd)))
+                report(dict(base, weights=name, rescored=str(args.load), threads=torch.get_num_threads(),
+                            **score(net, schedule, steps=steps, seeds=sd)))
 
 
-def class_mix(net, schedule, seed: int, n: int = 3000) -> dict:
+def class_mix(net, schedule, seed: int, f_held, floor: float, held_counts, n: int = 3000) -> dict:
     """One seed of `classmix`: plain and class-balanced ratio, class shares (see the module docstring)."""
     import numpy as np
 
-    from diffusion.models.digits.classifier import _reference_features, classify, frechet_distance
-    from diffusion.models.digits.data import load_digits
+    from diffusion.models.digits.classifier import classify, frechet_distance
 
-    f_held, f_real, _ = _reference_features(8)
-    floor = frechet_distance(f_real, f_held)
-    held_counts = np.bincount(np.asarray(load_digits(8, "heldout")[1]), minlength=10)
     x_T = torch.randn((n, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
     x = sample(net, schedule, x_T, "ddim", 50, 0.0, torch.Generator().manual_seed(seed + 1), record=False, clip_x0=True)
     labels, _, f = classify(x.clamp(-1, 1))
@@ -203,21 +207,25 @@ def class_mix(net, schedule, seed: int, n: int = 3000) -> dict:
 
 
 def classmix(args) -> None:
+    import numpy as np
+
+    from diffusion.models.digits.classifier import _reference_features, frechet_distance
+    from diffusion.models.digits.data import load_digits
+
     if args.load:
-        recipe = get_recipe("digits")
-        config = make_config(args.preset, args.settings)
-        saved = torch.load(args.load)
-        name = next(k for k in saved["nets"] if k.startswith("engine"))
-        net = recipe.network(config)
-        net.load_state_dict(saved["nets"][name])
-        net, schedule, base = net.eval().requires_grad_(False), recipe.schedule(config), dict(saved["base"], weights=name)
+        base, schedule, nets = saved_nets(args)
+        name = next(k for k in nets if k.startswith("engine"))       # the engine's own EMA weights
+        net, base = nets[name], dict(base, weights=name)
     else:
         from diffusion.core.loader import get_model
 
         tm = get_model("digits", make_config(args.preset, args.settings))
         net, schedule, base = tm.model, tm.schedule, dict(settings=dict(args.settings), model=tm.key)
+    f_held, f_real, _ = _reference_features(8)
+    floor = frechet_distance(f_real, f_held)
+    held_counts = np.bincount(np.asarray(load_digits(8, "heldout")[1]), minlength=10)
     for seed in args.seeds or (1234, 4321, 2, 3):
-        report(dict(base, variant="class mix", **class_mix(net, schedule, seed)))
+        report(dict(base, variant="class mix", **class_mix(net, schedule, seed, f_held, floor, held_counts)))
 
 
 STEPTIME_VARIANTS = [[], ["batch_size=256"], ["batch_size=192"], ["unet.base_channels=32"],

@@ -52,6 +52,12 @@ class GraphTrainConfig:
     # () = uniform t
     t_focus: tuple = ()
 
+    def __post_init__(self):
+        if self.t_focus:
+            lo, hi, share = self.t_focus
+            if not (0 <= int(round(lo * self.T)) < int(round(hi * self.T)) <= self.T and 0 <= share <= 1):
+                raise ValueError(f"t_focus needs 0 <= lo < hi <= 1 and 0 <= share <= 1, got {self.t_focus}")
+
     def to_dict(self) -> dict:
         d = asdict(self)
         if not self.denoiser.features:       # the plain inputs: the same dict (cache key) as before features

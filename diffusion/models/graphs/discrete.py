@@ -232,7 +232,7 @@ class GraphDenoiser(nn.Module):
     def forward(self, adj_t: torch.Tensor, t: torch.Tensor, fixed: torch.Tensor | None = None,
                 prev: torch.Tensor | None = None) -> torch.Tensor:
         """adj_t (B, n, n) 0/1, t (B,) 0-based steps, fixed (n, n) or (B, n, n) bool: pairs clamped clean;
-        prev (B, n, n): the previous estimate of p(edge in A_0) when self-conditioning (None: zeros)."""
+        prev (B, n, n): the previous estimate of p(edge in A_0), read only when self-conditioning (None: zeros)."""
         B, n, _ = adj_t.shape
         a = adj_t.float()
         f = torch.zeros_like(a) if fixed is None else fixed.to(a.dtype).expand(B, n, n)
@@ -342,14 +342,11 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
 
     a = clamp(symmetric_bernoulli(torch.full((n_samples, n, n), float(m[1])), gen))
     adjs, probs, ts = [a.to(torch.uint8).numpy()], [], []
-    self_condition = getattr(tm.model, "self_condition", False)
     p_edge = None
     for t in range(schedule.T - 1, -1, -1):
-        steps = torch.full((n_samples,), t, dtype=torch.long)
-        if self_condition:      # the last step's estimate (none before the first step)
-            logits = tm.model(a, steps, fixed, None if p_edge is None else p_edge.float())
-        else:
-            logits = tm.model(a, steps, fixed)
+        # prev: the last step's estimate (none before the first step), read by a self-conditioned denoiser
+        prev = None if p_edge is None else p_edge.float()
+        logits = tm.model(a, torch.full((n_samples,), t, dtype=torch.long), fixed, prev)
         p_edge = torch.sigmoid(logits.double())
         x0_probs = torch.stack([1 - p_edge, p_edge], -1)
         post = posterior_probs(one_hot_edges(a), x0_probs, schedule, t, m)

@@ -24,9 +24,10 @@ from .data import SBMConfig, _partitions
 
 
 class ExactSBMDenoiser(nn.Module):
-    """Called like GraphDenoiser: (adj_t (B, n, n), t (B,), fixed) -> logits of "edge in A_0" (B, n, n).
+    """Called like GraphDenoiser: (adj_t (B, n, n), t (B,), fixed, prev) -> logits of "edge in A_0" (B, n, n).
 
     Pairs in `fixed` are observed clean (q(a | 1) = a, q(a | 0) = 1 - a), as conditional sampling holds them.
+    `prev` (a previous estimate) is not needed: A_t alone determines the exact posterior.
     """
 
     def __init__(self, family: SBMConfig, schedule: NoiseSchedule, density: float):
@@ -38,7 +39,8 @@ class ExactSBMDenoiser(nn.Module):
         self.register_buffer("same_block", (S[:, i] == S[:, j]).double(), persistent=False)
         self.pairs = (i, j)
 
-    def forward(self, adj_t: torch.Tensor, t: torch.Tensor, fixed: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, adj_t: torch.Tensor, t: torch.Tensor, fixed: torch.Tensor | None = None,
+                prev: torch.Tensor | None = None) -> torch.Tensor:
         B, n, _ = adj_t.shape
         a = adj_t.double()
         ab = self.schedule.alpha_bar[t.long()].double().view(B, 1, 1)

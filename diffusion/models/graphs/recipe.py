@@ -28,10 +28,8 @@ def sample_t(config: GraphTrainConfig, gen: torch.Generator) -> torch.Tensor:
     B, T = config.batch_size, config.T
     t = torch.randint(0, T, (B,), generator=gen)
     if config.t_focus:
-        lo, hi, share = config.t_focus
+        lo, hi, share = config.t_focus                   # checked when the config is made
         a, b = int(round(lo * T)), int(round(hi * T))
-        if not (0 <= a < b <= T and 0 <= share <= 1):
-            raise ValueError(f"t_focus needs 0 <= lo < hi <= 1 and 0 <= share <= 1, got {config.t_focus}")
         mid = torch.randint(a, b, (B,), generator=gen)
         t = torch.where(torch.rand(B, generator=gen) < share, mid, t)
     return t
