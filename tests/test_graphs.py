@@ -385,3 +385,38 @@ def test_t_focus_draws_its_share_from_the_middle_and_settings_keep_the_cache_key
     default = GRAPH_PRESETS["default"].to_dict()
     assert "t_focus" not in default and "self_condition" not in default["denoiser"]   # keys as before
     assert dc_replace(GRAPH_PRESETS["default"], t_focus=(0.3, 0.75, 0.5)).to_dict()["t_focus"] == (0.3, 0.75, 0.5)
+
+
+def test_likelihood_skip_adds_the_forward_process_bayes_term():
+    """With likelihood_skip the output logit is the network's plus log q(a | edge) / q(a | no edge): with the
+    network's part held at logit(pi), the output is Bayes by hand, pi q1 / (pi q1 + (1 - pi) q0), for observed
+    edges and non-edges at every t; the skip keeps the denoiser equivariant and the default cache key."""
+    from dataclasses import replace as dc_replace
+
+    config = GraphDenoiserConfig(features=FEATURES, likelihood_skip=True)
+    with pytest.raises(ValueError, match="likelihood_skip"):
+        GraphDenoiser(config, SCHEDULE.T)
+    net = GraphDenoiser(config, SCHEDULE.T, SCHEDULE.alpha_bar, DENSITY).eval()
+    pi = 0.2
+    with torch.no_grad():
+        net.out[-1].weight.zero_()
+        net.out[-1].bias.fill_(float(np.log(pi / (1 - pi))))
+    a_t, t = noisy_graphs()
+    p = torch.sigmoid(net(a_t, t).double())
+    ab = SCHEDULE.alpha_bar[t].double()[:, None, None]
+    keep_or_draw_edge = ab + (1 - ab) * DENSITY               # q(a = 1 | clean edge)
+    q1 = torch.where(a_t > 0, keep_or_draw_edge, 1 - keep_or_draw_edge)
+    q0 = torch.where(a_t > 0, (1 - ab) * DENSITY, 1 - (1 - ab) * DENSITY)
+    by_hand = pi * q1 / (pi * q1 + (1 - pi) * q0)
+    off = ~torch.eye(FAMILY.n, dtype=torch.bool)
+    assert torch.allclose(p[:, off], by_hand[:, off], atol=1e-5)
+
+    torch.manual_seed(0)
+    net = GraphDenoiser(config, SCHEDULE.T, SCHEDULE.alpha_bar, DENSITY).eval()
+    fixed = fixed_pairs(FAMILY.n, COND_NODES).expand(len(a_t), -1, -1)
+    perm = torch.from_numpy(np.random.default_rng(4).permutation(FAMILY.n))
+    with torch.no_grad():
+        assert equivariance_error(net, a_t, t, fixed, perm) < 1e-4
+    default = GRAPH_PRESETS["default"]
+    assert "likelihood_skip" not in dc_replace(default, denoiser=dc_replace(default.denoiser,
+                                                                            likelihood_skip=False)).to_dict()["denoiser"]

@@ -25,6 +25,12 @@ class GraphDenoiserConfig:
     # pass's), as a pair input and through the same structure features, so it refines a guess instead of
     # reading the communities afresh from the noisy A_t at every step
     self_condition: bool = False
+    # add the forward process's log-likelihood ratio log q(a_ij | edge) / q(a_ij | no edge) to the output
+    # logit, so the network predicts only what the rest of A_t says about the pair (Bayes splits the exact
+    # posterior's logit into these two terms); the ratio is known, so the network need not learn how noise
+    # at step t blurs an observed pair, and its small probabilities (a missing edge across the communities)
+    # come out sharper
+    likelihood_skip: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class GraphTrainConfig:
             del d["denoiser"]["features"], d["denoiser"]["walk_steps"]
         if not self.denoiser.self_condition:
             del d["denoiser"]["self_condition"]
+        if not self.denoiser.likelihood_skip:
+            del d["denoiser"]["likelihood_skip"]
         if not self.t_focus:                 # uniform t: the same cache key as before the setting existed
             del d["t_focus"]
         return d

@@ -102,6 +102,23 @@ def one_hot_edges(adj: torch.Tensor) -> torch.Tensor:
     return torch.stack([1 - adj, adj], dim=-1)
 
 
+def pair_likelihoods(adj_t: torch.Tensor, alpha_bar: torch.Tensor, density: float,
+                     fixed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(q(a_ij | clean edge), q(a_ij | clean non-edge)) for every pair of adj_t (B, n, n), float64.
+
+    alpha_bar (B,) is each graph's alpha_bar_t; the forward process keeps a pair with probability alpha_bar
+    and else redraws it from m = (1 - density, density). Pairs in `fixed` are seen clean (alpha_bar = 1).
+    """
+    B, n, _ = adj_t.shape
+    a = adj_t.double()
+    ab = alpha_bar.double().view(B, 1, 1).expand(B, n, n)
+    if fixed is not None:
+        ab = torch.where(fixed.expand(B, n, n), torch.ones_like(a), ab)
+    q1 = torch.where(a > 0, ab + (1 - ab) * density, (1 - ab) * (1 - density))
+    q0 = torch.where(a > 0, (1 - ab) * density, ab + (1 - ab) * (1 - density))
+    return q1, q0
+
+
 def q_sample(adj0: torch.Tensor, schedule: NoiseSchedule, t, m: torch.Tensor,
              generator: torch.Generator) -> torch.Tensor:
     """A_t ~ q(A_t | A_0) for a batch (B, n, n) at 0-based steps t (int or (B,) tensor)."""
@@ -216,12 +233,19 @@ def structure_features(a: torch.Tensor, features: tuple, walk_steps: int = 4) ->
 class GraphDenoiser(nn.Module):
     """Predicts the logit of "edge in A_0" for every pair from A_t and t; equivariant by construction."""
 
-    def __init__(self, config: GraphDenoiserConfig, T: int):
+    def __init__(self, config: GraphDenoiserConfig, T: int, alpha_bar: torch.Tensor | None = None,
+                 density: float | None = None):
         super().__init__()
         d, td = config.hidden, config.time_dim
         self.T, self.time_dim = T, td
         self.features, self.walk_steps = tuple(config.features), config.walk_steps
         self.self_condition = config.self_condition
+        self.likelihood_skip = config.likelihood_skip
+        if self.likelihood_skip:
+            if alpha_bar is None or density is None:
+                raise ValueError("likelihood_skip needs the schedule's alpha_bar and the training edge density")
+            self.register_buffer("alpha_bar", alpha_bar.double().clone(), persistent=False)
+            self.density = float(density)
         node_inputs, pair_inputs = feature_sizes(config)
         self.time_mlp = nn.Sequential(nn.Linear(td, td), nn.SiLU(), nn.Linear(td, td))
         self.edge_in = nn.Linear(pair_inputs, d)    # [A_ij, (A^2)_ij / n, pair is held fixed, structure_features]
@@ -259,6 +283,12 @@ class GraphDenoiser(nn.Module):
             h, e = layer(h, e, temb, pair_mask)
         logits = self.out(e).squeeze(-1)
         logits = 0.5 * (logits + logits.transpose(1, 2))
+        if self.likelihood_skip:
+            # Bayes for one pair: logit p(edge in A_0 | A_t) = logit p(edge | the rest of A_t) + log q(a_ij | 1) / q(a_ij | 0).
+            # The second term is the forward process's and known exactly, so it is added here and the network
+            # learns only the first: what the rest of the graph says (held pairs: +-20, never scored)
+            q1, q0 = pair_likelihoods(a, self.alpha_bar[t.long()], self.density, fixed)
+            logits = logits + (q1.log() - q0.log()).clamp(-20.0, 20.0).to(logits.dtype)
         return logits.masked_fill(torch.eye(n, dtype=torch.bool), -30.0)
 
 

@@ -21,6 +21,7 @@ import torch.nn as nn
 
 from ...core.schedule import NoiseSchedule
 from .data import SBMConfig, _partitions
+from .discrete import pair_likelihoods
 
 
 class ExactSBMDenoiser(nn.Module):
@@ -43,12 +44,8 @@ class ExactSBMDenoiser(nn.Module):
                 prev: torch.Tensor | None = None) -> torch.Tensor:
         B, n, _ = adj_t.shape
         a = adj_t.double()
-        ab = self.schedule.alpha_bar[t.long()].double().view(B, 1, 1)
-        if fixed is not None:                                     # held pairs are seen without noise
-            ab = torch.where(fixed.expand(B, n, n), torch.ones_like(a), ab.expand(B, n, n))
-        m1 = self.density
-        q1 = torch.where(a > 0, ab + (1 - ab) * m1, (1 - ab) * (1 - m1))   # q(a_t | clean edge)
-        q0 = torch.where(a > 0, (1 - ab) * m1, ab + (1 - ab) * (1 - m1))   # q(a_t | clean non-edge)
+        # q(a_t | clean edge), q(a_t | clean non-edge); held pairs are seen without noise
+        q1, q0 = pair_likelihoods(a, self.schedule.alpha_bar[t.long()], self.density, fixed)
         p_in, p_out = self.family.p_in, self.family.p_out
         lik_in, lik_out = p_in * q1 + (1 - p_in) * q0, p_out * q1 + (1 - p_out) * q0
         i, j = self.pairs

@@ -2,6 +2,8 @@
 cross-entropy on the clean edges from A_t ~ q(A_t | A_0), t uniform (diffusion/models/graphs/discrete.py)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -11,6 +13,14 @@ from .config import GRAPH_PRESETS, GraphTrainConfig
 from .data import edge_density, make_graphs
 from .discrete import (GraphDenoiser, TrainedGraphModel, marginal_vector, q_sample, sample_graphs,
                        upper_mask)
+
+
+@functools.lru_cache(maxsize=4)
+def training_graphs(family, n_train: int) -> np.ndarray:
+    """The fixed, seeded training set (made once per process: data() and network() both read it)."""
+    graphs = make_graphs(family, n_train, "train")
+    graphs.setflags(write=False)
+    return graphs
 
 
 def random_fixed_pairs(config: GraphTrainConfig, n: int, gen: torch.Generator) -> torch.Tensor:
@@ -49,10 +59,13 @@ class Graphs(Recipe):
     default_sampler = "ancestral"
 
     def network(self, config):
-        return GraphDenoiser(config.denoiser, config.T)
+        if not config.denoiser.likelihood_skip:
+            return GraphDenoiser(config.denoiser, config.T)
+        density = edge_density(training_graphs(config.family, config.n_train))
+        return GraphDenoiser(config.denoiser, config.T, self.schedule(config).alpha_bar, density)
 
     def data(self, config, device):
-        graphs = torch.from_numpy(make_graphs(config.family, config.n_train, "train").astype(np.float32))
+        graphs = torch.from_numpy(training_graphs(config.family, config.n_train).astype(np.float32))
         density = edge_density(graphs.numpy())
         return dict(graphs=graphs, density=density, m=marginal_vector(density), iu=upper_mask(graphs.shape[-1]),
                     schedule=self.schedule(config))
