@@ -382,9 +382,10 @@ def test_t_focus_draws_its_share_from_the_middle_and_settings_keep_the_cache_key
     assert abs(inside - (0.5 + 0.5 * 0.45)) < 0.02 and t.min() >= 0 and t.max() <= 99
     with pytest.raises(ValueError, match="t_focus"):
         sample_t(dc_replace(config, t_focus=(0.8, 0.2, 0.5)), torch.Generator())
-    default = GRAPH_PRESETS["default"].to_dict()
-    assert "t_focus" not in default and "self_condition" not in default["denoiser"]   # keys as before
-    assert dc_replace(GRAPH_PRESETS["default"], t_focus=(0.3, 0.75, 0.5)).to_dict()["t_focus"] == (0.3, 0.75, 0.5)
+    quick = GRAPH_PRESETS["quick"].to_dict()                 # settings left off: the keys as before they existed
+    assert "t_focus" not in quick and not {"self_condition", "likelihood_skip"} & set(quick["denoiser"])
+    assert dc_replace(GRAPH_PRESETS["quick"], t_focus=(0.3, 0.75, 0.5)).to_dict()["t_focus"] == (0.3, 0.75, 0.5)
+    assert GRAPH_PRESETS["default"].to_dict()["t_focus"] == (0.15, 0.45, 0.5)
 
 
 def test_likelihood_skip_adds_the_forward_process_bayes_term():
