@@ -1,5 +1,6 @@
 """The graph model for the engine: seeded two-community graphs, the equivariant denoiser, and the
-cross-entropy on the clean edges from A_t ~ q(A_t | A_0), t uniform (diffusion/models/graphs/discrete.py)."""
+cross-entropy on the clean edges from A_t ~ q(A_t | A_0), t uniform or, with t_focus, partly from a middle range
+(diffusion/models/graphs/discrete.py)."""
 from __future__ import annotations
 
 import functools
