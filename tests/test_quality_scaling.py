@@ -1,6 +1,7 @@
 """Higher qualities show the same picture: the helpers every scene draws with (pixel images, text,
 formulas, live numbers, frames) are sized in scene units, never in pixels of the 480p frame.
 One still frame of a probe scene at 480p and at 2160p (4K); the 4K frame, scaled down, must match."""
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,11 @@ class Probe(DiffusionScene):
 '''
 
 
+spec = importlib.util.spec_from_file_location("quality_bench", ROOT / "bench" / "quality.py")
+quality_bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(quality_bench)
+
+
 def still(scene_file: Path, media: Path, quality: str) -> np.ndarray:
     r = subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "-s", "--progress_bar", "none",
                         "--media_dir", str(media), str(scene_file), "Probe"], cwd=ROOT, capture_output=True, text=True)
@@ -46,10 +52,9 @@ def test_a_4k_frame_is_the_480p_frame_at_higher_resolution(tmp_path):
     low = still(scene_file, tmp_path / "l", "l")
     high = still(scene_file, tmp_path / "k", "k")
     assert low.shape == (480, 854) and high.shape == (2160, 3840)
-    down = np.asarray(Image.fromarray(high.astype(np.uint8)).resize((854, 480), Image.Resampling.BOX), dtype=np.float64)
-    bg = np.median(low)
-    ink_low, ink_high = np.abs(low - bg) > 40, np.abs(down - bg) > 40
-    # the same things in the same places: ink covers the same pixels (up to antialiased edges)
-    assert abs(ink_low.mean() - ink_high.mean()) < 0.15 * ink_low.mean()
-    assert (ink_low ^ ink_high).mean() < 0.25 * ink_low.mean()
-    assert np.abs(low - down).mean() < 6          # grey levels out of 255
+    # bench/quality.py's comparison (the 4K frame scaled down to 480p): the same things in the same places,
+    # ink covering the same pixels up to antialiased edges, and grey levels close
+    m = quality_bench.compare(low, high)
+    assert m["ink"] > quality_bench.MIN_INK
+    for name, bound in quality_bench.BOUNDS.items():
+        assert m[name] < bound, (name, m)
