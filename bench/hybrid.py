@@ -125,7 +125,8 @@ def main() -> int:
     for name, tau, figures in rows:
         line = dict(model=args.model, settings={k: repr(v) for k, v in args.settings}, row=name, tau=tau, **figures)
         if args.model == "digits":
-            line.update(sampler=args.sampler, steps=args.steps, eta=args.eta)
+            line.update(sampler=args.sampler, steps=args.steps,
+                        eta=1.0 if args.sampler == "ddpm" else args.eta)      # ddpm is the eta = 1 update
         print(json.dumps(line), flush=True)
         with open(RESULTS, "a") as f:
             f.write(json.dumps(line) + "\n")
