@@ -45,5 +45,5 @@ class EmpiricalEps(nn.Module):
         return (self.x0_posterior(x_t, t) @ self.examples).reshape(x_t.shape)
 
     def forward(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        x = x_t.double()
-        return self.schedule.predict_eps(x, t.long(), self.predict_x0(x_t, t)).to(x_t.dtype)
+        x = x_t.double()                             # the posterior and the noise in float64, returned as x_t's
+        return self.schedule.predict_eps(x, t.long(), self.predict_x0(x, t)).to(x_t.dtype)

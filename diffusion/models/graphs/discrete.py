@@ -62,6 +62,14 @@ def q_probs(x: torch.Tensor, a, m: torch.Tensor) -> torch.Tensor:
     return a * x + (1 - a) * x.sum(-1, keepdim=True) * m.to(x.dtype)
 
 
+def observed_likelihood(x_t: torch.Tensor, a, m: torch.Tensor) -> torch.Tensor:
+    """x_t Q^T with Q = a I + (1 - a) 1 m^T: entry k is Q[k, observed class of x_t], the chance of what x_t
+    shows given class k one step (a = alpha_t) or all the way (a = alpha_bar_t) before. x_t one-hot (..., K);
+    `a` a float or a tensor broadcasting against x_t[..., :1]."""
+    a = torch.as_tensor(a, dtype=x_t.dtype)
+    return a * x_t + (1 - a) * (x_t * m.to(x_t.dtype)).sum(-1, keepdim=True)
+
+
 def posterior_probs(x_t: torch.Tensor, x0_probs: torch.Tensor, schedule: NoiseSchedule, t: int,
                     m: torch.Tensor) -> torch.Tensor:
     """p(A_{t-1} | A_t) = sum_j q(A_{t-1} | A_t, A_0 = j) x0_probs[j], all (..., K).
@@ -73,8 +81,7 @@ def posterior_probs(x_t: torch.Tensor, x0_probs: torch.Tensor, schedule: NoiseSc
     x_t, x0_probs, m = x_t.to(dt), x0_probs.to(dt), m.to(dt)
     alpha = schedule.alphas[t].item()
     ab_prev = schedule.alpha_bar_prev[t].item()
-    # left[..., k] = Q_t[k, a] with a the observed class of x_t:  (x_t Q_t^T)[k]
-    left = alpha * x_t + (1 - alpha) * (x_t * m).sum(-1, keepdim=True)
+    left = observed_likelihood(x_t, alpha, m)                         # left[..., k] = Q_t[k, a]
     Qbar_prev = transition_matrix(ab_prev, m)                         # rows j: q(A_{t-1} | A_0 = j)
     num = left[..., None, :] * Qbar_prev                                # (..., j, k)
     den = num.sum(-1, keepdim=True)                                     # = q(A_t = a | A_0 = j)
@@ -110,13 +117,11 @@ def pair_likelihoods(adj_t: torch.Tensor, alpha_bar: torch.Tensor, density: floa
     and else redraws it from m = (1 - density, density). Pairs in `fixed` are seen clean (alpha_bar = 1).
     """
     B, n, _ = adj_t.shape
-    a = adj_t.double()
     ab = alpha_bar.double().view(B, 1, 1).expand(B, n, n)
     if fixed is not None:
-        ab = torch.where(fixed.expand(B, n, n), torch.ones_like(a), ab)
-    q1 = torch.where(a > 0, ab + (1 - ab) * density, (1 - ab) * (1 - density))
-    q0 = torch.where(a > 0, (1 - ab) * density, ab + (1 - ab) * (1 - density))
-    return q1, q0
+        ab = torch.where(fixed.expand(B, n, n), torch.ones_like(ab), ab)
+    lik = observed_likelihood(one_hot_edges(adj_t), ab[..., None], marginal_vector(density))
+    return lik[..., 1], lik[..., 0]
 
 
 def q_sample(adj0: torch.Tensor, schedule: NoiseSchedule, t, m: torch.Tensor,
