@@ -6,6 +6,9 @@ pooled ratio of all samples, and the mean share classified with confidence > 0.9
 
   samplers: one trained model (from $DIFFUSION_CACHE, trained there if missing), many samplers
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py samplers [--preset P] [--set NAME=VALUE ...] [--slow]
+  spacing: one trained model, DDIM 50 with its steps placed evenly, densely near t = 0 or near t = T, and
+    with sampler noise (eta), against DDPM respaced to 100 steps
+    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py spacing
   seeds: the measure under other x_T seed sets (--seeds, in groups of --group) on one trained model
     PYTHONPATH=. .venv/bin/python bench/digits_sweep.py seeds [--set NAME=VALUE ...] [--seeds 1234 4321 ...]
   train: one fresh training run (nothing cached), scored; optionally extra EMA tracks beside the engine's
@@ -34,6 +37,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +89,36 @@ def samplers(args) -> None:
         report(dict(base, variant=name, **score(net, tm.schedule, **kw)))
     for step in sorted(tm.snapshots):
         report(dict(base, variant=f"ddim50 EMA snapshot {step}", **score(tm.model_at(step), tm.schedule)))
+
+
+def respaced(schedule, power: float):
+    """A copy of the schedule whose sampler steps are t = round((T - 1) u^power), u evenly from 1 to 0 (power 1:
+    the library's even spacing; 2: denser near t = 0; 0.5: denser near t = T), kept strictly descending.
+    Screening only: the library keeps even spacing."""
+    s = copy.copy(schedule)
+
+    def timesteps(steps, start=None):
+        assert start is None, "respaced schedules sample from pure noise only"
+        ts = np.round(np.linspace(1, 0, steps) ** power * (schedule.T - 1)).astype(int)
+        ts[-1] = 0
+        for i in range(len(ts) - 2, -1, -1):         # the last steps of a dense end would repeat: push them apart
+            ts[i] = max(ts[i], ts[i + 1] + 1)
+        return [int(t) for t in ts]
+
+    s.timesteps = timesteps
+    return s
+
+
+def spacing(args) -> None:
+    """Fifty network calls placed differently (and with sampler noise), against DDPM respaced to 100 calls."""
+    from diffusion.core.loader import get_model
+
+    tm = get_model("digits", make_config(args.preset, args.settings))
+    base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
+    sample(tm.model, tm.schedule, tm.noise(50, 0), "ddim", 5, record=False)       # warm-up
+    for power, kw in ((1, {}), (1, dict(eta=0.5)), (1, dict(eta=1.0)), (2, {}), (2, dict(eta=1.0)),
+                      (0.5, dict(eta=1.0)), (1, dict(sampler="ddpm", steps=100))):
+        report(dict(base, variant=f"spacing u^{power}", **score(tm.model, respaced(tm.schedule, power), **kw)))
 
 
 def seeds(args) -> None:
@@ -246,7 +280,7 @@ def steptime(args) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=("samplers", "seeds", "train", "rescore", "steptime", "classmix"))
+    p.add_argument("mode", choices=("samplers", "spacing", "seeds", "train", "rescore", "steptime", "classmix"))
     p.add_argument("--seeds", type=int, nargs="*", default=None,
                    help="x_T seeds to score, in groups of --group (default: QUALITY_SEEDS, the bench's)")
     p.add_argument("--group", type=int, default=len(QUALITY_SEEDS), help="seeds per scoring (seeds, rescore)")
@@ -262,7 +296,7 @@ def main() -> int:
     args = p.parse_args()
     if args.mode == "seeds" and args.seeds is None:
         args.seeds = list(QUALITY_SEEDS) + list(range(7, 7 + len(QUALITY_SEEDS)))   # two disjoint sets
-    dict(samplers=samplers, seeds=seeds, train=train, rescore=rescore, steptime=steptime,
+    dict(samplers=samplers, spacing=spacing, seeds=seeds, train=train, rescore=rescore, steptime=steptime,
          classmix=classmix)[args.mode](args)
     return 0
 

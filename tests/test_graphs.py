@@ -375,13 +375,19 @@ def test_graph_bench_reports_every_row_and_check(tmp_path, monkeypatch):
 def test_t_focus_draws_its_share_from_the_middle_and_settings_keep_the_cache_key():
     from dataclasses import replace as dc_replace
 
-    from diffusion.models.graphs.recipe import sample_t
-    config = dc_replace(GRAPH_PRESETS["quick"], batch_size=20000, t_focus=(0.3, 0.75, 0.5))
-    t = sample_t(config, torch.Generator().manual_seed(0)).numpy()
+    from diffusion.core.schedule import sample_train_t
+    from diffusion.models.digits.config import PRESETS as DIGIT_PRESETS, TrainConfig
+    t = sample_train_t(20000, 100, torch.Generator().manual_seed(0), (0.3, 0.75, 0.5)).numpy()
     inside = ((t >= 30) & (t < 75)).mean()
     assert abs(inside - (0.5 + 0.5 * 0.45)) < 0.02 and t.min() >= 0 and t.max() <= 99
-    with pytest.raises(ValueError, match="t_focus"):
-        sample_t(dc_replace(config, t_focus=(0.8, 0.2, 0.5)), torch.Generator())
+    plain = sample_train_t(64, 100, torch.Generator().manual_seed(3))        # () is a plain randint, bit for bit
+    assert torch.equal(plain, torch.randint(0, 100, (64,), generator=torch.Generator().manual_seed(3)))
+    for config in (GRAPH_PRESETS["quick"], DIGIT_PRESETS["quick"]):          # both models check the range
+        with pytest.raises(ValueError, match="t_focus"):
+            dc_replace(config, t_focus=(0.8, 0.2, 0.5))
+    assert "t_focus" not in DIGIT_PRESETS["default"].to_dict()
+    focused = dc_replace(DIGIT_PRESETS["default"], t_focus=(0.1, 0.6, 0.5))
+    assert TrainConfig.from_dict(focused.to_dict()) == focused
     quick = GRAPH_PRESETS["quick"].to_dict()                 # settings left off: the keys as before they existed
     assert "t_focus" not in quick and not {"self_condition", "likelihood_skip"} & set(quick["denoiser"])
     assert dc_replace(GRAPH_PRESETS["quick"], t_focus=(0.3, 0.75, 0.5)).to_dict()["t_focus"] == (0.3, 0.75, 0.5)

@@ -42,6 +42,29 @@ def make_betas(name: str, T: int) -> np.ndarray:
     return BETA_SCHEDULES[name](T)
 
 
+def check_t_focus(t_focus: tuple, T: int) -> None:
+    """A training config's t_focus is () or (lo, hi, share) with 0 <= lo < hi <= 1 (a non-empty range of
+    steps once scaled by T) and 0 <= share <= 1."""
+    if t_focus:
+        lo, hi, share = t_focus
+        if not (0 <= int(round(lo * T)) < int(round(hi * T)) <= T and 0 <= share <= 1):
+            raise ValueError(f"t_focus needs 0 <= lo < hi <= 1 and 0 <= share <= 1, got {tuple(t_focus)}")
+
+
+def sample_train_t(B: int, T: int, gen: torch.Generator, t_focus: tuple = ()) -> torch.Tensor:
+    """(B,) 0-based training steps on gen's device: uniform on [0, T), or with t_focus = (lo, hi, share)
+    a `share` of them uniform on [lo T, hi T) instead. Every model's training draws its steps here; the
+    draw order (all B uniform steps first) keeps t_focus=() the same bits as a plain randint."""
+    dev = gen.device
+    t = torch.randint(0, T, (B,), generator=gen, device=dev)
+    if t_focus:
+        lo, hi, share = t_focus
+        a, b = int(round(lo * T)), int(round(hi * T))
+        mid = torch.randint(a, b, (B,), generator=gen, device=dev)
+        t = torch.where(torch.rand(B, generator=gen, device=dev) < share, mid, t)
+    return t
+
+
 def _gather(values: torch.Tensor, t, like: torch.Tensor) -> torch.Tensor:
     """values[t] shaped to broadcast against `like` (t is an int or a (N,) tensor of 0-based steps)."""
     t = torch.as_tensor(t, device=values.device)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from ...core.presets import check_table
+from ...core.schedule import check_t_focus
 from .network import UNetConfig, drop_unset
 
 
@@ -25,6 +26,12 @@ class TrainConfig:
     ema_warmup: bool = False                           # EMA decay min(ema_decay, (1 + n) / (10 + n)) at update n
     min_snr_gamma: float = 0.0                         # > 0: eps loss weighted by min(SNR, gamma) / SNR (Hang et al. 2023)
     prediction: str = "eps"                            # what the U-Net outputs and the MSE compares: eps, x0 or v
+    # (lo, hi, share): a share of each batch draws t from [lo T, hi T) instead of [0, T) (as graphs do);
+    # () = uniform t. It moves training effort, and so loss weight, to those steps.
+    t_focus: tuple = ()
+
+    def __post_init__(self):
+        check_t_focus(self.t_focus, self.T)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -35,6 +42,8 @@ class TrainConfig:
                 d.pop(name)
         if d["prediction"] == "eps":
             d.pop("prediction")
+        if not d["t_focus"]:
+            d.pop("t_focus")
         return d
 
     @classmethod
@@ -42,6 +51,7 @@ class TrainConfig:
         d = dict(d)
         d["unet"] = UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["unet"].items()})
         d["snapshots"] = tuple(d["snapshots"])
+        d["t_focus"] = tuple(d.get("t_focus", ()))
         return cls(**d)
 
 

@@ -7,6 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ...core.recipe import Recipe
+from ...core.schedule import sample_train_t
 from .config import PRESETS, TrainConfig
 from .data import load_dataset
 from .network import UNet
@@ -87,7 +88,7 @@ class Digits(Recipe):
         # draw order (index, t, eps) is part of the cache's promise: the same config gives the same bits
         B, dev = config.batch_size, gen.device
         idx = torch.randint(0, len(x), (B,), generator=gen, device=dev)
-        t = torch.randint(0, config.T, (B,), generator=gen, device=dev)
+        t = sample_train_t(B, config.T, gen, config.t_focus)
         eps = torch.randn((B, *x.shape[1:]), generator=gen, device=dev)
         batch = dict(x0=x[idx], t=t, eps=eps, **({"idx": idx} if self.keep_index else {}))
         if config.min_snr_gamma:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from ...core.presets import check_table
+from ...core.schedule import check_t_focus
 from .data import SBMConfig
 
 
@@ -59,10 +60,7 @@ class GraphTrainConfig:
     t_focus: tuple = ()
 
     def __post_init__(self):
-        if self.t_focus:
-            lo, hi, share = self.t_focus
-            if not (0 <= int(round(lo * self.T)) < int(round(hi * self.T)) <= self.T and 0 <= share <= 1):
-                raise ValueError(f"t_focus needs 0 <= lo < hi <= 1 and 0 <= share <= 1, got {self.t_focus}")
+        check_t_focus(self.t_focus, self.T)
 
     def to_dict(self) -> dict:
         d = asdict(self)

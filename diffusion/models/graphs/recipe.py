@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ...core.recipe import Recipe
+from ...core.schedule import sample_train_t
 from .config import GRAPH_PRESETS, GraphTrainConfig
 from .data import edge_density, make_graphs
 from .discrete import (GraphDenoiser, TrainedGraphModel, marginal_vector, q_sample, sample_graphs,
@@ -32,18 +33,6 @@ def random_fixed_pairs(config: GraphTrainConfig, n: int, gen: torch.Generator) -
     ranks = torch.rand(B, n, generator=gen).argsort(-1).argsort(-1)      # a random permutation per graph
     sel = (ranks < k[:, None]) & use[:, None]
     return (sel[:, :, None] & sel[:, None, :]) & ~torch.eye(n, dtype=torch.bool)
-
-
-def sample_t(config: GraphTrainConfig, gen: torch.Generator) -> torch.Tensor:
-    """(B,) 0-based steps: uniform on [0, T), or with t_focus = (lo, hi, share) a share from [lo T, hi T)."""
-    B, T = config.batch_size, config.T
-    t = torch.randint(0, T, (B,), generator=gen)
-    if config.t_focus:
-        lo, hi, share = config.t_focus                   # checked when the config is made
-        a, b = int(round(lo * T)), int(round(hi * T))
-        mid = torch.randint(a, b, (B,), generator=gen)
-        t = torch.where(torch.rand(B, generator=gen) < share, mid, t)
-    return t
 
 
 class Graphs(Recipe):
@@ -74,7 +63,7 @@ class Graphs(Recipe):
     def sample_batch(self, config, data, gen):
         graphs, schedule = data["graphs"], data["schedule"]
         idx = torch.randint(0, len(graphs), (config.batch_size,), generator=gen)
-        t = sample_t(config, gen)
+        t = sample_train_t(config.batch_size, config.T, gen, config.t_focus)
         a0 = graphs[idx]
         a_t = q_sample(a0, schedule, t, data["m"], gen)
         # train as we sample: a random node subset keeps its clean pairs and is flagged as fixed
