@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ...core.recipe import Recipe
+from ...core.schedule import sample_train_t
 from .config import TOY1D_PRESETS, Toy1dConfig
 from .mixture import MLP1d, sample_mixture
 
@@ -22,7 +23,7 @@ class Toy1d(Recipe):
 
     def sample_batch(self, config, data, gen):
         x0 = sample_mixture(config.mixture, config.batch_size, gen)
-        t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
+        t = sample_train_t(config.batch_size, config.T, gen)
         eps = torch.randn(x0.shape, generator=gen)
         return dict(x0=x0, t=t, eps=eps)
 

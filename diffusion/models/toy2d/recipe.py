@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from ...core.recipe import Recipe
+from ...core.schedule import sample_train_t
 from .model import TOY2D_PRESETS, Toy2dConfig, build_network, sample_data
 
 
@@ -23,7 +24,7 @@ class Toy2d(Recipe):
     def sample_batch(self, config, data, gen):
         # the order of draws of model.loss_fn: x0, then t, then eps
         x0 = sample_data(config, config.batch_size, gen)
-        t = torch.randint(0, config.T, (config.batch_size,), generator=gen)
+        t = sample_train_t(config.batch_size, config.T, gen)
         eps = torch.randn(x0.shape, generator=gen)
         return dict(x0=x0, t=t, eps=eps)
 
