@@ -11,7 +11,7 @@ from diffusion.models.graphs.data import block_fit, make_graphs
 from diffusion.models.graphs.discrete import forward_trajectory
 
 from scenes import style
-from scenes.claims import claim, worded
+from scenes.claims import fact, worded
 from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
                                   edge_lines, graph_model, node_dots, two_circle_layout)
 from scenes.helpers import DiffusionScene, GlyphNumber, LiveValue, footnote, framed, label, math, pixel_image
@@ -40,14 +40,24 @@ class GraphDenoising(DiffusionScene):
         traj = conditional_trajectory(n=4, seed=0)
         n = traj.adj.shape[1]
         ab_T = tm.schedule.alpha_bar[-1].item()
+        def shuffled():                # the same number of edges on random pairs: no block structure to find
+            rng = np.random.default_rng(0)
+            iu = np.triu_indices(a0.shape[0], 1)
+            a = np.zeros_like(a0)
+            a[iu] = rng.permutation(a0[iu])
+            a = a + a.T
+            i, b, _ = block_fit(a, fam)
+            return round(i, 3), round(b, 3)
+
         return [
             worded("shown_graph_blocks", (round(inside, 3), round(between, 3)), [
                 (lambda v: v[0] > 2 * v[1], "dense inside, sparse between"),
-                (lambda v: True, f"edge density {inside:.2f} inside, {between:.2f} between")]),
-            claim("forward_ends_in_noise", ab_T, ab_T < 1e-3,
-                  "until every pair is an independent coin (alpha_bar_T ~ 0: nothing of A_0 is kept)"),
-            claim("fixed_subgraph_unchanged", f"{fixed_kept(traj, condition_graph())}/{n}",
-                  fixed_kept(traj, condition_graph()) == n, "the red subgraph never changes, in every sample"),
+                (lambda v: True, f"edge density {inside:.2f} inside, {between:.2f} between")],
+                perturb={"the graph's edges shuffled over random pairs": shuffled}),
+            fact("forward_ends_in_noise", ab_T, ab_T < 1e-3,
+                 "until every pair is an independent coin (alpha_bar_T ~ 0: nothing of A_0 is kept)"),
+            fact("fixed_subgraph_unchanged", f"{fixed_kept(traj, condition_graph())}/{n}",
+                 fixed_kept(traj, condition_graph()) == n, "the red subgraph never changes, in every sample"),
         ]
 
     def construct(self):

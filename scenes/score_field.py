@@ -8,9 +8,10 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transfo
 
 from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
 from diffusion.models.toy2d.measure import error_by_density
-from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
+from diffusion.models.toy2d.measure import fields_on_grid
+from diffusion.models.toy2d.views import FIELD_GRID, TWEEDIE, score_field_data, tweedie_check
 from scenes import style
-from scenes.claims import claim, worded
+from scenes.claims import claim, fact, worded
 from scenes.helpers import (DiffusionScene, GlyphNumber, curve_from_array, fit, footnote, heading, label, math, region,
                             split)
 from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
@@ -94,6 +95,23 @@ def measure() -> dict:
         t_peak=int(et[np.argmax(rel)]), t_min_err=int(et[np.argmin(rel)]))
 
 
+def abs_peak(m) -> int:
+    """0-based step where the learned eps's absolute error (not divided by |eps*|^2) is largest."""
+    err = m["err"]
+    return int(np.asarray(err["t"])[np.argmax(np.asarray(err["mse"]))])
+
+
+def fields_untrained() -> dict:
+    """An untrained network's arrows on the grid: the median angle to the exact ones at every shown t,
+    and at t = T to the origin (what the learned-field claims must fail on)."""
+    tm = toy2d_model()
+    fields = field_data()["fields"]
+    u = fields_on_grid(tm.untrained(), [int(t) for t in fields["t"]], FIELD_GRID["lim"], FIELD_GRID["n"])
+    away = u["points"].any(1)
+    return dict(angles=[float(np.median(_angles(u["eps_hat"][j], u["eps_star"][j]))) for j in range(len(u["t"]))],
+                origin=float(np.median(_angles(-u["eps_hat"][0][away], -u["points"][away]))))
+
+
 class ScoreField(DiffusionScene):
     description = "The score field of a 2D spiral: exact vs learned arrows from t=T to 0, eps* = -sqrt(1-ab) grad log q."
     needs = (toy2d_model, field_data)
@@ -103,26 +121,50 @@ class ScoreField(DiffusionScene):
         m = measure()
         idc = m["identity"]
         ratio = m["lo"] / m["hi"]
+        tw = tweedie_check(toy2d_model())
+        ok = tw["ess"] >= TWEEDIE["min_ess"]
+        ab = np.array([alpha_bar_at(m["sched"], t) for t in tw["t"]])[:, None, None]
+
+        def median_z(eps):
+            """median over grid points and coordinates (with enough effective draws) of |MC - eps| / its SE"""
+            return round(float(np.median((np.abs(tw["eps_mc"] - eps) / tw["se"])[ok])), 3)
+
+        untrained = lambda: fields_untrained()
         return [
-            claim("identity_matches_finite_differences", idc["gap"], idc["gap"] < 1e-5,
-                  f"eps* and minus root one minus alpha-bar times a finite difference of log q_t agree to "
-                  f"{idc['gap']:.0e} on {idc['n']} points"),
-            claim("exact_score_at_T_points_to_origin", round(m["origin_exact"], 2), m["origin_exact"] < 10,
-                  f"at t = T the exact arrows point to the origin (median {m['origin_exact']:.1f}° off)"),
-            claim("learned_score_at_T_points_to_origin", round(m["origin_learned"], 2), m["origin_learned"] < 10,
-                  f"at t = T the learned arrows point to the origin (median {m['origin_learned']:.1f}° off)"),
+            # eps* is defined in the code as -sqrt(1 - ab) grad log q: the finite-difference check tests the
+            # code's gradient, not a fact about diffusion. Shown, not evidence.
+            fact("identity_matches_finite_differences", idc["gap"], idc["gap"] < 1e-5,
+                 f"eps* and minus root one minus alpha-bar times a finite difference of log q_t agree to "
+                 f"{idc['gap']:.0e} on {idc['n']} points"),
+            claim("tweedie_mc_is_eps_star", median_z(tw["eps_star"]), lambda v: v < 1.5,
+                  f"averaging the noise over data points weighted by how likely they made x_t (Monte Carlo, "
+                  f"{TWEEDIE['n']:,} draws) gives eps*: the median gap is {median_z(tw['eps_star']):.2f} standard "
+                  f"errors (pure sampling noise gives 0.67)",
+                  perturb={"the square root dropped: -(1 - alpha_bar) grad log q":
+                           lambda: median_z(tw["eps_star"] * np.sqrt(1 - ab))}),
+            fact("exact_score_at_T_points_to_origin", round(m["origin_exact"], 2), m["origin_exact"] < 10,
+                 f"at t = T the exact arrows point to the origin (median {m['origin_exact']:.1f}° off)"),
+            claim("learned_score_at_T_points_to_origin", round(m["origin_learned"], 2), lambda v: v < 10,
+                  f"at t = T the learned arrows point to the origin (median {m['origin_learned']:.1f}° off)",
+                  perturb={"an untrained network": lambda: round(untrained()["origin"], 2)}),
             worded("median_angle_at_most", round(max(m["angles"]), 2), [
                 (lambda v: v < 10, f"the median angle between learned and exact arrows stays at most "
                                    f"{max(m['angles']):.0f}° on the way"),
                 (lambda v: True, f"the median angle between learned and exact arrows reaches "
-                                 f"{max(m['angles']):.0f}° on the way")]),
+                                 f"{max(m['angles']):.0f}° on the way")],
+                # the opposite of what was measured: an untrained network when the arrows agree, the exact
+                # eps* (angle 0) when they do not
+                perturb={"an untrained network": lambda: round(max(untrained()["angles"]), 2)} if max(m["angles"]) < 10
+                else {"the exact eps* in place of the network": lambda: 0.0}),
             worded("error_largest_at", m["t_peak"] + 1, [
                 (lambda t: t == 1, "largest at t = 1, where eps* itself nearly vanishes"),
-                (lambda t: True, f"largest at t = {m['t_peak'] + 1}")]),
+                (lambda t: True, f"largest at t = {m['t_peak'] + 1}")],
+                perturb={"the error not divided by |eps*|^2 (absolute, not relative)": lambda: abs_peak(m) + 1}),
             worded("error_off_the_data", round(ratio, 3), [
                 (lambda r: r > 1, f"{ratio:.1f} times larger off the data, where q_t has its last "
                                   f"{1 - MASS:.0%} of mass and training points are rare"),
-                (lambda r: True, f"{1 / ratio:.1f} times larger on the data than off it")]),
+                (lambda r: True, f"{1 / ratio:.1f} times larger on the data than off it")],
+                perturb={"the on- and off-data regions swapped": lambda: round(m["hi"] / m["lo"], 3)}),
         ]
 
     def construct(self):

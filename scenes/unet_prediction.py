@@ -6,12 +6,13 @@ montage of the real training run (loss history and samples from its snapshots)."
 from __future__ import annotations
 
 import numpy as np
-from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
+from manim import (DL, DOWN, DashedLine, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
-from diffusion.studies.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
+from diffusion.studies.noise_prediction import (error_curve, prediction, show_channels, smoothed_loss, snapshot_samples,
+                                               x0_references)
 from scenes import style
-from scenes.claims import worded
+from scenes.claims import claim, worded
 from scenes.common import digits_model
 from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image, tile, unet_diagram
 
@@ -22,6 +23,17 @@ TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large 
 EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
 CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
 SNAPSHOT_STEPS = 50               # DDIM steps for the training-snapshot samples
+
+
+# what the network is trained to output, as the opening says it (the library trains eps, x0 and v models)
+PREDICTION_WORDS = {
+    "eps": "The network at the heart of this diffusion model is trained for one job: look at a noisy image and say "
+           "which part of it is noise. (It could be trained to give the clean image, or a mix of both, instead.)",
+    "x0": "The network at the heart of this diffusion model is trained to look at a noisy image and give the clean "
+          "image; the noise follows from it.",
+    "v": "The network at the heart of this diffusion model is trained to look at a noisy image and give v, a mix of "
+         "the noise and the clean image; both follow from it.",
+}
 
 
 def format_mse(value: float) -> str:
@@ -71,25 +83,51 @@ class UNetNoisePrediction(DiffusionScene):
         curve = noise_error_curve()
         steps, smooth = smoothed_loss(tm.history, window=loss_window(tm.history))
         tenth = max(1, len(smooth) // 10)
-        early, late = smooth[0] - smooth[tenth - 1], smooth[tenth - 1] - smooth[-1]
+        ref = x0_references(tm)
+
+        def fast_then_slow(sm):
+            return round(float(sm[0] - sm[tenth - 1]), 4), round(float(sm[tenth - 1] - sm[-1]), 4)
+
+        def shuffled_loss():           # the same losses in a random order: no learning curve left
+            h = dict(tm.history, loss=list(np.random.default_rng(0).permutation(tm.history["loss"])))
+            return fast_then_slow(smoothed_loss(h, window=loss_window(h))[1])
+
+        untrained = lambda: error_curve(tm.untrained())
+        u_pred = lambda: predictions(tm.untrained())
         small, large = preds[TABLE_T[0]].mse, preds[TABLE_T[-1]].mse
+        x0_T = float(curve.x0_mse[-1])
         return [
-            worded("eps_hat_close_at_main_t", round(float(preds[MAIN_T].mse), 4), [
-                (lambda v: v < 0.1, "They agree closely"),
-                (lambda v: True, "They agree only roughly")]),
+            claim("eps_hat_close_at_main_t", round(float(preds[MAIN_T].mse), 4), lambda v: v < 0.1,
+                  "They agree closely (MSE under 0.1, where predicting zero gives about 1)",
+                  perturb={"an untrained network": lambda: round(float(u_pred()[MAIN_T].mse), 4)}),
             worded("eps_error_small_vs_large_t", (round(float(small), 4), round(float(large), 4)), [
                 (lambda v: v[0] > v[1], "Epsilon is hard to pin down"),
-                (lambda v: True, "Epsilon is predicted well here too")]),
+                (lambda v: True, "Epsilon is predicted well here too")],
+                perturb={"the t labels swapped": lambda: (round(float(large), 4), round(float(small), 4))}),
             worded("eps_mse_falls_with_t", (round(float(curve.eps_mse[0]), 4), round(float(curve.eps_mse[-1]), 4)), [
                 (lambda v: v[0] > v[1], "the noise error falls as t grows"),
-                (lambda v: True, "the noise error does not fall as t grows")]),
+                (lambda v: True, "the noise error does not fall as t grows")],
+                perturb={"the t axis reversed": lambda: (round(float(curve.eps_mse[-1]), 4), round(float(curve.eps_mse[0]), 4))}),
             worded("x0_mse_rises_with_t", (round(float(curve.x0_mse[0]), 5), round(float(curve.x0_mse[-1]), 4)), [
-                (lambda v: v[0] < v[1] and curve.eps_mse[0] > curve.eps_mse[-1], "does the opposite"),
                 (lambda v: v[0] < v[1], "rises with t"),
-                (lambda v: True, "does not rise with t")]),
-            worded("loss_fast_then_slow", (round(float(early), 4), round(float(late), 4)), [
+                (lambda v: True, "does not rise with t")],
+                perturb={"the t axis reversed": lambda: (round(float(curve.x0_mse[-1]), 5), round(float(curve.x0_mse[0]), 4))}),
+            worded("x0_mse_at_T_vs_references", (round(x0_T, 3), round(ref["zero"], 3), round(ref["mean"], 3)), [
+                (lambda v: v[0] > v[1], f"at t = T it is {x0_T:.2f}, worse than predicting zero ({ref['zero']:.2f}) "
+                                        f"or the mean digit ({ref['mean']:.2f}): x0-hat divides the noise error by "
+                                        f"the square root of alpha-bar, {tm.schedule.sqrt_alpha_bar[-1].item():.3f} "
+                                        f"at T, so any error in epsilon is blown up"),
+                (lambda v: v[0] > v[2], f"at t = T it is {x0_T:.2f}: no better than predicting zero "
+                                        f"({ref['zero']:.2f}), worse than the mean digit ({ref['mean']:.2f})"),
+                (lambda v: True, f"at t = T it is {x0_T:.2f}, better than predicting the mean digit "
+                                 f"({ref['mean']:.2f})")],
+                # with the true noise in place of eps_hat, x0_hat is x0 exactly: the blow-up is of the network's error
+                perturb={"the true noise in place of the network's eps_hat": lambda: (0.0, round(ref["zero"], 3),
+                                                                                      round(ref["mean"], 3))}),
+            worded("loss_fast_then_slow", fast_then_slow(smooth), [
                 (lambda v: v[0] > v[1], f"falls fast in its first {tenth} steps, then slowly"),
-                (lambda v: True, "falls steadily")]),
+                (lambda v: True, "falls steadily")],
+                perturb={"the loss history in shuffled order": shuffled_loss}),
         ]
 
     def construct(self):
@@ -97,8 +135,7 @@ class UNetNoisePrediction(DiffusionScene):
         self.preds = predictions(tm)
         self.desc = tm.model.describe(tm.config.image_size)
 
-        self.beat("The network at the heart of a diffusion model has one job: look at a noisy image and "
-                  "say which part of it is noise.", 4)
+        self.beat(PREDICTION_WORDS[tm.config.prediction], 5)
         self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
 
         self.training_example()
@@ -332,6 +369,7 @@ class UNetNoisePrediction(DiffusionScene):
         heading.to_edge(UP, buff=0.3)
         lx = np.log10(curve.t + 1.0)
         ly_eps, ly_x0 = np.log10(curve.eps_mse), np.log10(curve.x0_mse)
+        ref = x0_references(self.tm)
         ymin = float(np.floor(min(ly_eps.min(), ly_x0.min())))
         ymax = float(np.ceil(max(ly_eps.max(), ly_x0.max())))
         # log-log: axes in decades, the y axis shifted so the x axis sits at the bottom (10^ymin)
@@ -361,6 +399,13 @@ class UNetNoisePrediction(DiffusionScene):
         ours_name.next_to(legend, DOWN, buff=0.35, aligned_edge=LEFT)
         clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
+        # what an x0 guess that ignores x_t scores: predicting 0, and predicting the mean digit (data variance)
+        refs = VGroup(*[DashedLine(P(0, np.log10(v)), P(np.log10(T), np.log10(v)), color=c, stroke_width=2.5)
+                        for v, c in ((ref["zero"], style.MUTED), (ref["mean"], style.FIXED))])
+        ref_names = VGroup(label(f"predict 0: {ref['zero']:.2f}", style.SMALL_SIZE, style.MUTED),
+                           label(f"predict the mean digit: {ref['mean']:.2f}", style.SMALL_SIZE, style.FIXED)
+                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        ref_names.next_to(clip_note, DOWN, buff=0.3, aligned_edge=LEFT)
 
         self.hold_narration()
         self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
@@ -370,13 +415,17 @@ class UNetNoisePrediction(DiffusionScene):
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
         self.hold_narration()
-        self.beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
-                  "noise is left. Which t is hard depends on what you ask for.", 7)
+        self.beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t. "
+                  "Which t is hard depends on what you ask for.", 6)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
-        self.wait(5)
+        self.wait(3.5)
+        self.hold_narration()
+        self.beat(f"Against two guesses that ignore x_t: {self.facts['x0_mse_at_T_vs_references'].text}.", 9)
+        self.play(Create(refs), FadeIn(ref_names), run_time=1.5)
+        self.wait(7.5)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, xt_labels, yt_labels, x_name, y_name, eps_line, x0_line, legend,
-                                ours, ours_name, clip_note)))
+                                ours, ours_name, clip_note, refs, ref_names)))
 
     # --- 6. the training run ----------------------------------------------------------------------
     def training_montage(self):

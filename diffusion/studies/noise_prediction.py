@@ -144,6 +144,15 @@ def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> Error
     return get_or_build(path, build, ErrorCurve.to_bytes, ErrorCurve.from_bytes)
 
 
+def x0_references(tm, n_samples: int = 512) -> dict:
+    """The x0_hat MSE of two predictors that ignore x_t, on the same held-out images as `error_curve`:
+    predicting 0 everywhere (MSE = mean x0^2) and predicting the held-out mean image (MSE = the
+    per-pixel variance of the data). Neither depends on t: lines to read the curve against."""
+    x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+    x0 = x[:n_samples].double()
+    return dict(zero=float((x0 ** 2).mean()), mean=float(((x0 - x0.mean(0)) ** 2).mean()))
+
+
 # --- training montage ----------------------------------------------------------------------------
 
 

@@ -63,6 +63,44 @@ def get_states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.nda
     return get_or_build(path, lambda: states_at(tm, n, seed, sampler, steps, at), npy_bytes, npy_from_bytes)
 
 
+TWEEDIE = dict(ts=(599, 199, 49), n=50_000, seed=3, min_ess=50)
+
+
+def tweedie_check(tm) -> dict:
+    """ScoreField's Tweedie check: E[eps | x_t] by Monte Carlo (mixture.tweedie_eps_mc, no score used) on
+    the arrow grid at TWEEDIE["ts"], beside the exact eps* there. Cached. Returns {t, eps_mc, se, ess,
+    eps_star} with arrays stacked over t."""
+    from .measure import grid_points
+    from .mixture import alpha_bar_at, exact_eps_ab, tweedie_eps_mc
+
+    spec = dict(kind="toy2d-tweedie", mixture=repr(tm.config.mixture), schedule=tm.schedule.name, T=tm.schedule.T,
+                grid=FIELD_GRID, **{k: v for k, v in TWEEDIE.items() if k != "min_ess"})
+    path = cache_dir() / "inspect" / f"toy2d-tweedie-{config_key(spec)}.npz"
+    pts = grid_points(FIELD_GRID["lim"], FIELD_GRID["n"])
+
+    def build():
+        out = dict(t=[], eps_mc=[], se=[], ess=[], eps_star=[])
+        for t in TWEEDIE["ts"]:
+            ab = alpha_bar_at(tm.schedule, t)
+            r = tweedie_eps_mc(tm.config.mixture, pts, ab, n=TWEEDIE["n"], seed=TWEEDIE["seed"])
+            out["t"].append(t); out["eps_mc"].append(r["eps"]); out["se"].append(r["se"]); out["ess"].append(r["ess"])
+            out["eps_star"].append(exact_eps_ab(tm.config.mixture, torch.as_tensor(pts, dtype=torch.float64), ab).numpy())
+        return {k: np.asarray(v) for k, v in out.items()}
+
+    def to_bytes(d):
+        import io
+        buf = io.BytesIO()
+        np.savez(buf, **d)
+        return buf.getvalue()
+
+    def from_bytes(b):
+        import io
+        with np.load(io.BytesIO(b)) as z:
+            return {k: z[k] for k in z.files}
+
+    return get_or_build(path, build, to_bytes, from_bytes)
+
+
 def flow_data(tm) -> dict:
     """ProbabilityFlow's data: drawn paths (DDPM 1000 steps, DDIM 100 steps, the ODE at DDIM's steps),
     histogram particles of both samplers, and the quality-vs-steps table."""
@@ -80,6 +118,7 @@ def flow_data(tm) -> dict:
 def prepare(tm) -> None:
     """Build everything both scenes load (python -m diffusion.models.toy2d.views)."""
     score_field_data(tm)
+    tweedie_check(tm)
     flow_data(tm)
 
 
