@@ -201,10 +201,6 @@ class NoiseSchedule:
         ab = self.ab_at(t)
         return math.sqrt((1 - ab) / ab)
 
-    def log_snr_half(self, t: int) -> float:
-        """lambda_t = log(sqrt(alpha_bar_t) / sqrt(1 - alpha_bar_t)) = -log(ode_sigma(t)), DPM-Solver's time."""
-        return -math.log(self.ode_sigma(t))
-
     def dpm_solver_pp_step(self, x_t: torch.Tensor, t: int, t_prev: int, x0_hat: torch.Tensor,
                            x0_last: torch.Tensor | None = None, t_last: int | None = None):
         """DPM-Solver++(2M) (Lu et al. 2022, Alg. 2, the midpoint form of diffusers' DPMSolverMultistep)
@@ -221,11 +217,12 @@ class NoiseSchedule:
         if t_prev < 0:
             return x0_hat, x0_hat
         ab_t, ab_prev = self.ab_at(t), self.ab_at(t_prev)
-        h = self.log_snr_half(t_prev) - self.log_snr_half(t)
+        lam = lambda u: self.lam(u).item()                          # = -log(ode_sigma(u))
+        h = lam(t_prev) - lam(t)
         if x0_last is None:
             D = x0_hat
         else:
-            r = (self.log_snr_half(t) - self.log_snr_half(t_last)) / h
+            r = (lam(t) - lam(t_last)) / h
             D = (1 + 0.5 / r) * x0_hat - (0.5 / r) * x0_last
         x_prev = math.sqrt((1 - ab_prev) / (1 - ab_t)) * x_t - math.sqrt(ab_prev) * math.expm1(-h) * D
         return x_prev, D
