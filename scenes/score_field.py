@@ -7,14 +7,16 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transform, VGroup, Write)
 
 from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
-from diffusion.models.toy2d.measure import error_by_density
-from diffusion.models.toy2d.measure import fields_on_grid
+from diffusion.models.toy2d.measure import error_by_density, fields_on_grid
 from diffusion.models.toy2d.views import FIELD_GRID, TWEEDIE, score_field_data, tweedie_check
-from scenes import style
-from scenes.claims import claim, fact, worded
-from scenes.helpers import (DiffusionScene, GlyphNumber, curve_from_array, fit, footnote, heading, label, math, region,
-                            split)
-from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
+from scenes.kit import style
+from scenes.kit.claims import claim, fact, worded
+from scenes.kit.layout import fit, footnote, heading, region, split
+from scenes.kit.numbers import GlyphNumber
+from scenes.kit.plots import curve_from_array
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
+from scenes.kit.plane import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
 
 ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
 MASS = 0.9                  # "on the data": the grid region holding this share of q_t's mass

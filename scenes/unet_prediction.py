@@ -11,10 +11,13 @@ from manim import (DL, DOWN, DashedLine, LEFT, RIGHT, UP, Axes, Create, Dot, Fad
 
 from diffusion.studies.noise_prediction import (error_curve, prediction, show_channels, smoothed_loss, snapshot_samples,
                                                x0_references)
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.common import digits_model
-from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image, tile, unet_diagram
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.models import digits_model
+from scenes.kit.images import framed, image_grid, pixel_image, tile
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
+from scenes.kit.unet import unet_diagram
 
 SAMPLE_INDEX = 0                  # held-out digit followed through the scene
 EPS_SEED = 0                      # seed of its noise eps

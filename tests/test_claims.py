@@ -1,4 +1,4 @@
-"""Claims as data (scenes/claims.py) and the formulas on screen against the library code that made
+"""Claims as data (scenes/kit/claims.py) and the formulas on screen against the library code that made
 the frames: DDIM's update (DDIMDeterminism), the clipped x0_hat (ReverseProcess)."""
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from diffusion.core.schedule import NoiseSchedule
-import numpy as np
-
-from scenes.claims import (ClaimFailed, Spread, apart, bootstrap_diff, choose, claim, fact, require, summary, table,
+from scenes.kit.claims import (ClaimFailed, Spread, apart, bootstrap_diff, choose, claim, fact, require, summary, table,
                            worded)
 
 ROOT = Path(__file__).resolve().parent.parent
