@@ -240,9 +240,11 @@ class ForwardEquation(DiffusionScene):
         self.play(*[Create(p.beta) for p in panels], run_time=1.5)
         self.wait(1.5)
         self.hold_narration()
-        self.beat(f"Beta is the noise added per step. The linear one stays small, at most {self.lin.betas.max().item():.2f}; "
-                  f"{self.facts['cosine_beta_small_share'].text}.", 5)
-        self.wait(5)
+        bl = self.lin.betas
+        self.beat(f"Beta is the variance of the noise added per step: the noise's standard deviation is root beta, "
+                  f"{bl.min().sqrt().item():.2f} to {bl.max().sqrt().item():.2f} for the linear schedule. Linear beta stays "
+                  f"small, at most {bl.max().item():.2f}; {self.facts['cosine_beta_small_share'].text}.", 7)
+        self.wait(7)
         self.hold_narration()
         self.beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
                   "and the square root of one minus alpha-bar weighs the noise.", 5.5)

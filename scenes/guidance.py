@@ -12,7 +12,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, Fade
 from diffusion.models.digits_cond import get_cond_model
 from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes.kit import style
-from scenes.kit.claims import fact, worded
+from scenes.kit.claims import bootstrap_diff, fact, interval_words, worded
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.layout import NOTE_Y, box_points, fit, footnote, place_clear, region
 from scenes.kit.scene import DiffusionScene
@@ -104,6 +104,9 @@ class Guidance(DiffusionScene):
         pred = np.asarray(s["pred"])                                     # (W, classes, n)
         classes = np.arange(pred.shape[1])[None, :, None]
         swapped_share = tuple(round(float(x), 1) for x in ((pred == (classes + 1) % pred.shape[1]).mean((1, 2)) * 100))
+        # the variety's change from w = 0 to the largest w, with its spread over the ten classes (paired)
+        per_class = np.array([r["diversity_per_class"] for r in s["rows"]])
+        var_diff = tuple(round(x, 3) for x in bootstrap_diff(per_class[0], per_class[-1], paired=True))
         never_falls = lambda v: bool(np.all(np.diff(v) >= 0)) and v[-1] > v[0]
         return [
             fact("every_row_starts_from_a_miss", m["picks"], all(j is not None for j in m["picks"]),
@@ -129,19 +132,21 @@ class Guidance(DiffusionScene):
                 (lambda v: v[1] < v[0], f"at w = {_w(ws[-1])} they look more alike"),
                 (lambda v: True, f"at w = {_w(ws[-1])} they are no more alike")],
                 perturb={"the w order reversed": lambda: (round(m["div_c"][-1], 3), round(m["div_c"][0], 3))}),
-            worded("variety_change", (round(div[0], 3), round(div[-1], 3)), [
-                (lambda v: v[1] < v[0], "falls"), (lambda v: True, "rises")],
-                perturb={"the w order reversed": lambda: (round(div[-1], 3), round(div[0], 3))}),
+            worded("variety_change", var_diff, [
+                (lambda v: v[2] < 0, "falls"), (lambda v: v[1] > 0, "rises"),
+                (lambda v: True, "stays about the same")],
+                perturb={"the w order reversed": lambda: tuple(-x for x in (var_diff[0], var_diff[2], var_diff[1]))},
+                spread=interval_words(*var_diff) + " over the ten classes"),
             worded("share_never_falls", tuple(round(x, 1) for x in share), [
                 (never_falls, "never falling as w grows"),
                 (lambda v: True, "not rising steadily")],
                 perturb={"swapped labels (the next class read as requested)": lambda: swapped_share}),
-            worded("trade_off", (tuple(round(x, 1) for x in share), round(div[0], 3), round(div[-1], 3)), [
-                (lambda v: never_falls(v[0]) and v[2] < v[1],
+            worded("trade_off", (tuple(round(x, 1) for x in share), var_diff[2]), [
+                (lambda v: never_falls(v[0]) and v[1] < 0,
                  "Guidance buys the requested class with variety: pick w for the job."),
                 (lambda v: True, "On this model guidance did not trade variety for the class as expected: see the numbers.")],
                 perturb={"swapped labels (the next class read as requested)":
-                         lambda: (swapped_share, round(div[0], 3), round(div[-1], 3))}),
+                         lambda: (swapped_share, var_diff[2])}),
         ]
 
     def construct(self):

@@ -26,6 +26,7 @@ TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large 
 EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
 CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
 SNAPSHOT_STEPS = 50               # DDIM steps for the training-snapshot samples
+CONFIDENT = 0.9                   # a snapshot sample "is a digit" when the classifier is this sure of it
 
 
 # what the network is trained to output, as the opening says it (the library trains eps, x0 and v models)
@@ -71,8 +72,18 @@ def noise_error_curve():
 
 
 def training_snapshots():
-    """DDIM samples from one x_T for every EMA snapshot of the training run (digits U-Net)"""
-    return snapshot_samples(digits_model(), n=16, seed=0, steps=SNAPSHOT_STEPS)
+    """DDIM samples from one x_T with the optimiser's own weights at every training snapshot (digits U-Net;
+    the EMA weights lag far behind early in the run, so they would show the lag, not the network)"""
+    return snapshot_samples(digits_model(), n=16, seed=0, steps=SNAPSHOT_STEPS, weights="raw")
+
+
+def snapshot_confident(samples: dict) -> dict:
+    """{snapshot step: how many of its samples the digit classifier names with confidence above CONFIDENT}"""
+    from diffusion.models.digits.classifier import classify, get_classifier
+    from diffusion.studies.experiments import default_config
+
+    clf = get_classifier(default_config().classifier)
+    return {k: int((classify(np.clip(v, -1, 1), clf)[1] > CONFIDENT).sum()) for k, v in samples.items()}
 
 
 class UNetNoisePrediction(DiffusionScene):
@@ -95,7 +106,9 @@ class UNetNoisePrediction(DiffusionScene):
             h = dict(tm.history, loss=list(np.random.default_rng(0).permutation(tm.history["loss"])))
             return fast_then_slow(smoothed_loss(h, window=loss_window(h))[1])
 
-        untrained = lambda: error_curve(tm.untrained())
+        conf = snapshot_confident(training_snapshots())
+        snaps = sorted(conf)
+        counts = tuple(conf[k] for k in snaps)
         u_pred = lambda: predictions(tm.untrained())
         small, large = preds[TABLE_T[0]].mse, preds[TABLE_T[-1]].mse
         x0_T = float(curve.x0_mse[-1])
@@ -127,6 +140,15 @@ class UNetNoisePrediction(DiffusionScene):
                 # with the true noise in place of eps_hat, x0_hat is x0 exactly: the blow-up is of the network's error
                 perturb={"the true noise in place of the network's eps_hat": lambda: (0.0, round(ref["zero"], 3),
                                                                                       round(ref["mean"], 3))}),
+            worded("snapshots_become_digits", counts, [
+                (lambda v: v[-1] > v[0] and v[-1] >= 0.75 * len(training_snapshots()[snaps[-1]]),
+                 f"At step {snaps[0]} the classifier names {counts[0]} of the {len(training_snapshots()[snaps[0]])} "
+                 f"samples as digits with confidence above {CONFIDENT:g}; at step {snaps[-1]}, {counts[-1]}"),
+                (lambda v: v[-1] > v[0], f"The samples the classifier names with confidence above {CONFIDENT:g} go "
+                                         f"from {counts[0]} at step {snaps[0]} to {counts[-1]} at step {snaps[-1]}"),
+                (lambda v: True, f"The classifier is no surer of the late samples: {counts[0]} confident at step "
+                                 f"{snaps[0]}, {counts[-1]} at step {snaps[-1]}")],
+                perturb={"the snapshots in reversed order": lambda: counts[::-1]}),
             worded("loss_fast_then_slow", fast_then_slow(smooth), [
                 (lambda v: v[0] > v[1], f"falls fast in its first {tenth} steps, then slowly"),
                 (lambda v: True, "falls steadily")],
@@ -471,7 +493,7 @@ class UNetNoisePrediction(DiffusionScene):
         grid_pos = np.array([4.2, -0.3, 0])
         grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
         frame = framed(grid, style.PREDICTION)
-        g_title = label(f"samples, same x_T, DDIM {SNAPSHOT_STEPS} steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
+        g_title = label(f"raw weights: samples, same x_T, DDIM {SNAPSHOT_STEPS} steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
 
         def loss_at(step):
             return float(smooth[int(step) - 1])
@@ -490,8 +512,9 @@ class UNetNoisePrediction(DiffusionScene):
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
         self.wait(1)
         self.hold_narration()
-        self.beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
-                  "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
+        self.beat("Weights saved along the way, the optimiser's own (the averaged weights used elsewhere lag behind "
+                  "early on), sampled from the same starting noise, show what each stage of the network can draw.",
+                  3.5 + 2.6 * (len(snaps) - 1))
         self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
         self.wait(2.5)
         for step in snaps[1:]:
@@ -500,9 +523,9 @@ class UNetNoisePrediction(DiffusionScene):
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
         self.hold_narration()
-        self.beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
-                  "training run of the digits model.", 4)
-        self.wait(4)
+        self.beat(f"{self.facts['snapshots_become_digits'].text}. Everything in this video came from this one "
+                  "training run of the digits model.", 6)
+        self.wait(6)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,
                                 loss_legend, frame, g_title, dot, tag)))

@@ -68,3 +68,31 @@ def test_untrained_copy_has_fresh_seeded_weights_and_its_own_key(quick_model):
     assert p.keys() == q.keys() and any(not torch.equal(p[k], q[k]) for k in p)
     assert all(torch.equal(a, b) for a, b in zip(u.model.parameters(), u2.model.parameters()))
     assert u.key != quick_model.key and u.key.startswith(quick_model.key) and u.schedule is quick_model.schedule
+
+
+def test_raw_snapshots_replay_the_run_and_differ_from_the_lagging_ema(quick_model):
+    from diffusion.studies.noise_prediction import raw_snapshots, snapshot_samples
+
+    raw = raw_snapshots(quick_model)                 # raises if the replay's EMA is not the stored one
+    first = min(quick_model.snapshots)
+    assert sorted(raw) == sorted(quick_model.snapshots)
+    ema = quick_model.snapshots[first]
+    assert any(not torch.allclose(raw[first][k], ema[k]) for k in ema if ema[k].is_floating_point())
+    s_raw = snapshot_samples(quick_model, n=2, seed=0, steps=3, weights="raw")
+    s_ema = snapshot_samples(quick_model, n=2, seed=0, steps=3)
+    assert s_raw.keys() == s_ema.keys() and not np.allclose(s_raw[first], s_ema[first])
+    with pytest.raises(ValueError, match="weights"):
+        snapshot_samples(quick_model, weights="mean")
+
+
+def test_raw_snapshot_replay_refuses_a_model_it_does_not_reproduce(quick_model, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from diffusion.studies.noise_prediction import raw_snapshots
+
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path))
+    step = min(quick_model.snapshots)
+    tampered = {k: v + 0.01 if v.is_floating_point() else v for k, v in quick_model.snapshots[step].items()}
+    other = replace(quick_model, snapshots={**quick_model.snapshots, step: tampered})
+    with pytest.raises(RuntimeError, match="does not reproduce"):
+        raw_snapshots(other)

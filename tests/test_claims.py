@@ -61,6 +61,14 @@ def test_a_claim_that_survives_its_perturbation_is_rejected():
     rows, ok = table({"T": Toothless})
     assert not ok and rows[0].problem == "survives a wrong input" and summary(rows) == {"T": (1, 0, 0)}
 
+    class Untested:
+        @classmethod
+        def claims(cls):
+            return [claim("never_checked", 0.3, lambda v: v < 0.5, "small")]
+
+    rows, ok = table({"U": Untested})
+    assert not ok and rows[0].problem == "no perturbation"
+
 
 def test_a_worded_claim_needs_two_wordings_and_its_test_is_the_choice():
     with pytest.raises(ValueError, match="single wording"):

@@ -107,7 +107,7 @@ def test_every_sampler_takes_guidance(cond, sampler, steps, eta):
 
 
 def test_formula_on_screen_is_the_code(cond):
-    from scenes.guidance import FORMULA_RHS, formula_tex
+    from scenes.guidance import FORMULA_RHS
 
     x, t = _inputs()
     y = torch.tensor([2, 3, 5, 7, 0, 9])
@@ -123,7 +123,7 @@ def test_formula_on_screen_is_the_code(cond):
 
     drawn = "".join(m.tex_string for m in formula().submobjects[2:])
     tex_to_py = [(r"\varepsilon_\theta(x_t, t, \varnothing)", " eps_null "), (r"\varepsilon_\theta(x_t, t, c)", " eps_c "),
-                 (r"\,", " * "), (r"\", "")]
+                 (r"\,", " * ")]
     py = drawn
     for tex, code in tex_to_py:
         py = py.replace(tex, code)

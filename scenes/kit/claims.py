@@ -31,9 +31,6 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 FACT, EMPIRICAL = "fact", "empirical"
-# an empirical claim with no perturbation is printed as a problem; it fails the check only when this is
-# set (every scene's empirical claims carry perturbations)
-REQUIRE_PERTURBATIONS = False
 
 
 @dataclass(frozen=True)
@@ -230,8 +227,7 @@ def table(scenes: dict, falsify: bool = True) -> tuple[list[Row], bool]:
         for c in evaluate(cls):
             f = c.falsify() if falsify and c.kind == EMPIRICAL and c.holds else None
             rows.append(Row(name, c, f))
-    ok = all(not r.problem or (r.problem == "no perturbation" and not REQUIRE_PERTURBATIONS) for r in rows)
-    return rows, ok
+    return rows, all(not r.problem for r in rows)
 
 
 def summary(rows: Sequence[Row]) -> dict:
