@@ -29,7 +29,7 @@ from pathlib import Path
 from bench.report import ROOT, Report, save_json
 
 EMPTY = '''from manim import Scene, config
-from scenes import style
+from scenes.kit import style
 
 class Empty(Scene):
     def construct(self):
@@ -59,7 +59,7 @@ def main(argv=None) -> int:
     p.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
     p.add_argument("--profile", metavar="SCENE", help="profile one scene's render (cProfile) instead")
     args = p.parse_args(argv)
-    from scenes.registry import discover, prepare
+    from scenes.kit.registry import discover, prepare
     from publish.video import probe
 
     scenes = discover()
@@ -109,7 +109,7 @@ def profile(name: str, scenes: dict, top: int = 25) -> int:
     """Render `name` at -ql in this process under cProfile and print the functions with the most
     cumulative time (LaTeX compiles, updaters rebuilding mobjects, image resampling...)."""
     from manim import tempconfig
-    from scenes.registry import check_scene, prepare
+    from scenes.kit.registry import check_scene, prepare
 
     check_scene(name, scenes)
     prepare(name, scenes)
