@@ -88,7 +88,7 @@ clean:
 distclean: clean
 	rm -rf cache
 
-# --- Publishing (issue 8): every scene, blog exports, lecture slides --------------------------
+# --- Publishing: every scene, blog exports, lecture slides --------------------------
 # Generic over the scene registry: `python -m scenes list` names the scenes, one make target each.
 THEME ?=
 ifneq ($(THEME),)
