@@ -1,4 +1,5 @@
-"""Sampling: one loop for DDPM and DDIM that yields every step, and a Trajectory that keeps them.
+"""Sampling: one loop for DDPM and DDIM (and Euler on a flow-matching path) that yields every step, and a
+Trajectory that keeps them.
 
 `sample_steps` is a generator (like improved-diffusion's p_sample_loop_progressive): a scene can
 animate it step by step; `sample` runs it to the end and collects a `Trajectory`.
@@ -11,9 +12,11 @@ from dataclasses import dataclass, fields
 import numpy as np
 import torch
 
+from .path import FlowPath
 from .schedule import NoiseSchedule
 
 SAMPLERS = ("ddpm", "ddim")
+FLOW_SAMPLERS = ("euler",)          # for a velocity model on a FlowPath
 
 
 @dataclass
@@ -75,9 +78,12 @@ def repaint_schedule(T: int, jump: int = 1, resample: int = 1) -> list[int]:
     return [u - 1 for u in ts]                       # RePaint's state t is our 0-based step t - 1
 
 
-def check_sampler(sampler: str, steps: int, T: int) -> None:
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+def check_sampler(sampler: str, steps: int, T: int, flow: bool | None = None) -> None:
+    """flow: True for a velocity model on a FlowPath (Euler), False for an eps-model (DDPM, DDIM),
+    None for either."""
+    known = {None: SAMPLERS + FLOW_SAMPLERS, False: SAMPLERS, True: FLOW_SAMPLERS}[flow]
+    if sampler not in known:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(known)}")
     if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= T:
         raise ValueError(f"steps must be an integer in 1..{T}, got {steps!r}")
 
@@ -104,12 +110,18 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     model_kwargs (optional): extra keyword inputs of the network at every step (class labels, ...);
     `model` may equally be any callable (x, t, **kw) -> eps_hat, e.g. a classifier-free-guidance mix.
     The loop runs on x_T's device; noise comes from `generator` (on its own device, then moved).
+    With a FlowPath as `schedule`, `model` predicts the velocity v = eps - x_0 and sampler "euler" takes
+    Euler's step over t (FlowPath.euler_step); each Step then holds the eps_hat and x0_hat that v implies
+    (v = eps_hat - x0_hat). Euler on the flow is the DDIM update on that path: (1 - s) x0_hat + s eps_hat.
     jump/resample (with known/mask, DDPM over every step): RePaint's resampling — every `jump` steps
     the state is noised back `jump` steps with q(x_t | x_{t-1}) and denoised again, `resample` times
     in all, so the free region is harmonised with the known one. A Step is yielded per denoising.
     """
     model_kwargs = model_kwargs or {}
-    check_sampler(sampler, steps, schedule.T)
+    flow = isinstance(schedule, FlowPath)
+    check_sampler(sampler, steps, schedule.T, flow)
+    if flow and (eta or known is not None):
+        raise ValueError("the flow's Euler sampler is deterministic and unconditioned: no eta, known or mask")
     if sampler == "ddpm":
         eta = 1.0
     if resample > 1 or jump > 1:
@@ -126,7 +138,13 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
             for u in range(t + 1, t_prev + 1):
                 x = schedule.forward_step(x, u, _randn(x, generator))
             continue
-        eps_hat = model(x, torch.full((n,), t, dtype=torch.long, device=x.device), **model_kwargs)
+        out = model(x, torch.full((n,), t, dtype=torch.long, device=x.device), **model_kwargs)
+        if flow:
+            x_prev, x0_hat, eps_hat = schedule.euler_step(x, t, t_prev, out)
+            yield Step(t, t_prev, x, eps_hat, x0_hat, x_prev)
+            x = x_prev
+            continue
+        eps_hat = out
         needs_noise = t_prev >= 0 and eta > 0
         noise = _randn(x, generator) if needs_noise else None
         if sampler == "ddpm" and steps == moves[0] + 1:  # every step: the exact DDPM posterior
