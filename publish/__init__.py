@@ -3,5 +3,5 @@
   python -m publish blog   [--quality l] [--scenes A B ...]    -> media/blog/ (THEME=light: media/blog-light/)
   python -m publish slides NAME [--quality l]                  -> media/slides/NAME.{json,pdf,html}
 
-Generic over the scene registry (scenes/registry.py): every scene joins without being listed here.
+Generic over the scene registry (scenes/kit/registry.py): every scene joins without being listed here.
 """

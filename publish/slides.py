@@ -18,8 +18,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from scenes.registry import MEDIA, chapters, check_quality, check_scene, discover, fail
-from scenes.rendering import render
+from scenes.kit.registry import MEDIA, chapters, check_quality, check_scene, discover, fail
+from scenes.kit.rendering import render
 
 
 def slides_dir() -> Path:
