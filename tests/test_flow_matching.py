@@ -65,11 +65,18 @@ def test_sampling_loop_runs_euler_on_a_flow_path_and_refuses_mixups():
     steps = list(sample_steps(v_const, path, x1, "euler", 4))
     assert [s.t for s in steps] == path.timesteps(4) and steps[-1].t_prev == -1
     assert torch.allclose(steps[-1].x_prev, x1 - 1)
+    assert [s.stage for s in steps] == ["euler"] * 4
+    # Heun over t: 5 calls = 2 Heun intervals + 1 Euler interval on t = 1, 2/3, 1/3, 0; exact for v = 1
+    heun = list(sample_steps(v_const, path, x1, "heun", 5))
+    assert [s.stage for s in heun] == ["predict", "correct", "predict", "correct", "euler"]
+    assert [s.t for s in heun] == [999, 666, 666, 332, 332] and torch.allclose(heun[-1].x_prev, x1 - 1)
+    tr = sample(v_const, path, x1, "heun", 5)
+    assert tr.flow and tr.stages == [s.stage for s in heun]
     with pytest.raises(ValueError, match="unknown sampler 'ddim'"):
         list(sample_steps(v_const, path, x1, "ddim", 4))
     with pytest.raises(ValueError, match="unknown sampler 'euler'"):
         list(sample_steps(v_const, NoiseSchedule(), x1, "euler", 4))
-    with pytest.raises(ValueError, match="no eta"):
+    with pytest.raises(ValueError, match="eta must be 0"):
         list(sample_steps(v_const, path, x1, "euler", 4, eta=0.5))
 
 
@@ -139,6 +146,24 @@ def test_exact_velocity_carries_noise_to_the_data():
         sw = {s: distances_to_mixture(sample(model, path, x1, "euler", s, record=False).numpy(), MIX)["sw1"]
               for s in (1, 100)}
     assert sw[100] < 0.05 < 0.3 < sw[1], sw
+
+
+def test_heun_over_t_is_second_order_and_euler_first():
+    """With the exact velocity, the error against a 1000-call Heun solve falls with the budget as
+    NFE^-1 for Euler and about NFE^-2 for Heun (log-log slopes over 10..80 calls)."""
+    from diffusion.models.toy2d.flow import one_thread
+
+    path = FlowPath(1000)
+    model = ExactVelocity(MIX, path)
+    x1 = torch.randn((200, 2), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    nfes = (10, 20, 40, 80)
+    with one_thread():
+        ref = sample(model, path, x1, "heun", 1000, record=False)
+        slope = {}
+        for sampler in ("euler", "heun"):
+            err = [float((sample(model, path, x1, sampler, n, record=False) - ref).norm(dim=1).mean()) for n in nfes]
+            slope[sampler] = np.polyfit(np.log(nfes), np.log(err), 1)[0]
+    assert -1.4 < slope["euler"] < -0.8 and slope["heun"] < -1.5, slope
 
 
 # --- the link to the diffusion --------------------------------------------------------------------

@@ -100,8 +100,10 @@ class FlowPath:
     def euler_step(self, x_t: torch.Tensor, k: int, k_prev: int, v: torch.Tensor):
         """Euler's step of dx/dt = v from step k to an earlier step k_prev (-1: the data):
         x_s = x_t + (s - t) v. Returns (x_prev, x0_hat, eps_hat)."""
-        t, s = self.time(k), self.time(k_prev)
-        return x_t + (s - t) * v, self.predict_x0(x_t, k, v), self.predict_eps(x_t, k, v)
+        from .ode import euler_step
+
+        return (euler_step(x_t, self.time(k), self.time(k_prev), v), self.predict_x0(x_t, k, v),
+                self.predict_eps(x_t, k, v))
 
 
 # --- the link to the Gaussian diffusion at matching signal-to-noise ratio ------------------------
