@@ -102,7 +102,7 @@ def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean))
 
 
-def _reference_features(image_size: int):
+def reference_features(image_size: int):
     """Classifier features of the held-out half, the train half and 1000 N(0, 1) noise images."""
     real_train, _ = load_digits(image_size, "train")
     held, _ = load_digits(image_size, "heldout")
@@ -115,7 +115,7 @@ def sample_quality(samples, image_size: int = 8) -> dict:
     features: Fréchet distance to the held-out half for the samples, for the train half (the floor:
     real digits the model never saw compared with others) and for N(0, 1) noise (the ceiling); the
     share of samples classified with confidence > 0.9, and the count of samples per class."""
-    return _sample_quality(samples, _reference_features(image_size))[0]
+    return _sample_quality(samples, reference_features(image_size))[0]
 
 
 def _sample_quality(samples, refs) -> tuple[dict, np.ndarray]:
@@ -139,7 +139,7 @@ def quality_over_seeds(samples_by_seed: dict, image_size: int = 8) -> dict:
     min and max of the Fréchet ratio (samples / floor), the mean confident share, the fewest samples
     of any class in any seed, N(0, 1) noise's distance (the ceiling) and, for comparison, the ratio of
     all seeds' samples pooled."""
-    refs = _reference_features(image_size)
+    refs = reference_features(image_size)
     f_held, f_real, f_noise = refs
     fd_real = frechet_distance(f_real, f_held)
     scored = {s: _sample_quality(x, refs) for s, x in samples_by_seed.items()}
