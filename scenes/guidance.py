@@ -112,19 +112,28 @@ class Guidance(DiffusionScene):
             fact("every_row_starts_from_a_miss", m["picks"], all(j is not None for j in m["picks"]),
                  "each row starts from the first x_T on which the plain model missed that class"),
             worded("rows_read_right", (m["first"], m["last"], n_rows), [
-                (lambda v: v[1] == v[2], f"the classifier reads the requested class in {m['first']} of {n_rows} rows "
-                                         f"at w = 0 and in all {n_rows} at w = {_w(ws[-1])}"),
+                (lambda v: v[1] == v[2] and v[0] == m["first"],
+                 f"the classifier reads the requested class in {m['first']} of {n_rows} rows "
+                 f"at w = 0 and in all {n_rows} at w = {_w(ws[-1])}"),
                 (lambda v: True, f"the classifier reads the requested class in {m['first']} of {n_rows} rows at "
                                  f"w = 0 and {m['last']} of {n_rows} at w = {_w(ws[-1])}")],
+                # all read right: swapped labels must not be; not all: a classifier that reads every sample as
+                # requested must be
                 perturb={"swapped labels (the next class read as requested)": lambda: (
                     0, int(sum(int(pred[-1, c, j]) == (c + 1) % pred.shape[1]
-                               for c, j in zip(m["classes"], [0 if j is None else j for j in m["picks"]]))), n_rows)}),
+                               for c, j in zip(m["classes"], [0 if j is None else j for j in m["picks"]]))), n_rows)}
+                if m["last"] == n_rows else
+                {"a classifier that reads every sample as requested": lambda: (m["first"], n_rows, n_rows)}),
             worded("smallest_w_that_gets_it", tuple(got), [
-                (lambda g: len(g) and min(g) == max(g), f"the smallest w that gets it is {_w(min(got or [0]))} in every "
-                                                        f"row that gets there"),
-                (lambda g: len(g) > 0, f"the smallest w that gets it is {_w(min(got or [0]))} to {_w(max(got or [0]))}"),
-                (lambda g: True, "no w shown gets it")],
-                perturb={"swapped labels (the next class read as requested)": lambda: tuple(
+                (lambda g: len(g) > 0 and set(g) == {min(got or [0])},
+                 f"the smallest w that gets it is {_w(min(got or [0]))} in every row that gets there"),
+                (lambda g: len(g) > 0 and (min(g), max(g)) == (min(got or [0]), max(got or [0])),
+                 f"the smallest w that gets it is {_w(min(got or [0]))} to {_w(max(got or [0]))}"),
+                (lambda g: len(g) == 0, "no w shown gets it"),
+                (lambda g: True, "other w than the ones stated get it")],
+                perturb={"a classifier that reads every sample as requested": lambda: tuple(ws[0] for _ in m["classes"])}
+                if got and min(got) > ws[0] else
+                {"swapped labels (the next class read as requested)": lambda: tuple(
                     ws[k] for c, j in zip(m["classes"], [0 if j is None else j for j in m["picks"]])
                     for k in [next((k for k in range(len(ws)) if int(pred[k, c, j]) == (c + 1) % pred.shape[1]), None)]
                     if k is not None)}),

@@ -117,6 +117,14 @@ def noise_confident() -> int:
     return int((conf > CONFIDENT).sum())
 
 
+def real_confident(n: int) -> int:
+    """How many of the first n held-out digits the classifier names with confidence above CONFIDENT."""
+    tm = digits_model()
+    x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+    _, conf, _ = classify(x[:n, 0].numpy(), digit_classifier())
+    return int((conf > CONFIDENT).sum())
+
+
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
     poster_time = 22.0                 # blog poster: the grid of finished samples at t = 0
@@ -155,9 +163,12 @@ class ReverseProcess(DiffusionScene):
             worded("confident_digits", m["confident"], [
                 (lambda k: k == n, f"At t = 0 all {n} samples are digits the classifier names with confidence "
                                    f"above {CONFIDENT:g}."),
-                (lambda k: True, f"At t = 0, {m['confident']} of the {n} samples are digits the classifier names "
-                                 f"with confidence above {CONFIDENT:g}.")],
-                perturb={"the starting noise x_T in place of the samples": noise_confident}),
+                (lambda k: k == m["confident"], f"At t = 0, {m['confident']} of the {n} samples are digits the "
+                                                 f"classifier names with confidence above {CONFIDENT:g}."),
+                (lambda k: True, "At t = 0, another number of the samples are digits the classifier is sure of.")],
+                # all confident: pure noise must not be; not all: real held-out digits must be
+                perturb={"the starting noise x_T in place of the samples": noise_confident} if m["confident"] == n
+                else {"real held-out digits in place of the samples": lambda: real_confident(n)}),
             fact("x0_hat_clipped_at_T", first["clipped"], True, choose(first["clipped"], [
                 (lambda c: c >= 0.5, f"At t = {T}, x0_hat scales x_t minus the predicted noise up {m['amplify_T']:.0f}-fold: "
                                      f"{first['clipped']:.0%} of its pixels hit the clip at ±1, so the first guesses "
