@@ -34,6 +34,11 @@ def field_data() -> dict:
     return score_field_data(toy2d_model())
 
 
+def tweedie() -> dict:
+    """E[eps | x_t] by Monte Carlo on the arrow grid beside the exact eps* (toy2d mixture, no network)"""
+    return tweedie_check(toy2d_model())
+
+
 def spiral_curve(mix: Spiral, n: int = 300) -> np.ndarray:
     """The spiral the component means sit on (the curve of Spiral.params)."""
     u = np.linspace(0, 1, n)
@@ -116,14 +121,14 @@ def fields_untrained() -> dict:
 
 class ScoreField(DiffusionScene):
     description = "The score field of a 2D spiral: exact vs learned arrows from t=T to 0, eps* = -sqrt(1-ab) grad log q."
-    needs = (toy2d_model, field_data)
+    needs = (toy2d_model, field_data, tweedie)
 
     @classmethod
     def claims(cls):
         m = measure()
         idc = m["identity"]
         ratio = m["lo"] / m["hi"]
-        tw = tweedie_check(toy2d_model())
+        tw = tweedie()
         ok = tw["ess"] >= TWEEDIE["min_ess"]
         ab = np.array([alpha_bar_at(m["sched"], t) for t in tw["t"]])[:, None, None]
 
@@ -215,7 +220,7 @@ class ScoreField(DiffusionScene):
 
     def identity(self):
         idc, f = self.m["identity"], self.facts
-        tw = tweedie_check(toy2d_model())
+        tw = tweedie()
         k = len(tw["t"]) // 2                                   # the middle t of the Monte Carlo check
         t = int(tw["t"][k])
         ab = alpha_bar_at(self.sched, t)
