@@ -92,17 +92,17 @@ def untrained_quality(tm, steps: int) -> dict:
 # On screen, each line checked against the code in tests/test_claims.py: the ODE against ode_sample's
 # derivative (diffusion.models.toy2d.flow), DDIM's update against NoiseSchedule.ddim_step, and the
 # eta = 0 update against an Euler step of the ODE. t' is the next (earlier) of the respaced steps.
-PF_ODE_TEX = (r"\frac{d\bar x}{d\sigma} = \epsilon_\theta\!\left(\frac{\bar x}{\sqrt{1+\sigma^2}},\, t(\sigma)\right),"
-              r"\quad \bar x = \frac{x}{\sqrt{\bar\alpha_t}},\quad \sigma = \sqrt{\frac{1-\bar\alpha_t}{\bar\alpha_t}}")
+PF_ODE_TEX = (r"\frac{d\bar x}{ds} = \epsilon_\theta\!\left(\frac{\bar x}{\sqrt{1+s^2}},\, t(s)\right),"
+              r"\quad \bar x = \frac{x}{\sqrt{\bar\alpha_t}},\quad s = \sqrt{\frac{1-\bar\alpha_t}{\bar\alpha_t}}")
 DDIM_PF_TEX = (
     r"x_{t'} = \sqrt{\bar\alpha_{t'}}\,\underbrace{\frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\epsilon}"
     r"{\sqrt{\bar\alpha_t}}}_{\hat x_0} + \sqrt{1-\bar\alpha_{t'}-\sigma_t^2}\;\hat\epsilon + \sigma_t\, z",
     r"\sigma_t(\eta) = \eta\,\sqrt{\frac{1-\bar\alpha_{t'}}{1-\bar\alpha_t}}\,\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_{t'}}}")
-EULER_TEX = r"\eta = 0:\quad \bar x_{t'} = \bar x_t + (\sigma_{t'} - \sigma_t)\,\hat\epsilon"
+EULER_TEX = r"\eta = 0:\quad \bar x_{t'} = \bar x_t + (s_{t'} - s_t)\,\hat\epsilon"
 
 
 def pf_ode_velocity(x_bar, sigma, eps_fn):
-    """PF_ODE_TEX as code: d x_bar / d sigma = eps(x_bar / sqrt(1 + sigma^2), sigma)."""
+    """PF_ODE_TEX as code (its s is `sigma` here, flow.sigma_of): d x_bar / ds = eps(x_bar / sqrt(1 + s^2), s)."""
     return eps_fn(x_bar / np.sqrt(1 + sigma ** 2), sigma)
 
 
@@ -314,8 +314,8 @@ class ProbabilityFlow(DiffusionScene):
         pick = np.linspace(0, ddim.x.shape[1] - 1, N_DRAWN).astype(int)
         paths = polylines(panel, ddim.x[:, pick].transpose(1, 0, 2), style.STATE, 1.6)
         ends = point_cloud(panel, ddim.final[pick], style.STATE, radius=0.03)
-        self.next_beat("The flow the right-hand paths follow is the probability-flow ODE: in x over root alpha-bar, "
-                       "against sigma, its velocity is the predicted noise.", 7)
+        self.next_beat("The flow these paths follow is the probability-flow ODE: in x over root alpha-bar, against "
+                       "s, the noise-to-signal ratio, its velocity is the predicted noise.", 7)
         self.play(Transform(self.heading, heading("The probability-flow ODE and DDIM's update (Song et al. 2021)")),
                   Write(ode), FadeIn(panel), GrowPaths(paths), run_time=3)
         self.play(FadeIn(ends)); self.wait(2)
