@@ -189,14 +189,18 @@ class ImageInpainting(DiffusionScene):
         heading = layout.heading("Do the two halves agree? Replacement vs RePaint resampling")
         per = seam_per_digit(digits_model(), r, SEAM)
         f = self.facts
-        facts = VGroup(label(f"jump across the boundary, off the real digit's own: {per['replace_jump_off'].mean():.2f} "
-                             f"without, {per['repaint_jump_off'].mean():.2f} with ({f['seam_jump_off_real'].spread})",
+        def ci(name):
+            d, lo, hi = f[name].value
+            return f"Δ {d:+.2f}, 95 % CI {lo:+.2f} to {hi:+.2f}"
+
+        facts = VGroup(label(f"seam jump off the real digit's: {per['replace_jump_off'].mean():.2f} without, "
+                             f"{per['repaint_jump_off'].mean():.2f} with ({ci('seam_jump_off_real')})",
                              style.SMALL_SIZE, style.TEXT),
-                       label(f"RMS of the filled half to the real one: {per['replace_hidden_rms'].mean():.2f} without, "
-                             f"{per['repaint_hidden_rms'].mean():.2f} with ({f['hidden_rms_replace_vs_repaint'].spread})",
+                       label(f"RMS to the real hidden half: {per['replace_hidden_rms'].mean():.2f} without, "
+                             f"{per['repaint_hidden_rms'].mean():.2f} with ({ci('hidden_rms_replace_vs_repaint')})",
                              style.SMALL_SIZE, style.TEXT),
-                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions, averaged per digit; jump: "
-                             "mean |difference|, last kept row to first filled row", style.SMALL_SIZE, style.MUTED))
+                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions, per digit; CI: bootstrap "
+                             "over digits", style.SMALL_SIZE, style.MUTED))
         for line in facts:
             if line.width > layout.FRAME_W - 2 * layout.MARGIN:
                 line.scale_to_fit_width(layout.FRAME_W - 2 * layout.MARGIN)

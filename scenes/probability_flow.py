@@ -303,10 +303,9 @@ class ProbabilityFlow(DiffusionScene):
         eq = math(DDIM_PF_TEX[0], size=style.TITLE_SIZE)
         sig = math(DDIM_PF_TEX[1], size=style.TITLE_SIZE - 4, color=style.NOISE)
         euler = math(EULER_TEX, size=style.TITLE_SIZE - 4, color=style.STATE)
-        prime = label(f"t′: the next of the {self.m['n_moments']} respaced steps (t′ < t); ᾱ at the last is 1",
-                      style.SMALL_SIZE, style.MUTED)
-        left_box, right_box = split(region(), [1.35, 1], gap=0.4)
-        col = VGroup(ode, eq, sig, euler, prime).arrange(DOWN, buff=0.45)
+        prime = footnote(f"t′: the next of the {self.m['n_moments']} respaced steps (t′ < t); after the last, ᾱ = 1")
+        left_box, right_box = split(region(note=True), [1.35, 1], gap=0.4)
+        col = VGroup(ode, eq, sig, euler).arrange(DOWN, buff=0.45)
         fit(col, left_box)
         # the picture it is about: the DDIM paths (a flow) beside the formulas
         panel = PlanePanel.fitted(LIM, right_box, f"DDIM η = 0, {len(self.d['ddim'].timesteps)} steps", style.STATE)

@@ -225,20 +225,27 @@ class ScoreField(DiffusionScene):
         t = int(tw["t"][k])
         ab = alpha_bar_at(self.sched, t)
         ok = tw["ess"][k] >= TWEEDIE["min_ess"]
-        left, right = split(region(), [1.25, 1], gap=0.5)
         eq = math(r"\varepsilon^*(x_t, t) \;=\; \mathbb{E}[\,\varepsilon \mid x_t\,] \;=\; "
-                  r"-\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)", size=style.TITLE_SIZE + 2)
-        what = label("the best possible noise prediction is the average noise\nthat could have made x_t, "
-                     "and it points against the score", style.LABEL_SIZE, style.MUTED)
-        check = label(f"checked at t = {idc['t'] + 1} on {idc['n']} grid points against finite\ndifferences "
-                      f"of log q_t: largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
-        mc = label(f"Monte Carlo at t = {t + 1}: {TWEEDIE['n']:,} data draws, each weighted by\nq(x_t | x_0); "
-                   f"median gap to ε* {f['tweedie_mc_is_eps_star'].value:.2f} standard errors", style.LABEL_SIZE,
+                  r"-\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)", size=style.TITLE_SIZE + 4)
+        x0, y0, x1, y1 = region()
+        if eq.width > x1 - x0:
+            eq.scale_to_fit_width(x1 - x0)
+        eq.move_to([(x0 + x1) / 2, y1 - eq.height / 2, 0])
+        left, right = split(region(top=eq.get_bottom()[1] - 0.35), [1.2, 1], gap=0.5)
+        what = label("the best noise prediction: the average noise\nthat could have made x_t", style.LABEL_SIZE,
+                     style.MUTED)
+        check = label(f"finite differences of log q_t at t = {idc['t'] + 1},\n{idc['n']} points: "
+                      f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
+        mc = label(f"Monte Carlo at t = {t + 1}, {TWEEDIE['n']:,} data draws:\n"
+                   f"median gap {f['tweedie_mc_is_eps_star'].value:.2f} standard errors", style.LABEL_SIZE,
                    style.HIGHLIGHT)
         key = VGroup(label("arrows: −ε*, exact", style.LABEL_SIZE, style.SIGNAL),
-                     label("−E[ε | x_t], Monte Carlo", style.LABEL_SIZE, style.HIGHLIGHT)).arrange(RIGHT, buff=0.5)
-        body = VGroup(eq, what, check, mc, key).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
-        fit(body, left)
+                     label("−E[ε | x_t], Monte Carlo", style.LABEL_SIZE, style.HIGHLIGHT)).arrange(DOWN, aligned_edge=LEFT,
+                                                                                               buff=0.15)
+        body = VGroup(what, check, mc, key).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
+        body.move_to([(left[0] + left[2]) / 2, (left[1] + left[3]) / 2, 0])
+        if body.width > left[2] - left[0] or body.height > left[3] - left[1]:
+            fit(body, left)
         # the picture: exact eps* arrows and the Monte Carlo average of the noise, on the same grid over q_t
         panel = PlanePanel.fitted(PANEL_LIM, right, f"t = {t + 1}, over q_t",
                                   style.TEXT)

@@ -496,7 +496,7 @@ class UNetNoisePrediction(DiffusionScene):
         grid_pos = np.array([4.2, -0.3, 0])
         grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
         frame = framed(grid, style.PREDICTION)
-        g_title = label(f"raw weights: samples, same x_T, DDIM {SNAPSHOT_STEPS} steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
+        g_title = label(f"raw weights, same x_T, DDIM {SNAPSHOT_STEPS}", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
 
         def loss_at(step):
             return float(smooth[int(step) - 1])
