@@ -305,7 +305,7 @@ class DDIMDeterminism(DiffusionScene):
                              for x, y in zip(r["mean_noise_dist"], r["mean_out_dist"])])
         u = float(r["unrelated_dist"])
         ref = DashedLine(ax.c2p(0, u), ax.c2p(xmax, u), color=style.FIXED)
-        ref_l = label(f"two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
+        ref_l = label(f"outputs of two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
         legend = label(f"grey: each of {cfg.n_base} noise images   blue: mean", style.SMALL_SIZE, style.MUTED)
         legend.next_to(heading, DOWN, buff=0.2)
         f = self.facts

@@ -220,7 +220,9 @@ class ReverseProcess(DiffusionScene):
         marker.add_updater(lambda m: m.move_to(axis.n2p(k.get_value())))
         start = math(r"x_T \sim \mathcal{N}(0, I)", size=38, color=style.STATE)
         start.next_to(axis, DOWN, buff=1.1).align_to(t_label, LEFT)
-        step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", size=38, color=style.TEXT)
+        step_eq = math(r"x_{t-1} \sim " + POSTERIOR_TEX[0], size=34, color=style.TEXT)
+        if step_eq.width > right[2] - right[0]:
+            step_eq.scale_to_fit_width(right[2] - right[0])
         step_eq.next_to(start, DOWN, buff=0.7).align_to(t_label, LEFT)
         post = VGroup(*[math(tex, size=30, color=style.TEXT) for tex in POSTERIOR_TEX[1:]]).arrange(
             DOWN, aligned_edge=LEFT, buff=0.3).next_to(step_eq, DOWN, buff=0.35).align_to(t_label, LEFT)
