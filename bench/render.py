@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from diffusion.core.presets import preset_name  # noqa: E402
+
 EMPTY = '''from manim import Scene, config
 from scenes.kit import style
 
@@ -88,7 +90,7 @@ def main() -> int:
         print(row_text(rows[-1]), flush=True)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "render.json").write_text(json.dumps(dict(quality="l", preset=os.environ.get("DIFFUSION_PRESET", "default"),
+    (out / "render.json").write_text(json.dumps(dict(quality="l", preset=preset_name(),
                                                      max_ratio=MAX_RATIO, scenes=rows), indent=2))
     print(HEADER)
     for r in sorted(rows, key=lambda r: -r["ratio"]):

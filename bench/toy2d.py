@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from diffusion.core.cache import atomic_write_bytes
-from diffusion.models.toy2d import get_toy2d_model
+from diffusion.models import get_model
 from diffusion.models.toy2d.measure import error_by_density, field_error, fields_on_grid, get_quality_vs_steps
 
 SW_BOUND = 2.0              # samples within 2x the finite-sample floor
@@ -34,7 +34,7 @@ OUT = Path(__file__).parent / "results" / "toy2d.json"
 
 def main() -> int:
     t0 = time.perf_counter()
-    tm = get_toy2d_model()
+    tm = get_model("toy2d")
     q = get_quality_vs_steps(tm)
     fl = q["floor"]
     ok = True

@@ -35,10 +35,9 @@ def main(progress: bool = True) -> int:
     for name in RUNS:
         get_experiment(name, tm, cfg)
     print(f"digits model {tm.key} and experiments {', '.join(RUNS)} ready ({time.perf_counter() - t0:.1f}s)")
-    from .models.digits_cond import get_cond_model
     from .studies.guidance import default_study_config, get_guidance_study
 
-    cm = get_cond_model(progress=progress)
+    cm = get_model("digits-cond", progress=progress)
     get_guidance_study(cm, default_study_config(), progress=progress)
     print(f"conditional digits model {cm.key} and guidance sweep ready ({time.perf_counter() - t0:.1f}s)")
     return 0

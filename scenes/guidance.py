@@ -9,7 +9,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group, LaggedStart, MathTex, Star,
                    VGroup, VMobject, Write)
 
-from diffusion.models.digits_cond import get_cond_model
+from diffusion.models import get_model
 from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes.kit import style
 from scenes.kit.claims import claim, worded
@@ -48,7 +48,7 @@ def formula(size: int = 40):
 @lru_cache(maxsize=1)
 def cond_model():
     """the class-conditional digits model (digits-cond)"""
-    return get_cond_model(progress=False)
+    return get_model("digits-cond", progress=False)
 
 
 def guidance_sweep():

@@ -8,7 +8,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Rectangle, Transform,
                    VGroup, VMobject, Write, linear)
 
-from diffusion.models.toy2d import alpha_bar_at, axis_marginal_pdf, get_toy2d_model, sample_marginal
+from diffusion.models import get_model
+from diffusion.models.toy2d import alpha_bar_at, axis_marginal_pdf, sample_marginal
 from diffusion.models.toy2d.flow import segment_crossings
 from diffusion.models.toy2d.measure import sliced_wasserstein
 from diffusion.models.toy2d.views import flow_data
@@ -29,7 +30,7 @@ Y_MAX = 0.9                  # density axis of the histograms
 
 def toy2d_model():
     """the 2D spiral MLP eps-model of the active preset"""
-    return get_toy2d_model(progress=False)
+    return get_model("toy2d", progress=False)
 
 
 def paths_and_quality() -> dict:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transform, VGroup, Write)
 
-from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
+from diffusion.models import get_model
+from diffusion.models.toy2d import Spiral, alpha_bar_at, log_density, sample_marginal
 from diffusion.models.toy2d.measure import error_by_density
 from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
 from scenes.kit import style
@@ -26,7 +27,7 @@ PANEL_LIM = FIELD_GRID["lim"] * FIELD_GRID["n"] / (FIELD_GRID["n"] - 1)
 
 def toy2d_model():
     """the 2D spiral MLP eps-model of the active preset"""
-    return get_toy2d_model(progress=False)
+    return get_model("toy2d", progress=False)
 
 
 def field_data() -> dict:

@@ -84,7 +84,7 @@ def prepare(tm) -> None:
 
 
 if __name__ == "__main__":
-    from .train import get_toy2d_model
+    from .. import get_model
 
-    prepare(get_toy2d_model())
+    prepare(get_model("toy2d"))
     print("toy2d scene data ready")
