@@ -166,7 +166,7 @@ REVERSE_SHOWN = 4               # samples shown (the first ones of the ReversePr
 @figure("ReverseProcess", "reverse_process")
 def reverse_figure() -> Figure:
     from scenes.kit.models import digits_model
-    from scenes.reverse_process import reverse_trajectory      # what the video loads (its `needs`)
+    from scenes.kit.data.reverse_process import reverse_trajectory      # what the video loads (its `needs`)
 
     tm = digits_model()
     traj = reverse_trajectory()

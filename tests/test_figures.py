@@ -26,7 +26,7 @@ def fmt(v, digits):
 
 @pytest.fixture(scope="module")
 def reverse(quick_model):
-    from scenes.reverse_process import reverse_trajectory
+    from scenes.kit.data.reverse_process import reverse_trajectory
 
     return F.FIGURES["reverse_process"](), reverse_trajectory(), quick_model
 
@@ -178,7 +178,7 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_reverse_figure_in_chromium(exported, browser):
-    from scenes.reverse_process import reverse_trajectory
+    from scenes.kit.data.reverse_process import reverse_trajectory
     from test_publish import _Server
 
     data = F.read_figure_data(exported / "reverse_process.html")
