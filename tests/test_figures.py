@@ -97,7 +97,7 @@ def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
 
 def test_particles_figure_shows_the_cached_1d_trajectory(tmp_path):
     from diffusion.models.toy1d.mixture import marginal_pdf, wasserstein1
-    from scenes.trajectories_1d import toy1d_model, trajectories
+    from scenes.kit.data.trajectories_1d import toy1d_model, trajectories
 
     data = F.read_figure_data(tmp_path / F.export(F.FIGURES["particles_1d"](), tmp_path, "Trajectories1D")["html"])
     tm = toy1d_model()
@@ -246,7 +246,7 @@ def test_forward_figure_in_chromium(exported, browser):
 
 @pytest.mark.slow
 def test_particles_figure_in_chromium(exported, browser):
-    from scenes.trajectories_1d import trajectories
+    from scenes.kit.data.trajectories_1d import trajectories
     from test_publish import _Server
 
     traj = trajectories()["ddpm"]
