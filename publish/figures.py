@@ -125,7 +125,7 @@ EPS_RANGE = 2.5                 # ε images map [-2.5, 2.5] to black..white, as 
 
 @figure("ForwardEquation", "forward_process")
 def forward_figure() -> Figure:
-    import scenes.forward_equation as fe
+    import scenes.kit.data.forward_equation as fe
     from diffusion.core.schedule import NoiseSchedule
 
     schedule = NoiseSchedule("linear", fe.T)

@@ -78,7 +78,7 @@ def test_reverse_figure_data_is_the_video_trajectory(reverse, tmp_path):
 
 
 def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
-    import scenes.forward_equation as fe
+    import scenes.kit.data.forward_equation as fe
     from diffusion.studies.forward import closed_form
     from diffusion.core.schedule import NoiseSchedule
 
@@ -216,7 +216,7 @@ def test_reverse_figure_in_chromium(exported, browser):
 
 @pytest.mark.slow
 def test_forward_figure_in_chromium(exported, browser):
-    import scenes.forward_equation as fe
+    import scenes.kit.data.forward_equation as fe
     from diffusion.studies.forward import closed_form
     from diffusion.core.schedule import NoiseSchedule
     from test_publish import _Server

@@ -112,7 +112,7 @@ def test_snr_crossing(name, expected):
 
 
 def test_forward_equation_strip_marks_the_linear_crossing():
-    from scenes.forward_equation import STRIP_T
+    from scenes.kit.data.forward_equation import STRIP_T
 
     assert F.snr_crossing(NoiseSchedule("linear", 1000)) in STRIP_T
 
