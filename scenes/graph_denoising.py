@@ -12,10 +12,10 @@ from diffusion.models.graphs.discrete import forward_trajectory
 
 from scenes.kit import style
 from scenes.kit.claims import claim, worded
-from scenes.kit.graphs import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
-                                  edge_lines, graph_model, node_dots, two_circle_layout)
+from scenes.kit.graphs import adjacency_pixels, centre, edge_lines, node_dots, two_circle_layout
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.layout import footnote
+from scenes.kit.models import COND_NODES, condition_graph, conditional_trajectory, graph_model
 from scenes.kit.numbers import GlyphNumber, LiveValue
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math

@@ -7,25 +7,19 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, ReplacementTransform, ValueTracker, VGroup,
+from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, ValueTracker, VGroup,
                    Write)
 
 from scenes.kit import layout, style
 from scenes.kit.data import image_inpainting
 from scenes.kit.data.image_inpainting import SEAM, SPEC, inpainting, known_error, known_half, seam_study
-from scenes.kit.images import pixel_image
+from scenes.kit.images import known_box, pixel_image
 from scenes.kit.models import digits_model
 from scenes.kit.numbers import LiveValue
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
 SEAM_SHOWN = 4                               # completions shown per method
-
-
-def known_box(tile, color=style.FIXED) -> Rectangle:
-    """A frame around the known (top) half of a square tile."""
-    return Rectangle(width=tile.width, height=tile.height / 2, color=color, stroke_width=3).move_to(
-        tile.get_top() + DOWN * tile.height / 4)
 
 
 def grid_shape(n: int) -> tuple[int, int]:
