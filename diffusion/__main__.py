@@ -3,6 +3,7 @@
     python -m diffusion list
     python -m diffusion train MODEL [--preset P] [--steps N] [--set name=value ...]
     python -m diffusion sample MODEL --out FILE.npz [--preset P] [--set steps=N ...] [--n N] [--sampler S]
+                                                 [--steps NFE]
 
 `sample` reaches the model `train` made with the same --preset and --set (train --steps N is
 --set steps=N); `train` prints the sample command to reuse.
@@ -68,9 +69,10 @@ def parser() -> argparse.ArgumentParser:
                        help="override a training setting of the preset (repeatable), e.g. --set steps=9000")
     tr.add_argument("--steps", type=_positive_int, default=None, help="training steps (the same as --set steps=N)")
     sp.add_argument("--n", type=_positive_int, default=16)
-    sp.add_argument("--sampler", default=None, help="ddim (default) or ddpm; graphs: ancestral")
-    sp.add_argument("--steps", type=_positive_int, default=50, help="sampler steps")
-    sp.add_argument("--eta", type=float, default=0.0)
+    sp.add_argument("--sampler", default=None,
+                    help="ddim (default), ddpm, dpm++2m (DPM-Solver++(2M)) or heun (EDM); graphs: ancestral")
+    sp.add_argument("--steps", type=_positive_int, default=50, help="network calls (NFE); heun spends two per step")
+    sp.add_argument("--eta", type=float, default=0.0, help="ddim's noise (0: deterministic); 0 for dpm++2m and heun")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--batch", type=_positive_int, default=1000, help="samples per network call")
     sp.add_argument("--device", default=None, help="default: cuda when present, else cpu")
@@ -127,7 +129,7 @@ def main(argv=None) -> int:
         if sampler not in recipe.samplers():
             raise ValueError(f"invalid choice: sampler {sampler!r}; {args.model} has {', '.join(recipe.samplers())}")
         if sampler != "ancestral":
-            check_sampler(sampler, args.steps, config.T)
+            check_sampler(sampler, args.steps, config.T, args.eta)
         if not 0.0 <= args.eta <= 1.0:
             raise ValueError(f"eta must be in [0, 1], got {args.eta}")
         if args.out.suffix != ".npz":
