@@ -45,3 +45,8 @@ def conditional_trajectory(n: int = 4, seed: int = 0):
 
 def unconditional_trajectory(n: int = 4, seed: int = 0):
     return get_graph_trajectory(graph_model(), n, seed)
+
+
+def toy2d_model():
+    """the 2D spiral MLP eps-model of the active preset"""
+    return get_model("toy2d", progress=False)
