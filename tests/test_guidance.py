@@ -106,7 +106,7 @@ def test_every_sampler_takes_guidance(cond, sampler, steps, eta):
 
 
 def test_formula_on_screen_is_the_code(cond):
-    from scenes.guidance import FORMULA_RHS, formula_tex
+    from scenes.kit.data.guidance import FORMULA_RHS, formula_tex
 
     x, t = _inputs()
     y = torch.tensor([2, 3, 5, 7, 0, 9])

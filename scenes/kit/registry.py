@@ -156,10 +156,8 @@ def video_path(module: str, name: str, quality: str) -> Path:
 
 
 def needs(cls) -> tuple:
-    """The scene's needs (zero-argument functions building/loading cached artifacts): its data part's
-    NEEDS, or a `needs` of its own."""
-    data = getattr(cls, "data", None)
-    return tuple(data.NEEDS) if data is not None else tuple(getattr(cls, "needs", ()))
+    """The scene's needs (zero-argument functions building/loading cached artifacts): its data part's NEEDS."""
+    return tuple(cls.data.NEEDS) if cls.data is not None else ()
 
 
 def need_name(fn) -> str:
