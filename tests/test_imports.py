@@ -99,3 +99,26 @@ def test_every_module_imports_in_a_fresh_process(order):
     code = "import importlib, sys\nfor n in sys.argv[1:]:\n    importlib.import_module(n)\n"
     r = subprocess.run([sys.executable, "-c", code, *names], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_scene_data_parts_and_publish_load_no_manim():
+    """Every scene's data part (scenes/kit/data/) and publish/figures.py import without Manim: claims,
+    tests and the interactive figures read what a scene loads without a scene module."""
+    names = sorted(n for n in modules() if n.startswith("scenes.kit.data."))
+    code = ("import importlib, sys\nfor n in sys.argv[1:]:\n    importlib.import_module(n)\n"
+            "bad = sorted(m for m in sys.modules if m == 'manim' or m.startswith('manim.'))\n"
+            "scenes = sorted(m for m in sys.modules if m.startswith('scenes.') and not m.startswith('scenes.kit'))\n"
+            "print(len(bad), scenes)\n")
+    r = subprocess.run([sys.executable, "-c", code, *names, "publish.figures"], cwd=ROOT, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split()[0] == "0", f"manim imported by the data parts or publish.figures: {r.stdout}"
+    assert r.stdout.strip().endswith("[]"), f"scene modules imported: {r.stdout}"
+
+
+def test_every_scene_has_a_data_part():
+    from scenes.kit.registry import discover
+
+    for name, (module, cls) in discover().items():
+        assert cls.data is not None and cls.data.__name__ == f"scenes.kit.data.{module}", name
+        assert callable(cls.data.claims) and all(callable(f) for f in cls.data.NEEDS), name
