@@ -1,4 +1,4 @@
-"""Low-quality renders of the issue-7 scenes (DDIMDeterminism, ForwardBackward, Trajectories1D) with
+"""Low-quality renders of the sampler-noise scenes (DDIMDeterminism, ForwardBackward, Trajectories1D) with
 the quick preset, checked on the decoded pixels. Everything the scenes load is built first from
 their needs (scenes never train)."""
 import subprocess

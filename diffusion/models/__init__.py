@@ -16,6 +16,8 @@ MODELS = {
     "toy1d": "diffusion.models.toy1d.recipe",       # 1D two-bump Gaussian mixture, MLP eps-model
     "toy2d": "diffusion.models.toy2d.recipe",       # 2D spiral of 12 Gaussians (exact score), MLP eps-model
     "digits-cond": "diffusion.models.digits_cond.recipe",   # class-conditional digits, classifier-free guidance
+    "toy2d-fm": "diffusion.models.toy2d_fm.recipe", # toy2d's spiral and MLP trained by flow matching
+    "digits-fm": "diffusion.models.digits_fm.recipe",   # digits' data and U-Net trained by flow matching
 }
 
 
