@@ -128,9 +128,9 @@ def _sample_quality(samples, refs) -> tuple[dict, np.ndarray]:
 
 
 # x_T seeds of the headline measure: 1000 samples each (about the size of the held-out half, so each
-# seed's distance carries the same small-sample bias as the floor). 1234 was the bench's only seed.
-# One seed's ratio is noisy (1.5x to 3.7x for the default model); the mean of four still moved by 0.8
-# between disjoint sets of four seeds, hence eight (README, "The digits model").
+# seed's distance carries the same small-sample bias as the floor). One seed's ratio is noisy, and the mean
+# of four still moves between disjoint sets of four seeds, hence eight (python -m bench.digits_sweep seeds
+# scores a model under disjoint seed sets).
 QUALITY_SEEDS = (1234, 4321, 1, 2, 3, 4, 5, 6)
 
 
