@@ -23,7 +23,7 @@ def teacher_pairs(config, n: int | None = None, steps: int = TEACHER_STEPS, seed
     """(x_1, x_0) float32 (n, 2) each (n: pair_count): noise and the teacher's Euler sample from it (the
     teacher is trained or loaded from the cache)."""
     n = n or pair_count(config)
-    from ...core.loader import get_model
+    from .. import get_model
     from ...core.sample import sample
     from ..toy2d.flow import one_thread
 
