@@ -18,6 +18,7 @@ MODELS = {
     "digits-cond": "diffusion.models.digits_cond.recipe",   # class-conditional digits, classifier-free guidance
     "toy2d-fm": "diffusion.models.toy2d_fm.recipe", # toy2d's spiral and MLP trained by flow matching
     "digits-fm": "diffusion.models.digits_fm.recipe",   # digits' data and U-Net trained by flow matching
+    "toy2d-reflow": "diffusion.models.toy2d_reflow.recipe",  # toy2d-fm rectified once (its own noise-sample pairs)
 }
 
 
