@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.cache import cached, codec_of
 from ...core.schedule import NoiseSchedule
 from ...core.nets import timestep_embedding
 from ...core.trained import TrainedModel
@@ -415,6 +415,5 @@ def get_graph_trajectory(tm: TrainedGraphModel, n_samples: int = 8, seed: int = 
     spec = dict(model=tm.key, n=n_samples, seed=seed, kind="graphs",
                 condition=None if condition is None else np.asarray(condition).astype(int).tolist(),
                 fixed_nodes=None if fixed_nodes is None else [int(i) for i in fixed_nodes])
-    path = cache_dir() / "trajectories" / f"graphs-{config_key(spec)}.npz"
-    return get_or_build(path, lambda: sample_graphs(tm, n_samples, seed, condition, fixed_nodes),
-                        GraphTrajectory.to_bytes, GraphTrajectory.from_bytes)
+    return cached("trajectories", "graphs", spec, lambda: sample_graphs(tm, n_samples, seed, condition, fixed_nodes),
+                  codec_of(GraphTrajectory))
