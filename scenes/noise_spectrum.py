@@ -112,11 +112,6 @@ class NoiseSpectrum(DiffusionScene):
     description = ("The forward process in frequency: images' power falls with frequency, noise is flat, so noise "
                    "drowns fine detail first; the digits model's reverse process builds coarse first.")
     data = D                       # the data part: what the scene loads, measures and claims
-    needs = D.NEEDS
-
-    @classmethod
-    def claims(cls):
-        return D.claims()
 
     def construct(self):
         self.beat("Noise and images seen in frequency: why diffusion drowns fine detail first.", 3)
@@ -157,8 +152,7 @@ class NoiseSpectrum(DiffusionScene):
         fit_name.move_to(plot.c2p(-2.3, 1.8))
         src = layout.footnote(f"{D.PHOTO_SIZE}×{D.PHOTO_SIZE} grayscale; power |FFT|²/N² averaged over each ring of "
                               f"frequencies; fit: least squares")
-        self.hold_narration()
-        self.beat(f"Take a photo, {D.PHOTO_SIZE} by {D.PHOTO_SIZE} pixels, and measure how much power it has at each "
+        self.next_beat(f"Take a photo, {D.PHOTO_SIZE} by {D.PHOTO_SIZE} pixels, and measure how much power it has at each "
                   f"spatial frequency. The power falls steadily from coarse to fine: {self.facts['photo_power_falls'].text}.", 6)
         self.play(FadeIn(heading), FadeIn(image), FadeIn(name), Create(plot.axes), FadeIn(plot.xticks), FadeIn(plot.yticks),
                   FadeIn(plot.xname), FadeIn(plot.yname))
@@ -223,8 +217,7 @@ class NoiseSpectrum(DiffusionScene):
         sig = self.p0
         noise, meas, cross = VMobject(), VGroup(), Crossing(plot)
         driver = VMobject()
-        self.hold_narration()
-        self.beat("Now add noise. In frequency the forward process is simple: the signal's power is scaled by alpha_bar, "
+        self.next_beat("Now add noise. In frequency the forward process is simple: the signal's power is scaled by alpha_bar, "
                   "and white noise adds the same power, 1 - alpha_bar, at every frequency. "
                   + self.facts["xt_power_formula"].text.capitalize() + ".", 7)
         redraw(None)
@@ -232,8 +225,7 @@ class NoiseSpectrum(DiffusionScene):
                   FadeIn(t_val), FadeIn(lam_val))
         self.add(cross, f_val)                       # shown as redraw() set them (hidden until f* enters the band)
         self.wait(2)
-        self.hold_narration()
-        self.beat("Where the rising noise floor meets the sinking signal is the crossing frequency f*: above it the noise "
+        self.next_beat("Where the rising noise floor meets the sinking signal is the crossing frequency f*: above it the noise "
                   "wins. We write lambda_t = log(alpha_t / sigma_t); the crossing is where P_0 equals e to the minus 2 "
                   "lambda_t. Time runs from the data at t = 0 to pure noise at t = T.", 9)
         self.play(Write(cross_eq), FadeIn(note))
@@ -242,8 +234,7 @@ class NoiseSpectrum(DiffusionScene):
         self.add(driver)
         fstar_words = "; ".join(f"t = {t}: {'nothing drowned yet' if not np.isfinite(f) else f'f* = {f:.3f}'}"
                                 for t, f in D.measure()["pause"])
-        self.hold_narration()
-        self.beat(f"As t grows, {self.facts['crossing_fine_to_coarse'].text}: {fstar_words}. x_t keeps its coarse shapes "
+        self.next_beat(f"As t grows, {self.facts['crossing_fine_to_coarse'].text}: {fstar_words}. x_t keeps its coarse shapes "
                   f"while its fine detail is gone under the noise.", 12)
         a = 0.0
         for t in D.PAUSE_T:
@@ -280,8 +271,7 @@ class NoiseSpectrum(DiffusionScene):
                                                                            UP + RIGHT, buff=0.1)
         drowned = m["drowned"]
         note = layout.footnote(f"rings at 1/8, 2/8, 3/8, 4/8 cycle per pixel; mean over {D.N_DIGITS} training digits")
-        self.hold_narration()
-        self.beat(f"The digits the model learned are tiny: {self.facts['digit_bins'].text}, so their spectrum is four "
+        self.next_beat(f"The digits the model learned are tiny: {self.facts['digit_bins'].text}, so their spectrum is four "
                   f"points, on the same axes as the photo's (grey); the photo shows the power law far better. "
                   f"{self.facts['digits_power_falls'].text.capitalize()}.", 8)
         self.play(FadeIn(heading), FadeIn(grid), FadeIn(gname), FadeIn(self.p0), FadeIn(photo_name))
@@ -310,8 +300,7 @@ class NoiseSpectrum(DiffusionScene):
 
         driver = VMobject()
         redraw(None)
-        self.hold_narration()
-        self.beat(f"Noise them: the finest ring drowns at t = {drowned[-1]}, then {drowned[-2]}, {drowned[-3]}, and the "
+        self.next_beat(f"Noise them: the finest ring drowns at t = {drowned[-1]}, then {drowned[-2]}, {drowned[-3]}, and the "
                   f"coarsest at t = {drowned[0]}. {self.facts['digits_drown_fine_first'].text.capitalize()}.", 8)
         self.play(FadeIn(noise), FadeIn(t_val), FadeIn(lam_val), FadeOut(gname), FadeIn(xt_name))
         self.add(cross, f_val)
@@ -376,8 +365,7 @@ class NoiseSpectrum(DiffusionScene):
 
         driver = VMobject()
         redraw(None)
-        self.hold_narration()
-        self.beat("Now run the trained digits model backwards, from pure noise at t = T. The dots are the measured spectrum "
+        self.next_beat("Now run the trained digits model backwards, from pure noise at t = T. The dots are the measured spectrum "
                   "of its x_t; grey is the spectrum of the samples it ends with. A ring has settled once most of its power "
                   "is the final sample's.", 9)
         self.play(FadeIn(heading), FadeIn(grid), FadeIn(xt_name), FadeIn(t_val), FadeIn(lam_val), FadeIn(gname),
@@ -385,8 +373,7 @@ class NoiseSpectrum(DiffusionScene):
         self.add(ticks)
         self.wait(2)
         st = rev["settle"]
-        self.hold_narration()
-        self.beat(f"{self.facts['reverse_coarse_first'].text.capitalize()}: the coarsest ring at t = {st[0]}, then "
+        self.next_beat(f"{self.facts['reverse_coarse_first'].text.capitalize()}: the coarsest ring at t = {st[0]}, then "
                   f"{st[1]}, {st[2]}, and the finest at t = {st[3]}.", 7)
         driver.add_updater(redraw)
         self.add(driver)
@@ -433,8 +420,7 @@ class NoiseSpectrum(DiffusionScene):
         yname = label("share of the ring's power that is the final sample's", style.SMALL_SIZE, style.MUTED)
         yname.next_to(ax, UP, buff=0.2).align_to(ax, LEFT)
         note = layout.footnote("settles: at least half from then on; drowned: where ᾱ_t P_0 = 1 − ᾱ_t for the training digits")
-        self.hold_narration()
-        self.beat(f"Ring by ring: each ring's share of final-sample power rises from zero to one; "
+        self.next_beat(f"Ring by ring: each ring's share of final-sample power rises from zero to one; "
                   f"{self.facts['reverse_coarse_first'].text}. {self.facts['reverse_vs_forward'].text.capitalize()}.", 9)
         self.play(FadeIn(heading), Create(ax), FadeIn(ends), FadeIn(yt), FadeIn(yname), Create(half), FadeIn(note))
         self.play(Create(curves), run_time=3)

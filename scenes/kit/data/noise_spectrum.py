@@ -17,14 +17,15 @@ from diffusion.models.digits.data import load_dataset
 from diffusion.studies import spectrum as S
 from diffusion.studies.images import image_from_env
 from scenes.kit.claims import claim, worded
-from scenes.kit.models import digits_model, digits_trajectory
+from scenes.kit.data.reverse_process import reverse_trajectory   # the trajectory ReverseProcess shows
+from scenes.kit.models import digits_model
 
 PHOTO_SIZE = 64                 # the photo is 64 x 64 pixels: 32 radial bins
 EPS_SEED = 0                    # the one noise image shown
 N_DRAWS = 64                    # noise draws that measure the power of x_t against the formula
 PAUSE_T = (10, 60, 200, 500)    # paper's t where the photo's sweep stops to read the crossing
 SWEEP_END = 800                 # paper's t where the photo's sweep ends
-GRID = 4                        # GRID x GRID digits on screen
+GRID = 4                        # GRID x GRID digits on screen (ReverseProcess samples as many)
 N_DIGITS = 256                  # real digits whose mean spectrum is the digits' P_0
 PHOTO_SCHEDULE = ("linear", 1000)
 
@@ -59,11 +60,6 @@ def real_digits() -> np.ndarray:
     cfg = digits_model().config
     x, _ = load_dataset(cfg.dataset, cfg.image_size, "train")
     return x[:N_DIGITS, 0].numpy().astype(np.float64)
-
-
-def reverse_trajectory():
-    """the DDPM trajectory of 16 digits that ReverseProcess shows (digits U-Net, every step kept)"""
-    return digits_trajectory(n=GRID * GRID, seed=0, sampler="ddpm", steps=1000)
 
 
 NEEDS = (digits_model, real_digits, reverse_trajectory)      # what the scene loads (built before manim starts)
