@@ -6,53 +6,23 @@ montage of the real training run (loss history and samples from its snapshots)."
 from __future__ import annotations
 
 import numpy as np
-from manim import (DL, DOWN, DashedLine, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
+from manim import (DashedLine, DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
-from diffusion.studies.noise_prediction import (error_curve, prediction, show_channels, smoothed_loss, snapshot_samples,
-                                               x0_references)
+from diffusion.studies.noise_prediction import show_channels, smoothed_loss
 from scenes.kit import style
-from scenes.kit.claims import worded
+from scenes.kit.data import unet_prediction
+from diffusion.studies.noise_prediction import x0_references
+from scenes.kit.data.unet_prediction import (MAIN_T, PREDICTION_WORDS, SNAPSHOT_STEPS, TABLE_T, format_mse, loss_window,
+                                             noise_error_curve, predictions, training_snapshots)
 from scenes.kit.models import digits_model
 from scenes.kit.images import framed, image_grid, pixel_image, tile
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 from scenes.kit.unet import unet_diagram
 
-SAMPLE_INDEX = 0                  # held-out digit followed through the scene
-EPS_SEED = 0                      # seed of its noise eps
-MAIN_T = 300                      # paper's 1-based t of the forward pass shown in full
-TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large t"
 EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
 CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
-SNAPSHOT_STEPS = 50               # DDIM steps for the training-snapshot samples
-CONFIDENT = 0.9                   # a snapshot sample "is a digit" when the classifier is this sure of it
-
-
-# what the network is trained to output, as the opening says it (the library trains eps, x0 and v models)
-PREDICTION_WORDS = {
-    "eps": "The network at the heart of this diffusion model is trained for one job: look at a noisy image and say "
-           "which part of it is noise. (It could be trained to give the clean image, or a mix of both, instead.)",
-    "x0": "The network at the heart of this diffusion model is trained to look at a noisy image and give the clean "
-          "image; the noise follows from it.",
-    "v": "The network at the heart of this diffusion model is trained to look at a noisy image and give v, a mix of "
-         "the noise and the clean image; both follow from it.",
-}
-
-
-def format_mse(value: float) -> str:
-    """How an MSE is written on screen: two significant digits, positional."""
-    return np.format_float_positional(float(value), precision=2, unique=False, fractional=False, trim="-")
-
-
-def predictions(tm, ts=(MAIN_T, *TABLE_T)) -> dict:
-    """{paper t: Prediction} for the followed digit and noise (what the scene shows)."""
-    return {t: prediction(tm, t - 1, index=SAMPLE_INDEX, seed=EPS_SEED) for t in ts}
-
-
-def loss_window(history: dict) -> int:
-    """Moving-average window of the loss plot: 1/40 of the run, at most 50 steps."""
-    return max(1, min(50, len(history["loss"]) // 40))
 
 
 def eps_image(a, height):
@@ -66,97 +36,9 @@ def feature_mosaic(features: np.ndarray, height_per_pixel: float):
     return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4, data_scale=4)
 
 
-def noise_error_curve():
-    """MSE of eps_hat and x0_hat against t on held-out digits (digits U-Net)"""
-    return error_curve(digits_model())
-
-
-def training_snapshots():
-    """DDIM samples from one x_T with the optimiser's own weights at every training snapshot (digits U-Net;
-    the EMA weights lag far behind early in the run, so they would show the lag, not the network)"""
-    return snapshot_samples(digits_model(), n=16, seed=0, steps=SNAPSHOT_STEPS, weights="raw")
-
-
-def snapshot_confident(samples: dict) -> dict:
-    """{snapshot step: how many of its samples the digit classifier names with confidence above CONFIDENT}"""
-    from diffusion.models.digits.classifier import classify, get_classifier
-    from diffusion.studies.experiments import default_config
-
-    clf = get_classifier(default_config().classifier)
-    return {k: int((classify(np.clip(v, -1, 1), clf)[1] > CONFIDENT).sum()) for k, v in samples.items()}
-
-
 class UNetNoisePrediction(DiffusionScene):
     description = "The U-Net predicts the noise: x_t and t in, feature maps down and up the U, eps_hat out; error vs t; training."
-    needs = (digits_model, noise_error_curve, training_snapshots)
-
-    @classmethod
-    def claims(cls):
-        tm = digits_model()
-        preds = predictions(tm)
-        curve = noise_error_curve()
-        steps, smooth = smoothed_loss(tm.history, window=loss_window(tm.history))
-        tenth = max(1, len(smooth) // 10)
-        ref = x0_references(tm)
-
-        def fast_then_slow(sm):
-            return round(float(sm[0] - sm[tenth - 1]), 4), round(float(sm[tenth - 1] - sm[-1]), 4)
-
-        def shuffled_loss():           # the same losses in a random order: no learning curve left
-            h = dict(tm.history, loss=list(np.random.default_rng(0).permutation(tm.history["loss"])))
-            return fast_then_slow(smoothed_loss(h, window=loss_window(h))[1])
-
-        conf = snapshot_confident(training_snapshots())
-        snaps = sorted(conf)
-        counts = tuple(conf[k] for k in snaps)
-        u_pred = lambda: predictions(tm.untrained())
-        small, large = preds[TABLE_T[0]].mse, preds[TABLE_T[-1]].mse
-        x0_T = float(curve.x0_mse[-1])
-        return [
-            worded("eps_hat_close_at_main_t", round(float(preds[MAIN_T].mse), 4), [
-                (lambda v: v < 0.1, "They agree closely (MSE under 0.1, where predicting zero gives about 1)"),
-                (lambda v: True, "They agree only roughly")],
-                # close: an untrained network must not be; rough: the true noise (a perfect network) must be close
-                perturb={"an untrained network": lambda: round(float(u_pred()[MAIN_T].mse), 4)}
-                if preds[MAIN_T].mse < 0.1 else {"the true noise in place of eps_hat": lambda: 0.0}),
-            worded("eps_error_small_vs_large_t", (round(float(small), 4), round(float(large), 4)), [
-                (lambda v: v[0] > v[1], "Epsilon is hard to pin down"),
-                (lambda v: True, "Epsilon is predicted well here too")],
-                perturb={"the t labels swapped": lambda: (round(float(large), 4), round(float(small), 4))}),
-            worded("eps_mse_falls_with_t", (round(float(curve.eps_mse[0]), 4), round(float(curve.eps_mse[-1]), 4)), [
-                (lambda v: v[0] > v[1], "the noise error falls as t grows"),
-                (lambda v: True, "the noise error does not fall as t grows")],
-                perturb={"the t axis reversed": lambda: (round(float(curve.eps_mse[-1]), 4), round(float(curve.eps_mse[0]), 4))}),
-            worded("x0_mse_rises_with_t", (round(float(curve.x0_mse[0]), 5), round(float(curve.x0_mse[-1]), 4)), [
-                (lambda v: v[0] < v[1], "rises with t"),
-                (lambda v: True, "does not rise with t")],
-                perturb={"the t axis reversed": lambda: (round(float(curve.x0_mse[-1]), 5), round(float(curve.x0_mse[0]), 4))}),
-            worded("x0_mse_at_T_vs_references", (round(x0_T, 3), round(ref["zero"], 3), round(ref["mean"], 3)), [
-                (lambda v: v[0] > v[1], f"at t = T it is {x0_T:.2f}, worse than predicting zero ({ref['zero']:.2f}) "
-                                        f"or the mean digit ({ref['mean']:.2f}): x0-hat divides the noise error by "
-                                        f"the square root of alpha-bar, {tm.schedule.sqrt_alpha_bar[-1].item():.3f} "
-                                        f"at T, so any error in epsilon is blown up"),
-                (lambda v: v[0] > v[2], f"at t = T it is {x0_T:.2f}: no better than predicting zero "
-                                        f"({ref['zero']:.2f}), worse than the mean digit ({ref['mean']:.2f})"),
-                (lambda v: True, f"at t = T it is {x0_T:.2f}, better than predicting the mean digit "
-                                 f"({ref['mean']:.2f})")],
-                # with the true noise in place of eps_hat, x0_hat is x0 exactly: the blow-up is of the network's error
-                perturb={"the true noise in place of the network's eps_hat": lambda: (0.0, round(ref["zero"], 3),
-                                                                                      round(ref["mean"], 3))}),
-            worded("snapshots_become_digits", counts, [
-                (lambda v: v[-1] > v[0] and v[-1] >= 0.75 * len(training_snapshots()[snaps[-1]]),
-                 f"At step {snaps[0]} the classifier names {counts[0]} of the {len(training_snapshots()[snaps[0]])} "
-                 f"samples as digits with confidence above {CONFIDENT:g}; at step {snaps[-1]}, {counts[-1]}"),
-                (lambda v: v[-1] > v[0], f"The samples the classifier names with confidence above {CONFIDENT:g} go "
-                                         f"from {counts[0]} at step {snaps[0]} to {counts[-1]} at step {snaps[-1]}"),
-                (lambda v: True, f"The classifier is no surer of the late samples: {counts[0]} confident at step "
-                                 f"{snaps[0]}, {counts[-1]} at step {snaps[-1]}")],
-                perturb={"the snapshots in reversed order": lambda: counts[::-1]}),
-            worded("loss_fast_then_slow", fast_then_slow(smooth), [
-                (lambda v: v[0] > v[1], f"falls fast in its first {tenth} steps, then slowly"),
-                (lambda v: True, "falls steadily")],
-                perturb={"the loss history in shuffled order": shuffled_loss}),
-        ]
+    data = unet_prediction
 
     def construct(self):
         self.tm = tm = digits_model()
@@ -196,20 +78,17 @@ class UNetNoisePrediction(DiffusionScene):
         formula.next_to(row, DOWN, buff=0.55)
         note = label("a held-out digit, seeded noise", style.SMALL_SIZE, style.MUTED).next_to(heading, DOWN, buff=0.2)
 
-        self.hold_narration()
-        self.beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
-                  "Gaussian noise epsilon.", 4)
+        self.next_beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
+                       "Gaussian noise epsilon.", 4)
         self.layout_exempt("fill", "build-up: the next beats complete this picture")
         self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
         self.play(FadeIn(eps), Write(names[1]))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
+        self.next_beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
         self.play(Write(formula))
         self.play(FadeIn(c1), FadeIn(plus), FadeIn(c2), FadeIn(eq), FadeIn(xt), Write(names[2]))
         self.wait(3)
-        self.hold_narration()
-        self.beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
+        self.next_beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
         self.wait(3)
         self.hold_narration()
         self.play(FadeOut(Group(heading, note, row, names, formula)))
@@ -230,23 +109,20 @@ class UNetNoisePrediction(DiffusionScene):
         if t_tag.get_left()[0] < -7.0:
             t_tag.next_to(diagram.time_box, DOWN, buff=0.15)
 
-        self.hold_narration()
-        self.beat("The network is a small U-Net. This diagram is generated from the model's description of "
-                  "itself: blocks, channels, resolutions, skips.", 5)
+        self.next_beat("The network is a small U-Net. This diagram is generated from the model's description of "
+                       "itself: blocks, channels, resolutions, skips.", 5)
         self.play(FadeIn(heading), Create(diagram), run_time=2.5)
         self.wait(2.5)
-        self.hold_narration()
-        self.beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
-                  "embedding of t feeds every residual block.", 5)
+        self.next_beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
+                       "embedding of t feeds every residual block.", 5)
         for sk in diagram.skips.values():
             self.play(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0), run_time=0.8)
         self.play(Indicate(diagram.time, color=style.HIGHLIGHT, scale_factor=1.0), run_time=1.0)
         self.wait(max(0.5, 5 - 1.0 - 0.8 * len(diagram.skips)))
 
         # x_t and t go in; every block's output appears (a few channels) and settles in a strip below
-        self.hold_narration()
-        self.beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
-                  "forward hooks.", 3)
+        self.next_beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
+                       "forward hooks.", 3)
         self.play(FadeIn(xt), Write(xt_name), Write(t_tag))
         self.wait(2)
         # screen units per feature-map pixel: the widest mosaic (2 maps + gap) fills 90% of a column
@@ -259,9 +135,8 @@ class UNetNoisePrediction(DiffusionScene):
         caption = label(f"Each block's output: its {CHANNELS} most varied channels (own grey scale)",
                         style.LABEL_SIZE).move_to(heading)
         self.mosaics = []
-        self.hold_narration()
-        self.beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
-                  "detail back.", 0.95 * len(diagram.names) + 1.5)
+        self.next_beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
+                       "detail back.", 0.95 * len(diagram.names) + 1.5)
         for b in self.desc["blocks"]:
             name = b["name"]
             rect = diagram.rects[name]
@@ -281,9 +156,8 @@ class UNetNoisePrediction(DiffusionScene):
         # eps_hat comes out
         out = framed(eps_image(p.eps_hat, h_in), style.PREDICTION).next_to(last, RIGHT, buff=0.35)
         out_name = math(r"\hat\epsilon", color=style.PREDICTION).next_to(out, UP, buff=0.15)
-        self.hold_narration()
-        self.beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
-                  "epsilon-hat.", 4)
+        self.next_beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
+                       "epsilon-hat.", 4)
         self.play(FadeIn(out, shift=RIGHT * 0.3), Write(out_name))
         self.wait(3)
         self.fp_out = (xt, xt_name, out, out_name)
@@ -314,18 +188,16 @@ class UNetNoisePrediction(DiffusionScene):
         loss_note = label("averaged over a batch, this is the training loss", style.SMALL_SIZE, style.MUTED)
         loss_note.next_to(mse, DOWN, buff=0.15)
 
-        self.hold_narration()
-        self.beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
-                  "the difference is the per-pixel error.", 5)
+        self.next_beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
+                       "the difference is the per-pixel error.", 5)
         self.play(FadeIn(heading), ReplacementTransform(xt, n_xt), ReplacementTransform(xt_name, names[0]),
                   ReplacementTransform(out, n_out), ReplacementTransform(out_name, names[1]))
         self.play(FadeIn(n_eps), Write(names[2]))
         self.wait(1)
         self.play(FadeIn(n_err), Write(names[3]))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
-                  "on average over digits, noises and t.", 5)
+        self.next_beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
+                       "on average over digits, noises and t.", 5)
         self.play(Write(mse))
         self.play(FadeIn(loss_note))
         self.wait(3.5)
@@ -340,9 +212,8 @@ class UNetNoisePrediction(DiffusionScene):
         bottom.move_to([0, -2.55, 0])
         lab_x0h = math(r"\hat x_0", 30, style.PREDICTION).next_to(x0h, LEFT, buff=0.1).shift(UP * 0.55)
         lab_x0 = math(r"x_0", 30, style.SIGNAL).next_to(x0, RIGHT, buff=0.15)
-        self.hold_narration()
-        self.beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
-                  "x0-hat sits beside the real digit.", 5)
+        self.next_beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
+                       "x0-hat sits beside the real digit.", 5)
         self.hold_narration()
         self.play(FadeOut(loss_note), Write(formula))
         self.play(FadeIn(x0h), Write(lab_x0h))
@@ -361,8 +232,7 @@ class UNetNoisePrediction(DiffusionScene):
                       math(r"\text{MSE}", 30, style.TEXT), math(r"\hat x_0", 30, style.PREDICTION)]
         top = 2.55
         header = VGroup(*[t.move_to([x, top, 0]) for t, x in zip(head_texts, cols_x)])
-        self.hold_narration()
-        self.beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
+        self.next_beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
         self.play(FadeIn(heading), FadeIn(header))
         self.wait(2)
         rows = []
@@ -380,8 +250,7 @@ class UNetNoisePrediction(DiffusionScene):
                 c.move_to([x, y, 0])
             hold = 2.3 if i not in narr else 5.3
             if i in narr:
-                self.hold_narration()
-                self.beat(narr[i], 0.7 + hold)
+                self.next_beat(narr[i], 0.7 + hold)
             self.play(FadeIn(cells), run_time=0.7)
             self.wait(hold)
             rows.append(cells)
@@ -435,20 +304,17 @@ class UNetNoisePrediction(DiffusionScene):
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         ref_names.next_to(clip_note, DOWN, buff=0.3, aligned_edge=LEFT)
 
-        self.hold_narration()
-        self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
-                  f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
+        self.next_beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
+                       f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(xt_labels), FadeIn(yt_labels), FadeIn(x_name), FadeIn(y_name))
         self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
-        self.hold_narration()
-        self.beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t. "
-                  "Which t is hard depends on what you ask for.", 6)
+        self.next_beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t. "
+                       "Which t is hard depends on what you ask for.", 6)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
         self.wait(3.5)
-        self.hold_narration()
-        self.beat(f"Against two guesses that ignore x_t: {self.facts['x0_mse_at_T_vs_references'].text}.", 9)
+        self.next_beat(f"Against two guesses that ignore x_t: {self.facts['x0_mse_at_T_vs_references'].text}.", 9)
         self.play(Create(refs), FadeIn(ref_names), run_time=1.5)
         self.wait(7.5)
         self.hold_narration()
@@ -507,17 +373,15 @@ class UNetNoisePrediction(DiffusionScene):
 
         tag = step_tag(snaps[0])
         dot = Dot(P(snaps[0], np.log10(loss_at(snaps[0]))), radius=0.08, color=style.HIGHLIGHT)
-        self.hold_narration()
-        self.beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
-                  f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
+        self.next_beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
+                       f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(x_labels), FadeIn(y_labels), FadeIn(y_ticks),
                   FadeIn(x_name), FadeIn(y_name))
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
         self.wait(1)
-        self.hold_narration()
-        self.beat("Weights saved along the way, the optimiser's own (the averaged weights used elsewhere lag behind "
-                  "early on), sampled from the same starting noise, show what each stage of the network can draw.",
-                  3.5 + 2.6 * (len(snaps) - 1))
+        self.next_beat("Weights saved along the way, the optimiser's own (the averaged weights used elsewhere lag behind "
+                       "early on), sampled from the same starting noise, show what each stage of the network can draw.",
+                       3.5 + 2.6 * (len(snaps) - 1))
         self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
         self.wait(2.5)
         for step in snaps[1:]:
@@ -525,9 +389,8 @@ class UNetNoisePrediction(DiffusionScene):
             self.play(dot.animate.move_to(P(step, np.log10(loss_at(step)))),
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
-        self.hold_narration()
-        self.beat(f"{self.facts['snapshots_become_digits'].text}. Everything in this video came from this one "
-                  "training run of the digits model.", 6)
+        self.next_beat(f"{self.facts['snapshots_become_digits'].text}. Everything in this video came from this one "
+                       "training run of the digits model.", 6)
         self.wait(6)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,

@@ -114,7 +114,7 @@ def test_claims_command_prints_counts_and_rejects_unknown_scenes():
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("t,t_prev", [(999, 979), (500, 250), (20, 0), (19, -1)])
 def test_ddim_formula_on_screen_is_ddim_step(t, t_prev, eta, clip):
-    from scenes.ddim_determinism import ddim_update_on_screen
+    from scenes.kit.data.ddim_determinism import ddim_update_on_screen
 
     s = NoiseSchedule("linear", 1000)
     g = torch.Generator().manual_seed(t)
@@ -186,7 +186,7 @@ def test_inpainting_step_on_screen_is_the_sampling_loop():
 
 @pytest.mark.parametrize("t", [999, 500, 30, 1, 0])
 def test_reverse_process_posterior_on_screen_is_the_schedules(t):
-    from scenes.reverse_process import posterior_on_screen
+    from scenes.kit.data.reverse_process import posterior_on_screen
 
     s = NoiseSchedule("linear", 1000)
     g = torch.Generator().manual_seed(t)
@@ -206,7 +206,7 @@ def test_reverse_process_posterior_on_screen_is_the_schedules(t):
 
 @pytest.mark.parametrize("t,t_prev", [(999, 989), (500, 250), (20, 0)])
 def test_probability_flow_update_and_euler_step_on_screen_are_ddim_step(t, t_prev):
-    from scenes.probability_flow import ddim_pf_on_screen, euler_on_screen
+    from scenes.kit.data.probability_flow import ddim_pf_on_screen, euler_on_screen
 
     s = NoiseSchedule("linear", 1000)
     g = torch.Generator().manual_seed(t)
@@ -225,7 +225,7 @@ def test_probability_flow_ode_on_screen_is_what_ode_sample_solves():
     from scipy.integrate import solve_ivp
 
     from diffusion.models.toy2d.flow import ode_sample, sigma_of
-    from scenes.probability_flow import pf_ode_velocity
+    from scenes.kit.data.probability_flow import pf_ode_velocity
 
     s = NoiseSchedule("linear", 1000)
     A = np.array([[0.3, -0.2], [0.1, 0.25]])

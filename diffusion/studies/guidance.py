@@ -13,15 +13,15 @@ scene and the bench load the same numbers.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ..core.cache import cached, TORCH
 from ..core.guidance import guided_sample
+from ..core.presets import preset_name
 from ..models.digits.classifier import ClassifierConfig, classify, frechet_distance, get_classifier
 from ..models.digits.data import load_digits
 
@@ -41,8 +41,8 @@ QUICK = GuidanceStudyConfig(ws=(0.0, 2.0, 8.0), n_per_class=6, steps=5, classifi
 
 
 def default_study_config(preset: str | None = None) -> GuidanceStudyConfig:
-    """QUICK when the digits preset is 'quick' ($DIFFUSION_PRESET), else the full sweep."""
-    return QUICK if (preset or os.environ.get("DIFFUSION_PRESET", "default")) == "quick" else GuidanceStudyConfig()
+    """QUICK when the digits preset is 'quick' (None: the active preset, core/presets.py), else the full sweep."""
+    return QUICK if preset_name(preset) == "quick" else GuidanceStudyConfig()
 
 
 def mean_pairwise_distance(x: np.ndarray) -> float:
@@ -118,5 +118,4 @@ def get_guidance_study(tm, cfg: GuidanceStudyConfig | None = None, progress: boo
     """The cached sweep for a trained conditional model (built on first use)."""
     cfg = cfg or default_study_config()
     spec = dict(model=tm.key, config=asdict(cfg), revision=REVISION)
-    path = cache_dir() / "studies" / f"guidance-{config_key(spec)}.pt"
-    return get_or_build(path, lambda: run_guidance_study(tm, cfg, progress), torch_bytes, torch_from_bytes)
+    return cached("studies", "guidance", spec, lambda: run_guidance_study(tm, cfg, progress), TORCH)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..core.cache import cache_dir, config_key, get_or_build
+from ..core.cache import cached, codec_of, NPZ
 from ..models.digits.data import load_dataset
 from ..core.sample import sample
 
@@ -132,7 +132,6 @@ def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> Error
     n_samples held-out images; cached under the model's key."""
     steps = list(steps) if steps is not None else default_curve_steps(tm.schedule.T)
     spec = dict(kind="error_curve", model=tm.key, steps=steps, n=n_samples, seed=seed)
-    path = cache_dir() / "inspect" / f"error-curve-{config_key(spec)}.npz"
 
     def build():
         x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
@@ -141,7 +140,7 @@ def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> Error
         return ErrorCurve(np.array(steps), np.array([v[0] for v in vals]), np.array([v[1] for v in vals]),
                           len(x0), seed)
 
-    return get_or_build(path, build, ErrorCurve.to_bytes, ErrorCurve.from_bytes)
+    return cached("inspect", "error-curve", spec, build, codec_of(ErrorCurve))
 
 
 def x0_references(tm, n_samples: int = 512) -> dict:
@@ -172,11 +171,10 @@ def raw_snapshots(tm, progress: bool = False) -> dict:
     few hundred steps), so the run is replayed from its seed with the same engine, and the replay is
     checked against the stored EMA snapshots before it is trusted. Cached under the model's key (the
     model itself, and its key, are untouched)."""
-    from ..core.cache import torch_bytes, torch_from_bytes
+    from ..core.cache import TORCH
     from ..core.engine import train
 
     spec = dict(kind="raw_snapshots", model=tm.key, snapshots=sorted(tm.snapshots))
-    path = cache_dir() / "inspect" / f"raw-snapshots-{config_key(spec)}.pt"
 
     def build():
         out = train(tm.recipe, tm.config, device="cpu", progress=progress, raw_snapshots=True)
@@ -188,7 +186,7 @@ def raw_snapshots(tm, progress: bool = False) -> dict:
                                    f"(largest difference {gap:.2e}); raw weights from this replay would not be its own")
         return out["raw_snapshots"]
 
-    return get_or_build(path, build, torch_bytes, torch_from_bytes)
+    return cached("inspect", "raw-snapshots", spec, build, TORCH)
 
 
 def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50, weights: str = "ema") -> dict:
@@ -202,7 +200,6 @@ def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50, weights: s
                 snapshots=sorted(tm.snapshots))
     if weights == "raw":                              # the EMA samples keep the key they always had
         spec["weights"] = "raw"
-    path = cache_dir() / "inspect" / f"snapshot-samples-{config_key(spec)}.npz"
 
     def network(step):
         if weights == "ema":
@@ -216,16 +213,8 @@ def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50, weights: s
         out = {}
         for step in sorted(tm.snapshots):
             x = sample(network(step), tm.schedule, x_T, "ddim", steps, 0.0, record=False)
-            out[step] = x[:, 0].numpy().astype(np.float32)
+            out[str(step)] = x[:, 0].numpy().astype(np.float32)      # npz keys are strings
         return out
 
-    def to_bytes(d):
-        buf = io.BytesIO()
-        np.savez(buf, **{str(k): v for k, v in d.items()})
-        return buf.getvalue()
-
-    def from_bytes(data):
-        z = np.load(io.BytesIO(data))
-        return {int(k): z[k] for k in sorted(z.files, key=int)}
-
-    return get_or_build(path, build, to_bytes, from_bytes)
+    samples = cached("inspect", "snapshot-samples", spec, build, NPZ)
+    return {int(k): samples[k] for k in sorted(samples, key=int)}

@@ -8,7 +8,8 @@
   A scene not named in any chapter still renders and is listed at the end under UNPLACED (so a
   scene from another branch never breaks a render), and `tests/test_registry.py` fails until it
   is given a place. Names in CHAPTERS that no module defines (yet) are skipped.
-- Needs: a scene's `needs` is a tuple of zero-argument functions that build (or load) what its
+- Needs: a scene's needs (NEEDS of its data part, scenes/kit/data/<module>.py) are zero-argument
+  functions that build (or load) what its
   construct() loads, through the cache (trained once, then read). construct() calls the same
   functions, so what is prepared is what is shown. `prepare(name)` builds one scene's needs, before
   manim starts (`python -m scenes render` does it, so `make render SCENE=X` trains only X's models);
@@ -41,12 +42,14 @@ class Chapter:
 
 
 CHAPTERS = (
-    Chapter("The forward process", ("ForwardEquation", "MarkovChain"),
+    Chapter("The forward process", ("ForwardEquation", "MarkovChain", "NoiseSpectrum"),
             "How an image becomes noise. One noising step is unrolled into the closed form "
             "x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, with ᾱ_t the product of the α_s; then one real image walks the "
             "Markov chain step by step while its pixel histogram drifts to N(0, 1), and many chains are "
-            "measured against the closed form. No trained model: every frame comes from the library's "
-            "NoiseSchedule and a photo (or your own IMAGE)."),
+            "measured against the closed form; last, the same process in frequency: an image's power falls with "
+            "frequency and the noise is flat, so the noise drowns fine detail first, and the digits model's reverse "
+            "process (its cached DDPM trajectory) settles coarse first. No model is trained for this chapter: every "
+            "frame comes from the library's NoiseSchedule, a photo (or your own IMAGE) and the digits."),
     Chapter("The network", ("UNetNoisePrediction",),
             "What the network is asked to do: given x_t and t, predict the noise ε. Real tensors go "
             "through the trained digits U-Net block by block; its error is measured against t on held-out "
@@ -155,8 +158,8 @@ def video_path(module: str, name: str, quality: str) -> Path:
 
 
 def needs(cls) -> tuple:
-    """The scene's `needs` (zero-argument functions building/loading cached artifacts)."""
-    return tuple(getattr(cls, "needs", ()))
+    """The scene's needs (zero-argument functions building/loading cached artifacts): its data part's NEEDS."""
+    return tuple(cls.data.NEEDS) if cls.data is not None else ()
 
 
 def need_name(fn) -> str:

@@ -8,14 +8,13 @@ x_bar_prev = x_bar_t + (sigma_prev - sigma_t) eps(x_t, t), a step of d x_bar / d
 from __future__ import annotations
 
 import contextlib
-import io
 
 import numpy as np
 import torch
 from scipy.integrate import solve_ivp
 
-from ...core.cache import cache_dir, config_key, get_or_build
-from ...core.sample import Trajectory, sample
+from ...core.cache import cached, codec_of, NPY
+from ...core.sample import Trajectory, sample, sample_steps
 from ...core.schedule import NoiseSchedule
 from .mixture import Spiral, exact_eps_ab
 
@@ -101,31 +100,19 @@ def get_toy2d_trajectory(tm, n: int = 200, seed: int = 0, sampler: str = "ddpm",
                          eta: float = 0.0) -> Trajectory:
     """A cached `sample_toy2d` trajectory: x has shape (S+1, n, 2)."""
     spec = dict(model=tm.key, kind="toy2d", n=n, seed=seed, sampler=sampler, steps=steps, eta=eta)
-    path = cache_dir() / "trajectories" / f"toy2d-{config_key(spec)}.npz"
-    return get_or_build(path, lambda: sample_toy2d(tm, n, seed, sampler, steps, eta),
-                        Trajectory.to_bytes, Trajectory.from_bytes)
+    return cached("trajectories", "toy2d", spec, lambda: sample_toy2d(tm, n, seed, sampler, steps, eta),
+                  codec_of(Trajectory))
 
 
 def get_ode_path(tm, n: int = 200, seed: int = 0, steps_out=None, rtol: float = 1e-6) -> np.ndarray:
     """A cached `ode_sample` of the trained model from tm.noise(n, seed): (len(steps_out), n, 2)."""
     steps_out = list(tm.schedule.timesteps(100)) + [-1] if steps_out is None else [int(s) for s in steps_out]
     spec = dict(model=tm.key, kind="toy2d-ode", n=n, seed=seed, steps_out=steps_out, rtol=rtol)
-    path = cache_dir() / "trajectories" / f"toy2d-ode-{config_key(spec)}.npy"
 
     def build():
         return ode_sample(model_eps_fn(tm.model, tm.schedule), tm.schedule, tm.noise(n, seed), steps_out, rtol, rtol)
 
-    return get_or_build(path, build, npy_bytes, npy_from_bytes)
-
-
-def npy_bytes(a: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, np.asarray(a))
-    return buf.getvalue()
-
-
-def npy_from_bytes(data: bytes) -> np.ndarray:
-    return np.load(io.BytesIO(data))
+    return cached("trajectories", "toy2d-ode", spec, build, NPY)
 
 
 def segment_crossings(x: np.ndarray) -> int:
@@ -146,3 +133,25 @@ def segment_crossings(x: np.ndarray) -> int:
         v = np.where(ok, cross(qp, r) / np.where(ok, den, 1), -1)
         total += int((ok & (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)).sum())
     return total
+
+
+def states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.ndarray:
+    """The particles (len(at), n, 2) of one shared-sampler run from tm.noise(n, seed) at the 0-based
+    steps `at` (-1: the samples; a step is the state x_t *before* the update at t)."""
+    gen = torch.Generator().manual_seed(seed + 1)
+    want, out = [int(a) for a in at], {}
+    with one_thread():
+        for st in sample_steps(tm.model, tm.schedule, tm.noise(n, seed), sampler, steps, 0.0, gen, clip_x0=False):
+            if st.t in want:
+                out[st.t] = st.x_t.numpy().copy()
+            if st.t_prev == -1:
+                out[-1] = st.x_prev.numpy().copy()
+    missing = [a for a in want if a not in out]
+    if missing:
+        raise ValueError(f"steps {missing} are not on the {sampler} {steps}-step schedule")
+    return np.stack([out[a] for a in want])
+
+
+def get_states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.ndarray:
+    spec = dict(model=tm.key, kind="toy2d-states", n=n, seed=seed, sampler=sampler, steps=steps, at=list(at))
+    return cached("trajectories", "toy2d-states", spec, lambda: states_at(tm, n, seed, sampler, steps, at), NPY)
