@@ -17,13 +17,13 @@ def graph_run():
 
 
 def claims():
-    itm, gtm = digits_model(), graph_model()
-    err = known_region_error(inpainting(), itm, SPEC)
-    g = conditional_trajectory(n=4, seed=0)
+    gtm = graph_model()
+    err = known_error()
+    g = graph_run()
     cond = condition_graph()
     kept = bool(np.all(g.adj[:, :, g.fixed] == cond[g.fixed]))
-    # all three are facts of the construction: the samplers copy the known part, and the config says
-    # how the graph model was trained
+    # all three are facts of the construction: the samplers copy the known part, and the config says how
+    # the graph model was trained
     return [fact("known_half_exact", err, err < 1e-5, "the digit's top half is held fixed"),
             fact("fixed_subgraph_unchanged", kept, kept, "the red subgraph is held fixed"),
             fact("graph_trained_with_fixed_subgraphs", gtm.config.cond_prob, True, choose(gtm.config.cond_prob, [

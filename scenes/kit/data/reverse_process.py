@@ -104,6 +104,22 @@ def measure(other_final: bool = False) -> dict:
 NEEDS = (digits_model, reverse_trajectory, digit_classifier, train_set)
 
 
+def noise_confident() -> int:
+    """How many of the trajectory's starting noise images x_T the classifier names with confidence above
+    CONFIDENT (what counting confident digits would give if the sampler did nothing)."""
+    traj = reverse_trajectory()
+    _, conf, _ = classify(np.clip(traj.x[0, :, 0], -1, 1), digit_classifier())
+    return int((conf > CONFIDENT).sum())
+
+
+def real_confident(n: int) -> int:
+    """How many of the first n held-out digits the classifier names with confidence above CONFIDENT."""
+    tm = digits_model()
+    x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+    _, conf, _ = classify(x[:n, 0].numpy(), digit_classifier())
+    return int((conf > CONFIDENT).sum())
+
+
 def claims():
     m = measure()
     T, n, rows = m["T"], m["n"], m["rows"]
