@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from diffusion.core.schedule import NoiseSchedule
-from diffusion.models.toy2d import Spiral
-from diffusion.models.toy2d.mixture import exact_eps_ab, tweedie_eps_mc
+from diffusion.models.toy2d.mixture import Spiral, exact_eps_ab, tweedie_eps_mc
 
 MIX = Spiral()
 SCHED = NoiseSchedule("linear", 1000)
@@ -29,10 +28,10 @@ def test_tweedie_monte_carlo_posterior_mean_is_eps_star_and_not_a_wrong_formula(
 
 def test_toy2d_quality_table_runs_ddpm_with_few_steps_beside_ddim():
     from diffusion.models.toy2d.measure import QUALITY_RUNS, quality_vs_steps
-    from diffusion.models.toy2d import TOY2D_PRESETS, get_toy2d_model
+    from diffusion.models import get_model
 
     assert {("ddpm", 50), ("ddpm", 100), ("ddim", 50), ("ddim", 100)} <= set(QUALITY_RUNS)
-    tm = get_toy2d_model(TOY2D_PRESETS["quick"], progress=False)
+    tm = get_model("toy2d", "quick", progress=False)
     rows = quality_vs_steps(tm, n=300, runs=(("ddpm", 50), ("ddim", 50)), exact=False)
     assert [(r["sampler"], r["steps"]) for r in rows] == [("ddpm", 50), ("ddim", 50)]
     assert rows[0]["sw1"] != rows[1]["sw1"] and all(np.isfinite(r["sw1"]) for r in rows)   # two samplers really ran
