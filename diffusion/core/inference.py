@@ -45,7 +45,7 @@ class FastEps(nn.Module):
 def fast_eps_model(net: nn.Module, sample_shape=None, chunk: int = CHUNK) -> nn.Module:
     """`net` wrapped for fast CPU sampling (FastEps) when its samples are images (C, H, W) and it is on
     the CPU; otherwise `net` itself (points and graphs are small; a GPU has its own memory system)."""
-    p = next(net.parameters(), None)
+    p = next(net.parameters(), None) if isinstance(net, nn.Module) else None    # any callable may be an eps-model
     if p is None or p.device.type != "cpu" or (sample_shape is not None and len(sample_shape) != 3):
         return net
     return FastEps(net, chunk)
