@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import shlex
 import sys
@@ -20,6 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .core.settings import parse_setting
 
 
 def _positive_int(s: str) -> int:
@@ -30,18 +31,6 @@ def _positive_int(s: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
     return v
-
-
-def _setting(s: str) -> tuple:
-    """name=value with value a Python literal (9000, 1e-3, (1, 2)) or else a string; the name may be
-    dotted for one field of a nested config (unet.base_channels=32)."""
-    name, eq, value = s.partition("=")
-    if not eq or not all(part.isidentifier() for part in name.split(".")):
-        raise argparse.ArgumentTypeError(f"expected name=value, got {s!r}")
-    try:
-        return name, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return name, value
 
 
 def _model_name(s: str) -> str:
@@ -65,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     for q in (tr, sp):
         q.add_argument("model", type=_model_name, metavar="MODEL")
         q.add_argument("--preset", choices=PRESET_NAMES, default=None, help="default: $DIFFUSION_PRESET or 'default'")
-        q.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+        q.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE",
                        help="override a training setting of the preset (repeatable), e.g. --set steps=9000")
     tr.add_argument("--steps", type=_positive_int, default=None, help="training steps (the same as --set steps=N)")
     sp.add_argument("--n", type=_positive_int, default=16)
@@ -106,7 +95,7 @@ def main(argv=None) -> int:
     except (ValueError, TypeError) as e:
         p.error(str(e))
 
-    from .core.loader import get_model
+    from .models import get_model
 
     if args.cmd == "train":
         t0 = time.perf_counter()

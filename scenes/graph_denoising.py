@@ -7,52 +7,24 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.models.graphs.data import block_fit, make_graphs
-from diffusion.models.graphs.discrete import forward_trajectory
-
 from scenes.kit import style
-from scenes.kit.claims import claim, worded
-from scenes.kit.graphs import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
-                                  edge_lines, graph_model, node_dots, two_circle_layout)
+from scenes.kit.data import graph_denoising
+from scenes.kit.data.graph_denoising import fixed_kept, forward_run, reverse_run, shown_graph
+from scenes.kit.graphs import adjacency_pixels, centre, edge_lines, node_dots, two_circle_layout
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.layout import footnote
+from scenes.kit.models import COND_NODES, condition_graph, graph_model
 from scenes.kit.numbers import GlyphNumber, LiveValue
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
-FORWARD_INDEX = 1                           # test-split graph shown dissolving
-
-
-def fixed_kept(traj, cond) -> int:
-    """How many samples keep the fixed pairs at their condition values at every step."""
-    fixed = traj.fixed
-    return int(np.all(traj.adj[:, :, fixed] == cond[fixed], axis=(0, 2)).sum())
 
 
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
-    needs = (graph_model, conditional_trajectory)
-
-    @classmethod
-    def claims(cls):
-        tm = graph_model()
-        fam = tm.config.family
-        a0 = make_graphs(fam, FORWARD_INDEX + 1, "test")[FORWARD_INDEX]
-        inside, between, _ = block_fit(a0, fam)          # densities of its best two-block fit
-        traj = conditional_trajectory(n=4, seed=0)
-        n = traj.adj.shape[1]
-        ab_T = tm.schedule.alpha_bar[-1].item()
-        return [
-            worded("shown_graph_blocks", (round(inside, 3), round(between, 3)), [
-                (lambda v: v[0] > 2 * v[1], "dense inside, sparse between"),
-                (lambda v: True, f"edge density {inside:.2f} inside, {between:.2f} between")]),
-            claim("forward_ends_in_noise", ab_T, ab_T < 1e-3,
-                  "until every pair is an independent coin (alpha_bar_T ~ 0: nothing of A_0 is kept)"),
-            claim("fixed_subgraph_unchanged", f"{fixed_kept(traj, condition_graph())}/{n}",
-                  fixed_kept(traj, condition_graph()) == n, "the red subgraph never changes, in every sample"),
-        ]
+    data = graph_denoising
 
     def construct(self):
         tm = graph_model()
@@ -65,8 +37,7 @@ class GraphDenoising(DiffusionScene):
     # --- a real graph dissolving -------------------------------------------------------------
     def forward(self, tm, T):
         family = tm.config.family
-        a0 = make_graphs(family, FORWARD_INDEX + 1, "test")[FORWARD_INDEX]
-        traj = forward_trajectory(a0, tm.schedule, tm.density, seed=0)
+        a0, traj = shown_graph(), forward_run()
         pos, order = two_circle_layout(a0, family, radius=1.15, gap=3.7)
         pos = centre(pos, GRAPH_AT)
         heading = label("Forward: a real graph dissolves into noise", style.LABEL_SIZE).to_edge(UP, buff=0.3)
@@ -110,17 +81,14 @@ class GraphDenoising(DiffusionScene):
         sizes = family.sizes
         blocks = (f"{len(sizes)} communities of {sizes[0]} nodes" if len(set(sizes)) == 1 else
                   f"communities of {', '.join(map(str, sizes))} nodes")
-        self.hold_narration()
-        self.beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
+        self.next_beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(edges), FadeIn(mat), Write(mat_name), FadeIn(text))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
-                  "no edge with probability 1 - rho, an edge with probability rho.", 4)
+        self.next_beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
+                       "no edge with probability 1 - rho, an edge with probability rho.", 4)
         self.play(Write(eq), FadeIn(m_note))
         self.wait(1)
-        self.hold_narration()
-        self.beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
+        self.next_beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
         self.play(k.animate.set_value(T), run_time=8, rate_func=linear)
         for mob in (edges, mat[0], text):
             mob.clear_updaters()
@@ -131,7 +99,7 @@ class GraphDenoising(DiffusionScene):
     # --- generating around a fixed subgraph ------------------------------------------------------
     def reverse(self, tm, T):
         family = tm.config.family
-        traj = conditional_trajectory(n=4, seed=0)
+        traj = reverse_run()
         cond = condition_graph()
         fixed = traj.fixed
         final = traj.final[0]
@@ -180,21 +148,17 @@ class GraphDenoising(DiffusionScene):
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
         legend.to_edge(DOWN, buff=0.3)
 
-        self.hold_narration()
-        self.beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
+        self.next_beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Everything else starts as independent coins with the data's edge density.", 3)
+        self.next_beat("Everything else starts as independent coins with the data's edge density.", 3)
         self.play(FadeIn(edges), FadeIn(mats), Write(names), FadeIn(text))
         self.wait(1)
-        self.hold_narration()
-        self.beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
+        self.next_beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
         self.play(Write(eq))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
+        self.next_beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.8)
         for mob in (edges, mats[0][0], mats[1][0], text):
             mob.clear_updaters()
@@ -219,8 +183,7 @@ class GraphDenoising(DiffusionScene):
         caption.next_to(Group(*small), DOWN, buff=0.6)
         if caption.width > 13.6:
             caption.scale_to_fit_width(13.6)
-        self.hold_narration()
-        self.beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
+        self.next_beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
         self.play(FadeOut(Group(dots, edges, cond_edges)), FadeIn(Group(*small)), Write(caption))
         self.wait(4)
         self.hold_narration()

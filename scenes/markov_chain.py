@@ -9,93 +9,37 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, Line,
                    SurroundingRectangle, Text, ValueTracker, VGroup, Write)
 
-from diffusion.studies import forward as F
-from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes.kit import style
-from scenes.kit.claims import claim, worded
+from scenes.kit.data import markov_chain
+from scenes.kit.data.markov_chain import (N_CHAINS, RES, SCHEDULE, T, describe_source, measured, scene_image,
+                                          table_rows, walked_chain)
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.numbers import GlyphNumber
 from scenes.kit.plots import density_histogram, density_overlay
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
-T = 1000
-SCHEDULE = "linear"
-RES = 32                                   # the image is RES x RES pixels
 BIG = 3.4                                  # height of the walked image (6.4 screen px a pixel at 480p)
-CHAIN_SEED = 0                             # the one chain shown
-N_CHAINS = 500                             # chains (and closed-form draws) measured per t
-COMPARE_SEED = 0
-COMPARE_T = (10, 100, 250, 500, 1000)      # paper's t in the table
 EDGES = np.linspace(-4, 4, 41)             # histogram bins (width 0.2)
-
-
-def scene_image() -> np.ndarray:
-    return image_from_env(RES)
-
-
-def measured(x0=None) -> dict:
-    """the table's numbers: chains vs closed-form draws (cached in $DIFFUSION_CACHE/forward)"""
-    x0 = scene_image() if x0 is None else x0
-    return F.cached_chain_vs_closed_form(NoiseSchedule(SCHEDULE, T), x0, COMPARE_T, N_CHAINS, COMPARE_SEED)
-
 
 COLUMNS = (r"t", r"\text{mean: walk}", r"\text{mean: jump}", r"\sqrt{\bar\alpha_t}\,\overline{x_0}",
            r"\text{var: walk}", r"\text{var: jump}", r"1-\bar\alpha_t", r"\text{KS } D", r"D\text{: wrong}")
 
 
-def table_rows(stats: dict) -> list[list[str]]:
-    """The table's cells as displayed strings, one row per t."""
-    rows = []
-    for i, t in enumerate(stats["t"]):
-        rows.append([f"{int(t)}"] + [f"{stats[k][i]:.4f}" for k in
-                                     ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var",
-                                      "theory_var", "ks", "ks_wrong")])
-    return rows
-
-
 class MarkovChain(DiffusionScene):
     description = ("A real image walks the forward Markov chain x_0 -> x_T; its histogram drifts to N(0,1); "
                    "many chains measured against the closed form. IMAGE=... CROP=x,y,w,h.")
-    needs = (measured,)
+    data = markov_chain
 
     @classmethod
     def validate_inputs(cls):
-        scene_image()
-
-    @classmethod
-    def claims(cls):
-        s = NoiseSchedule(SCHEDULE, T)
-        x0 = scene_image()
-        end = F.walk_chain(s, x0, T, seed=CHAIN_SEED)[T]
-        st = measured(x0)
-        crit = float(st["ks_crit"][0])
-        mean_gap = float(np.abs(st["chain_mean"] - st["jump_mean"]).max())
-        var_rel = float((np.abs(st["chain_var"] - st["theory_var"]) / st["theory_var"]).max())
-        over = int((st["ks"] > crit).sum())
-        return [
-            claim("alpha_bar_T", s.alpha_bar[-1].item(), s.alpha_bar[-1].item() < 1e-3,
-                  f"after {T} steps nothing of the image is left"),
-            claim("chain_end_is_standard_normal", (round(float(end.mean()), 3), round(float(end.std()), 3)),
-                  abs(end.mean()) < 0.1 and abs(end.std() - 1) < 0.1, "at t = T: pure noise, mean ~ 0 and std ~ 1"),
-            claim("means_agree", mean_gap, mean_gap < 0.02, "walk and jump means agree to sampling error (< 0.02)"),
-            claim("variances_match", var_rel, var_rel < 0.1, "the variances match 1 - alpha_bar (within 10 %)"),
-            worded("ks_over_critical", over, [
-                (lambda k: k == 0, "the KS distance stays below the 5 % critical value at every t"),
-                (lambda k: k <= 1, "the KS distance stays at the size sampling noise gives (one of five over "
-                                   "the 5 % critical value, no surprise with five looks)"),
-                (lambda k: True, f"the KS distance exceeds the 5 % critical value at {over} of {len(st['t'])} t")]),
-            claim("wrong_jump_far", float(st["ks_wrong"].max()), st["ks_wrong"].max() > 10 * crit,
-                  "a wrong closed form with the square roots dropped is far off"),
-            claim("wrong_jump_close_at_T", float(st["ks_wrong"][-1]), st["t"][-1] == T and st["ks_wrong"][-1] < 3 * crit,
-                  "except at t = T, where both are pure noise"),
-        ]
+        markov_chain.validate_inputs()
 
     def construct(self):
         self.s = NoiseSchedule(SCHEDULE, T)
         self.x0 = scene_image()
-        self.chain = F.walk_chain(self.s, self.x0, T, seed=CHAIN_SEED)   # (T+1, RES, RES): row t is x_t
+        self.chain = walked_chain(self.x0)          # (T+1, RES, RES): row t is x_t
 
         # --- Title -------------------------------------------------------------------------
         self.beat("The forward process is a Markov chain: each state is made from the previous one only.", 3.5)
@@ -148,14 +92,12 @@ class MarkovChain(DiffusionScene):
         betas.next_to(kernel, DOWN, buff=0.25)
         src = label(f"image: {describe_source()}, {RES}×{RES} grayscale", style.SMALL_SIZE, style.MUTED).to_corner(DOWN + RIGHT, buff=0.3)
 
-        self.hold_narration()
-        self.beat("Start from a real image, x_0, and apply the same small noising kernel again and again.", 4)
+        self.next_beat("Start from a real image, x_0, and apply the same small noising kernel again and again.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(items[0]), FadeIn(names[0]), FadeIn(src))
         self.play(Write(kernel))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Each arrow is one draw from q(x_t | x_{t-1}): shrink the image slightly, add a little noise.", 4.2)
+        self.next_beat("Each arrow is one draw from q(x_t | x_{t-1}): shrink the image slightly, add a little noise.", 4.2)
         k = 0
         for i, it in enumerate(items[1:], start=1):
             anims = [Create(arrows[i - 1])]
@@ -167,8 +109,7 @@ class MarkovChain(DiffusionScene):
                 anims.append(FadeIn(names[k]))
             self.play(*anims, run_time=0.8)
         self.wait(1)
-        self.hold_narration()
-        self.beat(f"One step adds very little: beta_1 is {b1:.4f}. After {T} steps nothing of the image is left.", 5)
+        self.next_beat(f"One step adds very little: beta_1 is {b1:.4f}. After {T} steps nothing of the image is left.", 5)
         self.play(FadeIn(betas))
         self.wait(4)
         self.hold_narration()
@@ -221,25 +162,21 @@ class MarkovChain(DiffusionScene):
         hist_title.next_to(axes, UP, buff=0.2)
         src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(big, DOWN, buff=0.12)
 
-        self.hold_narration()
-        self.beat("Follow one chain. Left, the current state x_t; right, the histogram of its pixel values.", 4)
+        self.next_beat("Follow one chain. Left, the current state x_t; right, the histogram of its pixel values.", 4)
         self.play(FadeIn(big), FadeIn(t_read), FadeIn(src), Create(axes), FadeIn(x_lab), FadeIn(hist_title))
         self.add(hist)
         self.play(FadeIn(stats))
         self.wait(2)
-        self.hold_narration()
-        self.beat("The standard normal density, for reference.", 2)
+        self.next_beat("The standard normal density, for reference.", 2)
         self.play(Create(normal), FadeIn(normal_lab))
         self.wait(1)
-        self.hold_narration()
-        self.beat(f"Walk the chain: {T} draws from the one-step kernel. "
-                  "The image fades and the histogram spreads towards N(0, 1).", 13)
+        self.next_beat(f"Walk the chain: {T} draws from the one-step kernel. "
+                       "The image fades and the histogram spreads towards N(0, 1).", 13)
         self.play(t.animate.set_value(T), run_time=12, rate_func=lambda a: a ** 2)
         self.wait(1)
         end = self.chain[T]
-        self.hold_narration()
-        self.beat(f"At t = T the pixels have mean {end.mean():+.2f} and standard deviation {end.std():.2f}: "
-                  "pure noise, whatever image we started from.", 5)
+        self.next_beat(f"At t = T the pixels have mean {end.mean():+.2f} and standard deviation {end.std():.2f}: "
+                       "pure noise, whatever image we started from.", 5)
         self.wait(5)
         for m in (big, t_num, hist, *[s[1] for s in stats[1:]]):
             m.clear_updaters()
@@ -290,38 +227,32 @@ class MarkovChain(DiffusionScene):
                 line.scale_to_fit_width(13.6)
         foot.arrange(DOWN, aligned_edge=LEFT, buff=0.12).to_edge(DOWN, buff=0.35)
 
-        self.hold_narration()
-        self.beat("Does walking the chain give the same distribution as the closed-form jump? Measure it.", 4)
+        self.next_beat("Does walking the chain give the same distribution as the closed-form jump? Measure it.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading))
         self.play(FadeIn(walk))
         self.play(FadeIn(jump))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at {len(st['t'])} values of t.", 4)
+        self.next_beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at {len(st['t'])} values of t.", 4)
         self.play(FadeIn(header), Create(rule))
         self.play(*[FadeIn(r, shift=UP * 0.1) for r in body], run_time=2, lag_ratio=0.3)
         self.wait(2)
-        self.hold_narration()
-        self.beat("The means agree with each other and with square root alpha-bar times the image mean, "
-                  "to sampling error.", 4.5)
+        self.next_beat("The means agree with each other and with square root alpha-bar times the image mean, "
+                       "to sampling error.", 4.5)
         self.play(*[Create(SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.STATE,
                                                 buff=0.08, stroke_width=2)) for j in (1, 2, 3)], run_time=1)
         self.wait(3.5)
-        self.hold_narration()
-        self.beat("The variances match one minus alpha-bar.", 4)
+        self.next_beat("The variances match one minus alpha-bar.", 4)
         boxes = [SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.NOISE, buff=0.08,
                                       stroke_width=2) for j in (4, 5, 6)]
         self.play(*[Create(b) for b in boxes])
         self.wait(3.5)
-        self.hold_narration()
-        self.beat(f"Between walk and jump, {self.facts['ks_over_critical'].text} (critical value {crit:.4f}).", 6.5)
+        self.next_beat(f"Between walk and jump, {self.facts['ks_over_critical'].text} (critical value {crit:.4f}).", 6.5)
         self.play(FadeIn(foot[:2]), Create(SurroundingRectangle(VGroup(*[r[7] for r in cells], header[7]),
                                                                 color=style.HIGHLIGHT, buff=0.08, stroke_width=2)))
         self.wait(6)
-        self.hold_narration()
-        self.beat(f"For scale: a wrong closed form with the square roots dropped is far off, D up to "
-                  f"{st['ks_wrong'].max():.2f}, except at t = T where both are pure noise.", 5.5)
+        self.next_beat(f"For scale: a wrong closed form with the square roots dropped is far off, D up to "
+                       f"{st['ks_wrong'].max():.2f}, except at t = T where both are pure noise.", 5.5)
         self.play(FadeIn(foot[2]))
         self.wait(5.5)
         self.hold_narration()

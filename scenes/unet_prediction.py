@@ -9,37 +9,19 @@ import numpy as np
 from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
-from diffusion.studies.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
+from diffusion.studies.noise_prediction import show_channels, smoothed_loss
 from scenes.kit import style
-from scenes.kit.claims import worded
+from scenes.kit.data import unet_prediction
+from scenes.kit.data.unet_prediction import (MAIN_T, SNAPSHOT_STEPS, TABLE_T, format_mse, loss_window,
+                                             noise_error_curve, predictions, training_snapshots)
 from scenes.kit.models import digits_model
 from scenes.kit.images import framed, image_grid, pixel_image, tile
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 from scenes.kit.unet import unet_diagram
 
-SAMPLE_INDEX = 0                  # held-out digit followed through the scene
-EPS_SEED = 0                      # seed of its noise eps
-MAIN_T = 300                      # paper's 1-based t of the forward pass shown in full
-TABLE_T = (10, 100, 300, 600, 900)   # paper's t of the rows "small t ... large t"
 EPS_RANGE = 2.5                   # eps, eps_hat and the error map show [-2.5, 2.5] as black..white
 CHANNELS = 3                      # feature-map channels shown per block (stacked in a column)
-SNAPSHOT_STEPS = 50               # DDIM steps for the training-snapshot samples
-
-
-def format_mse(value: float) -> str:
-    """How an MSE is written on screen: two significant digits, positional."""
-    return np.format_float_positional(float(value), precision=2, unique=False, fractional=False, trim="-")
-
-
-def predictions(tm, ts=(MAIN_T, *TABLE_T)) -> dict:
-    """{paper t: Prediction} for the followed digit and noise (what the scene shows)."""
-    return {t: prediction(tm, t - 1, index=SAMPLE_INDEX, seed=EPS_SEED) for t in ts}
-
-
-def loss_window(history: dict) -> int:
-    """Moving-average window of the loss plot: 1/40 of the run, at most 50 steps."""
-    return max(1, min(50, len(history["loss"]) // 40))
 
 
 def eps_image(a, height):
@@ -53,47 +35,9 @@ def feature_mosaic(features: np.ndarray, height_per_pixel: float):
     return pixel_image(mosaic, height=height_per_pixel * mosaic.shape[0] / 4, data_scale=4)
 
 
-def noise_error_curve():
-    """MSE of eps_hat and x0_hat against t on held-out digits (digits U-Net)"""
-    return error_curve(digits_model())
-
-
-def training_snapshots():
-    """DDIM samples from one x_T for every EMA snapshot of the training run (digits U-Net)"""
-    return snapshot_samples(digits_model(), n=16, seed=0, steps=SNAPSHOT_STEPS)
-
-
 class UNetNoisePrediction(DiffusionScene):
     description = "The U-Net predicts the noise: x_t and t in, feature maps down and up the U, eps_hat out; error vs t; training."
-    needs = (digits_model, noise_error_curve, training_snapshots)
-
-    @classmethod
-    def claims(cls):
-        tm = digits_model()
-        preds = predictions(tm)
-        curve = noise_error_curve()
-        steps, smooth = smoothed_loss(tm.history, window=loss_window(tm.history))
-        tenth = max(1, len(smooth) // 10)
-        early, late = smooth[0] - smooth[tenth - 1], smooth[tenth - 1] - smooth[-1]
-        small, large = preds[TABLE_T[0]].mse, preds[TABLE_T[-1]].mse
-        return [
-            worded("eps_hat_close_at_main_t", round(float(preds[MAIN_T].mse), 4), [
-                (lambda v: v < 0.1, "They agree closely"),
-                (lambda v: True, "They agree only roughly")]),
-            worded("eps_error_small_vs_large_t", (round(float(small), 4), round(float(large), 4)), [
-                (lambda v: v[0] > v[1], "Epsilon is hard to pin down"),
-                (lambda v: True, "Epsilon is predicted well here too")]),
-            worded("eps_mse_falls_with_t", (round(float(curve.eps_mse[0]), 4), round(float(curve.eps_mse[-1]), 4)), [
-                (lambda v: v[0] > v[1], "the noise error falls as t grows"),
-                (lambda v: True, "the noise error does not fall as t grows")]),
-            worded("x0_mse_rises_with_t", (round(float(curve.x0_mse[0]), 5), round(float(curve.x0_mse[-1]), 4)), [
-                (lambda v: v[0] < v[1] and curve.eps_mse[0] > curve.eps_mse[-1], "does the opposite"),
-                (lambda v: v[0] < v[1], "rises with t"),
-                (lambda v: True, "does not rise with t")]),
-            worded("loss_fast_then_slow", (round(float(early), 4), round(float(late), 4)), [
-                (lambda v: v[0] > v[1], f"falls fast in its first {tenth} steps, then slowly"),
-                (lambda v: True, "falls steadily")]),
-        ]
+    data = unet_prediction
 
     def construct(self):
         self.tm = tm = digits_model()
@@ -134,20 +78,17 @@ class UNetNoisePrediction(DiffusionScene):
         formula.next_to(row, DOWN, buff=0.55)
         note = label("a held-out digit, seeded noise", style.SMALL_SIZE, style.MUTED).next_to(heading, DOWN, buff=0.2)
 
-        self.hold_narration()
-        self.beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
-                  "Gaussian noise epsilon.", 4)
+        self.next_beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
+                       "Gaussian noise epsilon.", 4)
         self.layout_exempt("fill", "build-up: the next beats complete this picture")
         self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
         self.play(FadeIn(eps), Write(names[1]))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
+        self.next_beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
         self.play(Write(formula))
         self.play(FadeIn(c1), FadeIn(plus), FadeIn(c2), FadeIn(eq), FadeIn(xt), Write(names[2]))
         self.wait(3)
-        self.hold_narration()
-        self.beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
+        self.next_beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
         self.wait(3)
         self.hold_narration()
         self.play(FadeOut(Group(heading, note, row, names, formula)))
@@ -168,23 +109,20 @@ class UNetNoisePrediction(DiffusionScene):
         if t_tag.get_left()[0] < -7.0:
             t_tag.next_to(diagram.time_box, DOWN, buff=0.15)
 
-        self.hold_narration()
-        self.beat("The network is a small U-Net. This diagram is generated from the model's description of "
-                  "itself: blocks, channels, resolutions, skips.", 5)
+        self.next_beat("The network is a small U-Net. This diagram is generated from the model's description of "
+                       "itself: blocks, channels, resolutions, skips.", 5)
         self.play(FadeIn(heading), Create(diagram), run_time=2.5)
         self.wait(2.5)
-        self.hold_narration()
-        self.beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
-                  "embedding of t feeds every residual block.", 5)
+        self.next_beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
+                       "embedding of t feeds every residual block.", 5)
         for sk in diagram.skips.values():
             self.play(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0), run_time=0.8)
         self.play(Indicate(diagram.time, color=style.HIGHLIGHT, scale_factor=1.0), run_time=1.0)
         self.wait(max(0.5, 5 - 1.0 - 0.8 * len(diagram.skips)))
 
         # x_t and t go in; every block's output appears (a few channels) and settles in a strip below
-        self.hold_narration()
-        self.beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
-                  "forward hooks.", 3)
+        self.next_beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
+                       "forward hooks.", 3)
         self.play(FadeIn(xt), Write(xt_name), Write(t_tag))
         self.wait(2)
         # screen units per feature-map pixel: the widest mosaic (2 maps + gap) fills 90% of a column
@@ -197,9 +135,8 @@ class UNetNoisePrediction(DiffusionScene):
         caption = label(f"Each block's output: its {CHANNELS} most varied channels (own grey scale)",
                         style.LABEL_SIZE).move_to(heading)
         self.mosaics = []
-        self.hold_narration()
-        self.beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
-                  "detail back.", 0.95 * len(diagram.names) + 1.5)
+        self.next_beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
+                       "detail back.", 0.95 * len(diagram.names) + 1.5)
         for b in self.desc["blocks"]:
             name = b["name"]
             rect = diagram.rects[name]
@@ -219,9 +156,8 @@ class UNetNoisePrediction(DiffusionScene):
         # eps_hat comes out
         out = framed(eps_image(p.eps_hat, h_in), style.PREDICTION).next_to(last, RIGHT, buff=0.35)
         out_name = math(r"\hat\epsilon", color=style.PREDICTION).next_to(out, UP, buff=0.15)
-        self.hold_narration()
-        self.beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
-                  "epsilon-hat.", 4)
+        self.next_beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
+                       "epsilon-hat.", 4)
         self.play(FadeIn(out, shift=RIGHT * 0.3), Write(out_name))
         self.wait(3)
         self.fp_out = (xt, xt_name, out, out_name)
@@ -252,18 +188,16 @@ class UNetNoisePrediction(DiffusionScene):
         loss_note = label("averaged over a batch, this is the training loss", style.SMALL_SIZE, style.MUTED)
         loss_note.next_to(mse, DOWN, buff=0.15)
 
-        self.hold_narration()
-        self.beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
-                  "the difference is the per-pixel error.", 5)
+        self.next_beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
+                       "the difference is the per-pixel error.", 5)
         self.play(FadeIn(heading), ReplacementTransform(xt, n_xt), ReplacementTransform(xt_name, names[0]),
                   ReplacementTransform(out, n_out), ReplacementTransform(out_name, names[1]))
         self.play(FadeIn(n_eps), Write(names[2]))
         self.wait(1)
         self.play(FadeIn(n_err), Write(names[3]))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
-                  "on average over digits, noises and t.", 5)
+        self.next_beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
+                       "on average over digits, noises and t.", 5)
         self.play(Write(mse))
         self.play(FadeIn(loss_note))
         self.wait(3.5)
@@ -278,9 +212,8 @@ class UNetNoisePrediction(DiffusionScene):
         bottom.move_to([0, -2.55, 0])
         lab_x0h = math(r"\hat x_0", 30, style.PREDICTION).next_to(x0h, LEFT, buff=0.1).shift(UP * 0.55)
         lab_x0 = math(r"x_0", 30, style.SIGNAL).next_to(x0, RIGHT, buff=0.15)
-        self.hold_narration()
-        self.beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
-                  "x0-hat sits beside the real digit.", 5)
+        self.next_beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
+                       "x0-hat sits beside the real digit.", 5)
         self.hold_narration()
         self.play(FadeOut(loss_note), Write(formula))
         self.play(FadeIn(x0h), Write(lab_x0h))
@@ -299,8 +232,7 @@ class UNetNoisePrediction(DiffusionScene):
                       math(r"\text{MSE}", 30, style.TEXT), math(r"\hat x_0", 30, style.PREDICTION)]
         top = 2.55
         header = VGroup(*[t.move_to([x, top, 0]) for t, x in zip(head_texts, cols_x)])
-        self.hold_narration()
-        self.beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
+        self.next_beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
         self.play(FadeIn(heading), FadeIn(header))
         self.wait(2)
         rows = []
@@ -318,8 +250,7 @@ class UNetNoisePrediction(DiffusionScene):
                 c.move_to([x, y, 0])
             hold = 2.3 if i not in narr else 5.3
             if i in narr:
-                self.hold_narration()
-                self.beat(narr[i], 0.7 + hold)
+                self.next_beat(narr[i], 0.7 + hold)
             self.play(FadeIn(cells), run_time=0.7)
             self.wait(hold)
             rows.append(cells)
@@ -365,16 +296,14 @@ class UNetNoisePrediction(DiffusionScene):
         clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
 
-        self.hold_narration()
-        self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
-                  f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
+        self.next_beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
+                       f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(xt_labels), FadeIn(yt_labels), FadeIn(x_name), FadeIn(y_name))
         self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
-        self.hold_narration()
-        self.beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
-                  "noise is left. Which t is hard depends on what you ask for.", 7)
+        self.next_beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
+                       "noise is left. Which t is hard depends on what you ask for.", 7)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
         self.wait(5)
         self.hold_narration()
@@ -433,16 +362,14 @@ class UNetNoisePrediction(DiffusionScene):
 
         tag = step_tag(snaps[0])
         dot = Dot(P(snaps[0], np.log10(loss_at(snaps[0]))), radius=0.08, color=style.HIGHLIGHT)
-        self.hold_narration()
-        self.beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
-                  f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
+        self.next_beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
+                       f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(x_labels), FadeIn(y_labels), FadeIn(y_ticks),
                   FadeIn(x_name), FadeIn(y_name))
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
         self.wait(1)
-        self.hold_narration()
-        self.beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
-                  "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
+        self.next_beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
+                       "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
         self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
         self.wait(2.5)
         for step in snaps[1:]:
@@ -450,9 +377,8 @@ class UNetNoisePrediction(DiffusionScene):
             self.play(dot.animate.move_to(P(step, np.log10(loss_at(step)))),
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
-        self.hold_narration()
-        self.beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
-                  "training run of the digits model.", 4)
+        self.next_beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
+                       "training run of the digits model.", 4)
         self.wait(4)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,

@@ -1,5 +1,5 @@
-"""Sampling: one loop for DDPM, DDIM and two ODE solvers that yields every network call, and a
-Trajectory that keeps them.
+"""Sampling: one loop for DDPM, DDIM and two ODE solvers (and Euler or Heun over t on a flow-matching
+path) that yields every network call, and a Trajectory that keeps them.
 
 `sample_steps` is a generator (like improved-diffusion's p_sample_loop_progressive): a scene can
 animate it step by step; `sample` runs it to the end and collects a `Trajectory`.
@@ -13,6 +13,9 @@ animate it step by step; `sample` runs it to the end and collects a `Trajectory`
   d x_bar / d sigma = eps; the last interval, to sigma = 0, is one Euler call. So an odd budget
   steps//2 + 1 intervals with Heun on all but the last; an even one ends on two Euler intervals
   (`diffusion.core.ode.heun_plan`). Its timesteps are `NoiseSchedule.timesteps(steps//2 + 1)`.
+- on a FlowPath (a velocity model, flow matching): euler, one call per step of dx/dt = v over t on
+  `FlowPath.timesteps(steps)`; heun, the same Heun steps over t, on every interval (the velocity is
+  defined at t = 0 too), so ceil(steps/2) intervals, an odd budget ending on one Euler interval.
 """
 from __future__ import annotations
 
@@ -24,10 +27,12 @@ import numpy as np
 import torch
 
 from .ode import call_stages, heun_plan, ode_steps
+from .path import FlowPath
 from .schedule import NoiseSchedule
 
 SOLVERS = ("dpm++2m", "heun")                # deterministic ODE solvers
 SAMPLERS = ("ddpm", "ddim") + SOLVERS
+FLOW_SAMPLERS = ("euler", "heun")            # for a velocity model on a FlowPath
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Trajectory:
     x0_hat: np.ndarray
     sampler: str
     eta: float
+    flow: bool = False          # made on a FlowPath (x0_hat and eps_hat are then what the velocity implied)
 
     @property
     def final(self) -> np.ndarray:
@@ -64,8 +70,11 @@ class Trajectory:
 
     @property
     def stages(self) -> list[str]:
-        """Each call's `Step.stage` (Heun: predict/correct/euler; the other samplers: step)."""
-        return call_stages(len(self.timesteps)) if self.sampler == "heun" else ["step"] * len(self.timesteps)
+        """Each call's `Step.stage` (Heun: predict/correct/euler; flow Euler: euler; the others: step)."""
+        n = len(self.timesteps)
+        if self.sampler == "heun":
+            return call_stages(n, last_euler=not self.flow)
+        return ["euler" if self.flow else "step"] * n
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
@@ -76,7 +85,7 @@ class Trajectory:
     def from_bytes(cls, data: bytes) -> "Trajectory":
         z = np.load(io.BytesIO(data))
         return cls(timesteps=z["timesteps"], x=z["x"], eps_hat=z["eps_hat"], x0_hat=z["x0_hat"],
-                   sampler=str(z["sampler"]), eta=float(z["eta"]))
+                   sampler=str(z["sampler"]), eta=float(z["eta"]), flow=bool(z["flow"]) if "flow" in z.files else False)
 
 
 def repaint_schedule(T: int, jump: int = 1, resample: int = 1) -> list[int]:
@@ -98,13 +107,16 @@ def repaint_schedule(T: int, jump: int = 1, resample: int = 1) -> list[int]:
     return [u - 1 for u in ts]                       # RePaint's state t is our 0-based step t - 1
 
 
-def check_sampler(sampler: str, steps: int, T: int, eta: float = 0.0) -> None:
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+def check_sampler(sampler: str, steps: int, T: int, eta: float = 0.0, flow: bool | None = None) -> None:
+    """flow: True for a velocity model on a FlowPath, False for an eps-model, None for either."""
+    known = {False: SAMPLERS, True: FLOW_SAMPLERS,
+             None: SAMPLERS + tuple(s for s in FLOW_SAMPLERS if s not in SAMPLERS)}[flow]
+    if sampler not in known:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(known)}")
     if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= T:
         raise ValueError(f"steps must be an integer in 1..{T}, got {steps!r}")
-    if sampler in SOLVERS and eta != 0:
-        raise ValueError(f"{sampler} solves the deterministic probability-flow ODE: eta must be 0, got {eta!r}")
+    if (sampler in SOLVERS or flow) and eta != 0:
+        raise ValueError(f"{sampler} solves a deterministic ODE: eta must be 0, got {eta!r}")
 
 
 def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -136,7 +148,13 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     in all, so the free region is harmonised with the known one. A Step is yielded per denoising.
     """
     model_kwargs = model_kwargs or {}
-    check_sampler(sampler, steps, schedule.T, eta)
+    flow = isinstance(schedule, FlowPath)
+    check_sampler(sampler, steps, schedule.T, eta, flow)
+    if flow:
+        if known is not None or resample > 1 or jump > 1:
+            raise ValueError("the flow's samplers take no known/mask (RePaint)")
+        yield from _flow_steps(model, schedule, x_T, sampler, steps, start, model_kwargs)
+        return
     if sampler == "ddpm":
         eta = 1.0
     if sampler in SOLVERS:
@@ -226,6 +244,23 @@ def _heun_steps(model, schedule, x, steps, generator, clip_x0, known, mask, star
         yield Step(t, t_to, call.x * scale[call.at], seen["eps"], seen["x0"], x_prev, call.stage)
 
 
+def _flow_steps(model, path: FlowPath, x, sampler, steps, start, model_kwargs):
+    """Euler or Heun over t on dx/dt = v (diffusion.core.ode), one Step per network call; each Step holds
+    the x0_hat = x - t v and eps_hat = x + (1 - t) v that the call's velocity implies."""
+    intervals, heun = heun_plan(steps, last_euler=False) if sampler == "heun" else (steps, 0)
+    moves = path.timesteps(intervals, start) + [-1]
+    grid = [path.time(k) for k in moves]
+    seen = {}
+
+    def slope(x, i):
+        v = model(x, torch.full((x.shape[0],), moves[i], dtype=torch.long, device=x.device), **model_kwargs)
+        seen["x0"], seen["eps"] = path.predict_x0(x, moves[i], v), path.predict_eps(x, moves[i], v)
+        return v
+
+    for call in ode_steps(slope, x, grid, heun):
+        yield Step(moves[call.at], moves[call.interval + 1], call.x, seen["eps"], seen["x0"], call.x_next, call.stage)
+
+
 def sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
            eta: float = 0.0, generator: torch.Generator | None = None, record: bool = True, **kw):
     """Run `sample_steps` to the end. record=True returns a Trajectory; False returns only x_0."""
@@ -239,4 +274,5 @@ def sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "dd
     if not record:
         return last
     return Trajectory(np.array(ts), np.stack(xs).astype(np.float32), np.stack(eps).astype(np.float32),
-                      np.stack(x0s).astype(np.float32), sampler, 1.0 if sampler == "ddpm" else float(eta))
+                      np.stack(x0s).astype(np.float32), sampler, 1.0 if sampler == "ddpm" else float(eta),
+                      isinstance(schedule, FlowPath))
