@@ -1,8 +1,10 @@
 """Higher-order ODE solvers against the number of network calls (NFE): quality on the 2D spiral and on
 digits, and the speed of sampling 1000 digits. Writes bench/reports/solvers.md (and the numbers to
-bench/results/solvers.json).
+bench/results/solvers-PARTS.json).
 
-  PYTHONPATH=. .venv/bin/python bench/solvers.py [--seeds 8] [--nfe 5 10 20 50]
+  python -m bench.solvers [--part speed toy2d digits] [--seeds 8] [--ddpm-seeds 8] [--nfe 5 10 20 50]
+
+Each --part is its own section of the report (a run of some parts keeps the others' sections).
 
 Models come from $DIFFUSION_CACHE (trained there if missing, default preset). Measures:
 - toy2d (4000 particles from one x_T): sliced Wasserstein-1 to exact draws of the spiral divided by the
@@ -23,35 +25,18 @@ Models come from $DIFFUSION_CACHE (trained there if missing, default preset). Me
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.report import Report, save_json
 
-from diffusion.core.cache import atomic_write_bytes  # noqa: E402
-
-REPORT = ROOT / "bench" / "reports" / "solvers.md"
-RESULTS = ROOT / "bench" / "results" / "solvers.json"
-SAMPLES = ROOT / "bench" / "results" / "solver-samples"
+SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
 SOLVERS = ("ddim", "heun", "dpm++2m")
 NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "dpm++2m": "DPM-Solver++(2M)", "ddpm": "DDPM"}
-COMMAND = "PYTHONPATH=. .venv/bin/python bench/solvers.py"
-
-
-def machine() -> str:
-    import os
-
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.machine())
-    return (f"a {os.cpu_count()}-core {platform.machine()} CPU ({cpu}), no GPU, torch {torch.__version__} "
-            f"with {torch.get_num_threads()} threads")
+SPEED_BOUND_S = 4.0          # 1000 digits at 50 calls on this CPU
 
 
 # --- toy2d ------------------------------------------------------------------------------------
@@ -64,12 +49,12 @@ def outlier_share(x: np.ndarray, mix) -> float:
 
 
 def toy2d_rows(nfes, n=4000, seed=0) -> dict:
-    from diffusion.models.toy2d import get_toy2d_model
+    from diffusion.models import get_model
     from diffusion.models.toy2d.flow import sample_toy2d
     from diffusion.models.toy2d.measure import distances_to_mixture, floor
     from diffusion.models.toy2d.mixture import ExactEps, sample_marginal
 
-    tm = get_toy2d_model(progress=False)
+    tm = get_model("toy2d", progress=False)
     mix = tm.config.mixture
     fl = floor(mix, n)["sw1"]
     exact_draws = sample_marginal(mix, tm.schedule, -1, n, seed=20_000)
@@ -179,87 +164,87 @@ def decide(digits: dict, nfe: int = 50) -> dict:
                 within_ddpm_spread_or_better=b["ratio_mean"] <= ddpm["ratio_max"])
 
 
-def report(res: dict, seconds: float) -> str:
-    t2, dg, sp, dec = res["toy2d"], res["digits"], res["speed"], res["decision"]
+def write(rep: Report, res: dict) -> None:
     nfes = res["nfes"]
-    L = ["# ODE solvers: quality against network calls, and sampling speed", "",
-         f"Written by `{res['command']}` on {res['machine']} (this run: {seconds / 60:.0f} min; sections "
-         "not measured in it come from the previous run's bench/results/solvers.json, made by the same script).", "",
-         "NFE = network calls. DDIM (eta 0) is Euler's method on the probability-flow ODE; Heun (EDM) spends two "
-         "calls per step (its last step, to sigma = 0, is Euler); DPM-Solver++(2M) one call per step, "
-         "extrapolating the data prediction from the last two. All solvers use DDIM's timesteps (evenly spaced "
-         "in t). DDPM over all 1000 steps is the reference row.", "",
-         f"## The 2D spiral ({t2['n']} particles from one x_T, model {t2['model']})", "",
-         f"SW1 / floor: sliced Wasserstein-1 to exact draws over that of two exact sets ({t2['floor_sw1']:.4f}); "
-         f"outliers: share further than 3 std from every component (exact draws: "
-         f"{100 * t2['exact_outliers']:.1f} %).", ""]
-    for model in ("exact eps*", "network"):
-        rows = {(r["sampler"], r["nfe"]): r for r in t2["rows"] if r["model"] == model}
-        ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
-        L += [f"**{model}** — DDPM 1000: SW1 {ddpm['sw1_ratio']:.2f}x, outliers {100 * ddpm['outliers']:.1f} %", "",
-              "| solver | " + " | ".join(f"NFE {k}" for k in nfes) + " |", "|---" * (len(nfes) + 1) + "|"]
-        for s in SOLVERS:
-            L.append(f"| {NAMES[s]} | " + " | ".join(
-                f"{rows[(s, k)]['sw1_ratio']:.2f}x, {100 * rows[(s, k)]['outliers']:.1f} %" for k in nfes) + " |")
-        L.append("")
-    L += [f"## Digits (Fréchet ratio to the floor, mean over {len(dg['seeds'])} x_T seeds {dg['seeds']}, "
-          f"min-max in brackets; model {dg['model']})", ""]
-    for model in ("network", "memoriser"):
-        rows = {(r["sampler"], r["nfe"]): r for r in dg["rows"] if r["model"] == model}
-        ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
-        L += [f"**{model}** — DDPM 1000: {ddpm['ratio_mean']:.2f}x ({ddpm['ratio_min']:.2f}-{ddpm['ratio_max']:.2f}"
-              f"{'' if len(ddpm['seeds']) == len(dg['seeds']) else ', seeds ' + str(ddpm['seeds'])})",
-              "", "| solver | " + " | ".join(f"NFE {k}" for k in nfes) + " |", "|---" * (len(nfes) + 1) + "|"]
-        for s in SOLVERS:
-            L.append(f"| {NAMES[s]} | " + " | ".join(
-                f"{rows[(s, k)]['ratio_mean']:.2f}x ({rows[(s, k)]['ratio_min']:.2f}-{rows[(s, k)]['ratio_max']:.2f})"
-                for k in nfes) + " |")
-        L.append("")
-    L += [f"Best at {dec['nfe']} NFE on the network: {NAMES[dec['best']]}, {dec['best_mean']:.2f}x; beats DDIM beyond "
-          f"the seed spread: {'yes' if dec['beats_ddim_beyond_spread'] else 'no'}; within DDPM-1000's spread or "
-          f"better: {'yes' if dec['within_ddpm_spread_or_better'] else 'no'}.", "",
-          "## Speed: 1000 digits", "",
-          "plain: the trained network as `sample` ran it before; fast: `diffusion.core.inference.fast_eps_model` "
-          "(the batch cut into chunks; timed alternately in the same run, best of two each; a difference "
-          "is float rounding of convolutions summed in another order).", "",
-          "| sampler | NFE | path | seconds | speed-up | max abs difference to plain |", "|---|---|---|---|---|---|"]
-    for r in sp:
-        L.append(f"| {NAMES[r['sampler']]} | {r['nfe']} | {r['path']} | {r['seconds']:.2f} s | {r['speedup']:.2f}x | "
-                 f"{r['max_abs_diff']:.1e} |")
-    return "\n".join(L) + "\n"
+    rep.text("NFE = network calls. DDIM (eta 0) is Euler's method on the probability-flow ODE; Heun (EDM) spends "
+             "two calls per step (its last step, to sigma = 0, is Euler); DPM-Solver++(2M) one call per step, "
+             "extrapolating the data prediction from the last two. All solvers use DDIM's timesteps (evenly "
+             "spaced in t). DDPM over all 1000 steps is the reference row.")
+    if "speed" in res:
+        rep.text("**Speed, 1000 digits.** plain: the trained network as `sample` ran it before; fast: "
+                 "`diffusion.core.inference.fast_eps_model` (the batch cut into chunks), with channels-last "
+                 "variants; timed alternately in the same run, best of two each. The difference column is the "
+                 "largest difference between each path's samples and the plain ones.")
+        rep.table(["sampler", "NFE", "path", "seconds", "speed-up", "max abs difference to plain"],
+                  [[NAMES[r["sampler"]], r["nfe"], r["path"], f"{r['seconds']:.2f} s", f"{r['speedup']:.2f}x",
+                    f"{r['max_abs_diff']:.1e}"] for r in res["speed"]])
+        for r in res["speed"]:
+            if r["path"] == "fast":
+                rep.check(f"1000 digits, {NAMES[r['sampler']]} {r['nfe']} NFE, fast path", f"{r['seconds']:.2f} s",
+                          f"<= {SPEED_BOUND_S} s", met=r["seconds"] <= SPEED_BOUND_S)
+    if "toy2d" in res:
+        t2 = res["toy2d"]
+        rep.text(f"**The 2D spiral**, {t2['n']} particles from one x_T (model {t2['model']}). SW1: sliced "
+                 f"Wasserstein-1 to exact draws over that of two exact sets ({t2['floor_sw1']:.4f}); outliers: share "
+                 f"further than 3 std from every component (exact draws: {100 * t2['exact_outliers']:.1f} %).")
+        for model in ("exact eps*", "network"):
+            rows = {(r["sampler"], r["nfe"]): r for r in t2["rows"] if r["model"] == model}
+            ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
+            rep.table(["solver"] + [f"NFE {k}" for k in nfes],
+                      [[NAMES[s]] + [f"{rows[(s, k)]['sw1_ratio']:.2f}x, {100 * rows[(s, k)]['outliers']:.1f} %"
+                                     for k in nfes] for s in SOLVERS],
+                      caption=f"toy2d, {model}: SW1 / floor, outliers (DDPM 1000: {ddpm['sw1_ratio']:.2f}x, "
+                              f"{100 * ddpm['outliers']:.1f} %)")
+    if "digits" in res:
+        dg, dec = res["digits"], res["decision"]
+        rep.text(f"**Digits** (model {dg['model']}): the digits bench's Fréchet ratio to the floor, 1000 samples per "
+                 f"x_T seed, mean over the seeds {dg['seeds']} with the min-max in brackets. Memoriser: the exact "
+                 "score of the train half (diffusion/core/empirical.py).")
+        for model in ("network", "memoriser"):
+            rows = {(r["sampler"], r["nfe"]): r for r in dg["rows"] if r["model"] == model}
+            ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
+            seeds = "" if len(ddpm["seeds"]) == len(dg["seeds"]) else f", seeds {ddpm['seeds']}"
+            rep.table(["solver"] + [f"NFE {k}" for k in nfes],
+                      [[NAMES[s]] + [f"{rows[(s, k)]['ratio_mean']:.2f}x ({rows[(s, k)]['ratio_min']:.2f}-"
+                                     f"{rows[(s, k)]['ratio_max']:.2f})" for k in nfes] for s in SOLVERS],
+                      caption=f"digits, {model} (DDPM 1000: {ddpm['ratio_mean']:.2f}x ({ddpm['ratio_min']:.2f}-"
+                              f"{ddpm['ratio_max']:.2f}{seeds}))")
+        rep.text(f"Best at {dec['nfe']} NFE on the network: {NAMES[dec['best']]}, {dec['best_mean']:.2f}x. It "
+                 f"{'beats' if dec['beats_ddim_beyond_spread'] else 'does not beat'} DDIM beyond the seed spread "
+                 "(its worst seed better than DDIM's best), so the digits default sampler "
+                 f"{'becomes it' if dec['beats_ddim_beyond_spread'] else 'stays DDIM'}.")
+        rep.check(f"digits network, best solver at {dec['nfe']} NFE, within DDPM-1000's seed spread or better",
+                  f"{dec['best_mean']:.2f}x", "mean <= DDPM-1000's worst seed", met=dec["within_ddpm_spread_or_better"])
+        rep.check(f"digits network, best solver at {dec['nfe']} NFE beats DDIM beyond the seed spread",
+                  dec["beats_ddim_beyond_spread"], "-", met=None)
 
 
 def main(argv=None) -> int:
     from diffusion.models.digits.classifier import QUALITY_SEEDS
 
-    p = argparse.ArgumentParser()
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--part", choices=("speed", "toy2d", "digits"), nargs="+", default=["speed", "toy2d", "digits"])
     p.add_argument("--nfe", type=int, nargs="+", default=[5, 10, 20, 50])
     p.add_argument("--seeds", type=int, default=len(QUALITY_SEEDS), help="how many of the digits bench's x_T seeds")
     p.add_argument("--ddpm-seeds", type=int, default=len(QUALITY_SEEDS),
-                   help="seeds of the digits network's DDPM-1000 row (1000 calls per seed)")
-    p.add_argument("--only", choices=("speed", "toy2d", "digits"), nargs="+", default=None,
-                   help="measure these sections; the others are taken from the last run's bench/results/solvers.json")
+                   help="seeds of the digits DDPM-1000 rows (1000 calls per seed)")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    res = json.loads(RESULTS.read_text()) if args.only and RESULTS.exists() else {}
-    res |= dict(machine=machine(), nfes=args.nfe)
-    todo = args.only or ("speed", "toy2d", "digits")
-    if "speed" in todo:
+    rep = Report("solvers", "ODE solvers: quality against network calls, and sampling speed", argv=argv,
+                 keep_other_commands=True)
+    res = dict(nfes=args.nfe)
+    if "speed" in args.part:
         res["speed"] = speed()
-    if "toy2d" in todo:
+    if "toy2d" in args.part:
         res["toy2d"] = toy2d_rows(args.nfe)
-    if "digits" in todo:
+    if "digits" in args.part:
         res["digits"] = digits_rows(args.nfe, QUALITY_SEEDS[:args.seeds], QUALITY_SEEDS[:args.ddpm_seeds])
         res["decision"] = decide(res["digits"], max(args.nfe))
-    seconds = time.perf_counter() - t0
-    res["command"] = " ".join([COMMAND] + (argv if argv is not None else sys.argv[1:]))
-    atomic_write_bytes(RESULTS, json.dumps(res, indent=2).encode())
-    atomic_write_bytes(REPORT, report(res, seconds).encode())
-    print(f"wrote {REPORT.relative_to(ROOT)} in {seconds:.0f}s")
-    fast = [r["seconds"] for r in res["speed"] if r["nfe"] == 50 and r["path"] == "fast"]
-    print(f"1000 digits at 50 NFE within 4 s: {'met' if fast and max(fast) <= 4.0 else 'MISSED'}")
-    return 0
+    write(rep, res)
+    rep.text(f"This command ran for {(time.perf_counter() - t0) / 60:.0f} min.")
+    save_json("solvers-" + "-".join(args.part), res)
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
