@@ -87,36 +87,40 @@ class FewerSteps(DiffusionScene):
 
     def one_step(self):
         m, p = self.m, self.m["p"]
-        j = int(np.argmax([np.linalg.norm(p["ddim"]["x_prev"][1, i] - p["ddim"]["x_t"][1, i])
-                           * (np.abs(p["dpm++2m"]["x0_hat"][:2, i]).max() < LIM - 0.2)
-                           * (np.abs(p["heun"]["x_prev"][:2, i]).max() < LIM - 0.2) for i in range(len(p["x_T"]))]))
+        inside = lambda *xy: all(np.abs(v).max() < LIM - 0.2 for v in xy)
+        # the particle whose DDIM move is largest in the step with the largest mean move (kept in the window)
+        e = p["ddim"]
+        moves = np.linalg.norm(e["x_prev"] - e["x_t"], axis=-1)                  # (calls, particles)
+        k_e = int(moves.mean(1).argmax())
+        j = int(np.argmax([moves[k_e, i] * inside(e["x_t"][k_e, i], e["x_prev"][k_e, i]) for i in range(moves.shape[1])]))
         self.play(*[x.animate.set_opacity(0.15) for x in self.fade])
         g = {}
         c2p = lambda s, xy: self.pl[s].c2p(np.asarray(xy)[None])[0]
-        # Euler: one tangent from x_t, the second step (k = 1)
-        e = p["ddim"]
-        g["ddim"] = VGroup(Dot(c2p("ddim", e["x_t"][1, j]), radius=0.06, color=style.TEXT),
-                           Arrow(c2p("ddim", e["x_t"][1, j]), c2p("ddim", e["x_prev"][1, j]), buff=0,
-                                 color=COLORS["ddim"], stroke_width=5, max_tip_length_to_length_ratio=0.15))
-        # Heun: Euler guess (dashed), the slope there, the corrected end (first interval: calls 0 and 1)
+        arrow = lambda s, a, b: Arrow(c2p(s, a), c2p(s, b), buff=0, color=COLORS[s], stroke_width=6,
+                                      max_tip_length_to_length_ratio=0.2)
+        # Euler: one tangent from x_t
+        g["ddim"] = VGroup(Dot(c2p("ddim", e["x_t"][k_e, j]), radius=0.07, color=style.TEXT),
+                           arrow("ddim", e["x_t"][k_e, j], e["x_prev"][k_e, j]))
+        # Heun: Euler guess (dashed), the slope there, the corrected end, on the interval that moves most
         h = p["heun"]
-        x0, guess, end = h["x_t"][0, j], h["x_prev"][0, j], h["x_prev"][1, j]
-        g["heun"] = VGroup(Dot(c2p("heun", x0), radius=0.06, color=style.TEXT),
-                           DashedLine(c2p("heun", x0), c2p("heun", guess), color=style.MUTED, stroke_width=4),
-                           Dot(c2p("heun", guess), radius=0.06, color=style.MUTED),
-                           Arrow(c2p("heun", x0), c2p("heun", end), buff=0, color=COLORS["heun"], stroke_width=5,
-                                 max_tip_length_to_length_ratio=0.15))
+        pred = [i for i, st in enumerate(h["stage"]) if st == "predict"]
+        k_h = max(pred, key=lambda i: np.linalg.norm(h["x_prev"][i + 1, j] - h["x_t"][i, j]))
+        x0, guess, end = h["x_t"][k_h, j], h["x_prev"][k_h, j], h["x_prev"][k_h + 1, j]
+        g["heun"] = VGroup(Dot(c2p("heun", x0), radius=0.07, color=style.TEXT),
+                           DashedLine(c2p("heun", x0), c2p("heun", np.clip(guess, -LIM, LIM)), color=style.MUTED,
+                                      stroke_width=4),
+                           Dot(c2p("heun", np.clip(guess, -LIM, LIM)), radius=0.07, color=style.MUTED),
+                           arrow("heun", x0, end))
         # DPM-Solver++: x0_hat of the last two calls, the extrapolated D beyond them, the step toward D
         d = p["dpm++2m"]
-        a, b, D = d["x0_hat"][0, j], d["x0_hat"][1, j], d["D"][1, j]
-        g["dpm++2m"] = VGroup(Dot(c2p("dpm++2m", a), radius=0.05, color=style.MUTED),
-                              Dot(c2p("dpm++2m", b), radius=0.06, color=style.SIGNAL),
-                              DashedLine(c2p("dpm++2m", a), c2p("dpm++2m", np.clip(D, -LIM, LIM)), color=style.SIGNAL,
-                                         stroke_width=3),
-                              Dot(c2p("dpm++2m", np.clip(D, -LIM, LIM)), radius=0.07, color=style.HIGHLIGHT),
-                              Dot(c2p("dpm++2m", d["x_t"][1, j]), radius=0.06, color=style.TEXT),
-                              Arrow(c2p("dpm++2m", d["x_t"][1, j]), c2p("dpm++2m", d["x_prev"][1, j]), buff=0,
-                                    color=COLORS["dpm++2m"], stroke_width=5, max_tip_length_to_length_ratio=0.15))
+        k_d = 1 + int(np.linalg.norm(d["x_prev"][1:-1, j] - d["x_t"][1:-1, j], axis=-1).argmax())
+        a, b, D = d["x0_hat"][k_d - 1, j], d["x0_hat"][k_d, j], np.clip(d["D"][k_d, j], -LIM, LIM)
+        g["dpm++2m"] = VGroup(Dot(c2p("dpm++2m", a), radius=0.06, color=style.MUTED),
+                              Dot(c2p("dpm++2m", b), radius=0.07, color=style.SIGNAL),
+                              DashedLine(c2p("dpm++2m", a), c2p("dpm++2m", D), color=style.SIGNAL, stroke_width=3),
+                              Dot(c2p("dpm++2m", D), radius=0.08, color=style.HIGHLIGHT),
+                              Dot(c2p("dpm++2m", d["x_t"][k_d, j]), radius=0.07, color=style.TEXT),
+                              arrow("dpm++2m", d["x_t"][k_d, j], d["x_prev"][k_d, j]))
         self.next_beat("One step of one particle in each. Euler: one call, one tangent, followed to the next time.", 5)
         self.play(Transform(self.heading, heading("One step, as each solver takes it")), Create(g["ddim"]))
         self.wait(2)
@@ -138,19 +142,20 @@ class FewerSteps(DiffusionScene):
         hi = np.ceil(np.log10(max(max(v) for v in err.values())))
         plot_box, key_box = split(region(), [3, 1.2], gap=0.4)
         x0, y0, x1, y1 = plot_box
-        ax = Axes(x_range=[np.log10(nfes[0]) - 0.1, np.log10(nfes[-1]) + 0.1, 1], y_range=[lo, hi, 1],
+        # y is log10(error) - lo, so the x axis (drawn at y = 0) is the bottom edge of the plot
+        ax = Axes(x_range=[np.log10(nfes[0]) - 0.1, np.log10(nfes[-1]) + 0.1, 1], y_range=[0, hi - lo, 1],
                   x_length=x1 - x0 - 1.2, y_length=y1 - y0 - 1.1, tips=False,
                   axis_config=dict(color=style.MUTED, stroke_width=2, include_ticks=False))
         ax.move_to([(x0 + x1) / 2 + 0.5, (y0 + y1) / 2 + 0.5, 0])
-        xt = VGroup(*[label(str(k), style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(np.log10(k), lo), DOWN, buff=0.15)
+        xt = VGroup(*[label(str(k), style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(np.log10(k), 0), DOWN, buff=0.15)
                       for k in nfes])
-        yt = VGroup(*[label(f"1e{int(e)}", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(ax.x_range[0], e), LEFT,
+        yt = VGroup(*[label(f"1e{int(e)}", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(ax.x_range[0], e - lo), LEFT,
                                                                                      buff=0.15)
                       for e in range(int(lo), int(hi) + 1)])
         xl = label("network calls (NFE), log scale", style.SMALL_SIZE, style.MUTED).next_to(xt, DOWN, buff=0.12)
         curves = {}
         for s in SOLVERS:
-            pts = [ax.c2p(np.log10(k), np.log10(e)) for k, e in zip(nfes, err[s])]
+            pts = [ax.c2p(np.log10(k), np.log10(e) - lo) for k, e in zip(nfes, err[s])]
             curves[s] = VGroup(VMobject(stroke_color=COLORS[s], stroke_width=3.5).set_points_as_corners(pts),
                                *[Dot(q, radius=0.06, color=COLORS[s]) for q in pts])
         key = VGroup(*[label(f"{NAMES[s]}\nslope {-sl[s]:.2f}", style.SMALL_SIZE + 2, COLORS[s]) for s in SOLVERS],
@@ -179,7 +184,7 @@ class FewerSteps(DiffusionScene):
         names = ["ODE solved finely\n(DDIM, 500 calls)"] + [f"{NAMES[s]}, {DIGITS_NFE} calls\nRMS gap "
                                                             f"{m['digit_dist'][s]:.3f}" for s in SOLVERS]
         colors = [style.HIGHLIGHT] + [COLORS[s] for s in SOLVERS]
-        label_box, grid_box = split(region(note=True), [1, 3], gap=0.4)
+        label_box, grid_box = split(region(note=True), [1.6, 3], gap=0.4)
         grid = fit(image_grid(np.concatenate(rows), len(rows), rows[0].shape[0], height=1.0, scale=8), grid_box)
         h = grid.height / len(rows)
         labs = VGroup(*[label(t, style.SMALL_SIZE, c) for t, c in zip(names, colors)])
