@@ -12,35 +12,57 @@ from scenes.registry import (MEDIA_ROOT, check_quality, check_scene, chapter_of,
 from scenes.rendering import render
 
 from . import figures as interactive
-from . import subtitles, video
+from . import poster, subtitles, video
 from .files import write_text
+from .manifest import Manifest, code_version
+
+MANIFEST = ".manifest.json"      # in the blog folder: what each scene's files were made from
 
 
 def out_dir() -> Path:
     return MEDIA_ROOT / ("blog-light" if style.THEME == "light" else "blog")
 
 
-def export_scene(name: str, module: str, cls, quality: str, out: Path) -> dict:
+def export_scene(name: str, module: str, cls, quality: str, out: Path, manifest: Manifest | None = None) -> dict:
     src = video_path(module, name, quality)
-    if not src.exists():
+    if not src.exists():                                  # `make blog` renders stale ones first (make all)
         render(name, quality)
+    manifest = manifest or Manifest(out / MANIFEST)
+    entry = dict(name=name, description=cls.description, chapter=chapter_of(name).title,
+                 made_from=[need_doc(f) for f in needs(cls)])
+    return dict(entry, **export_files(name, src, out, getattr(cls, "poster_time", None), manifest,
+                                      getattr(cls, "poster_beat", None)))
+
+
+def export_files(name: str, src: Path, out: Path, poster_time: float | None, manifest: Manifest,
+                 poster_beat: int | None = None) -> dict:
+    """NAME.{mp4,webm,gif,png,srt,vtt} in `out` from the rendered video `src` (and its .srt), unless the
+    manifest shows they were made from the same bytes with the same settings and exporter code."""
+    sources = {"video": src, "srt": src.with_suffix(".srt")}
+    settings = dict(bg=style.BG, poster_time=poster_time, poster_beat=poster_beat,
+                    code=code_version(video, subtitles, poster))
+    files = [f"{name}.{ext}" for ext in ("mp4", "webm", "gif", "png", "srt", "vtt")]
+    done = manifest.lookup(name, sources, settings, out)
+    if done is not None:
+        print(f"blog: {name}: up to date", flush=True)
+        return dict(done, reencoded=False)
     t0 = time.perf_counter()
-    video.export_mp4(src, out / f"{name}.mp4")
-    extra = video.export_derived(src, out / f"{name}.webm", out / f"{name}.gif", out / f"{name}.png",
-                                 style.BG, getattr(cls, "poster_time", None))
     srt = src.with_suffix(".srt")
     cues = subtitles.parse_srt(srt.read_text(encoding="utf-8")) if srt.exists() else []
     cues = subtitles.without_overlaps(cues)
+    video.export_mp4(src, out / f"{name}.mp4")
+    # the poster: a beat's settled end state (a beat's caption ends where the next beat starts)
+    extra = video.export_derived(src, out / f"{name}.webm", out / f"{name}.gif", out / f"{name}.png",
+                                 style.BG, poster_time, [c.end for c in cues], poster_beat)
     write_text(out / f"{name}.srt", subtitles.to_srt(cues))
     write_text(out / f"{name}.vtt", subtitles.to_vtt(cues))
     info = video.probe(out / f"{name}.mp4")
-    entry = dict(name=name, description=cls.description, chapter=chapter_of(name).title,
-                 made_from=[need_doc(f) for f in needs(cls)], width=info.width, height=info.height,
-                 fps=info.fps, seconds=round(info.seconds, 2), cues=len(cues),
-                 export_seconds=round(time.perf_counter() - t0, 1), **extra)
+    result = dict(width=info.width, height=info.height, fps=info.fps, seconds=round(info.seconds, 2),
+                  cues=len(cues), export_seconds=round(time.perf_counter() - t0, 1), **extra)
+    manifest.record(name, sources, settings, out, files, result)
     print(f"blog: {name}: {info.width}x{info.height} {info.seconds:.1f}s, {len(cues)} cues, "
-          f"gif {extra['gif_bytes'] / 1e6:.2f} MB, exported in {entry['export_seconds']} s", flush=True)
-    return entry
+          f"gif {extra['gif_bytes'] / 1e6:.2f} MB, exported in {result['export_seconds']} s", flush=True)
+    return dict(result, reencoded=True)
 
 
 def embed_snippet(e: dict) -> str:
@@ -119,11 +141,14 @@ def build(quality: str = "l", names: list[str] | None = None) -> Path:
     chosen = [(n, m, c) for n, (m, c) in scenes.items() if not names or n in names]
     out = out_dir()
     out.mkdir(parents=True, exist_ok=True)
-    entries = [export_scene(n, m, c, quality, out) for n, m, c in chosen]
+    manifest = Manifest(out / MANIFEST)
+    entries = [export_scene(n, m, c, quality, out, manifest) for n, m, c in chosen]
+    redone = [e["name"] for e in entries if e.pop("reencoded")]
     # the interactive figures of the chosen scenes, from the same cached trajectories (figures/)
     wanted = [k for k, f in interactive.FIGURE_SCENES.items() if f in {n for n, _, _ in chosen}]
     figure_entries = interactive.build(out / "figures", wanted) if wanted else []
     write_text(out / "scenes.json", json.dumps(dict(quality=quality, theme=style.THEME, scenes=entries), indent=2))
     write_text(out / "index.html", gallery(entries, quality, figure_entries))
-    print(f"blog: {len(entries)} scenes -> {out / 'index.html'}")
+    print(f"blog: {len(entries)} scenes ({len(redone)} exported, {len(entries) - len(redone)} up to date) "
+          f"-> {out / 'index.html'}")
     return out

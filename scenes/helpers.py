@@ -343,7 +343,7 @@ class DiffusionScene(Slide):
 
     Every scene is also a manim-slides `Slide`: each `beat()` starts a new slide (a pause for the
     lecturer), with the narration as speaker notes. A plain `manim render` only writes the video;
-    slides are saved when $SCENES_SLIDES_DIR is set (`make slides`, publish/slides.py).
+    slides are saved when $SCENES_SLIDES_DIR is set, as `python -m scenes render` does (beside the video).
     """
     description = ""
     poster_time: float | None = None

@@ -31,7 +31,7 @@ MEDIA = MEDIA_ROOT / "light" if os.environ.get("THEME") == "light" else MEDIA_RO
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
 # modules of this package that hold no scenes (skipped: importing them is wasted time)
 NOT_SCENES = {"helpers", "style", "__main__", "preflight", "common", "registry", "graph_helpers", "plane_helpers", "svg_cache",
-              "rendering", "claims", "audit"}
+              "rendering", "claims", "audit", "freshness"}
 
 
 @dataclass(frozen=True)
