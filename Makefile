@@ -47,7 +47,7 @@ models: setup
 	$(PY) -m diffusion.prepare
 	$(PY) -m scenes prepare --all
 
-# builds only what SCENE loads (its `needs`, scenes/registry.py) before rendering: the first
+# builds only what SCENE loads (its `needs`, scenes/kit/registry.py) before rendering: the first
 # ReverseProcess trains the digits model and samples one trajectory, nothing else
 render: setup
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
@@ -112,7 +112,7 @@ all: setup
 	$(MAKE) --no-print-directory $$(for n in $$names; do printf 'render-%s ' $$n; done)
 
 # --if-stale: a scene whose video and slides were made from the same code and settings is not rendered
-# again (scenes/freshness.py), so a second `make all` (blog, film, lecture) with nothing changed takes seconds
+# again (scenes/kit/freshness.py), so a second `make all` (blog, film, lecture) with nothing changed takes seconds
 render-%:
 	$(PY) -m scenes render $* --quality $(QUALITY) --if-stale
 
@@ -149,7 +149,7 @@ slides-all: setup
 present: slides
 	$(PY) -m publish present $(SCENE)
 
-# --- Layout audit: every scene in a dry run with quick models (no video); see scenes/audit.py ------
+# --- Layout audit: every scene in a dry run with quick models (no video); see scenes/kit/audit.py ------
 # SCENE=Name audits one; SHEET=dir also writes a frame per beat as contact sheets.
 .PHONY: audit
 audit: setup

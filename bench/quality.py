@@ -64,7 +64,7 @@ def main() -> int:
     p.add_argument("--retry-animation", type=int, default=20, help="used instead when that frame is (nearly) empty")
     p.add_argument("--scenes", nargs="*")
     args = p.parse_args()
-    from scenes.registry import discover, prepare
+    from scenes.kit.registry import discover, prepare
 
     scenes = discover()
     names = args.scenes or list(scenes)

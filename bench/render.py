@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 EMPTY = '''from manim import Scene, config
-from scenes import style
+from scenes.kit import style
 
 class Empty(Scene):
     def construct(self):
@@ -61,7 +61,7 @@ def main() -> int:
     p.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
     p.add_argument("--profile", metavar="SCENE", help="profile one scene's render (cProfile) instead")
     args = p.parse_args()
-    from scenes.registry import discover, prepare
+    from scenes.kit.registry import discover, prepare
     from publish.video import probe
 
     scenes = discover()
@@ -112,7 +112,7 @@ def profile(name: str, scenes: dict, top: int = 25) -> int:
     """Render `name` at -ql in this process under cProfile and print the functions with the most
     cumulative time (LaTeX compiles, updaters rebuilding mobjects, image resampling...)."""
     from manim import tempconfig
-    from scenes.registry import check_scene, prepare
+    from scenes.kit.registry import check_scene, prepare
 
     check_scene(name, scenes)
     prepare(name, scenes)

@@ -5,5 +5,5 @@
   python -m publish film   [--quality l]                       -> media/film/film.{mp4,webm,srt,vtt}, chapters
   python -m publish lecture [--quality l]                      -> media/lecture/lecture.{html,pdf}
 
-Generic over the scene registry (scenes/registry.py): every scene joins without being listed here.
+Generic over the scene registry (scenes/kit/registry.py): every scene joins without being listed here.
 """

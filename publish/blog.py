@@ -6,10 +6,10 @@ import json
 import time
 from pathlib import Path
 
-from scenes import style
-from scenes.registry import (MEDIA_ROOT, check_quality, check_scene, chapter_of, chapters, discover, need_doc, needs,
+from scenes.kit import style
+from scenes.kit.registry import (MEDIA_ROOT, check_quality, check_scene, chapter_of, chapters, discover, need_doc, needs,
                              video_path)
-from scenes.rendering import render
+from scenes.kit.rendering import render
 
 from . import figures as interactive
 from . import poster, subtitles, video
@@ -80,7 +80,7 @@ def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = ()) 
     code_bg = "#1d2029" if dark else "#f3f4f7"
     numbers = {c.title: i for i, (c, _) in enumerate(chapters(), 1)}     # the series' numbering
     figures, chapter = [], None
-    for e in entries:                    # in series order (scenes/registry.py); a heading per chapter
+    for e in entries:                    # in series order (scenes/kit/registry.py); a heading per chapter
         n = html.escape(e["name"])
         if chapter_of(e["name"]) is not chapter:
             chapter = chapter_of(e["name"])

@@ -1,9 +1,9 @@
 """Chapter cards: one short still video (and one slide) per chapter of the series, made by manim.
 
-A card shows the chapter's number, its title and its lead (scenes/registry.py CHAPTERS) and is held
+A card shows the chapter's number, its title and its lead (scenes/kit/registry.py CHAPTERS) and is held
 CARD_SECONDS. The film puts one before each chapter's scenes; the lecture deck uses it as the
 chapter's title slide (the lead is also its speaker notes). Cards are rendered once per text,
-theme and quality, then reused (a stamp beside the video, as scenes/freshness.py does for scenes).
+theme and quality, then reused (a stamp beside the video, as scenes/kit/freshness.py does for scenes).
 
 Rendered by manim from this file: the card's class is made under the name in $CARD_NAME with the
 text in $CARD_TEXT (JSON), so each card has its own video and slides file names.
@@ -19,7 +19,7 @@ from pathlib import Path
 from manim import DOWN, ManimColor, Text, VGroup, config
 from manim_slides import Slide
 
-from scenes import style
+from scenes.kit import style
 
 CARD_SECONDS = 4.0
 LEAD_CHARS = 78            # characters a line of the lead
@@ -72,7 +72,7 @@ def series_cards(quality: str, only: list[str] | None = None) -> list[dict]:
     """Every chapter of the series that has scenes, in order: number, title, lead, scenes, and its
     card's video and slides folder (rendered when missing or made from other text or code).
     only: just these scenes, and the chapters that hold them (numbered as in the whole series)."""
-    from scenes.registry import chapters
+    from scenes.kit.registry import chapters
     out = []
     for number, (chapter, names) in enumerate(chapters(), 1):
         names = [n for n in names if not only or n in only]
@@ -86,8 +86,8 @@ def series_cards(quality: str, only: list[str] | None = None) -> list[dict]:
 
 def render_card(number: int, text: dict, quality: str) -> tuple[Path, Path]:
     from diffusion.core.cache import file_lock
-    from scenes.registry import MEDIA, QUALITIES, fail
-    from scenes.rendering import run_manim
+    from scenes.kit.registry import MEDIA, QUALITIES, fail
+    from scenes.kit.rendering import run_manim
 
     name = card_name(number)
     folder = MEDIA / "videos" / "cards" / QUALITIES[quality]

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from scenes import style
+from scenes.kit import style
 
 from .files import atomic_path, write_text
 
@@ -64,7 +64,7 @@ def b64_f32(a) -> str:
 
 
 def gray_uint8(a, vmin: float = -1.0, vmax: float = 1.0) -> np.ndarray:
-    """Values in [vmin, vmax] -> 0..255, clipped (scenes.helpers.to_gray_uint8, without manim)."""
+    """Values in [vmin, vmax] -> 0..255, clipped (scenes.kit.images.to_gray_uint8, without manim)."""
     x = (np.asarray(a, dtype=np.float64) - vmin) / (vmax - vmin)
     return (np.clip(x, 0, 1) * 255).round().astype(np.uint8)
 
@@ -165,7 +165,7 @@ REVERSE_SHOWN = 4               # samples shown (the first ones of the ReversePr
 
 @figure("ReverseProcess", "reverse_process")
 def reverse_figure() -> Figure:
-    from scenes.common import digits_model
+    from scenes.kit.models import digits_model
     from scenes.reverse_process import reverse_trajectory      # what the video loads (its `needs`)
 
     tm = digits_model()
@@ -410,8 +410,8 @@ with its data inside, PNG sprites and figures.js: no server, no network.</p>
 
 
 def series_order(names: list[str]) -> list[str]:
-    """Figures in the teaching order of their scenes (scenes/registry.py ORDER; unplaced ones last)."""
-    from scenes.registry import ORDER
+    """Figures in the teaching order of their scenes (scenes/kit/registry.py ORDER; unplaced ones last)."""
+    from scenes.kit.registry import ORDER
 
     rank = {scene: i for i, scene in enumerate(ORDER)}
     return sorted(names, key=lambda n: rank.get(FIGURE_SCENES[n], len(rank)))

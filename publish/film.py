@@ -5,7 +5,7 @@ a WebVTT chapters track and a plain chapter list.
      film.mp4  film.webm  film.srt  film.vtt  film-chapters.vtt  chapters.txt  film.json  index.html
 
 The parts are the rendered videos themselves (a scene is rendered only when its render is missing or
-stale, scenes/freshness.py; cards, publish/cards.py, once per text). The MP4 is a stream copy of the
+stale, scenes/kit/freshness.py; cards, publish/cards.py, once per text). The MP4 is a stream copy of the
 parts' H.264 packets, re-timed (no re-encode) when every part has the same codec, size, pixel format,
 frame rate and codec header, which manim's renders at one quality have; otherwise it is re-encoded
 (the reason is printed and recorded in film.json). The WebM is a stream copy of one VP9 WebM per part,
@@ -303,8 +303,8 @@ for (const a of document.querySelectorAll('#chapters a')) a.addEventListener('cl
 def series_parts(quality: str, names: list[str] | None = None) -> list[Part]:
     """Cards and scene videos of the series (or of the chapters holding `names`), in series order;
     renders only what is missing or stale."""
-    from scenes.registry import check_scene, discover
-    from scenes.rendering import render
+    from scenes.kit.registry import check_scene, discover
+    from scenes.kit.rendering import render
 
     from .cards import series_cards
     scenes = discover()
@@ -320,12 +320,12 @@ def series_parts(quality: str, names: list[str] | None = None) -> list[Part]:
 
 
 def out_dir() -> Path:
-    from scenes import style
-    from scenes.registry import MEDIA_ROOT
+    from scenes.kit import style
+    from scenes.kit.registry import MEDIA_ROOT
     return MEDIA_ROOT / ("film-light" if style.THEME == "light" else "film")
 
 
 def build(quality: str = "l", names: list[str] | None = None, webm: bool = True) -> dict:
-    from scenes.registry import check_quality
+    from scenes.kit.registry import check_quality
     check_quality(quality)
     return assemble(series_parts(quality, names), out_dir(), webm)

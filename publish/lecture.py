@@ -1,5 +1,5 @@
 """One lecture deck of the whole series: per chapter a title slide with its lead, then every beat of
-its scenes as slides, in series order (scenes/registry.py).
+its scenes as slides, in series order (scenes/kit/registry.py).
 
   python -m publish lecture [--quality l]   -> media/lecture/ (THEME=light: media/lecture-light/)
      lecture.html (+ lecture_assets/, reveal.js/: offline, from file://)   lecture.pdf   lecture.json
@@ -7,7 +7,7 @@ its scenes as slides, in series order (scenes/registry.py).
 Built on manim-slides' own multi-scene conversion (`manim-slides convert A B ... out.html`): the
 presentations are given in series order, and manim-slides prefixes each one's clips (s00_, s01_, ...)
 so two scenes' clips with the same file name never overwrite each other. The slides are the ones every
-render saves beside its video (scenes/rendering.py), so nothing is rendered for the deck that is up to
+render saves beside its video (scenes/kit/rendering.py), so nothing is rendered for the deck that is up to
 date; the chapter cards come from publish/cards.py. A second run with nothing changed converts nothing.
 """
 from __future__ import annotations
@@ -22,17 +22,17 @@ from .manifest import Manifest
 
 
 def out_dir() -> Path:
-    from scenes import style
-    from scenes.registry import MEDIA_ROOT
+    from scenes.kit import style
+    from scenes.kit.registry import MEDIA_ROOT
     return MEDIA_ROOT / ("lecture-light" if style.THEME == "light" else "lecture")
 
 
 def series_decks(quality: str, names: list[str] | None = None) -> list[tuple[str, Path]]:
     """[(presentation name, folder holding <name>.json)] in series order: each chapter's card, then its
     scenes (rendered only when missing or stale)."""
-    from scenes.freshness import slides_folder
-    from scenes.registry import check_scene, discover
-    from scenes.rendering import render
+    from scenes.kit.freshness import slides_folder
+    from scenes.kit.registry import check_scene, discover
+    from scenes.kit.rendering import render
 
     from .cards import series_cards
     scenes = discover()
@@ -96,6 +96,6 @@ def assemble(decks: list[tuple[str, Path]], out: Path, title: str = "Diffusion, 
 
 
 def build(quality: str = "l", names: list[str] | None = None) -> dict:
-    from scenes.registry import check_quality
+    from scenes.kit.registry import check_quality
     check_quality(quality)
     return assemble(series_decks(quality, names), out_dir())

@@ -1,7 +1,7 @@
 """Lecture slides with manim-slides: every beat() of a scene is a slide (see DiffusionScene).
 
 build(NAME) renders the scene if its render is missing or stale (every render saves its slides beside
-its video, scenes/freshness.py), then converts offline:
+its video, scenes/kit/freshness.py), then converts offline:
   media/slides/NAME.pdf    one page per slide (last frame of each slide), no network needed
   media/slides/NAME.html   reveal.js deck; reveal.js is vendored into media/slides/reveal.js/
                            (npm pack at build time) instead of manim-slides' default CDN, so the
@@ -19,9 +19,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from scenes.freshness import slides_folder
-from scenes.registry import MEDIA, chapters, check_quality, check_scene, discover, fail
-from scenes.rendering import render
+from scenes.kit.freshness import slides_folder
+from scenes.kit.registry import MEDIA, chapters, check_quality, check_scene, discover, fail
+from scenes.kit.rendering import render
 
 
 def slides_dir() -> Path:

@@ -12,10 +12,12 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn,
                    Rectangle, Transform, VGroup, VMobject, Write)
 
 from diffusion.studies.experiments import default_config, get_experiment
-from scenes import helpers as layout, style
-from scenes.claims import claim, worded
-from scenes.common import digits_model
-from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image
+from scenes.kit import layout, style
+from scenes.kit.claims import claim, worded
+from scenes.kit.models import digits_model
+from scenes.kit.images import framed, image_grid, pixel_image
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 NOISE_RANGE = 2.5           # x_T panels map [-2.5, 2.5] to black..white
 SHOW_AMOUNTS = (0.0, 0.1, 0.2, 0.4, 0.6, 1.0)   # amounts of change shown (those the config has)

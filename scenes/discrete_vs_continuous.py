@@ -9,12 +9,15 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Dot, FadeIn, FadeOut, Group, Tri
 
 from diffusion.studies.inpaint import known_region_error
 
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.common import digits_model
-from scenes.graph_helpers import (COND_NODES, centre, condition_graph, conditional_trajectory, edge_lines,
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.models import digits_model
+from scenes.kit.graphs import (COND_NODES, centre, condition_graph, conditional_trajectory, edge_lines,
                                   graph_model, node_dots, two_circle_layout)
-from scenes.helpers import DiffusionScene, LiveValue, label, math, pixel_image
+from scenes.kit.images import pixel_image
+from scenes.kit.numbers import LiveValue
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 from scenes.image_inpainting import SPEC, inpainting, known_box
 
 IMG_AT = np.array([-3.6, 0.95, 0])

@@ -8,10 +8,12 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, FadeI
                    Rectangle, VGroup, Write)
 
 from diffusion.studies.experiments import default_config, get_experiment
-from scenes import helpers as layout, style
-from scenes.claims import worded
-from scenes.common import digits_model
-from scenes.helpers import DiffusionScene, framed, label, math, pixel_image
+from scenes.kit import layout, style
+from scenes.kit.claims import worded
+from scenes.kit.models import digits_model
+from scenes.kit.images import framed, pixel_image
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 N_SHOWN = 4                 # denoised outputs shown per t (of cfg.fb_repeats)
 X_SIZE, OUT_SIZE = 1.6, 1.0  # heights of x_t and of one denoised output (then fitted to the column)

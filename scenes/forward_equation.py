@@ -12,9 +12,13 @@ from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, Dot, FadeIn, F
 from diffusion.studies import forward as F
 from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
-from scenes import helpers as layout, style
-from scenes.claims import claim, worded
-from scenes.helpers import (DiffusionScene, GlyphNumber, curve_from_array, framed, label, math, pixel_image, schedule_axes)
+from scenes.kit import layout, style
+from scenes.kit.claims import claim, worded
+from scenes.kit.images import framed, pixel_image
+from scenes.kit.numbers import GlyphNumber
+from scenes.kit.plots import curve_from_array, schedule_axes
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 T = 1000
 RES = 48                                   # the image is shown at RES x RES pixels

@@ -10,11 +10,15 @@ from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle
 from diffusion.models.graphs.data import block_fit, make_graphs
 from diffusion.models.graphs.discrete import forward_trajectory
 
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.graph_helpers import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.graphs import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
                                   edge_lines, graph_model, node_dots, two_circle_layout)
-from scenes.helpers import DiffusionScene, GlyphNumber, LiveValue, footnote, framed, label, math, pixel_image
+from scenes.kit.images import framed, pixel_image
+from scenes.kit.layout import footnote
+from scenes.kit.numbers import GlyphNumber, LiveValue
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels

@@ -11,10 +11,12 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, Fade
 
 from diffusion.models.digits_cond import get_cond_model
 from diffusion.studies.guidance import default_study_config, get_guidance_study
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.helpers import (NOTE_Y, DiffusionScene, box_points, fit, footnote, framed, label, math, pixel_image,
-                            place_clear, region)
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.images import framed, pixel_image
+from scenes.kit.layout import NOTE_Y, box_points, fit, footnote, place_clear, region
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 # the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
 # the Python and compares it with diffusion.core.guidance.GuidedEps, the code that made the frames)

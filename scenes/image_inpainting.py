@@ -11,10 +11,13 @@ from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Rectangle, Rep
 from diffusion.studies.inpaint import (InpaintSpec, SeamStudy, get_inpainting, get_seam_study, half_mask,
                                        known_image, known_region_error)
 
-from scenes import helpers as layout, style
-from scenes.claims import claim, worded
-from scenes.common import digits_model
-from scenes.helpers import DiffusionScene, LiveValue, framed, label, math, pixel_image
+from scenes.kit import layout, style
+from scenes.kit.claims import claim, worded
+from scenes.kit.models import digits_model
+from scenes.kit.images import framed, pixel_image
+from scenes.kit.numbers import LiveValue
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 SPEC = InpaintSpec(image_index=0, keep="top", n=6, seed=0, sampler="ddpm", steps=1000)
 SEAM = SeamStudy()                           # replacement vs RePaint resampling, measured

@@ -12,9 +12,13 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group,
 from diffusion.studies import forward as F
 from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.helpers import (DiffusionScene, GlyphNumber, density_histogram, density_overlay, framed, label, math, pixel_image)
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.images import framed, pixel_image
+from scenes.kit.numbers import GlyphNumber
+from scenes.kit.plots import density_histogram, density_overlay
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 T = 1000
 SCHEDULE = "linear"

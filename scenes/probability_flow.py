@@ -12,10 +12,13 @@ from diffusion.models.toy2d import alpha_bar_at, axis_marginal_pdf, get_toy2d_mo
 from diffusion.models.toy2d.flow import segment_crossings
 from diffusion.models.toy2d.measure import sliced_wasserstein
 from diffusion.models.toy2d.views import flow_data
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.helpers import DiffusionScene, GrowPaths, fit, footnote, heading, label, math, region, split
-from scenes.plane_helpers import PlanePanel, density_image, point_cloud, polylines
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.layout import fit, footnote, heading, region, split
+from scenes.kit.paths import GrowPaths
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
+from scenes.kit.plane import PlanePanel, density_image, point_cloud, polylines
 
 LIM = 2.9
 N_DRAWN = 40                 # DDIM paths drawn (of the cached 160)

@@ -11,10 +11,13 @@ from manim import (Create, Dot, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeO
 from diffusion.models.digits.classifier import classify, get_classifier
 from diffusion.models.digits.data import load_dataset
 from diffusion.studies.experiments import default_config
-from scenes import helpers as layout, style
-from scenes.claims import claim, worded
-from scenes.common import digits_model, digits_trajectory
-from scenes.helpers import DiffusionScene, GlyphNumber, framed, image_grid, label, math, pixel_image
+from scenes.kit import layout, style
+from scenes.kit.claims import claim, worded
+from scenes.kit.models import digits_model, digits_trajectory
+from scenes.kit.images import framed, image_grid, pixel_image
+from scenes.kit.numbers import GlyphNumber
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 GRID = 4                               # GRID x GRID samples
 SHOW_STEPS = (1000, 800, 600, 400, 250, 100, 30, 1)   # paper's 1-based t shown in the close-up
@@ -80,7 +83,7 @@ def measure() -> dict:
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
     poster_time = 22.0                 # blog poster: the grid of finished samples at t = 0
-    # built before manim starts (scenes/registry.py); the last two are what measure() loads for claims()
+    # built before manim starts (scenes/kit/registry.py); the last two are what measure() loads for claims()
     needs = (digits_model, reverse_trajectory, digit_classifier, train_set)
 
     @classmethod

@@ -9,11 +9,14 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transfo
 from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
 from diffusion.models.toy2d.measure import error_by_density
 from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
-from scenes import style
-from scenes.claims import claim, worded
-from scenes.helpers import (DiffusionScene, GlyphNumber, curve_from_array, fit, footnote, heading, label, math, region,
-                            split)
-from scenes.plane_helpers import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
+from scenes.kit import style
+from scenes.kit.claims import claim, worded
+from scenes.kit.layout import fit, footnote, heading, region, split
+from scenes.kit.numbers import GlyphNumber
+from scenes.kit.plots import curve_from_array
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
+from scenes.kit.plane import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
 
 ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
 MASS = 0.9                  # "on the data": the grid region holding this share of q_t's mass

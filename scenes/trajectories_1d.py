@@ -13,9 +13,10 @@ from diffusion.prepare import toy1d_trajectories
 from diffusion.models import get_model
 from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
                              mode_weights, order_flip_share, state_at, wasserstein1)
-from scenes import style
-from scenes.claims import worded
-from scenes.helpers import DiffusionScene, label, math
+from scenes.kit import style
+from scenes.kit.claims import worded
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 N_PATHS = 36                # paths drawn
 X_RANGE = (-3.6, 3.6)

@@ -10,10 +10,13 @@ from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
 from diffusion.studies.noise_prediction import error_curve, prediction, show_channels, smoothed_loss, snapshot_samples
-from scenes import style
-from scenes.claims import worded
-from scenes.common import digits_model
-from scenes.helpers import DiffusionScene, framed, image_grid, label, math, pixel_image, tile, unet_diagram
+from scenes.kit import style
+from scenes.kit.claims import worded
+from scenes.kit.models import digits_model
+from scenes.kit.images import framed, image_grid, pixel_image, tile
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
+from scenes.kit.unet import unet_diagram
 
 SAMPLE_INDEX = 0                  # held-out digit followed through the scene
 EPS_SEED = 0                      # seed of its noise eps

@@ -1,4 +1,4 @@
-"""Claims as data (scenes/claims.py) and the formulas on screen against the library code that made
+"""Claims as data (scenes/kit/claims.py) and the formulas on screen against the library code that made
 the frames: DDIM's update (DDIMDeterminism), the clipped x0_hat (ReverseProcess)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from diffusion.core.schedule import NoiseSchedule
-from scenes.claims import ClaimFailed, choose, claim, require, worded
+from scenes.kit.claims import ClaimFailed, choose, claim, require, worded
 
 ROOT = Path(__file__).resolve().parent.parent
 

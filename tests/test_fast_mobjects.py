@@ -1,14 +1,14 @@
 """The cheap mobjects renders rely on: GlyphNumber (a per-frame number from glyphs typeset once) draws
 what Text/MathTex would draw; arrow fields and point clouds are one VMobject whose arrows start and end
-where they should; a copied Text shares its parsed SVG paths (scenes.svg_cache)."""
+where they should; a copied Text shares its parsed SVG paths (scenes.kit.svg_cache)."""
 import numpy as np
 import pytest
 from manim import MathTex, Text
 
-import scenes.svg_cache  # noqa: F401  (installed when scenes.helpers is imported)
-from scenes.audit import _text_types, cap_px
-from scenes.helpers import GlyphNumber
-from scenes.plane_helpers import PlanePanel, arrow_field, point_cloud
+import scenes.kit.svg_cache  # noqa: F401  (installed when scenes.kit.text is imported)
+from scenes.kit.audit import _text_types, cap_px
+from scenes.kit.numbers import GlyphNumber
+from scenes.kit.plane import PlanePanel, arrow_field, point_cloud
 
 
 def _points(mob):
@@ -99,7 +99,7 @@ def test_copied_text_shares_its_parsed_paths_but_not_its_points():
 
 
 def test_grow_paths_grows_every_path_at_the_same_pace():
-    from scenes.helpers import GrowPaths, PolylineBundle
+    from scenes.kit.paths import GrowPaths, PolylineBundle
     corners = np.zeros((3, 5, 3))
     corners[:, :, 0] = np.arange(5)[None, :]                    # each path runs x = 0..4 along its own y
     corners[:, :, 1] = np.arange(3)[:, None]
@@ -119,7 +119,7 @@ def test_grow_paths_grows_every_path_at_the_same_pace():
 
 def test_density_histogram_bars_have_unit_area_and_stand_on_the_axis():
     from manim import Axes
-    from scenes.helpers import density_histogram
+    from scenes.kit.plots import density_histogram
     ax = Axes(x_range=[-4, 4, 1], y_range=[0, 1, 0.5], x_length=8, y_length=4).shift([1, -1, 0])
     values = np.random.default_rng(0).normal(size=5000)
     edges = np.linspace(-4, 4, 33)

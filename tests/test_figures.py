@@ -286,7 +286,7 @@ def test_figure_works_from_file_url(exported, browser):
 def test_figures_index_and_sizes(exported):
     import json
     meta = json.loads((exported / "figures.json").read_text())
-    from scenes.registry import ORDER
+    from scenes.kit.registry import ORDER
     names = [f["name"] for f in meta["figures"]]
     assert sorted(names) == sorted(F.FIGURES)
     assert [ORDER.index(F.FIGURE_SCENES[n]) for n in names] == sorted(ORDER.index(F.FIGURE_SCENES[n]) for n in names)

@@ -72,8 +72,8 @@ def test_changed_video_subtitles_or_missing_output_is_exported_again(tmp_path, c
 
 
 def test_fresh_render_is_not_rendered_again(monkeypatch):
-    from scenes import freshness, rendering
-    from scenes.registry import discover, video_path
+    from scenes.kit import freshness, rendering
+    from scenes.kit.registry import discover, video_path
 
     name = "ForwardEquation"
     module, _ = discover()[name]

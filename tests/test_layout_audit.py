@@ -1,10 +1,12 @@
-"""The layout audit (scenes/audit.py): its checks catch what they claim to, and every scene passes."""
+"""The layout audit (scenes/kit/audit.py): its checks catch what they claim to, and every scene passes."""
 import numpy as np
 import pytest
 from manim import DOWN, ImageMobject, Line, Text
 
-from scenes import audit
-from scenes.helpers import DiffusionScene, label, pixel_image
+from scenes.kit import audit
+from scenes.kit.images import pixel_image
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label
 
 
 class _Probe(DiffusionScene):
@@ -54,6 +56,6 @@ def test_rotated_labels_measure_their_own_size():
 
 @pytest.mark.slow
 def test_every_scene_passes_the_audit(capsys):
-    from scenes.registry import discover
+    from scenes.kit.registry import discover
 
     assert audit.main(list(discover())) == 0, capsys.readouterr().out

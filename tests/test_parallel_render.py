@@ -2,7 +2,7 @@
 
 manim compiles TeX inside the shared folder and deletes every non-SVG file there after each
 compile, so two renders compiling at once used to delete each other's .dvi ("Your installation
-does not support converting .dvi files to SVG"). scenes/svg_cache.py compiles privately and renames
+does not support converting .dvi files to SVG"). scenes/kit/svg_cache.py compiles privately and renames
 the SVG in atomically; here two renders whose scenes share every TeX string and Text start together
 from an empty LaTeX cache, twice, and both must succeed with intact videos and SVGs.
 """
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # 16 formulas (each a separate compile) and a Text, the same in both scenes
 SCENES = r'''
 from manim import MathTex, Text, VGroup
-from scenes.helpers import DiffusionScene
+from scenes.kit.scene import DiffusionScene
 
 STRINGS = [rf"x_{{{i}}} = \sqrt{{\bar\alpha_{{{i}}}}}\, x_0 + \sqrt{{1 - \bar\alpha_{{{i}}}}}\, \epsilon" for i in range(16)]
 

@@ -123,7 +123,7 @@ def test_subtitles_srt_and_vtt_have_the_same_cues(blog):
 
 def test_gallery_html(blog):
     html = (blog / "index.html").read_text()
-    from scenes.__main__ import discover
+    from scenes.kit.registry import discover
     desc = discover()[SCENE][1].description
     assert desc.replace("&", "&amp;") in html
     assert html.count("<video") == 1 and 'poster="ReverseProcess.png"' in html and " controls" in html

@@ -15,8 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = r'''
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Arrow
-from scenes import style
-from scenes.helpers import DiffusionScene, LiveValue, framed, image_grid, label, math, pixel_image
+from scenes.kit import style
+from scenes.kit.images import framed, image_grid, pixel_image
+from scenes.kit.numbers import LiveValue
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label, math
 
 
 class Probe(DiffusionScene):

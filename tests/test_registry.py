@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scenes import registry
+from scenes.kit import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,8 +22,19 @@ def run(*args, env=None, check=True):
 def test_every_scene_has_a_place_in_the_series():
     scenes = registry.discover()
     assert scenes, "no scenes found"
-    assert registry.unplaced(scenes) == [], "give these scenes a chapter in scenes/registry.py CHAPTERS"
+    assert registry.unplaced(scenes) == [], "give these scenes a chapter in scenes/kit/registry.py CHAPTERS"
     assert len(registry.ORDER) == len(set(registry.ORDER)), "a scene is named in two places"
+
+
+def test_scenes_holds_scene_modules_and_one_infrastructure_package():
+    """Every module of scenes/ defines a scene (no list tells scenes from helpers); the rest is scenes/kit/."""
+    import pkgutil
+
+    found = {module for module, _ in registry.discover().values()}
+    entries = list(pkgutil.iter_modules([str(ROOT / "scenes")]))
+    assert [e.name for e in entries if e.ispkg] == ["kit"]
+    modules = {e.name for e in entries if not e.ispkg and not e.name.startswith("_")}
+    assert modules == found, f"modules of scenes/ that define no scene: {sorted(modules - found)}"
 
 
 def test_chapters_with_scenes_have_a_lead():

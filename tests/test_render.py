@@ -73,7 +73,7 @@ class Broken(Scene):
 
 
 def test_manim_run_in_process_reports_failures(tmp_path, capsys):
-    from scenes.rendering import run_manim
+    from scenes.kit.rendering import run_manim
     scene = tmp_path / "broken.py"
     scene.write_text(BROKEN_SCENE)
     media = ["--media_dir", str(tmp_path / "media"), "--progress_bar", "none"]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from test_render import frames, render, video_info
-from scenes import style
+from scenes.kit import style
 
 BG = np.array([0x14, 0x16, 0x1C])
 

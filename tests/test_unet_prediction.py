@@ -32,7 +32,7 @@ def block_modules(model: UNet) -> set:
 
 @pytest.mark.parametrize("cfg,size", CONFIGS)
 def test_diagram_blocks_are_the_models_modules(cfg, size):
-    from scenes.helpers import unet_diagram
+    from scenes.kit.unet import unet_diagram
 
     model = UNet(cfg)
     desc = model.describe(size)
@@ -59,7 +59,7 @@ def test_diagram_blocks_are_the_models_modules(cfg, size):
 
 
 def test_diagram_changes_with_the_config():
-    from scenes.helpers import unet_diagram
+    from scenes.kit.unet import unet_diagram
 
     (c1, s1), (c2, s2) = CONFIGS
     d1, d2 = unet_diagram(UNet(c1).describe(s1)), unet_diagram(UNet(c2).describe(s2))

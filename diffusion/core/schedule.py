@@ -115,6 +115,13 @@ class NoiseSchedule:
         snr = self.alpha_bar / (1.0 - self.alpha_bar)
         return snr if t is None else snr[t]
 
+    def lam(self, t=None) -> torch.Tensor:
+        """lambda_t = log(alpha_t / sigma_t) with alpha_t = sqrt(alpha_bar_t), sigma_t = sqrt(1 - alpha_bar_t):
+        half the log-SNR, as DPM-Solver (Lu et al. 2022) and diffusers write it (some texts use
+        log(alpha^2 / sigma^2), twice this). It falls from data (t = 0, large) to noise (t = T - 1)."""
+        lam = 0.5 * (torch.log(self.alpha_bar) - torch.log1p(-self.alpha_bar))
+        return lam if t is None else lam[t]
+
     def add_noise(self, x0: torch.Tensor, t, eps: torch.Tensor) -> torch.Tensor:
         """q(x_t | x_0) by reparameterisation: x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps."""
         return _gather(self.sqrt_alpha_bar, t, x0) * x0 + _gather(self.sqrt_one_minus_alpha_bar, t, x0) * eps

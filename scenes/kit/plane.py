@@ -7,8 +7,10 @@ from manim import (DOWN, UP, Axes, ImageMobject, Line, RESAMPLING_ALGORITHMS, Sq
                    VMobject, color_to_rgb)
 
 from diffusion.models.toy2d import log_density
-from scenes import style
-from scenes.helpers import PolylineBundle, closed_paths, label, linear_c2p
+from . import style
+from .paths import PolylineBundle, closed_paths
+from .plots import linear_c2p
+from .text import label
 
 
 class PlanePanel(VGroup):
@@ -25,7 +27,7 @@ class PlanePanel(VGroup):
 
     @classmethod
     def fitted(cls, lim: float, box, heading: str = "", color: str = style.TEXT) -> "PlanePanel":
-        """The largest panel (square and heading) that fits `box` (a helpers.region()), centred in it.
+        """The largest panel (square and heading) that fits `box` (a layout.region()), centred in it.
         Built at its final size, so the heading keeps its font size and `size` stays true."""
         x0, y0, x1, y1 = box
         head_h = (label(heading, style.SMALL_SIZE + 2).height + 0.15) if heading else 0.0

@@ -17,7 +17,7 @@ from diffusion.models import get_model
 from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
 
 from . import style
-from .helpers import straight_cubics
+from .paths import straight_cubics
 
 COND_NODES = (0, 1, 2, 3, 8, 9)         # held fixed: four nodes of one block, two of the other
 COND_INDEX = 0                           # which test-split graph gives the fixed subgraph

@@ -15,7 +15,7 @@ new string may both compile it (identical bytes; the last rename wins). The modi
 written in a private temporary folder too. No locks: nothing is left
 locked by a killed render, and it works the same on a folder shared by several machines.
 
-`install()` is called when scenes.helpers is imported, i.e. by every scene module.
+`install()` is called when scenes.kit.text is imported (by every kit module that makes Text or MathTex).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Render one scene: check inputs, build what it loads (scenes/registry.py `needs`), run manim.
+"""Render one scene: check inputs, build what it loads (registry.py `needs`), run manim.
 
 Safe to run many at once (make -j N, two terminals, several machines sharing the folder):
-- LaTeX and Text SVGs are made privately and renamed into the shared cache (scenes/svg_cache.py);
+- LaTeX and Text SVGs are made privately and renamed into the shared cache (svg_cache.py);
 - manim keeps partial movies per module, quality and scene
   (media/videos/<module>/<quality>/partial_movie_files/<Scene>/), so different scenes never share
   them; two renders of the same scene and quality (and theme) take turns on a file lock beside
@@ -32,7 +32,7 @@ def validate_inputs(cls) -> None:
 
 def check_claims(cls) -> None:
     """Stop before manim starts when the scene's narration would state a false claim."""
-    from scenes.claims import ClaimFailed, require
+    from .claims import ClaimFailed, require
 
     try:
         require(cls)
@@ -66,10 +66,10 @@ def run_manim(args: list[str]) -> int:
 
 def render(name: str, quality: str, extra=(), if_stale: bool = False):
     """Render scene `name` at `quality`: its video, subtitles (.srt) and manim-slides clips (a slide per
-    beat, in scenes.freshness.slides_folder). if_stale: only when the video or slides are missing or
-    were made from other code or settings (scenes/freshness.py); returns the video's path either way."""
-    from scenes import freshness
-    from scenes.preflight import check_system
+    beat, in freshness.slides_folder). if_stale: only when the video or slides are missing or
+    were made from other code or settings (scenes/kit/freshness.py); returns the video's path either way."""
+    from . import freshness
+    from .preflight import check_system
 
     scenes = discover()
     check_scene(name, scenes)

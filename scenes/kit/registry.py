@@ -1,6 +1,7 @@
 """The scene registry: which scenes exist, the order they teach in, and what each one loads.
 
-- A scene is any DiffusionScene subclass with a `description` in a module of this package; its
+- A scene is any DiffusionScene subclass with a `description` in a module of scenes/ (every module
+  there is a scene module; the infrastructure lives in this package, scenes/kit/); its
   name is the class name. Nothing else lists scenes.
 - The series: CHAPTERS below, in teaching order, each with a lead (what its videos show, which
   model made them). `make list`, `make all`, the blog gallery and the slide decks follow it.
@@ -24,14 +25,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+SCENES_DIR = ROOT / "scenes"
 MEDIA_ROOT = Path(os.environ.get("SCENES_MEDIA_DIR", ROOT / "media"))   # tests render elsewhere
 # THEME=light renders get their own tree, so they never overwrite the dark ones (same file names)
 MEDIA = MEDIA_ROOT / "light" if os.environ.get("THEME") == "light" else MEDIA_ROOT
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "k": "2160p60"}
-# modules of this package that hold no scenes (skipped: importing them is wasted time)
-NOT_SCENES = {"helpers", "style", "__main__", "preflight", "common", "registry", "graph_helpers", "plane_helpers", "svg_cache",
-              "rendering", "claims", "audit", "freshness"}
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ CHAPTERS = (
 )
 ORDER = tuple(name for chapter in CHAPTERS for name in chapter.scenes)
 UNPLACED = Chapter("Not yet placed in the series", (),
-                   "Scenes that no chapter names yet (add them to CHAPTERS in scenes/registry.py).")
+                   "Scenes that no chapter names yet (add them to CHAPTERS in scenes/kit/registry.py).")
 
 
 def fail(msg: str) -> None:
@@ -97,11 +96,12 @@ def fail(msg: str) -> None:
 
 
 def _found() -> dict:
-    from scenes.helpers import DiffusionScene
+    from .scene import DiffusionScene
 
     found = {}
-    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if info.name in NOT_SCENES or info.name.startswith("_"):
+    # every module of scenes/ is a scene module; the infrastructure is a package (scenes/kit/)
+    for info in pkgutil.iter_modules([str(SCENES_DIR)]):
+        if info.ispkg or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"scenes.{info.name}")
         for name, cls in inspect.getmembers(module, inspect.isclass):

@@ -13,7 +13,7 @@ a beat starts. The rules and their bounds (all at 854×480, the -ql render; 1 fr
 - collisions: no two text boxes overlap; no text box overlaps an image; no drawn line, outline or
   dot (axes, curves, arrows, frames) passes through a text box — a label *inside* a box is fine,
   a line *through* a label is not. Overlaps under OVERLAP_TOL_PX are ignored (anti-aliasing).
-  A label meant to sit on a picture is marked with `helpers.on_image()`.
+  A label meant to sit on a picture is marked with `layout.on_image()`.
 - safe area: every visible mobject lies inside the frame with a margin of MARGIN_PX on each side.
 - use of the frame: at its fullest moment, a beat's content spans at least MIN_FILL of the frame
   width or of the frame height. The title line (text in the top TITLE_BAND) and a footnote line
@@ -45,14 +45,15 @@ from pathlib import Path
 
 import numpy as np
 
-from scenes import style
+from . import style
+from .registry import ROOT
 
 PX_PER_UNIT = 480 / 8.0      # -ql: 480 px over manim's 8 frame units (and 854 px over 14.22)
 MIN_CAP_PX = 11.0
 OVERLAP_TOL_PX = 1.5
 MARGIN_PX = 12.0
 MIN_FILL = 0.70
-TITLE_BAND = 1.1             # frame units from the top edge: the one title position (style.py)
+TITLE_BAND = 1.1             # frame units from the top edge: the one title position (layout.py)
 NOTE_BAND = 0.75             # frame units from the bottom edge: one footnote line
 MIN_DATA_PX = 3.0
 MIN_TILE_PX = 48.0
@@ -93,7 +94,7 @@ def merge_runs(violations: list) -> list:
 
 def _text_types():
     from manim import DecimalNumber, MarkupText, SingleStringMathTex, Text
-    from scenes.helpers import GlyphNumber
+    from .numbers import GlyphNumber
     return (Text, MarkupText, SingleStringMathTex, DecimalNumber, GlyphNumber)
 
 
@@ -245,7 +246,7 @@ def check_frame(scene) -> tuple[list, tuple]:
                 found.append(("text overlaps text", f"{describe(texts[i])} and {describe(texts[j])}"))
     iboxes = [_box(im) for im in images]
     for t, b in zip(texts, tboxes):
-        if getattr(t, "on_image", False):                 # helpers.on_image(): a label on a picture by design
+        if getattr(t, "on_image", False):                 # layout.on_image(): a label on a picture by design
             continue
         for im, ib in zip(images, iboxes):
             if _overlap(b, ib, tol):
@@ -357,10 +358,7 @@ class Recorder:
 # --- running scenes ----------------------------------------------------------------------------
 
 def _discover():
-    try:
-        from scenes.registry import discover          # where the scene registry moves to
-    except ImportError:
-        from scenes.__main__ import discover
+    from .registry import discover
     return discover()
 
 
@@ -368,7 +366,7 @@ def audit_scene(cls, keep_frames: bool = False) -> Recorder:
     """Run one scene class in manim's dry run with the recorder attached; return the recorder."""
     import tempfile
     from manim import config, tempconfig
-    media = os.environ.get("SCENES_MEDIA_DIR") or str(Path(__file__).resolve().parent.parent / "media")
+    media = os.environ.get("SCENES_MEDIA_DIR") or str(ROOT / "media")
     with tempconfig({"dry_run": True, "write_to_movie": False, "save_last_frame": False, "disable_caching": True,
                      "media_dir": media, "pixel_width": 854, "pixel_height": 480, "frame_rate": 15,
                      "progress_bar": "none", "verbosity": "WARNING"}):

@@ -1,7 +1,7 @@
 """Is a scene's rendered video (and its slides) up to date? A stamp beside the video says what made it.
 
 After a render, `.<Scene>.stamp.json` beside the MP4 records the inputs of that render: a hash of the
-code that draws and computes (every .py of scenes/ and diffusion/, and manim.cfg), the settings read
+code that draws and computes (every .py under scenes/ and diffusion/, and manim.cfg), the settings read
 from the environment (theme, model preset, a user's IMAGE and CROP), and the size and mtime of the video
 and slide files it wrote. `python -m scenes render NAME --if-stale` (what `make all`, `make blog`,
 `make film` and `make lecture` run) renders only when one of these differs, so a second run with
