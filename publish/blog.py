@@ -75,7 +75,35 @@ def embed_snippet(e: dict) -> str:
             f'</video>')
 
 
-def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = ()) -> str:
+def series_block(film: dict | None, lecture: dict | None, film_dir: str, lecture_dir: str) -> str:
+    """The whole series at the top of the gallery: the film (with its chapters track) and the deck,
+    when they have been built (`make film`, `make lecture`); paths relative to the gallery."""
+    if not film and not lecture:
+        return ""
+    from .film import stamp, video_tag
+    parts = ['\n<section id="series">\n  <h2>The whole series</h2>']
+    if film:
+        chapters = " &middot; ".join(f'{stamp(c["start"])} {html.escape(c["title"])}' for c in film["chapters"])
+        parts.append(f"""  {video_tag(film, film.get("webm", True), film_dir + "/")}
+  <p class="meta">One film, {film["seconds"] / 60:.1f} min, {len(film["chapters"])} chapters: {chapters}.
+    <a href="{film_dir}/index.html">chapter links</a> &middot; <a href="{film_dir}/film.mp4">MP4</a> &middot;
+    subtitles <a href="{film_dir}/film.srt">.srt</a> <a href="{film_dir}/film.vtt">.vtt</a> &middot;
+    <a href="{film_dir}/chapters.txt">chapter list</a></p>""")
+    if lecture:
+        parts.append(f"""  <p>Lecture deck ({lecture["slides"]} slides: a title slide per chapter, a slide per beat):
+    <a id="deck" href="{lecture_dir}/lecture.html">HTML, works offline</a> &middot;
+    <a href="{lecture_dir}/lecture.pdf">PDF</a></p>""")
+    return "\n".join(parts) + "\n</section>\n"
+
+
+def built(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = (), series: str = "") -> str:
     dark = style.THEME != "light"
     code_bg = "#1d2029" if dark else "#f3f4f7"
     numbers = {c.title: i for i, (c, _) in enumerate(chapters(), 1)}     # the series' numbering
@@ -127,7 +155,7 @@ def gallery(entries: list[dict], quality: str, figure_entries: list[dict] = ()) 
 <h1>Diffusion, explained with real models</h1>
 <p class="meta">{len(entries)} video{"s" if len(entries) != 1 else ""}, quality {html.escape(quality)}, {style.THEME} theme.
 Every video has captions (CC), a poster, a WebM and an MP4 source, and a looping GIF.</p>
-{"".join(figures)}
+{series}{"".join(figures)}
 </body>
 </html>
 """
@@ -148,7 +176,10 @@ def build(quality: str = "l", names: list[str] | None = None) -> Path:
     wanted = [k for k, f in interactive.FIGURE_SCENES.items() if f in {n for n, _, _ in chosen}]
     figure_entries = interactive.build(out / "figures", wanted) if wanted else []
     write_text(out / "scenes.json", json.dumps(dict(quality=quality, theme=style.THEME, scenes=entries), indent=2))
-    write_text(out / "index.html", gallery(entries, quality, figure_entries))
+    light = "-light" if style.THEME == "light" else ""
+    film, deck = built(MEDIA_ROOT / f"film{light}" / "film.json"), built(MEDIA_ROOT / f"lecture{light}" / "lecture.json")
+    series = series_block(film, deck, f"../film{light}", f"../lecture{light}")
+    write_text(out / "index.html", gallery(entries, quality, figure_entries, series))
     print(f"blog: {len(entries)} scenes ({len(redone)} exported, {len(entries) - len(redone)} up to date) "
           f"-> {out / 'index.html'}")
     return out

@@ -254,7 +254,7 @@ def assemble(parts: list[Part], out: Path, webm: bool = True) -> dict:
     write_text(out / "film-chapters.vtt", chapters_vtt(chapters))
     write_text(out / "chapters.txt", chapter_list(chapters))
     info = video.probe(out / "film.mp4")
-    result = dict(seconds=round(float(placed[-1].end), 3), width=info.width, height=info.height, fps=info.fps,
+    result = dict(seconds=round(float(placed[-1].end), 3), webm=webm, width=info.width, height=info.height, fps=info.fps,
                   stream_copy=reason is None, reencode_reason=reason, cues=len(cues),
                   parts=[dict(kind=pl.part.kind, name=pl.part.name, chapter=pl.part.chapter,
                               start=round(float(pl.start), 4), end=round(float(pl.end), 4)) for pl in placed],

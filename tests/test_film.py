@@ -21,7 +21,7 @@ from publish.subtitles import parse_srt, parse_vtt  # noqa: E402
 
 FPS = 15
 # (kind, name, chapter, frames, shade, cues)
-LAYOUT = [("card", "Chapter01", 1, 15, 0, None),
+LAYOUT = [("card", "Chapter01", 1, 15, 200, None),
           ("scene", "Alpha", 1, 31, 40, [(0.0, 0.8, "alpha one"), (0.8, 2.0, "alpha two")]),
           ("scene", "Beta", 1, 22, 80, [(0.1, 1.4, "beta one")]),
           ("card", "Chapter02", 2, 15, 120, None),
