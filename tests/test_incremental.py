@@ -84,19 +84,20 @@ def test_fresh_render_is_not_rendered_again(monkeypatch):
     slides.write_text("{}")
     made_from = freshness.inputs("l")
     freshness.write_stamp(module, name, "l", made_from)
-    assert freshness.is_fresh(module, name, "l")
+    assert freshness.fresh_video(name, "l") == out
 
     def no_manim(args):
         raise AssertionError("rendered although up to date")
     monkeypatch.setattr(rendering, "run_manim", no_manim)
+    monkeypatch.setattr(rendering, "discover", lambda: pytest.fail("imported the scenes although up to date"))
     assert rendering.render(name, "l", if_stale=True) == out
     # other settings, a replaced video or missing slides make it stale
     monkeypatch.setenv("DIFFUSION_PRESET", "other")
-    assert not freshness.is_fresh(module, name, "l")
+    assert freshness.fresh_video(name, "l") is None
     monkeypatch.setenv("DIFFUSION_PRESET", made_from["env"]["DIFFUSION_PRESET"])
-    assert freshness.is_fresh(module, name, "l")
+    assert freshness.fresh_video(name, "l") == out
     tiny_video(out, 6)
-    assert not freshness.is_fresh(module, name, "l")
+    assert freshness.fresh_video(name, "l") is None
     freshness.write_stamp(module, name, "l", made_from)
     slides.unlink()
-    assert not freshness.is_fresh(module, name, "l")
+    assert freshness.fresh_video(name, "l") is None

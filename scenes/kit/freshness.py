@@ -1,11 +1,11 @@
 """Is a scene's rendered video (and its slides) up to date? A stamp beside the video says what made it.
 
-After a render, `.<Scene>.stamp.json` beside the MP4 records the inputs of that render: a hash of the
+After a render, a stamp (media/videos/.stamps/<Scene>.<quality>.json) records the inputs of that render: a hash of the
 code that draws and computes (every .py under scenes/ and diffusion/, and manim.cfg), the settings read
 from the environment (theme, model preset, a user's IMAGE and CROP), and the size and mtime of the video
 and slide files it wrote. `python -m scenes render NAME --if-stale` (what `make all`, `make blog`,
 `make film` and `make lecture` run) renders only when one of these differs, so a second run with
-nothing changed costs a stat per scene instead of a render. The code hash is deliberately coarse
+nothing changed costs a stat per scene instead of a render (checked before any scene is imported). The code hash is deliberately coarse
 (any edit re-renders every scene): a missed dependency would publish a stale video.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .registry import ROOT, video_path
+from .registry import MEDIA, QUALITIES, ROOT, video_path
 
 CODE_DIRS = ("scenes", "diffusion")
 ENV_KEYS = ("THEME", "DIFFUSION_PRESET", "IMAGE", "CROP")
@@ -56,23 +56,29 @@ def outputs(module: str, name: str, quality: str) -> dict:
             "slides": _stat(slides_folder(module, name, quality) / f"{name}.json")}
 
 
-def stamp_path(module: str, name: str, quality: str) -> Path:
-    return video_path(module, name, quality).with_name(f".{name}.stamp.json")
+def stamp_path(name: str, quality: str) -> Path:
+    """One stamp per scene and quality (and theme: MEDIA), found without importing any scene."""
+    return MEDIA / "videos" / ".stamps" / f"{name}.{QUALITIES[quality]}.json"
 
 
-def is_fresh(module: str, name: str, quality: str, made_from: dict | None = None) -> bool:
+def fresh_video(name: str, quality: str, made_from: dict | None = None) -> Path | None:
+    """The scene's video if its render is up to date (same inputs, outputs untouched), else None."""
     try:
-        stamp = json.loads(stamp_path(module, name, quality).read_text())
+        stamp = json.loads(stamp_path(name, quality).read_text())
     except (FileNotFoundError, ValueError):
-        return False
+        return None
+    module = stamp.get("module", "")
     now = outputs(module, name, quality)
     if now["video"] is None or now["slides"] is None:
-        return False
-    return stamp == dict(inputs=made_from or inputs(quality), outputs=now)
+        return None
+    if stamp != dict(module=module, inputs=made_from or inputs(quality), outputs=now):
+        return None
+    return video_path(module, name, quality)
 
 
 def write_stamp(module: str, name: str, quality: str, made_from: dict) -> None:
-    path = stamp_path(module, name, quality)
+    path = stamp_path(name, quality)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.part")
-    tmp.write_text(json.dumps(dict(inputs=made_from, outputs=outputs(module, name, quality))))
+    tmp.write_text(json.dumps(dict(module=module, inputs=made_from, outputs=outputs(module, name, quality))))
     os.replace(tmp, path)

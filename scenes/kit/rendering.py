@@ -71,15 +71,17 @@ def render(name: str, quality: str, extra=(), if_stale: bool = False):
     from . import freshness
     from .preflight import check_system
 
+    check_quality(quality)
+    made_from = freshness.inputs(quality)
+    if if_stale and not extra:                # before importing any scene: a no-op run is fast
+        fresh = freshness.fresh_video(name, quality, made_from)
+        if fresh is not None:
+            print(f"{name}: up to date ({fresh.name}, slides)")
+            return fresh
     scenes = discover()
     check_scene(name, scenes)
-    check_quality(quality)
     module, cls = scenes[name]
-    made_from = freshness.inputs(quality)
     out = video_path(module, name, quality)
-    if if_stale and not extra and freshness.is_fresh(module, name, quality, made_from):
-        print(f"{name}: up to date ({out.name}, slides)")
-        return out
     check_system()
     validate_inputs(cls)
     prepare(name, scenes)                     # train/sample only what this scene loads, with progress
