@@ -1,11 +1,14 @@
-"""The poster: the frame a reader sees before pressing play. It is taken from a beat's settled end
-state (the last frame of a beat, the moment before the next beat's narration starts), never from the
-middle of a transition:
+"""The poster: the frame a reader sees before pressing play. It is a beat's settled end state, never a
+frame in the middle of a transition:
 
-- the scene names the beat (`poster_beat`, an index into its beats, negative from the end), or
-- the richest settled beat end: of the beats whose last frame equals the frame STABLE_S earlier (the
-  picture had stopped moving), the one that covers most of the frame (pixels away from the background).
-A scene's explicit `poster_time` (seconds) still wins, for a picture no beat ends on.
+- frames are sampled every SAMPLE_S; a sample is settled when it equals the sample STABLE_S earlier
+  (the picture had stopped moving);
+- a beat's settled end state is its last settled sample (a beat that ends by fading its picture out
+  still has the full picture from before the fade);
+- the poster is the end state of the beat the scene names (`poster_beat`, an index into its beats,
+  negative from the end), else of the beat whose end state covers most of the frame (pixels away from
+  the background): the scene's richest picture.
+A scene's explicit `poster_time` (seconds) still wins, for a picture no beat settles on.
 """
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ import math
 
 import numpy as np
 
-STABLE_S = 0.4           # a settled beat end looks the same this long before it
+SAMPLE_S = 0.2           # how often frames are compared
+STABLE_S = 0.4           # a settled frame looks the same this long before it
 STABLE_DIFF = 0.002      # share of (4x subsampled) pixels that may differ by more than 30 levels
 
 
@@ -29,61 +33,67 @@ def changed(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class PosterPicker:
-    """Fed every decoded frame (index, rgb) in order; `wants(i)` says which need their pixels."""
+    """Fed decoded frames (index, rgb) in order; `wants(i)` says which frames it needs."""
 
     def __init__(self, fps: float, bg: np.ndarray, beat_ends=(), poster_beat: int | None = None,
                  poster_time: float | None = None):
-        self.fps, self.bg, self.poster_time = fps, bg, poster_time
-        # the last frame of each beat: the one shown just before the beat's end
+        self.fps, self.bg, self.poster_time, self.poster_beat = fps, bg, poster_time, poster_beat
+        self.step = max(1, round(fps * SAMPLE_S))
+        self.back = max(1, round(STABLE_S * fps / self.step)) * self.step       # frames, a multiple of step
+        # the last frame of each beat: the one shown just before the next beat starts
         self.ends = sorted({max(0, math.ceil(e * fps - 1e-6) - 1) for e in beat_ends})
-        if poster_beat is not None:
-            if not -len(self.ends) <= poster_beat < len(self.ends):
-                raise ValueError(f"poster_beat {poster_beat} out of range: the video has {len(self.ends)} beats")
-            self.ends = [self.ends[poster_beat]]
-        self.chosen_beat = poster_beat
-        self.back = max(1, round(STABLE_S * fps))
-        self.earlier = {}                    # frame index -> pixels, for the STABLE_S-earlier frames
-        self.best = None                     # (settled, score, index, rgb)
-        self.fallback = (-1.0, None, None)   # the fullest frame every 0.5 s (no beats known)
+        if poster_beat is not None and not -len(self.ends) <= poster_beat < len(self.ends):
+            raise ValueError(f"poster_beat {poster_beat} out of range: the video has {len(self.ends)} beats")
+        self.samples = {}                    # frame index -> rgb of the last few samples
+        self.beat = 0
+        self.settled = None                  # (index, rgb): the current beat's last settled sample
+        self.states = []                     # per beat: its settled end state (index, rgb) or None
+        self.timed = None
         self.last = None
 
     def wants(self, i: int) -> bool:
         if self.poster_time is not None:
-            return self.best is None and (i + 1) / self.fps > self.poster_time
-        if not self.ends:
-            return i % max(1, round(self.fps / 2)) == 0
-        return i in self.ends or (i + self.back) in self.ends
+            return self.timed is None and (i + 1) / self.fps > self.poster_time
+        return i % self.step == 0
+
+    def _close_beats(self, i: int) -> None:
+        while self.beat < len(self.ends) and i > self.ends[self.beat]:
+            self.states.append(self.settled)
+            self.settled, self.beat = None, self.beat + 1
 
     def feed(self, i: int, rgb: np.ndarray) -> None:
         self.last = (i, rgb)
         if self.poster_time is not None:
-            if self.best is None and (i + 1) / self.fps > self.poster_time:
-                self.best = (True, 0.0, i, rgb)
+            if self.timed is None:
+                self.timed = (i, rgb)
             return
-        if not self.ends:
-            score = content(rgb, self.bg)
-            if score > self.fallback[0]:
-                self.fallback = (score, i, rgb)
-            return
-        if (i + self.back) in self.ends:
-            self.earlier[i + self.back] = rgb
-        if i in self.ends:
-            before = self.earlier.pop(i, None)
-            settled = before is not None and changed(before, rgb) <= STABLE_DIFF
-            key = (settled or self.chosen_beat is not None, content(rgb, self.bg))
-            if self.best is None or key > self.best[:2]:
-                self.best = (*key, i, rgb)
+        self._close_beats(i)
+        before = self.samples.get(i - self.back)
+        if before is not None and changed(before, rgb) <= STABLE_DIFF:
+            self.settled = (i, rgb)
+            if not self.ends:                # no beats known: the richest settled sample
+                self.states = [max([s for s in self.states if s] + [self.settled],
+                                   key=lambda s: content(s[1], self.bg))]
+        self.samples[i] = rgb
+        for k in [k for k in self.samples if k <= i - self.back]:
+            del self.samples[k]
 
     def result(self) -> tuple[np.ndarray, dict]:
-        if self.best is not None:
-            settled, score, i, rgb = self.best
-            how = ("poster_time" if self.poster_time is not None else
-                   "poster_beat" if self.chosen_beat is not None else "richest settled beat end" if settled
-                   else "richest beat end (none settled)")
-        elif self.fallback[2] is not None:
-            _, i, rgb = self.fallback
-            how = "fullest frame (no beats)"
-        else:                                 # poster_time beyond the end: the last frame
-            i, rgb = self.last
-            how = "last frame"
+        if self.timed is not None:
+            i, rgb = self.timed
+            return rgb, dict(poster_frame=int(i), poster_seconds=round(i / self.fps, 3), poster_choice="poster_time")
+        if self.ends:
+            self._close_beats(self.ends[-1] + 1)
+        states = self.states
+        if self.poster_beat is not None:
+            beat = range(len(states))[self.poster_beat]
+            chosen, how = states[beat], f"poster_beat {self.poster_beat}: its settled end state"
+        else:
+            scored = [(content(s[1], self.bg), b) for b, s in enumerate(states) if s is not None]
+            beat = max(scored)[1] if scored else None
+            chosen = states[beat] if scored else None
+            how = (f"richest settled beat end (beat {beat})" if self.ends else "richest settled frame") if scored else ""
+        if chosen is None:                    # nothing ever settled: the last frame
+            chosen, how = self.last, "last frame (nothing settled)"
+        i, rgb = chosen
         return rgb, dict(poster_frame=int(i), poster_seconds=round(i / self.fps, 3), poster_choice=how)

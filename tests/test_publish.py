@@ -106,6 +106,16 @@ def test_poster_is_a_frame_with_content(blog):
         a = np.asarray(im.convert("RGB")).astype(int)
     bg = np.array([0x14, 0x16, 0x1C])
     assert (np.abs(a - bg).sum(-1) > 30).mean() > 0.05
+    # the scene's chosen beat, at its settled end: the same picture 0.4 s earlier, not a transition
+    from publish.poster import changed
+    meta = json.loads((blog / "scenes.json").read_text())["scenes"][0]
+    assert meta["poster_choice"].startswith("poster_beat 4")
+    with av.open(str(source_video())) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    i = meta["poster_frame"]
+    assert changed(a.astype(np.uint8), frames[i]) < 0.002 and changed(frames[i - 6], frames[i]) < 0.002
+    beat = parse_srt(source_video().with_suffix(".srt").read_text())[4]
+    assert beat.start <= i / 15 < beat.end                 # inside the beat the scene named
 
 
 def test_subtitles_srt_and_vtt_have_the_same_cues(blog):
