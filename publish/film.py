@@ -9,7 +9,8 @@ stale, scenes/kit/freshness.py; cards, publish/cards.py, once per text). The MP4
 parts' H.264 packets, re-timed (no re-encode) when every part has the same codec, size, pixel format,
 frame rate and codec header, which manim's renders at one quality have; otherwise it is re-encoded
 (the reason is printed and recorded in film.json). The WebM is a stream copy of one VP9 WebM per part,
-encoded once per part's content (film/parts/) and reused while the part is unchanged.
+encoded once per part's content (film/parts/, or the blog's WebM of the same video bytes) and reused
+while the part is unchanged.
 Every time below is exact (fractions of the stream's time base): a part starts where the previous
 one's last frame ends, and its subtitles are shifted by the same amount.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -28,7 +30,7 @@ from . import subtitles, video
 from .files import atomic_path, write_text
 from .manifest import Manifest, code_version
 
-WEBM_OPTIONS = {"crf": "33", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}
+WEBM_OPTIONS = video.WEBM_OPTIONS      # the blog's: a scene's blog WebM is reused when it is up to date
 
 
 @dataclass
@@ -211,7 +213,22 @@ def part_webm(src: Path, dest: Path) -> None:
 
 # --- the film ------------------------------------------------------------------------------------
 
-def assemble(parts: list[Part], out: Path, webm: bool = True) -> dict:
+def from_blog(part: Part, manifest: Manifest, blog: Path | None) -> Path | None:
+    """The blog's WebM of this scene when the blog's manifest shows it was made from the same video
+    bytes with the same VP9 settings (publish/video.py), else None."""
+    if blog is None or part.kind != "scene":
+        return None
+    try:
+        entry = json.loads((blog / ".manifest.json").read_text())["items"][part.name]
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    webm = blog / f"{part.name}.webm"
+    same = entry["key"]["sources"].get("video") == manifest.content_hash(part.video)
+    return webm if same and webm.exists() and \
+        webm.stat().st_size == entry["outputs"].get(webm.name) else None
+
+
+def assemble(parts: list[Part], out: Path, webm: bool = True, blog: Path | None = None) -> dict:
     """film.{mp4,webm,srt,vtt}, film-chapters.vtt, chapters.txt, film.json and index.html in `out`
     from `parts` (in order); redoes nothing when the parts and the code are unchanged."""
     out.mkdir(parents=True, exist_ok=True)
@@ -242,8 +259,14 @@ def assemble(parts: list[Part], out: Path, webm: bool = True) -> dict:
             dest = out / "parts" / f"{p.name}.webm"
             src = {"video": p.video}
             if manifest.lookup(f"webm:{p.name}", src, dict(options=WEBM_OPTIONS), out / "parts") is None:
-                print(f"film: WebM of {p.name}", flush=True)
-                part_webm(p.video, dest)
+                blog_webm = from_blog(p, manifest, blog)
+                if blog_webm is not None:          # the blog encoded these very frames already
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with atomic_path(dest) as tmp:
+                        shutil.copyfile(blog_webm, tmp)
+                else:
+                    print(f"film: WebM of {p.name}", flush=True)
+                    part_webm(p.video, dest)
                 manifest.record(f"webm:{p.name}", src, dict(options=WEBM_OPTIONS), out / "parts", [dest.name], {})
             webms.append(dest)
         concat_copy(webms, starts, out / "film.webm", "webm")
@@ -328,4 +351,5 @@ def out_dir() -> Path:
 def build(quality: str = "l", names: list[str] | None = None, webm: bool = True) -> dict:
     from scenes.kit.registry import check_quality
     check_quality(quality)
-    return assemble(series_parts(quality, names), out_dir(), webm)
+    from .blog import out_dir as blog_dir
+    return assemble(series_parts(quality, names), out_dir(), webm, blog_dir())

@@ -20,6 +20,8 @@ GIF_MAX_WIDTH = 480
 GIF_MAX_FPS = 10
 GIF_MAX_BYTES = 8 * 1024 * 1024
 GIF_COLORS = 128
+# VP9 at constant quality; 'good' deadline with a fast cpu-used: small files at a few x real time
+WEBM_OPTIONS = {"crf": "33", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}
 
 
 @dataclass
@@ -114,9 +116,7 @@ def export_derived(src: Path, webm: Path, gif: Path, poster: Path, bg_hex: str,
         with av.open(str(tmp_webm), "w", format="webm") as out:
             s = out.add_stream("libvpx-vp9", rate=rate)
             s.width, s.height, s.pix_fmt = ins.codec_context.width, ins.codec_context.height, "yuv420p"
-            # constant quality; 'good' deadline with a fast cpu-used: small files at a few x real time
-            s.options = {"crf": "33", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1",
-                         "g": str(int(round(float(rate) * 5)))}
+            s.options = dict(WEBM_OPTIONS, g=str(int(round(float(rate) * 5))))
             picker = PosterPicker(float(rate), bg, beat_ends, poster_beat, poster_time)
             for i, frame in enumerate(inp.decode(ins)):
                 t = float(frame.time)

@@ -144,3 +144,18 @@ def test_parts_that_differ_are_reencoded_and_say_why(tmp_path):
     frames = decoded(tmp_path / "out" / "film.mp4")
     assert len(frames) == sum(l[3] for l in LAYOUT)
     assert json.loads((tmp_path / "out" / "film.json").read_text())["reencode_reason"] == result["reencode_reason"]
+
+
+def test_a_scene_whose_blog_webm_is_up_to_date_is_not_encoded_again(tmp_path, monkeypatch):
+    from publish import blog
+    from publish.manifest import Manifest
+    parts = make_parts(tmp_path)
+    alpha = parts[1]
+    blog.export_files(alpha.name, alpha.video, tmp_path / "blog", None, Manifest(tmp_path / "blog" / blog.MANIFEST))
+    encoded = []
+    real = film.part_webm
+    monkeypatch.setattr(film, "part_webm", lambda s, d: (encoded.append(s.stem), real(s, d)))
+    film.assemble(parts, tmp_path / "out", blog=tmp_path / "blog")
+    assert "Alpha" not in encoded and len(encoded) == len(parts) - 1
+    assert (tmp_path / "out" / "parts" / "Alpha.webm").read_bytes() == (tmp_path / "blog" / "Alpha.webm").read_bytes()
+    assert len(decoded(tmp_path / "out" / "film.webm")) == sum(l[3] for l in LAYOUT)
