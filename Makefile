@@ -44,7 +44,6 @@ $(VENV)/.installed: requirements.txt
 models: setup
 	@for m in $$($(PY) -c "from diffusion.models import MODELS; print(*MODELS)"); do \
 	  $(PY) -m diffusion train $$m || exit 1; done
-	$(PY) -m diffusion.prepare
 	$(PY) -m scenes prepare --all
 
 # builds only what SCENE loads (its `needs`, scenes/kit/registry.py) before rendering: the first
@@ -72,13 +71,15 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow" tests
 
+# every measured report: each bench script (python -m bench.NAME) rewrites bench/reports/NAME.md and exits 1
+# on a missed bound; all of them run, then the status says whether any missed. One or a few:
+#   make bench BENCH="toy1d graphs"      (NAME:ARGS passes arguments, e.g. hybrid:digits)
+BENCH ?= toy1d toy2d experiments guidance graphs digits hybrid:graphs hybrid:digits graphs_sweep \
+         digits_sweep:samplers digits_sweep:spacing engine:--steps=200 render quality
 bench: setup
-	$(PY) bench/digits.py
-	$(PY) bench/graphs.py
-	$(PY) bench/toy1d.py
-	$(PY) bench/experiments.py
-	$(PY) bench/guidance.py
-	$(PY) bench/render.py
+	@failed=; for b in $(BENCH); do name=$${b%%:*}; args=$$( [ "$$name" = "$$b" ] || echo "$${b#*:}" | tr ':' ' '); \
+	  echo "== python -m bench.$$name $$args"; $(PY) -m bench.$$name $$args || failed="$$failed $$b"; done; \
+	test -z "$$failed" || { echo "bench: a bound missed or a run failed in:$$failed"; exit 1; }
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/blog media/slides
@@ -86,7 +87,7 @@ clean:
 distclean: clean
 	rm -rf cache
 
-# --- Publishing (issue 8): every scene, blog exports, lecture slides --------------------------
+# --- Publishing: every scene, blog exports, lecture slides --------------------------
 # Generic over the scene registry: `python -m scenes list` names the scenes, one make target each.
 THEME ?=
 ifneq ($(THEME),)

@@ -1,6 +1,6 @@
-"""Quality and speed of the digits model. Prints a table and writes bench/results/digits.json.
+"""Quality and speed of the digits model. Writes bench/reports/digits.md (and bench/results/digits.json).
 
-  make bench            (or: PYTHONPATH=. .venv/bin/python bench/digits.py [--preset default] [--set NAME=VALUE ...])
+  make bench            (or: python -m bench.digits [--preset default] [--set NAME=VALUE ...] [--reuse-cache])
 
 Measures, on this machine:
 - training time from scratch (a private temporary cache, so nothing is reused)
@@ -14,45 +14,33 @@ Measures, on this machine:
 - the same Fréchet ratio for the exact score of the train half (diffusion/core/empirical.py) under the
   same sampler and seeds: what a perfect memoriser of the training set reaches with DDIM 50, a reference
   for the bound (not a target)
-and prints each target with its bound and met / MISSED. bench/digits_sweep.py screens samplers and
-training variants with the same scoring (diffusion.models.digits.classifier.model_quality).
+and checks each target with its bound (exit status 1 when one is missed). bench/digits_sweep.py screens
+samplers and training variants with the same scoring (diffusion.models.digits.classifier.model_quality).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from diffusion.__main__ import _setting  # noqa: E402  (name=value, and unet.FIELD=value for one U-Net field)
-
-
-def make_config(preset, settings):
-    """The digits config of a preset with --set overrides (unet.FIELD=V sets one U-Net field)."""
-    from diffusion.models import get_recipe
-
-    recipe = get_recipe("digits")
-    return recipe.config(preset, **dict(settings))
+from bench.report import Report, save_json
+from diffusion.core.settings import parse_setting
+from diffusion.models import get_recipe
 
 
-def main() -> int:
+def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--preset", default="default")
-    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+    p.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE",
                    help="override a training setting of the preset (repeatable), as in python -m diffusion "
                         "train; unet.FIELD=V changes one field of the U-Net config")
     p.add_argument("--reuse-cache", action="store_true",
                    help="load the model from $DIFFUSION_CACHE (default ./cache) instead of training anew")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if not args.reuse_cache:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
     from diffusion.models.digits.classifier import QUALITY_SEEDS, model_quality
@@ -61,7 +49,7 @@ def main() -> int:
 
     torch.manual_seed(0)
     t0 = time.perf_counter()
-    tm = get_model("digits", make_config(args.preset, args.settings))
+    tm = get_model("digits", get_recipe("digits").config(args.preset, **dict(args.settings)))
     train_seconds = tm.history["seconds"][-1]
     wall = time.perf_counter() - t0
 
@@ -99,31 +87,31 @@ def main() -> int:
         confident_90pct=res["confident_share"] >= 0.9,
         all_ten_classes=len(res["classes_present"]) == 10,
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "digits.json").write_text(json.dumps(res, indent=2))
-    print(f"{'measure':<34}{'value':>12}")
-    for k in ("train_steps", "train_seconds", "sample_1000_ddim50_seconds", "fd_samples", "fd_real", "fd_noise",
-              "fd_ratio_samples_to_real", "confident_share"):
-        print(f"{k:<34}{res[k]:>12}")
-    print(f"{'fd_ratio per seed':<34}{'':>12}   {res['fd_ratio_per_seed']} (seeds {res['quality_seeds']}; "
-          f"pooled {res['fd_ratio_pooled']})")
-    print(f"{'classes_present':<34}{len(res['classes_present']):>12}   counts {res['class_counts']} over "
-          f"{len(QUALITY_SEEDS)} seeds")
-    print(f"{'memoriser (exact score of train half)':<34}{res['memoriser_fd_ratio']:>12}   mean Fréchet ratio, "
-          f"same sampler and seeds (spread {res['memoriser_fd_ratio_spread'][0]}-"
-          f"{res['memoriser_fd_ratio_spread'][1]}x): a reference, not a target")
-    bounds = dict(train_under_300s=f"{res['train_seconds']} s <= 300 s",
-                  sample_under_10s=f"{res['sample_1000_ddim50_seconds']} s < 10 s",
-                  fd_within_1_5x_real=f"mean over {len(QUALITY_SEEDS)} seeds {res['fd_ratio_samples_to_real']}x "
-                                      f"(spread {res['fd_ratio_spread'][0]}-{res['fd_ratio_spread'][1]}x; "
-                                      f"mean FD {res['fd_samples']} / floor {res['fd_real']}) <= 1.5x",
-                  confident_90pct=f"{100 * res['confident_share']:.1f} % (mean over seeds) >= 90 %",
-                  all_ten_classes=f"{len(res['classes_present'])} of 10 classes in every seed")
-    for k, v in res["targets"].items():
-        print(f"target {k:<27}{'met' if v else 'MISSED':>12}   {bounds[k]}")
-    return 0
+    rep = Report("digits", "The digits model: quality and speed", argv=argv)
+    rep.text(f"Preset {args.preset}" + (f" with {dict(args.settings)}" if args.settings else "") + ", "
+             + ("loaded from the cache" if args.reuse_cache else "trained from scratch in a private cache")
+             + f"; {res['train_steps']} training steps. Fréchet distance of classifier features to the held-out "
+             f"half, 1000 samples per x_T seed (seeds {res['quality_seeds']}), DDIM 50; the ratio divides by the "
+             "real-vs-held-out floor.")
+    rep.table(["measure", "value"], [[k, res[k]] for k in (
+        "train_steps", "train_seconds", "sample_1000_ddim50_seconds", "fd_samples", "fd_real", "fd_noise",
+        "fd_ratio_samples_to_real", "confident_share")]
+        + [["fd_ratio per seed", f"{res['fd_ratio_per_seed']} (pooled {res['fd_ratio_pooled']})"],
+           ["classes present in every seed", f"{len(res['classes_present'])}; counts {res['class_counts']}"],
+           ["memoriser (exact score of the train half), a reference",
+            f"{res['memoriser_fd_ratio']} (spread {res['memoriser_fd_ratio_spread'][0]}-"
+            f"{res['memoriser_fd_ratio_spread'][1]}), same sampler and seeds"]])
+    bounds = dict(train_under_300s=(f"{res['train_seconds']} s", "<= 300 s"),
+                  sample_under_10s=(f"{res['sample_1000_ddim50_seconds']} s", "< 10 s"),
+                  fd_within_1_5x_real=(f"{res['fd_ratio_samples_to_real']}x (spread {res['fd_ratio_spread'][0]}-"
+                                       f"{res['fd_ratio_spread'][1]}x)", "mean over seeds <= 1.5x"),
+                  confident_90pct=(f"{100 * res['confident_share']:.1f} %", ">= 90 % (mean over seeds)"),
+                  all_ten_classes=(f"{len(res['classes_present'])}", "10 classes in every seed"))
+    for k, met in res["targets"].items():
+        rep.check(k, *bounds[k], met)
+    save_json("digits", res)
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -5,26 +5,27 @@ by the real-vs-real floor; reported as the mean ratio over the seeds with its mi
 pooled ratio of all samples, and the mean share classified with confidence > 0.9.
 
   samplers: one trained model (from $DIFFUSION_CACHE, trained there if missing), many samplers
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py samplers [--preset P] [--set NAME=VALUE ...] [--slow]
+    python -m bench.digits_sweep samplers [--preset P] [--set NAME=VALUE ...] [--slow]
   spacing: one trained model, DDIM 50 with its steps placed evenly, densely near t = 0 or near t = T, and
     with sampler noise (eta), against DDPM respaced to 100 steps
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py spacing
+    python -m bench.digits_sweep spacing
   seeds: the measure under other x_T seed sets (--seeds, in groups of --group) on one trained model
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py seeds [--set NAME=VALUE ...] [--seeds 1234 4321 ...]
+    python -m bench.digits_sweep seeds [--set NAME=VALUE ...] [--seeds 1234 4321 ...]
   train: one fresh training run (nothing cached), scored; optionally extra EMA tracks beside the engine's
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py train [--set NAME=VALUE ...] [--threads 1]
+    python -m bench.digits_sweep train [--set NAME=VALUE ...] [--threads 1]
         [--ema 0.9995 warmup:0.999 raw] [--save weights.pt] [--sample-steps 50 ...]
   steptime: ms per training step of a few variants (equal training cost)
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py steptime [--threads 1]
+    python -m bench.digits_sweep steptime [--threads 1]
   rescore: score the weights a `train --save` wrote (e.g. with other seeds or sampler steps)
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py rescore --load weights.pt [--set ... as trained]
+    python -m bench.digits_sweep rescore --load weights.pt [--set ... as trained]
   classmix: what the distance is made of. Per x_T seed 3000 samples (DDIM 50); the ratio of the first
     1000, of those without the 50 farthest from the held-out features, and of 1000 re-drawn from the
     3000 so that each class (as the classifier labels it) has its held-out count; each class's share. A diagnosis only: the bench never re-draws.
-    PYTHONPATH=. .venv/bin/python bench/digits_sweep.py classmix [--load weights.pt] [--set ...] [--seeds ...]
+    python -m bench.digits_sweep classmix [--load weights.pt] [--set ...] [--seeds ...]
 
-`--set unet.base_channels=32` changes one field of the U-Net config. Every result is appended as a
-JSON line (with the command) to bench/results/digits_sweep.jsonl. A screening run's seconds are
+`--set unet.base_channels=32` changes one field of the U-Net config. Each command writes its table into
+bench/reports/digits_sweep-MODE.md (the tables of other commands stay), and every result is appended as
+a JSON line (with the command) to bench/results/digits_sweep.jsonl. A screening run's seconds are
 the engine's training seconds minus the time the extra EMA tracks took.
 """
 from __future__ import annotations
@@ -32,25 +33,26 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shlex
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-sys.path.insert(0, str(ROOT / "bench"))
-from digits import _setting, make_config  # noqa: E402  (the bench's own --set handling, unet.FIELD=V too)
-from diffusion.core import engine  # noqa: E402
-from diffusion.core.sample import sample  # noqa: E402
-from diffusion.models import get_recipe  # noqa: E402
-from diffusion.models.digits.classifier import QUALITY_SEEDS, get_classifier, model_quality  # noqa: E402
+from bench.report import ROOT, Report
+from diffusion.core import engine
+from diffusion.core.sample import sample
+from diffusion.core.settings import parse_setting
+from diffusion.models import get_recipe
+from diffusion.models.digits.classifier import QUALITY_SEEDS, get_classifier, model_quality
 
 RESULTS = ROOT / "bench" / "results" / "digits_sweep.jsonl"
+ROWS: list[dict] = []         # this command's results, in order: the report's table
+
+
+def make_config(preset, settings):
+    """The digits config of a preset with --set overrides (unet.FIELD=V sets one U-Net field)."""
+    return get_recipe("digits").config(preset, **dict(settings))
 
 
 def score(net, schedule, sampler="ddim", steps=50, eta=0.0, clip_x0=True, seeds=QUALITY_SEEDS) -> dict:
@@ -66,15 +68,19 @@ def score(net, schedule, sampler="ddim", steps=50, eta=0.0, clip_x0=True, seeds=
 
 
 def report(row: dict) -> None:
-    row["command"] = " ".join(shlex.quote(a) for a in sys.argv)
+    ROWS.append(dict(row))
+    row["command"] = COMMAND
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with open(RESULTS, "a") as f:
         f.write(json.dumps(row) + "\n")
     print(json.dumps(row), flush=True)
 
 
+COMMAND = ""
+
+
 def samplers(args) -> None:
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     net = tm.model
@@ -111,7 +117,7 @@ def respaced(schedule, power: float):
 
 def spacing(args) -> None:
     """Fifty network calls placed differently (and with sampler noise), against DDPM respaced to 100 calls."""
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
@@ -124,7 +130,7 @@ def spacing(args) -> None:
 def seeds(args) -> None:
     """The measure under several x_T seed sets (--seeds cut into groups of --group): how far apart
     two scorings of the same model land, for the mean of per-seed ratios and for the pooled ratio."""
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
@@ -243,7 +249,7 @@ def class_mix(net, schedule, seed: int, f_held, floor: float, held_counts, n: in
 def classmix(args) -> None:
     import numpy as np
 
-    from diffusion.models.digits.classifier import _reference_features, frechet_distance
+    from diffusion.models.digits.classifier import reference_features, frechet_distance
     from diffusion.models.digits.data import load_digits
 
     if args.load:
@@ -251,11 +257,11 @@ def classmix(args) -> None:
         name = next(k for k in nets if k.startswith("engine"))       # the engine's own EMA weights
         net, base = nets[name], dict(base, weights=name)
     else:
-        from diffusion.core.loader import get_model
+        from diffusion.models import get_model
 
         tm = get_model("digits", make_config(args.preset, args.settings))
         net, schedule, base = tm.model, tm.schedule, dict(settings=dict(args.settings), model=tm.key)
-    f_held, f_real, _ = _reference_features(8)
+    f_held, f_real, _ = reference_features(8)
     floor = frechet_distance(f_real, f_held)
     held_counts = np.bincount(np.asarray(load_digits(8, "heldout")[1]), minlength=10)
     for seed in args.seeds or (1234, 4321, 2, 3):
@@ -273,12 +279,12 @@ def steptime(args) -> None:
     recipe = get_recipe("digits")
     torch.set_num_threads(args.threads or 1)
     for v in STEPTIME_VARIANTS:
-        config = make_config(args.preset, [_setting(x) for x in v + ["steps=80"]])
+        config = make_config(args.preset, [parse_setting(x) for x in v + ["steps=80"]])
         h = engine.train(recipe, config, progress=False)["history"]["seconds"]
         report(dict(settings=v, threads=torch.get_num_threads(), ms_per_step=round((h[-1] - h[19]) / 60 * 1000, 1)))
 
 
-def main() -> int:
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("mode", choices=("samplers", "spacing", "seeds", "train", "rescore", "steptime", "classmix"))
     p.add_argument("--seeds", type=int, nargs="*", default=None,
@@ -287,19 +293,25 @@ def main() -> int:
     p.add_argument("--sample-steps", type=int, nargs="*", default=[50], help="train, rescore: DDIM steps to score")
     p.add_argument("--load", type=Path, default=None, help="rescore, classmix: a file that train --save wrote")
     p.add_argument("--preset", default="default")
-    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--slow", action="store_true", help="samplers: also DDIM 200 and DDPM 1000 (minutes)")
     p.add_argument("--threads", type=int, default=None, help="train: torch threads (1 to screen two runs at once)")
     p.add_argument("--ema", nargs="*", default=[],
                    help="train: extra EMA tracks scored beside the engine's own (e.g. 0.9995 warmup:0.999 raw)")
     p.add_argument("--save", type=Path, default=None, help="train: write every track's weights here")
-    args = p.parse_args()
+    args = p.parse_args(argv)
+    global COMMAND
+    rep = Report(f"digits_sweep-{args.mode}", f"Digits screens: {args.mode}", argv=argv, keep_other_commands=True)
+    COMMAND = rep.command
     if args.mode == "seeds" and args.seeds is None:
         args.seeds = list(QUALITY_SEEDS) + list(range(7, 7 + len(QUALITY_SEEDS)))   # two disjoint sets
+    ROWS.clear()
     dict(samplers=samplers, spacing=spacing, seeds=seeds, train=train, rescore=rescore, steptime=steptime,
          classmix=classmix)[args.mode](args)
-    return 0
+    rep.records([{k: v for k, v in r.items() if k not in ("seeds", "ratios", "class_share", "held_out_share")} | (
+        dict(ratios=r["ratios"]) if "ratios" in r else {}) for r in ROWS])
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,7 +1,7 @@
-"""Benchmark: the DDIM experiments on the trained digits model. Prints the measurements, writes
-bench/results/experiments.json.
+"""The DDIM experiments on the trained digits model. Writes bench/reports/experiments.md (and
+bench/results/experiments.json).
 
-    PYTHONPATH=. python bench/experiments.py       # model from $DIFFUSION_PRESET (default: 'default')
+    python -m bench.experiments       # model from $DIFFUSION_PRESET (default: 'default')
 
 Checks (the run fails if any does not hold):
 - DDIM (eta = 0) from the same x_T twice is bitwise identical;
@@ -13,21 +13,18 @@ Checks (the run fails if any does not hold):
 """
 from __future__ import annotations
 
-import json
-import sys
+import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 
-from diffusion.core.cache import atomic_write_bytes
+from bench.report import Report, save_json
 from diffusion.studies.experiments import RUNS, default_config, get_experiment
 from diffusion.models import get_model
 
-OUT = Path(__file__).parent / "results" / "experiments.json"
 
-
-def main() -> int:
+def main(argv=None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     tm = get_model("digits")
     cfg = default_config()
     res, secs = {}, {}
@@ -46,41 +43,38 @@ def main() -> int:
         "eta: at eta=1 pairwise RMS >= 0.8 x unrelated x_T": bool(eta["pairwise_rms"][-1] >= 0.8 * pat["unrelated_dist"]),
         "forward-backward: share falls from 0.2T to 0.8T": bool(fb["share_kept"][0] > fb["share_kept"][-1]),
     }
-    print(f"digits model {tm.key}, DDIM {cfg.steps} steps; seconds per experiment (0 = cached): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()))
-    print(f"determinism: {len(det['first'])} samples twice, identical={det['identical']}, "
-          f"max |diff| = {det['max_abs_diff']}")
-    print(f"patch {cfg.patch}x{cfg.patch} at {cfg.patch_at}, mean over {cfg.n_base} x_T (RMS per pixel):")
-    print("  amount     " + " ".join(f"{a:6.2f}" for a in pat["amounts"]))
-    print("  noise dist " + " ".join(f"{a:6.3f}" for a in pat["mean_noise_dist"]))
-    print("  image dist " + " ".join(f"{a:6.3f}" for a in pat["mean_out_dist"]))
-    print(f"  unrelated x_T: image dist {pat['unrelated_dist']:.3f}")
-    print(f"eta sweep ({cfg.n_eta_xT} x_T x {cfg.n_eta_noise} sampler seeds):")
-    print("  eta        " + " ".join(f"{a:6.2f}" for a in eta["etas"]))
-    print("  spread     " + " ".join(f"{a:6.3f}" for a in eta["spread"]))
-    print("  pair RMS   " + " ".join(f"{a:6.3f}" for a in eta["pairwise_rms"]))
-    print(f"interpolation: labels {itp['labels'].tolist()}, step RMS max {itp['step_dist'].max():.3f} "
-          f"(end to end {itp['end_dist']:.3f}); |x_T| slerp middle {itp['slerp_norm'][len(itp['alphas']) // 2]:.2f} "
-          f"vs lerp {itp['lerp_norm'][len(itp['alphas']) // 2]:.2f}")
-    print(f"forward-backward ({len(fb['labels_true'])} held-out digits x {cfg.fb_repeats} denoisings, "
-          f"{cfg.fb_sampler}):")
-    print("  t          " + " ".join(f"{a:6d}" for a in fb["t"]))
-    print("  share kept " + " ".join(f"{a:6.3f}" for a in fb["share_kept"]))
+    rep = Report("experiments", "What DDIM does with its starting noise, on the digits model", argv=argv)
+    rep.text(f"Digits model {tm.key}, DDIM {cfg.steps} steps; seconds per experiment (0 = cached): "
+             + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()) + ". Determinism: "
+             f"{len(det['first'])} samples twice, identical={det['identical']}, max abs diff {det['max_abs_diff']}.")
+    rep.table(["amount"] + [f"{a:.2f}" for a in pat["amounts"]],
+              [["noise dist"] + [f"{a:.3f}" for a in pat["mean_noise_dist"]],
+               ["image dist"] + [f"{a:.3f}" for a in pat["mean_out_dist"]]],
+              caption=f"Patch {cfg.patch}x{cfg.patch} at {cfg.patch_at}, mean over {cfg.n_base} x_T (RMS per pixel); "
+                      f"unrelated x_T: image dist {pat['unrelated_dist']:.3f}")
+    rep.table(["eta"] + [f"{a:.2f}" for a in eta["etas"]],
+              [["spread"] + [f"{a:.3f}" for a in eta["spread"]],
+               ["pair RMS"] + [f"{a:.3f}" for a in eta["pairwise_rms"]]],
+              caption=f"Eta sweep ({cfg.n_eta_xT} x_T x {cfg.n_eta_noise} sampler seeds)")
+    mid = len(itp["alphas"]) // 2
+    rep.text(f"Interpolation: labels {itp['labels'].tolist()}, step RMS max {itp['step_dist'].max():.3f} (end to end "
+             f"{itp['end_dist']:.3f}); abs(x_T) at the slerp middle {itp['slerp_norm'][mid]:.2f} vs lerp "
+             f"{itp['lerp_norm'][mid]:.2f}.")
+    rep.table(["t"] + [str(a) for a in fb["t"]], [["share kept"] + [f"{a:.3f}" for a in fb["share_kept"]]],
+              caption=f"Forward-backward ({len(fb['labels_true'])} held-out digits x {cfg.fb_repeats} denoisings, "
+                      f"{cfg.fb_sampler})")
     for k, v in checks.items():
-        print(f"  [{'ok' if v else 'FAIL'}] {k}")
-    ok = all(checks.values())
-    summary = dict(model=tm.key, config=repr(cfg), seconds=secs, checks=checks, passed=ok,
-                   determinism=dict(identical=det["identical"], max_abs_diff=det["max_abs_diff"]),
-                   patch={k: np.asarray(pat[k]).tolist() for k in ("amounts", "mean_noise_dist", "mean_out_dist")}
-                   | dict(unrelated_dist=pat["unrelated_dist"]),
-                   eta_sweep={k: np.asarray(eta[k]).tolist() for k in ("etas", "spread", "pairwise_rms")},
-                   interpolation=dict(labels=itp["labels"].tolist(), step_dist=itp["step_dist"].tolist(),
-                                      end_dist=itp["end_dist"]),
-                   forward_backward=dict(t=fb["t"].tolist(), share_kept=fb["share_kept"].tolist()))
-    atomic_write_bytes(OUT, json.dumps(summary, indent=2).encode())
-    print(f"wrote {OUT}; {'all checks hold' if ok else 'CHECKS FAILED'}")
-    return 0 if ok else 1
+        rep.check(k, "yes" if v else "no", "holds", v)
+    save_json("experiments", dict(
+        model=tm.key, config=repr(cfg), seconds=secs, checks=checks,
+        determinism=dict(identical=det["identical"], max_abs_diff=det["max_abs_diff"]),
+        patch={k: np.asarray(pat[k]).tolist() for k in ("amounts", "mean_noise_dist", "mean_out_dist")}
+        | dict(unrelated_dist=pat["unrelated_dist"]),
+        eta_sweep={k: np.asarray(eta[k]).tolist() for k in ("etas", "spread", "pairwise_rms")},
+        interpolation=dict(labels=itp["labels"].tolist(), step_dist=itp["step_dist"].tolist(), end_dist=itp["end_dist"]),
+        forward_backward=dict(t=fb["t"].tolist(), share_kept=fb["share_kept"].tolist())))
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -16,26 +16,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from diffusion.__main__ import _setting  # noqa: E402
-from diffusion.models import get_model, get_recipe  # noqa: E402
-from diffusion.models.graphs.config import DEFAULT  # noqa: E402
-from diffusion.models.graphs.data import make_graphs  # noqa: E402
-from diffusion.models.graphs.discrete import q_sample, sample_graphs, upper_mask  # noqa: E402
-from diffusion.models.graphs.exact import ExactSBMDenoiser  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-from graphs import measure  # noqa: E402  (the bench's own figures for one set of graphs)
+from bench.report import ROOT, Report
+from diffusion.core.settings import parse_setting
+from diffusion.models import get_model, get_recipe
+from diffusion.models.graphs.benchmark import measure
+from diffusion.models.graphs.config import DEFAULT
+from diffusion.models.graphs.data import make_graphs
+from diffusion.models.graphs.discrete import q_sample, sample_graphs, upper_mask
+from diffusion.models.graphs.exact import ExactSBMDenoiser
 
 RESULTS = ROOT / "bench" / "results" / "graphs_sweep.jsonl"
 DENOISE_T = (30, 40, 50, 60)
@@ -68,12 +61,14 @@ def denoising(tm, n: int) -> dict:
     return out
 
 
-def main() -> int:
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--n", type=int, default=512, help="graphs per sampling seed")
     p.add_argument("--seeds", type=int, nargs="*", default=[0], help="sampling seeds (seed 0 is bench/graphs.py's)")
-    args = p.parse_args()
+    args = p.parse_args(argv)
+    rep = Report("graphs_sweep", "Graph model screens: variants of the default config", argv=argv,
+                 keep_other_commands=True)
     torch.set_num_threads(1)
     config = make_config(args.settings)
     tm = get_model("graphs", config, progress=False)
@@ -88,14 +83,21 @@ def main() -> int:
                   train_s=round(tm.history["seconds"][-1], 1), n=args.n, per_seed=per_seed,
                   valid=round(float(np.mean([r["valid"] for r in per_seed])), 4),
                   between=round(float(np.mean([r["between"] for r in per_seed])), 3),
-                  denoise=denoising(tm, args.n),
-                  command=" ".join(shlex.quote(a) for a in sys.argv))
+                  denoise=denoising(tm, args.n), command=rep.command)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with open(RESULTS, "a") as f:
         f.write(json.dumps(result, default=str) + "\n")
-    print(json.dumps(result, default=str), flush=True)
-    return 0
+    rep.text(f"Settings {result['settings'] or 'none (the default)'}: model {tm.key}, trained in {result['train_s']} s; "
+             f"mean over the seeds: valid {result['valid']}, between-block edges {result['between']} ({args.n} graphs "
+             "per seed).")
+    rep.records([dict(seed=r["seed"], valid=r["valid"], between=r["between"], degree_mmd=r["degree_mmd"],
+                        clustering_mmd=r["clustering_mmd"]) for r in per_seed])
+    rep.records([dict(t=t, model_across=r["model"]["across"], exact_across=r["exact"]["across"],
+                      model_bce=r["model"]["bce"], exact_bce=r["exact"]["bce"]) for t, r in result["denoise"].items()],
+                caption=f"Denoising {args.n} noisy test graphs: predicted edges across the true blocks and BCE on the "
+                        "clean edges, model against the exact denoiser")
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,10 +1,12 @@
 """Where in the chain a learned denoiser loses: sample with the learned network on one side of a step tau
 and the exact denoiser on the other, and score the result as the bench does.
 
-    DIFFUSION_CACHE=<render cache> PYTHONPATH=. .venv/bin/python bench/hybrid.py graphs [--tau 60 40 20] \
-        [--set NAME=VALUE ...]      (a screened variant of the default, as bench/graphs_sweep.py takes it)
-    DIFFUSION_CACHE=<render cache> PYTHONPATH=. .venv/bin/python bench/hybrid.py digits [--tau 800 600 400 200] \
-        [--sampler ddim --steps 50 --eta 0]     (--tau with no steps: the two denoisers alone)
+    python -m bench.hybrid graphs [--tau 60 40 20] [--set NAME=VALUE ...]
+        (--set: a screened variant of the default, as bench/graphs_sweep.py takes it)
+    python -m bench.hybrid digits [--tau 800 600 400 200] [--sampler ddim --steps 50 --eta 0]
+        (--tau with no steps: the two denoisers alone)
+
+The models come from $DIFFUSION_CACHE (the one renders use: the default models).
 
 The exact denoiser is the family's Bayes posterior for graphs (graphs/exact.py) and the exact score of the
 train half for digits (core/empirical.py, a memoriser). For every tau two rows:
@@ -14,39 +16,24 @@ train half for digits (core/empirical.py, a memoriser). For every tau two rows:
                      lose from a perfect start
 plus the network alone and the exact denoiser alone. Graphs: validity and between-block edges over
 --draws draws of 512 (sampling seeds 0..); digits: the mean Fréchet ratio over x_T seeds (1000 samples,
-DDIM 50, as bench/digits.py) and the classes 1 and 9 the default model over-draws. One JSON line per row
-is appended to bench/results/hybrid.jsonl.
+DDIM 50, as bench/digits.py) and the classes 1 and 9 the default model over-draws. Each command writes its
+table into bench/reports/hybrid-MODEL.md (the tables of other commands stay) and appends one JSON line
+per row to bench/results/hybrid.jsonl.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from diffusion.__main__ import _setting  # noqa: E402  (NAME=VALUE, as python -m diffusion train takes it)
+from bench.report import ROOT, Report
+from diffusion.core.settings import parse_setting
+from diffusion.core.switch import SwitchAt
 
 RESULTS = ROOT / "bench" / "results" / "hybrid.jsonl"
-
-
-class SwitchAt(nn.Module):
-    """Calls `high` for steps t >= tau and `low` below; every row of a batch is at the same step."""
-
-    def __init__(self, high: nn.Module, low: nn.Module, tau: int):
-        super().__init__()
-        self.high, self.low, self.tau = high, low, tau
-
-    def forward(self, x, t, *args):
-        if len(set(t.tolist())) != 1:
-            raise ValueError("SwitchAt needs one step per batch")
-        return (self.high if int(t[0]) >= self.tau else self.low)(x, t, *args)
 
 
 def graph_rows(taus, draws, settings=()):
@@ -100,19 +87,19 @@ def digit_rows(taus, seeds, sampler="ddim", steps=50, eta=0.0):
             yield "exact >= tau", tau, score(SwitchAt(exact, tm.model, tau))
 
 
-def main() -> int:
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model", choices=("graphs", "digits"))
     p.add_argument("--tau", type=int, nargs="*", help="switch steps (0-based); default 60 40 20 for graphs, "
                                                         "800 600 400 200 for digits")
-    p.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+    p.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE",
                    help="graphs: a setting of the default config (denoiser.FIELD=V for one denoiser field)")
     p.add_argument("--draws", type=int, default=2, help="graphs: sampling seeds of 512 graphs each")
     p.add_argument("--seeds", type=int, nargs="+", default=[1234, 4321, 2, 3], help="digits: x_T seeds")
     p.add_argument("--sampler", default="ddim", choices=("ddim", "ddpm"), help="digits: the sampler (bench's: ddim)")
     p.add_argument("--steps", type=int, default=50, help="digits: sampling steps (bench's: 50)")
     p.add_argument("--eta", type=float, default=0.0, help="digits: DDIM eta (bench's: 0)")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     torch.set_num_threads(1)
     if args.model == "graphs":
         rows = graph_rows([60, 40, 20] if args.tau is None else args.tau, args.draws, args.settings)
@@ -121,7 +108,10 @@ def main() -> int:
     else:
         rows = digit_rows([800, 600, 400, 200] if args.tau is None else args.tau, args.seeds, args.sampler,
                           args.steps, args.eta)
+    rep = Report(f"hybrid-{args.model}", f"Where the learned {args.model} denoiser loses: learned on one side of "
+                 "a step tau, exact on the other", argv=argv, keep_other_commands=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    table = []
     for name, tau, figures in rows:
         line = dict(model=args.model, settings={k: repr(v) for k, v in args.settings}, row=name, tau=tau, **figures)
         if args.model == "digits":
@@ -130,8 +120,14 @@ def main() -> int:
         print(json.dumps(line), flush=True)
         with open(RESULTS, "a") as f:
             f.write(json.dumps(line) + "\n")
-    return 0
+        table.append([name, "-" if tau is None else tau] + list(figures.values()))
+    head = ("valid", "between") if args.model == "graphs" else ("mean ratio", "min", "max", "confident", "share of 1",
+                                                                "share of 9")
+    what = (f"validity and between-block edges over {args.draws} draws of 512 graphs" if args.model == "graphs" else
+            f"mean Fréchet ratio over x_T seeds {args.seeds}, {args.sampler} {args.steps} steps, eta {args.eta}")
+    rep.table(["row", "tau"] + list(head), table, caption=what + (f"; settings {dict(args.settings)}" if args.settings else ""))
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

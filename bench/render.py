@@ -1,12 +1,12 @@
 """Render cost of every scene at -ql, relative to the floor: an empty scene of the same length and
-frame rate, rendered in the same run through the same command. Prints a table and writes
-bench/results/render.json.
+frame rate, rendered in the same run through the same command. Writes bench/reports/render.md (and
+bench/results/render.json); exits 1 when a scene is over the bound.
 
-  make bench            (or: PYTHONPATH=. nice .venv/bin/python bench/render.py [--scenes A B])
-  PYTHONPATH=. .venv/bin/python bench/render.py --profile GraphDenoising   # where its time goes (cProfile)
+  make bench            (or: python -m bench.render [--scenes A B])
+  python -m bench.render --profile GraphDenoising   # where its time goes (cProfile), no report
 
 ratio = scene render CPU seconds / empty-scene render CPU seconds (user + system time of the render
-and every process it waited for: LaTeX, the encoder). Wall seconds and their ratio are printed too;
+and every process it waited for: LaTeX, the encoder). Wall seconds and their ratio are reported too;
 on a machine shared with other work, wall time swings by half from run to run, CPU time far less. Both include starting Python and manim,
 and manim's cache is off so nothing is reused; each scene starts from an empty media folder, so LaTeX
 is compiled as on a first render. What a scene loads (its `needs`) is built before the timings.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import resource
@@ -27,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.report import ROOT, Report, save_json
+from diffusion.core.presets import preset_name
 
 EMPTY = '''from manim import Scene, config
 from scenes.kit import style
@@ -56,11 +55,11 @@ def timed(cmd, env) -> tuple[float, float]:
     return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
-def main() -> int:
+def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
     p.add_argument("--profile", metavar="SCENE", help="profile one scene's render (cProfile) instead")
-    args = p.parse_args()
+    args = p.parse_args(argv)
     from scenes.kit.registry import discover, prepare
     from publish.video import probe
 
@@ -86,20 +85,19 @@ def main() -> int:
                          wall_ratio=round(seconds / floor, 2), render_cpu_seconds=round(cpu, 1),
                          empty_cpu_seconds=round(floor_cpu, 1), ratio=round(cpu / floor_cpu, 2)))
         print(row_text(rows[-1]), flush=True)
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "render.json").write_text(json.dumps(dict(quality="l", preset=os.environ.get("DIFFUSION_PRESET", "default"),
-                                                     max_ratio=MAX_RATIO, scenes=rows), indent=2))
-    print(HEADER)
-    for r in sorted(rows, key=lambda r: -r["ratio"]):
-        print(row_text(r))
-    over = [r["scene"] for r in rows if r["ratio"] > MAX_RATIO]
-    print(f"bound: ratio <= {MAX_RATIO:g}: " + (f"exceeded by {', '.join(over)}" if over else "met by every scene"))
-    return 0
-
-
-HEADER = (f"{'scene':<24}{'video s':>8}{'render s':>10}{'empty s':>9}{'wall x':>8}"
-          f"{'render cpu':>11}{'empty cpu':>10}{'ratio':>7}")
+    save_json("render", dict(quality="l", preset=preset_name(), max_ratio=MAX_RATIO,
+                             scenes=rows))
+    rep = Report("render", "Render cost of every scene at -ql against an empty scene of the same length", argv=argv)
+    rep.text("ratio = the scene's render CPU seconds / an empty scene's (same length and frame rate, same command); "
+             "CPU time counts LaTeX and the encoder and is far less inflated by other work than wall time. Python and "
+             "manim start-up included, manim's cache off, a cold media folder per scene; what a scene loads was "
+             f"built before the timings. Bound: ratio <= {MAX_RATIO:g}.")
+    rep.table(["scene", "video s", "render s", "empty s", "wall x", "render cpu s", "empty cpu s", "ratio"],
+              [[r["scene"], r["video_seconds"], r["render_seconds"], r["empty_seconds"], r["wall_ratio"],
+                r["render_cpu_seconds"], r["empty_cpu_seconds"], r["ratio"]] for r in sorted(rows, key=lambda r: -r["ratio"])])
+    for r in rows:
+        rep.check(f"{r['scene']}: render CPU / empty CPU", r["ratio"], f"<= {MAX_RATIO:g}", r["ratio"] <= MAX_RATIO)
+    return rep.finish()
 
 
 def row_text(r: dict) -> str:
@@ -130,4 +128,4 @@ def profile(name: str, scenes: dict, top: int = 25) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
-"""Benchmark: does the 1D model sample the mixture? Prints a table, writes bench/results/toy1d.json.
+"""Does the 1D model sample the mixture? Writes bench/reports/toy1d.md (and bench/results/toy1d.json).
 
-    PYTHONPATH=. python bench/toy1d.py            # default preset ($DIFFUSION_PRESET)
+    python -m bench.toy1d            # default preset ($DIFFUSION_PRESET)
 
 Bounds (the run fails if any is missed):
 - 1-Wasserstein between 5000 model samples and the true mixture <= W1_BOUND for DDPM (1000 steps)
@@ -13,15 +13,12 @@ DDIM with 20 steps is reported without a bound: its error is discretisation, whi
 """
 from __future__ import annotations
 
-import json
-import sys
+import argparse
 import time
-from pathlib import Path
 
 import numpy as np
-import torch
 
-from diffusion.core.cache import atomic_write_bytes
+from bench.report import Report, save_json
 from diffusion.core.sample import sample
 from diffusion.models import get_model
 from diffusion.models.toy1d.mixture import (ExactEps, mode_weights, sample_marginal, sample_toy1d,
@@ -32,10 +29,10 @@ WEIGHT_TOL = 0.02
 N = 5000
 SAMPLERS = [("ddpm", 1000), ("ddim", 100), ("ddim", 20)]
 PER_T = (999, 799, 499, 199, 49)
-OUT = Path(__file__).parent / "results" / "toy1d.json"
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     tm = get_model("toy1d")
     mix, sched = tm.config.mixture, tm.schedule
     rows, ok = [], True
@@ -73,23 +70,27 @@ def main() -> int:
         per_t.append(dict(t=t + 1, w1=w1, passed=w1 <= W1_BOUND))
         ok &= w1 <= W1_BOUND
 
-    print(f"toy1d model {tm.key}: {len(tm.history['loss'])} steps, trained in {tm.history['seconds'][-1]:.1f}s, "
-          f"final loss (mean of last 200) {np.mean(tm.history['loss'][-200:]):.4f}")
-    print(f"mixture weights {mix.weights}, means {mix.means}, stds {mix.stds}; "
-          f"bounds: W1 <= {W1_BOUND}, |weight error| <= {WEIGHT_TOL}")
-    print(f"{'samples':<34}{'n':>6}{'W1':>9}{'weights':>18}{'max err':>9}{'sec':>7}  pass")
+    rep = Report("toy1d", "The 1D mixture model against its exact truth", argv=argv)
+    rep.text(f"Model {tm.key}: {len(tm.history['loss'])} steps, trained in {tm.history['seconds'][-1]:.1f} s, "
+             f"final loss (mean of last 200) {np.mean(tm.history['loss'][-200:]):.4f}. Mixture weights "
+             f"{mix.weights}, means {mix.means}, stds {mix.stds}; bounds: W1 <= {W1_BOUND}, |weight error| <= "
+             f"{WEIGHT_TOL}. {N} samples per row from the same x_T.")
+    rep.table(["samples", "n", "W1", "mode weights", "max weight error", "seconds", "pass"],
+              [[r["name"], r["n"], f"{r['w1']:.4f}", "/".join(f"{v:.3f}" for v in r["mode_weights"]),
+                f"{r['weight_error']:.4f}", f"{r['seconds']:.1f}", {True: "yes", False: "NO", None: "-"}[r["passed"]]]
+               for r in rows])
+    rep.table(["t", "W1 of DDPM particles vs closed-form q(x_t)", "pass"],
+              [[r["t"], f"{r['w1']:.4f}", "yes" if r["passed"] else "NO"] for r in per_t])
     for r in rows:
-        w = "/".join(f"{v:.3f}" for v in r["mode_weights"])
-        p = {True: "yes", False: "NO", None: "-"}[r["passed"]]
-        print(f"{r['name']:<34}{r['n']:>6}{r['w1']:>9.4f}{w:>18}{r['weight_error']:>9.4f}{r['seconds']:>7.1f}  {p}")
-    print("DDPM particles at step t vs closed-form q(x_t): " +
-          ", ".join(f"t={r['t']}: {r['w1']:.4f}" for r in per_t))
-    result = dict(model=tm.key, config=tm.config.to_dict(), train_seconds=tm.history["seconds"][-1],
-                  bounds=dict(w1=W1_BOUND, weight_tol=WEIGHT_TOL), rows=rows, per_t=per_t, passed=bool(ok))
-    atomic_write_bytes(OUT, json.dumps(result, indent=2).encode())
-    print(f"wrote {OUT}; {'all bounds met' if ok else 'BOUNDS MISSED'}")
-    return 0 if ok else 1
+        if r["passed"] is not None:
+            rep.check(f"{r['name']}: W1, max weight error", f"{r['w1']:.4f}, {r['weight_error']:.4f}",
+                      f"<= {W1_BOUND}, <= {WEIGHT_TOL}", r["passed"])
+    for r in per_t:
+        rep.check(f"DDPM particles at t={r['t']} vs q(x_t): W1", f"{r['w1']:.4f}", f"<= {W1_BOUND}", r["passed"])
+    save_json("toy1d", dict(model=tm.key, config=tm.config.to_dict(), train_seconds=tm.history["seconds"][-1],
+                            bounds=dict(w1=W1_BOUND, weight_tol=WEIGHT_TOL), rows=rows, per_t=per_t, passed=bool(ok)))
+    return rep.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

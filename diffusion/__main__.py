@@ -3,6 +3,7 @@
     python -m diffusion list
     python -m diffusion train MODEL [--preset P] [--steps N] [--set name=value ...]
     python -m diffusion sample MODEL --out FILE.npz [--preset P] [--set steps=N ...] [--n N] [--sampler S]
+                                                 [--steps NFE]
 
 `sample` reaches the model `train` made with the same --preset and --set (train --steps N is
 --set steps=N); `train` prints the sample command to reuse.
@@ -10,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import shlex
 import sys
@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .core.settings import parse_setting
 
 
 def _positive_int(s: str) -> int:
@@ -29,18 +31,6 @@ def _positive_int(s: str) -> int:
     if v < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
     return v
-
-
-def _setting(s: str) -> tuple:
-    """name=value with value a Python literal (9000, 1e-3, (1, 2)) or else a string; the name may be
-    dotted for one field of a nested config (unet.base_channels=32)."""
-    name, eq, value = s.partition("=")
-    if not eq or not all(part.isidentifier() for part in name.split(".")):
-        raise argparse.ArgumentTypeError(f"expected name=value, got {s!r}")
-    try:
-        return name, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return name, value
 
 
 def _model_name(s: str) -> str:
@@ -64,13 +54,14 @@ def parser() -> argparse.ArgumentParser:
     for q in (tr, sp):
         q.add_argument("model", type=_model_name, metavar="MODEL")
         q.add_argument("--preset", choices=PRESET_NAMES, default=None, help="default: $DIFFUSION_PRESET or 'default'")
-        q.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
+        q.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE",
                        help="override a training setting of the preset (repeatable), e.g. --set steps=9000")
     tr.add_argument("--steps", type=_positive_int, default=None, help="training steps (the same as --set steps=N)")
     sp.add_argument("--n", type=_positive_int, default=16)
-    sp.add_argument("--sampler", default=None, help="ddim (default) or ddpm; graphs: ancestral")
-    sp.add_argument("--steps", type=_positive_int, default=50, help="sampler steps")
-    sp.add_argument("--eta", type=float, default=0.0)
+    sp.add_argument("--sampler", default=None,
+                    help="ddim (default), ddpm, dpm++2m (DPM-Solver++(2M)) or heun (EDM); graphs: ancestral")
+    sp.add_argument("--steps", type=_positive_int, default=50, help="network calls (NFE); heun spends two per step")
+    sp.add_argument("--eta", type=float, default=0.0, help="ddim's noise (0: deterministic); 0 for dpm++2m and heun")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--batch", type=_positive_int, default=1000, help="samples per network call")
     sp.add_argument("--device", default=None, help="default: cuda when present, else cpu")
@@ -104,7 +95,7 @@ def main(argv=None) -> int:
     except (ValueError, TypeError) as e:
         p.error(str(e))
 
-    from .core.loader import get_model
+    from .models import get_model
 
     if args.cmd == "train":
         t0 = time.perf_counter()
@@ -127,7 +118,7 @@ def main(argv=None) -> int:
         if sampler not in recipe.samplers():
             raise ValueError(f"invalid choice: sampler {sampler!r}; {args.model} has {', '.join(recipe.samplers())}")
         if sampler != "ancestral":
-            check_sampler(sampler, args.steps, config.T)
+            check_sampler(sampler, args.steps, config.T, args.eta)
         if not 0.0 <= args.eta <= 1.0:
             raise ValueError(f"eta must be in [0, 1], got {args.eta}")
         if args.out.suffix != ".npz":

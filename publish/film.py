@@ -351,5 +351,7 @@ def out_dir() -> Path:
 def build(quality: str = "l", names: list[str] | None = None, webm: bool = True) -> dict:
     from scenes.kit.registry import check_quality
     check_quality(quality)
-    from .blog import out_dir as blog_dir
-    return assemble(series_parts(quality, names), out_dir(), webm, blog_dir())
+    from scenes.kit import style
+    from scenes.kit.registry import MEDIA_ROOT
+    blog = MEDIA_ROOT / ("blog-light" if style.THEME == "light" else "blog")     # publish/blog.py's out_dir
+    return assemble(series_parts(quality, names), out_dir(), webm, blog)

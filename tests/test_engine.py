@@ -84,9 +84,10 @@ def test_unknown_model_and_setting_are_one_line_errors():
 
 
 def test_a_dotted_setting_sets_one_field_of_a_nested_config():
-    from diffusion.__main__ import _setting
-    assert _setting("unet.base_channels=32") == ("unet.base_channels", 32)
-    config = get_config("graphs", "quick", **dict([_setting("denoiser.hidden=8"), _setting("steps=40")]))
+    from diffusion.core.settings import parse_setting
+
+    assert parse_setting("unet.base_channels=32") == ("unet.base_channels", 32)
+    config = get_config("graphs", "quick", **dict([parse_setting("denoiser.hidden=8"), parse_setting("steps=40")]))
     quick = get_config("graphs", "quick")
     assert config.denoiser.hidden == 8 and config.steps == 40
     assert config.denoiser.layers == quick.denoiser.layers and config.family == quick.family

@@ -350,24 +350,17 @@ def test_self_conditioned_denoiser_reads_its_previous_estimate_equivariantly():
     assert torch.allclose(seen[1], torch.from_numpy(tr.edge_prob[0]), atol=1e-6)   # step 2 reads step 1's estimate
 
 
-def test_graph_bench_reports_every_row_and_check(tmp_path, monkeypatch):
-    """bench/graphs.py end to end on the quick model: the rows (the exact denoiser's among them), validity
-    over --draws sets for the real and unconditional rows, and every check with a bound."""
-    import importlib.util
-    import json
-    from pathlib import Path
+def test_graph_benchmark_reports_every_row_and_check():
+    """The benchmark's figures on the quick model: the rows (the exact denoiser's among them), validity
+    over `draws` sets for the real and unconditional rows, and every check with a bound."""
+    from diffusion.models import get_model
+    from diffusion.models.graphs.benchmark import CONDITIONAL, EXACT, MODEL, REAL, benchmark
 
-    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path / "cache"))
-    spec = importlib.util.spec_from_file_location("graph_bench", Path(__file__).parents[1] / "bench" / "graphs.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    out = tmp_path / "graphs.json"
-    assert bench.main(["--preset", "quick", "--n", "16", "--draws", "2", "--conditions", "2", "--out", str(out)]) == 0
-    result = json.loads(out.read_text())
+    result = benchmark(get_model("graphs", "quick", progress=False), "quick", n=16, draws=2, conditions=2)
     rows = result["rows"]
-    assert rows["real, held out (test split)"]["n"] == 32 and rows["diffusion model"]["n"] == 32
-    assert rows["exact denoiser, same sampler"]["n"] == 16
-    assert rows["diffusion model, conditional"]["preserved"] == 1.0
+    assert rows[REAL]["n"] == 32 and rows[MODEL]["n"] == 32
+    assert rows[EXACT]["n"] == 16
+    assert rows[CONDITIONAL]["preserved"] == 1.0
     assert {c["name"] for c in result["checks"]} >= {"validity", "between-block edges", "degree MMD²"}
     assert all(isinstance(c["met"], bool) for c in result["checks"])
 

@@ -1,14 +1,9 @@
-"""bench/hybrid.py's switch: the learned denoiser on one side of a step, the exact one on the other."""
-import importlib.util
-from pathlib import Path
-
+"""The switch bench/hybrid.py samples with: the learned denoiser on one side of a step, the exact one on the other."""
 import pytest
 import torch
 import torch.nn as nn
 
-spec = importlib.util.spec_from_file_location("hybrid_bench", Path(__file__).parents[1] / "bench" / "hybrid.py")
-hybrid = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(hybrid)
+from diffusion.core.switch import SwitchAt
 
 
 class Constant(nn.Module):
@@ -21,7 +16,7 @@ class Constant(nn.Module):
 
 
 def test_switch_calls_high_from_tau_up_and_low_below_with_every_argument():
-    net = hybrid.SwitchAt(Constant(1.0), Constant(-1.0), tau=40)
+    net = SwitchAt(Constant(1.0), Constant(-1.0), tau=40)
     x = torch.zeros(3, 2, 2)
     assert (net(x, torch.full((3,), 40)) == 1).all() and (net(x, torch.full((3,), 99)) == 1).all()
     assert (net(x, torch.full((3,), 39), None, None) == -1).all()      # graph denoisers also take fixed, prev
@@ -43,9 +38,9 @@ def test_switching_at_zero_is_the_high_denoiser_alone():
     exact = ExactSBMDenoiser(config.family, schedule, 0.35)
     tm = TrainedGraphModel("graphs", config, exact, schedule, {}, {}, "x", {"density": 0.35})
     alone = sample_graphs(tm, 4, seed=3, record=False).final
-    switched = sample_graphs(replace(tm, model=hybrid.SwitchAt(exact, Constant(-30.0), 0)), 4, seed=3,
+    switched = sample_graphs(replace(tm, model=SwitchAt(exact, Constant(-30.0), 0)), 4, seed=3,
                              record=False).final
     assert (alone == switched).all()
-    never = sample_graphs(replace(tm, model=hybrid.SwitchAt(exact, Constant(-30.0), config.T)), 4, seed=3,
+    never = sample_graphs(replace(tm, model=SwitchAt(exact, Constant(-30.0), config.T)), 4, seed=3,
                           record=False).final
     assert never.sum() == 0                  # the low side alone (logit -30: no edge survives) ends empty

@@ -1,7 +1,6 @@
 """Higher qualities show the same picture: the helpers every scene draws with (pixel images, text,
 formulas, live numbers, frames) are sized in scene units, never in pixels of the 480p frame.
 One still frame of a probe scene at 480p and at 2160p (4K); the 4K frame, scaled down, must match."""
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
+from publish.frames import BOUNDS, MIN_INK, compare, same_picture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,11 +36,6 @@ class Probe(DiffusionScene):
 '''
 
 
-spec = importlib.util.spec_from_file_location("quality_bench", ROOT / "bench" / "quality.py")
-quality_bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(quality_bench)
-
-
 def still(scene_file: Path, media: Path, quality: str) -> np.ndarray:
     r = subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "-s", "--progress_bar", "none",
                         "--media_dir", str(media), str(scene_file), "Probe"], cwd=ROOT, capture_output=True, text=True)
@@ -55,9 +51,23 @@ def test_a_4k_frame_is_the_480p_frame_at_higher_resolution(tmp_path):
     low = still(scene_file, tmp_path / "l", "l")
     high = still(scene_file, tmp_path / "k", "k")
     assert low.shape == (480, 854) and high.shape == (2160, 3840)
-    # bench/quality.py's comparison (the 4K frame scaled down to 480p): the same things in the same places,
-    # ink covering the same pixels up to antialiased edges, and grey levels close
-    m = quality_bench.compare(low, high)
-    assert m["ink"] > quality_bench.MIN_INK
-    for name, bound in quality_bench.BOUNDS.items():
+    # the comparison bench/quality.py applies to every scene (the 4K frame scaled down to 480p): the same
+    # things in the same places, ink covering the same pixels up to antialiased edges, and grey levels close
+    m = compare(low, high)
+    assert m["ink"] > MIN_INK
+    for name, bound in BOUNDS.items():
         assert m[name] < bound, (name, m)
+    assert same_picture(m)
+
+
+def test_the_comparison_fails_a_drawing_sized_in_480p_pixels():
+    """A square as wide at 4K as at 480p (pixels, not scene units) is a different picture once scaled down;
+    the same square scaled with the frame is the same one."""
+    low = np.zeros((480, 854))
+    low[200:280, 380:460] = 255
+    scaled = np.zeros((2160, 3840))
+    scaled[900:1260, 1708:2068] = 255
+    fixed = np.zeros((2160, 3840))
+    fixed[200:280, 380:460] = 255
+    assert same_picture(compare(low, scaled))
+    assert not same_picture(compare(low, fixed))

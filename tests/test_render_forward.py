@@ -1,4 +1,4 @@
-"""Low-quality renders of the forward-process scenes (issue 4), checked on the decoded pixels."""
+"""Low-quality renders of the forward-process scenes, checked on the decoded pixels."""
 import numpy as np
 
 from test_render import frames, render, video_info

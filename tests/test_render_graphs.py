@@ -1,4 +1,4 @@
-"""Low-quality renders of the issue-6 scenes (quick preset), checked on the decoded pixels."""
+"""Low-quality renders of the discrete-diffusion and inpainting scenes (quick preset), checked on the decoded pixels."""
 import numpy as np
 import pytest
 from test_render import frames, render, video_info
@@ -12,7 +12,7 @@ def share_fixed(frame) -> float:
 
 @pytest.mark.parametrize("scene,low,high", [("GraphDenoising", 30, 180), ("ImageInpainting", 15, 240),
                                             ("DiscreteVsContinuous", 6, 60)])
-def test_issue6_scenes_render(scene, low, high, quick_model):
+def test_graph_and_inpainting_scenes_render(scene, low, high, quick_model):
     path = render(scene)
     info = video_info(path)
     assert (info["width"], info["height"]) == (854, 480) and info["fps"] == 15

@@ -1,19 +1,38 @@
-"""Sampling: one loop for DDPM and DDIM that yields every step, and a Trajectory that keeps them.
+"""Sampling: one loop for DDPM, DDIM and two ODE solvers (and Euler or Heun over t on a flow-matching
+path) that yields every network call, and a Trajectory that keeps them.
 
 `sample_steps` is a generator (like improved-diffusion's p_sample_loop_progressive): a scene can
 animate it step by step; `sample` runs it to the end and collects a `Trajectory`.
+
+`steps` always counts network calls (NFE). How each sampler spends them:
+- ddpm, ddim: one call per step, on `NoiseSchedule.timesteps(steps)`, the last step landing on x0_hat.
+- dpm++2m (DPM-Solver++(2M), Lu et al. 2022): one call per step on the same timesteps as DDIM; the
+  first step is first order (DDIM), the next ones extrapolate from the last two x0_hat, and the last
+  step (to the data) is first order again (diffusers' default, final_sigmas_type="zero").
+- heun (EDM, Karras et al. 2022): two calls per interval (Euler guess, then the slope there) in
+  d x_bar / d sigma = eps; the last interval, to sigma = 0, is one Euler call. So an odd budget
+  steps//2 + 1 intervals with Heun on all but the last; an even one ends on two Euler intervals
+  (`diffusion.core.ode.heun_plan`). Its timesteps are `NoiseSchedule.timesteps(steps//2 + 1)`.
+- on a FlowPath (a velocity model, flow matching): euler, one call per step of dx/dt = v over t on
+  `FlowPath.timesteps(steps)`; heun, the same Heun steps over t, on every interval (the velocity is
+  defined at t = 0 too), so ceil(steps/2) intervals, an odd budget ending on one Euler interval.
 """
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
 
+from .ode import call_stages, heun_plan, ode_steps
+from .path import FlowPath
 from .schedule import NoiseSchedule
 
-SAMPLERS = ("ddpm", "ddim")
+SOLVERS = ("dpm++2m", "heun")                # deterministic ODE solvers
+SAMPLERS = ("ddpm", "ddim") + SOLVERS
+FLOW_SAMPLERS = ("euler", "heun")            # for a velocity model on a FlowPath
 
 
 @dataclass
@@ -24,6 +43,10 @@ class Step:
     eps_hat: torch.Tensor
     x0_hat: torch.Tensor
     x_prev: torch.Tensor
+    # "step" (DDPM, DDIM, DPM-Solver++: x_prev is the state at t_prev), or Heun's stages (ode.STAGES):
+    # "euler"; "predict" (x_prev is the Euler guess at t_prev); "correct" (the call at the guess, x_t,
+    # whose slope averaged with the last one gives x_prev, the state at t_prev = t)
+    stage: str = "step"
 
 
 @dataclass
@@ -39,10 +62,19 @@ class Trajectory:
     x0_hat: np.ndarray
     sampler: str
     eta: float
+    flow: bool = False          # made on a FlowPath (x0_hat and eps_hat are then what the velocity implied)
 
     @property
     def final(self) -> np.ndarray:
         return self.x[-1]
+
+    @property
+    def stages(self) -> list[str]:
+        """Each call's `Step.stage` (Heun: predict/correct/euler; flow Euler: euler; the others: step)."""
+        n = len(self.timesteps)
+        if self.sampler == "heun":
+            return call_stages(n, last_euler=not self.flow)
+        return ["euler" if self.flow else "step"] * n
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
@@ -53,7 +85,7 @@ class Trajectory:
     def from_bytes(cls, data: bytes) -> "Trajectory":
         z = np.load(io.BytesIO(data))
         return cls(timesteps=z["timesteps"], x=z["x"], eps_hat=z["eps_hat"], x0_hat=z["x0_hat"],
-                   sampler=str(z["sampler"]), eta=float(z["eta"]))
+                   sampler=str(z["sampler"]), eta=float(z["eta"]), flow=bool(z["flow"]) if "flow" in z.files else False)
 
 
 def repaint_schedule(T: int, jump: int = 1, resample: int = 1) -> list[int]:
@@ -75,11 +107,16 @@ def repaint_schedule(T: int, jump: int = 1, resample: int = 1) -> list[int]:
     return [u - 1 for u in ts]                       # RePaint's state t is our 0-based step t - 1
 
 
-def check_sampler(sampler: str, steps: int, T: int) -> None:
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+def check_sampler(sampler: str, steps: int, T: int, eta: float = 0.0, flow: bool | None = None) -> None:
+    """flow: True for a velocity model on a FlowPath, False for an eps-model, None for either."""
+    known = {False: SAMPLERS, True: FLOW_SAMPLERS,
+             None: SAMPLERS + tuple(s for s in FLOW_SAMPLERS if s not in SAMPLERS)}[flow]
+    if sampler not in known:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {', '.join(known)}")
     if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= T:
         raise ValueError(f"steps must be an integer in 1..{T}, got {steps!r}")
+    if (sampler in SOLVERS or flow) and eta != 0:
+        raise ValueError(f"{sampler} solves a deterministic ODE: eta must be 0, got {eta!r}")
 
 
 def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -97,6 +134,8 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
     steps are respaced (DDIM update with eta = 1, which equals DDPM on consecutive steps).
     sampler "ddim": the DDIM update with the given eta (0 = deterministic).
+    sampler "dpm++2m" / "heun": second-order solvers of the probability-flow ODE (eta must be 0); `steps`
+    counts network calls for every sampler (module docstring: how each spends them).
     known/mask (optional, same shape as x_T): RePaint-style conditioning — after every step the
     region where mask == 1 is replaced by `known` noised to the new step with fresh noise.
     start (optional): x_T is taken to be x at this 0-based step instead of T - 1 (denoise a partly
@@ -109,9 +148,21 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     in all, so the free region is harmonised with the known one. A Step is yielded per denoising.
     """
     model_kwargs = model_kwargs or {}
-    check_sampler(sampler, steps, schedule.T)
+    flow = isinstance(schedule, FlowPath)
+    check_sampler(sampler, steps, schedule.T, eta, flow)
+    if flow:
+        if known is not None or resample > 1 or jump > 1:
+            raise ValueError("the flow's samplers take no known/mask (RePaint)")
+        yield from _flow_steps(model, schedule, x_T, sampler, steps, start, model_kwargs)
+        return
     if sampler == "ddpm":
         eta = 1.0
+    if sampler in SOLVERS:
+        if resample > 1 or jump > 1:
+            raise ValueError(f"jump/resample (RePaint) need the DDPM sampler over every step, not {sampler}")
+        solver = _heun_steps if sampler == "heun" else _dpm_solver_steps
+        yield from solver(model, schedule, x_T, steps, generator, clip_x0, known, mask, start, model_kwargs)
+        return
     if resample > 1 or jump > 1:
         if known is None or sampler != "ddpm" or steps != schedule.T or start is not None:
             raise ValueError("jump/resample (RePaint) need known/mask and the DDPM sampler over every step")
@@ -134,14 +185,80 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
         else:
             x_prev, x0_hat = schedule.ddim_step(x, t, t_prev, eps_hat, eta, noise, clip_x0)
         if known is not None:
-            if t_prev >= 0:
-                z = _randn(x, generator)
-                known_prev = schedule.add_noise(known, t_prev, z)
-            else:
-                known_prev = known
-            x_prev = mask * known_prev + (1 - mask) * x_prev
+            x_prev = _paste_known(schedule, x_prev, t_prev, known, mask, generator)
         yield Step(t, t_prev, x, eps_hat, x0_hat, x_prev)
         x = x_prev
+
+
+def _paste_known(schedule, x_prev, t_prev, known, mask, generator):
+    """RePaint-style conditioning: the region mask == 1 becomes `known` noised to t_prev (fresh noise)."""
+    known_prev = schedule.add_noise(known, t_prev, _randn(x_prev, generator)) if t_prev >= 0 else known
+    return mask * known_prev + (1 - mask) * x_prev
+
+
+def _predict(model, schedule, x, t, clip_x0, model_kwargs):
+    """One network call at 0-based step t: (eps_hat, x0_hat, eps consistent with the clipped x0_hat)."""
+    eps_hat = model(x, torch.full((x.shape[0],), t, dtype=torch.long, device=x.device), **model_kwargs)
+    x0_hat = schedule.predict_x0(x, t, eps_hat)
+    if not clip_x0:
+        return eps_hat, x0_hat, eps_hat
+    x0_hat = x0_hat.clamp(-1, 1)
+    return eps_hat, x0_hat, schedule.predict_eps(x, t, x0_hat)
+
+
+def _dpm_solver_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs):
+    """DPM-Solver++(2M): one call per step, the data prediction extrapolated from the last two."""
+    moves = schedule.timesteps(steps, start) + [-1]
+    x0_last = t_last = None
+    for t, t_prev in zip(moves, moves[1:]):
+        eps_hat, x0_hat, _ = _predict(model, schedule, x, t, clip_x0, model_kwargs)
+        x_prev, _ = schedule.dpm_solver_pp_step(x, t, t_prev, x0_hat, x0_last, t_last)
+        if known is not None:
+            x_prev = _paste_known(schedule, x_prev, t_prev, known, mask, generator)
+        yield Step(t, t_prev, x, eps_hat, x0_hat, x_prev)
+        x, x0_last, t_last = x_prev, x0_hat, t
+
+
+def _heun_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs):
+    """Heun in x_bar = x / sqrt(alpha_bar) over sigma (diffusion.core.ode), one Step per network call."""
+    intervals, heun = heun_plan(steps)
+    moves = schedule.timesteps(intervals, start) + [-1]
+    grid = [schedule.ode_sigma(t) for t in moves]
+    scale = [math.sqrt(schedule.ab_at(t)) for t in moves]          # x = scale * x_bar
+    seen = {}
+
+    def slope(x_bar, i):
+        xt = x_bar * scale[i]
+        seen["eps"], seen["x0"], eps = _predict(model, schedule, xt, moves[i], clip_x0, model_kwargs)
+        return eps
+
+    x_bar = x / scale[0]
+    for call in ode_steps(slope, x_bar, grid, heun):
+        t, t_to = moves[call.at], moves[call.interval + 1]
+        if t_to < 0:      # Euler to sigma = 0 is x_bar - sigma eps = x0_hat: taken exactly, no cancellation
+            call.x_next = seen["x0"]
+        x_prev = call.x_next * scale[call.interval + 1]
+        if known is not None and call.stage != "predict":
+            x_prev = _paste_known(schedule, x_prev, t_to, known, mask, generator)
+            call.x_next = x_prev / scale[call.interval + 1]       # the pasted state goes on
+        yield Step(t, t_to, call.x * scale[call.at], seen["eps"], seen["x0"], x_prev, call.stage)
+
+
+def _flow_steps(model, path: FlowPath, x, sampler, steps, start, model_kwargs):
+    """Euler or Heun over t on dx/dt = v (diffusion.core.ode), one Step per network call; each Step holds
+    the x0_hat = x - t v and eps_hat = x + (1 - t) v that the call's velocity implies."""
+    intervals, heun = heun_plan(steps, last_euler=False) if sampler == "heun" else (steps, 0)
+    moves = path.timesteps(intervals, start) + [-1]
+    grid = [path.time(k) for k in moves]
+    seen = {}
+
+    def slope(x, i):
+        v = model(x, torch.full((x.shape[0],), moves[i], dtype=torch.long, device=x.device), **model_kwargs)
+        seen["x0"], seen["eps"] = path.predict_x0(x, moves[i], v), path.predict_eps(x, moves[i], v)
+        return v
+
+    for call in ode_steps(slope, x, grid, heun):
+        yield Step(moves[call.at], moves[call.interval + 1], call.x, seen["eps"], seen["x0"], call.x_next, call.stage)
 
 
 def sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
@@ -157,4 +274,5 @@ def sample(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "dd
     if not record:
         return last
     return Trajectory(np.array(ts), np.stack(xs).astype(np.float32), np.stack(eps).astype(np.float32),
-                      np.stack(x0s).astype(np.float32), sampler, 1.0 if sampler == "ddpm" else float(eta))
+                      np.stack(x0s).astype(np.float32), sampler, 1.0 if sampler == "ddpm" else float(eta),
+                      isinstance(schedule, FlowPath))

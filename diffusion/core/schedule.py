@@ -189,6 +189,44 @@ class NoiseSchedule:
             x_prev = x_prev + sigma * noise
         return x_prev, x0_hat
 
+    # --- the probability-flow ODE (higher-order solvers) ----------------------------------------
+
+    def ab_at(self, t: int) -> float:
+        """alpha_bar at 0-based step t as a float; t = -1 is the clean data (alpha_bar = 1)."""
+        return 1.0 if t < 0 else self.alpha_bar[t].item()
+
+    def ode_sigma(self, t: int) -> float:
+        """EDM's sigma_t = sqrt((1 - alpha_bar_t) / alpha_bar_t) (0 at t = -1): with x_bar = x / sqrt(alpha_bar)
+        the probability-flow ODE is d x_bar / d sigma = eps(x, t), and DDIM (eta = 0) is its Euler step."""
+        ab = self.ab_at(t)
+        return math.sqrt((1 - ab) / ab)
+
+    def dpm_solver_pp_step(self, x_t: torch.Tensor, t: int, t_prev: int, x0_hat: torch.Tensor,
+                           x0_last: torch.Tensor | None = None, t_last: int | None = None):
+        """DPM-Solver++(2M) (Lu et al. 2022, Alg. 2, the midpoint form of diffusers' DPMSolverMultistep)
+        from step t to t_prev with x0_hat = the data prediction at t; x0_last is the one at the step
+        before (t_last > t), None on the first step (then it is first order, the same as DDIM eta = 0).
+
+            h = lambda_prev - lambda_t,  r = (lambda_t - lambda_last) / h
+            D = (1 + 1/(2r)) x0_hat - 1/(2r) x0_last          (extrapolated from the last two x0_hat)
+            x_prev = (sigma_prev / sigma_t) x_t - alpha_prev (exp(-h) - 1) D
+
+        with alpha = sqrt(alpha_bar), sigma = sqrt(1 - alpha_bar). The step to the data (t_prev = -1,
+        h infinite) is first order and lands on x0_hat, as DDIM's last step and diffusers' with
+        final_sigmas_type="zero". Returns (x_prev, D)."""
+        if t_prev < 0:
+            return x0_hat, x0_hat
+        ab_t, ab_prev = self.ab_at(t), self.ab_at(t_prev)
+        lam = lambda u: self.lam(u).item()                          # = -log(ode_sigma(u))
+        h = lam(t_prev) - lam(t)
+        if x0_last is None:
+            D = x0_hat
+        else:
+            r = (lam(t) - lam(t_last)) / h
+            D = (1 + 0.5 / r) * x0_hat - (0.5 / r) * x0_last
+        x_prev = math.sqrt((1 - ab_prev) / (1 - ab_t)) * x_t - math.sqrt(ab_prev) * math.expm1(-h) * D
+        return x_prev, D
+
     def timesteps(self, steps: int, start: int | None = None) -> list[int]:
         """Evenly spaced descending steps for a sampler with `steps` network calls (DDIM 'trailing').
 

@@ -14,14 +14,17 @@ from . import text as _text  # noqa: F401  (installs the shared SVG cache)
 class DiffusionScene(Slide):
     """Base class of every scene: palette background, and `beat()` for narrated storyboard beats.
 
-    Subclasses set `description` (one line, shown by `make list`) and may set `poster_time`
-    or `poster_beat` (the blog poster: default, the richest settled beat end; publish/poster.py).
+    Subclasses set `description` (one line, shown by `make list`), `data` (the scene's data part, a
+    module of scenes/kit/data/ without Manim: NEEDS, what it loads, and claims(), what the narration
+    states) and may set `poster_beat` (the beat whose settled end state is the blog poster; default:
+    the richest settled beat end, publish/poster.py) or `poster_time` (seconds into the video).
 
     Every scene is also a manim-slides `Slide`: each `beat()` starts a new slide (a pause for the
     lecturer), with the narration as speaker notes. A plain `manim render` only writes the video;
     slides are saved when $SCENES_SLIDES_DIR is set, as `python -m scenes render` does (beside the video).
     """
     description = ""
+    data = None                    # the data part: a module with NEEDS and claims()
     poster_time: float | None = None
     poster_beat: int | None = None     # the beat whose settled end is the blog poster (publish/poster.py)
     facts: dict = {}               # {claim name: Claim} of `claims()`, checked in setup()
@@ -37,8 +40,9 @@ class DiffusionScene(Slide):
 
     @classmethod
     def claims(cls) -> list:
-        """The claims the narration makes, as scenes.kit.claims.Claim over the loaded data (none here)."""
-        return []
+        """The claims the narration makes, as scenes.kit.claims.Claim over the loaded data: the data
+        part's claims() (none without one)."""
+        return list(cls.data.claims()) if cls.data is not None else []
 
     def render(self, *args, **kwargs):
         if os.environ.get("SCENES_SLIDES_DIR"):

@@ -102,7 +102,7 @@ def frechet_distance(f1: np.ndarray, f2: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean))
 
 
-def _reference_features(image_size: int):
+def reference_features(image_size: int):
     """Classifier features of the held-out half, the train half and 1000 N(0, 1) noise images."""
     real_train, _ = load_digits(image_size, "train")
     held, _ = load_digits(image_size, "heldout")
@@ -115,7 +115,7 @@ def sample_quality(samples, image_size: int = 8) -> dict:
     features: Fréchet distance to the held-out half for the samples, for the train half (the floor:
     real digits the model never saw compared with others) and for N(0, 1) noise (the ceiling); the
     share of samples classified with confidence > 0.9, and the count of samples per class."""
-    return _sample_quality(samples, _reference_features(image_size))[0]
+    return _sample_quality(samples, reference_features(image_size))[0]
 
 
 def _sample_quality(samples, refs) -> tuple[dict, np.ndarray]:
@@ -128,9 +128,9 @@ def _sample_quality(samples, refs) -> tuple[dict, np.ndarray]:
 
 
 # x_T seeds of the headline measure: 1000 samples each (about the size of the held-out half, so each
-# seed's distance carries the same small-sample bias as the floor). 1234 was the bench's only seed.
-# One seed's ratio is noisy (1.5x to 3.7x for the default model); the mean of four still moved by 0.8
-# between disjoint sets of four seeds, hence eight (README, "The digits model").
+# seed's distance carries the same small-sample bias as the floor). One seed's ratio is noisy, and the mean
+# of four still moves between disjoint sets of four seeds, hence eight (python -m bench.digits_sweep seeds
+# scores a model under disjoint seed sets).
 QUALITY_SEEDS = (1234, 4321, 1, 2, 3, 4, 5, 6)
 
 
@@ -139,7 +139,7 @@ def quality_over_seeds(samples_by_seed: dict, image_size: int = 8) -> dict:
     min and max of the Fréchet ratio (samples / floor), the mean confident share, the fewest samples
     of any class in any seed, N(0, 1) noise's distance (the ceiling) and, for comparison, the ratio of
     all seeds' samples pooled."""
-    refs = _reference_features(image_size)
+    refs = reference_features(image_size)
     f_held, f_real, f_noise = refs
     fd_real = frechet_distance(f_real, f_held)
     scored = {s: _sample_quality(x, refs) for s, x in samples_by_seed.items()}

@@ -59,7 +59,7 @@ PRESETS = check_table("digits", {
     # trains in seconds; samples are blobs, good enough to test the plumbing
     "quick": TrainConfig(unet=UNetConfig(base_channels=8, channel_mults=(1, 2), time_dim=16, groups=4),
                          steps=150, batch_size=64, lr=3e-3, ema_decay=0.99, snapshots=(50, 100)),
-    # what renders use: about 4 minutes on 2 CPU cores (see README)
+    # what renders use; its training time on 2 CPU cores (bound 300 s) is in bench/reports/digits.md
     "default": TrainConfig(),
     # one flag away for people with a GPU: on one H100 a step is launch-bound (about the same time at
     # batch 128 and 512), so the 3.8 M training samples come in 7500 steps of 512 (bench/engine.py)

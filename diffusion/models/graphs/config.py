@@ -55,7 +55,7 @@ class GraphTrainConfig:
     seed: int = 0
     # (lo, hi, share): a `share` of each batch draws t uniformly from [lo T, hi T) instead of [0, T).
     # The clean-edge cross-entropy has the same optimum at every t whatever the mix, so this only moves
-    # training effort to the middle steps where the communities are decided (README, "Graphs").
+    # training effort to the middle steps where the communities are decided.
     # () = uniform t
     t_focus: tuple = ()
 
@@ -75,7 +75,7 @@ class GraphTrainConfig:
         return d
 
 
-# the default (README, "Graphs: discrete diffusion"): structure features, the likelihood skip, 4 layers of width
+# the default: structure features, the likelihood skip, 4 layers of width
 # 16 (half the width buys the steps a fourth layer needs), and half of each batch from steps 15-44, where
 # sampling with the learned denoiser lost most against the exact one (bench/hybrid.py graphs)
 DEFAULT = GraphTrainConfig(denoiser=GraphDenoiserConfig(hidden=16, layers=4, features=("walk", "spectral"),
@@ -87,8 +87,8 @@ GRAPH_PRESETS = check_table("graphs", {
     "quick": GraphTrainConfig(denoiser=GraphDenoiserConfig(hidden=16, layers=2, time_dim=16),
                               n_train=256, steps=150, batch_size=32, lr=3e-3, ema_decay=0.9),
     # what renders and the benchmark use: 2600 steps, so that training stays within 150 s on one CPU thread
-    # of the 2-core machine (144.9 s measured alone; 2900 steps took 149.4 s, too close); bench/graphs.py
-    # prints the figures, README "Graphs: discrete diffusion" has them
+    # of a 2-core machine (2900 steps came too close); python -m bench.graphs writes the figures to
+    # bench/reports/graphs.md
     "default": DEFAULT,
     # the default trained 3x longer, for people with time (not measured)
     "large": replace(DEFAULT, steps=3 * DEFAULT.steps),

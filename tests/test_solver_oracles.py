@@ -1,0 +1,89 @@
+"""The ODE solvers against outside references.
+
+- DPM-Solver++(2M) against diffusers' DPMSolverMultistepScheduler (its defaults: solver_order 2,
+  dpmsolver++, midpoint, lower_order_final, final_sigmas_type "zero") with the same betas, the same
+  eps-model and the same timesteps, step by step.
+- Order: on the 2D spiral with the exact eps*, the error at the last grid point (t = 0, sigma ~ 0.01)
+  against scipy's probability-flow ODE solution falls with the number of network calls at slope ~1 for
+  DDIM (Euler) and ~2 for Heun and DPM-Solver++ (the median error over 64 particles, log-log fit over
+  100..800 calls; measured -0.93, -1.88 and -1.65; DPM-Solver++ is below 2 because DDIM's timesteps,
+  linear in t, shrink its log-SNR steps near the data only like log(T / NFE)).
+"""
+import numpy as np
+import pytest
+import torch
+
+from diffusion.core.sample import sample, sample_steps
+from diffusion.core.schedule import NoiseSchedule
+
+
+def toy_eps(x, t):
+    """A smooth deterministic eps-model of (x, t) whose x0_hat changes with t (so the 2nd-order term counts)."""
+    tt = t.to(x.dtype).reshape(-1, *([1] * (x.ndim - 1))) / 1000
+    return torch.tanh(1.5 * x * (1 - 0.6 * tt) + torch.sin(3 * tt + x)) * (0.4 + 0.6 * tt)
+
+
+def diffusers_scheduler(schedule, thresholding: bool):
+    from diffusers import DPMSolverMultistepScheduler
+
+    return DPMSolverMultistepScheduler(num_train_timesteps=schedule.T, trained_betas=schedule.betas.numpy(),
+                                       solver_order=2, algorithm_type="dpmsolver++", solver_type="midpoint",
+                                       lower_order_final=True, final_sigmas_type="zero", prediction_type="epsilon",
+                                       thresholding=thresholding, sample_max_value=1.0)
+
+
+@pytest.mark.parametrize("steps", [4, 10, 25])
+@pytest.mark.parametrize("clip", [False, True])
+@pytest.mark.parametrize("name", ["linear", "cosine"])
+def test_dpm_solver_matches_diffusers_step_by_step(name, clip, steps):
+    s = NoiseSchedule(name, 1000)
+    sched = diffusers_scheduler(s, thresholding=clip)   # thresholding with max 1 is clipping x0_hat to [-1, 1]
+    ts = s.timesteps(steps)
+    sched.set_timesteps(timesteps=ts)
+    assert sched.timesteps.tolist() == ts
+    x = torch.randn(6, 1, 4, 4, generator=torch.Generator().manual_seed(steps))
+    ref = x.clone()
+    ours = list(sample_steps(toy_eps, s, x, "dpm++2m", steps, clip_x0=clip))
+    assert len(ours) == steps
+    for k, (st, t) in enumerate(zip(ours, sched.timesteps)):
+        torch.testing.assert_close(st.x_t, ref, rtol=1e-4, atol=1e-4)     # same input to the same model
+        ref = sched.step(toy_eps(ref, t.expand(len(ref))), t, ref).prev_sample
+        torch.testing.assert_close(st.x_prev, ref, rtol=1e-4, atol=1e-4, msg=f"step {k} of {steps} at t = {int(t)}")
+
+
+def test_dpm_solver_oracle_sees_a_wrong_extrapolation():
+    """The oracle has teeth: the same loop with the x0 extrapolation left out (first order every step,
+    i.e. DDIM) leaves diffusers' trajectory by far more than the tolerance."""
+    s = NoiseSchedule("linear", 1000)
+    sched = diffusers_scheduler(s, thresholding=False)
+    sched.set_timesteps(timesteps=s.timesteps(10))
+    x = torch.randn(6, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    ref = x.clone()
+    for t in sched.timesteps:
+        ref = sched.step(toy_eps(ref, t.expand(len(ref))), t, ref).prev_sample
+    ddim = sample(toy_eps, s, x, "ddim", 10, clip_x0=False, record=False)
+    ours = sample(toy_eps, s, x, "dpm++2m", 10, clip_x0=False, record=False)
+    assert (ddim - ref).abs().max() > 100 * (ours - ref).abs().max()
+
+
+def _error_at_t0(sampler, nfe, model, schedule, x, ref):
+    for st in sample_steps(model, schedule, x, sampler, nfe, clip_x0=False):
+        if st.t_prev == -1:                            # the state at t = 0, before the last step to the data
+            return float(np.median(np.linalg.norm(st.x_t.numpy() - ref, axis=-1)))
+
+
+def test_error_falls_with_the_solver_order_on_the_spiral():
+    from diffusion.models.toy2d.flow import exact_eps_fn, ode_sample, one_thread
+    from diffusion.models.toy2d.mixture import ExactEps, Spiral
+
+    s, mix = NoiseSchedule("linear", 1000), Spiral()
+    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    ref = ode_sample(exact_eps_fn(mix), s, x, [0], rtol=1e-10, atol=1e-10)[0]
+    nfes = [100, 200, 400, 800]
+    slopes = {}
+    with one_thread():
+        for sampler in ("ddim", "heun", "dpm++2m"):
+            err = [_error_at_t0(sampler, n, ExactEps(mix, s), s, x, ref) for n in nfes]
+            slopes[sampler] = -np.polyfit(np.log(nfes), np.log(err), 1)[0]
+    assert 0.75 < slopes["ddim"] < 1.25, slopes
+    assert 1.5 < slopes["heun"] < 2.5 and 1.5 < slopes["dpm++2m"] < 2.5, slopes
