@@ -71,9 +71,12 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
-    film.assemble(make_parts(root / "src"), root / "film")
+    made = film.assemble(make_parts(root / "src"), root / "film")
     decks = [(n, write_deck(root / "decks-src", n, k, 40 * i)) for i, (n, k) in enumerate(DECKS)]
-    lecture.assemble(decks, root / "lecture")
+    deck = lecture.assemble(decks, root / "lecture")
+    from publish.blog import gallery, series_block            # the gallery page, linking both
+    (root / "blog").mkdir()
+    (root / "blog" / "index.html").write_text(gallery([], "l", (), series_block(made, deck, "../film", "../lecture")))
     srv = Server(root)
     yield root, srv.url
     srv.close()
@@ -151,3 +154,18 @@ def test_deck_first_slides_render_offline(site, browser):
         assert state["index"] == index and state["width"] == 64, state
         assert Path(state["src"]).name.endswith(".mp4") and f"/lecture_assets/s" in state["src"]
         browser.eval("Reveal.next()")
+
+
+def test_gallery_film_loads_its_chapters_track_and_links_an_offline_deck(site, browser):
+    root, url = site
+    browser.goto(f"{url}/blog/index.html", "document.querySelector('#series video') !== null")
+    cues = browser.eval("""new Promise(done => {
+        const v = document.querySelector('#series video');
+        const t = [...v.textTracks].find(t => t.kind === 'chapters'); t.mode = 'hidden';
+        const poll = () => t.cues && t.cues.length && v.readyState >= 1 ? done([...t.cues].map(c => c.text))
+                                                                         : setTimeout(poll, 50);
+        poll(); })""")
+    assert cues == ["1. Title 1", "2. Title 2"]
+    href = browser.eval("document.getElementById('deck').href")
+    browser.goto(href, "window.Reveal && Reveal.isReady()")
+    assert browser.eval("Reveal.getTotalSlides()") == sum(k for _, k in DECKS)

@@ -159,3 +159,14 @@ def test_a_scene_whose_blog_webm_is_up_to_date_is_not_encoded_again(tmp_path, mo
     assert "Alpha" not in encoded and len(encoded) == len(parts) - 1
     assert (tmp_path / "out" / "parts" / "Alpha.webm").read_bytes() == (tmp_path / "blog" / "Alpha.webm").read_bytes()
     assert len(decoded(tmp_path / "out" / "film.webm")) == sum(l[3] for l in LAYOUT)
+
+
+def test_gallery_shows_the_film_with_its_chapters_track_and_links_the_deck(built):
+    from publish.blog import series_block
+    parts, result, out = built
+    html = series_block(result, dict(slides=9), "../film", "../lecture")
+    assert '<track kind="chapters" src="../film/film-chapters.vtt"' in html
+    assert '<track kind="captions" src="../film/film.vtt"' in html and 'src="../film/film.webm"' in html
+    assert 'href="../lecture/lecture.html"' in html and 'href="../lecture/lecture.pdf"' in html
+    assert "0:04 Title 2" in html                               # the chapter list with its timestamps
+    assert series_block(None, None, "../film", "../lecture") == ""       # nothing built: no section
