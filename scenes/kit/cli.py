@@ -55,13 +55,15 @@ def cmd_prepare(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    """One line per claim: scene, claim, measured value, true/false, the words; 1 if any is false."""
+    """One line per claim: scene, claim, measured value, fact/true/false, the words, then each
+    perturbation's value and whether the claim fails under it; per scene the counts. 1 if any claim is
+    false or an empirical one survives a perturbation."""
     from .claims import print_table, table
 
     scenes = discover()
     for n in args.scenes:
         check_scene(n, scenes)
-    rows, ok = table({n: scenes[n][1] for n in (args.scenes or scenes)})
+    rows, ok = table({n: scenes[n][1] for n in (args.scenes or scenes)}, falsify=not args.no_falsify)
     print_table(rows)
     return 0 if ok else 1
 
@@ -85,6 +87,7 @@ def main(argv=None) -> int:
     pr.add_argument("--all", action="store_true")
     c = sub.add_parser("claims", help="evaluate every scene's narrated claims on the models renders use")
     c.add_argument("scenes", nargs="*")
+    c.add_argument("--no-falsify", action="store_true", help="skip measuring the perturbations (faster)")
     sub.add_parser("audit", help="layout audit of scenes (dry run, quick models); see scenes/kit/audit.py",
                    add_help=False)
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim

@@ -7,14 +7,13 @@ Field error: eps_hat - eps* at exact draws x ~ q(x_t), and on a grid over the pl
 """
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import torch
 
-from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.cache import cached, JSON, NPZ
 from ...core.schedule import NoiseSchedule
-from .flow import npy_bytes, npy_from_bytes, sample_toy2d
+from .flow import sample_toy2d
 from .mixture import Spiral, alpha_bar_at, exact_eps, log_density, sample_marginal
 
 
@@ -46,7 +45,10 @@ def floor(mix: Spiral, n: int, seed: int = 20_000) -> dict:
     return distances_to_mixture(sample_marginal(mix, NoiseSchedule(), -1, n, seed=seed), mix)
 
 
-QUALITY_RUNS = (("ddpm", 1000), ("ddim", 5), ("ddim", 10), ("ddim", 20), ("ddim", 50), ("ddim", 100))
+# DDPM at 50 and 100 steps (respaced: the DDIM update with eta = 1) beside DDIM at the same counts: why
+# DDIM can skip steps is a comparison at equal network calls
+QUALITY_RUNS = (("ddpm", 1000), ("ddpm", 100), ("ddpm", 50), ("ddim", 5), ("ddim", 10), ("ddim", 20), ("ddim", 50),
+                ("ddim", 100))
 
 
 def quality_vs_steps(tm, n: int = 4000, seed: int = 0, runs=QUALITY_RUNS, exact: bool = True) -> list[dict]:
@@ -67,12 +69,9 @@ def quality_vs_steps(tm, n: int = 4000, seed: int = 0, runs=QUALITY_RUNS, exact:
 def get_quality_vs_steps(tm, n: int = 4000, seed: int = 0) -> dict:
     """Cached `quality_vs_steps` plus the floor, as {rows, floor, n} (what the bench prints and the
     ProbabilityFlow scene plots)."""
-    import json
-
     spec = dict(model=tm.key, kind="toy2d-quality", n=n, seed=seed, runs=QUALITY_RUNS)
-    path = cache_dir() / "inspect" / f"toy2d-quality-{config_key(spec)}.json"
     build = lambda: dict(n=n, rows=quality_vs_steps(tm, n, seed), floor=floor(tm.config.mixture, n))
-    return get_or_build(path, build, lambda d: json.dumps(d).encode(), lambda b: json.loads(b))
+    return cached("inspect", "toy2d-quality", spec, build, JSON)
 
 
 @torch.inference_mode()
@@ -117,20 +116,7 @@ def fields_on_grid(tm, ts, lim: float = 2.6, n: int = 17) -> dict:
 def get_fields_on_grid(tm, ts, lim: float = 2.6, n: int = 17) -> dict:
     """Cached `fields_on_grid`."""
     spec = dict(model=tm.key, kind="toy2d-fields", ts=[int(t) for t in ts], lim=lim, n=n)
-    path = cache_dir() / "inspect" / f"toy2d-fields-{config_key(spec)}.npz"
-
-    def to_bytes(d):
-        import io
-        buf = io.BytesIO()
-        np.savez(buf, **d)
-        return buf.getvalue()
-
-    def from_bytes(b):
-        import io
-        z = np.load(io.BytesIO(b))
-        return {k: z[k] for k in z.files}
-
-    return get_or_build(path, lambda: fields_on_grid(tm, ts, lim, n), to_bytes, from_bytes)
+    return cached("inspect", "toy2d-fields", spec, lambda: fields_on_grid(tm, ts, lim, n), NPZ)
 
 
 def error_by_density(fields: dict, mass: float = 0.9) -> dict:
@@ -151,6 +137,27 @@ def error_by_density(fields: dict, mass: float = 0.9) -> dict:
 def get_field_error(tm, ts, n: int = 4000) -> dict:
     """Cached `field_error` (arrays as lists)."""
     spec = dict(model=tm.key, kind="toy2d-field-error", ts=list(ts), n=n)
-    path = cache_dir() / "inspect" / f"toy2d-field-error-{config_key(spec)}.json"
     build = lambda: {k: v.tolist() for k, v in field_error(tm, ts, n).items()}
-    return {k: np.array(v) for k, v in get_or_build(path, build, lambda d: json.dumps(d).encode(), json.loads).items()}
+    return {k: np.array(v) for k, v in cached("inspect", "toy2d-field-error", spec, build, JSON).items()}
+
+
+def tweedie_check(tm, ts, lim: float, n_grid: int, n: int = 50_000, seed: int = 3) -> dict:
+    """E[eps | x_t] by Monte Carlo (mixture.tweedie_eps_mc: no score, no closed form of q_t) on a grid at
+    the 0-based steps ts, beside the exact eps* there. Cached. Returns {t, eps_mc, se, ess, eps_star},
+    arrays stacked over t."""
+    from .mixture import exact_eps_ab, tweedie_eps_mc
+
+    spec = dict(kind="toy2d-tweedie", mixture=repr(tm.config.mixture), schedule=tm.schedule.name, T=tm.schedule.T,
+                ts=[int(t) for t in ts], lim=lim, n_grid=n_grid, n=n, seed=seed)
+    pts = grid_points(lim, n_grid)
+
+    def build():
+        out = dict(t=[], eps_mc=[], se=[], ess=[], eps_star=[])
+        for t in ts:
+            ab = alpha_bar_at(tm.schedule, int(t))
+            r = tweedie_eps_mc(tm.config.mixture, pts, ab, n=n, seed=seed)
+            out["t"].append(int(t)); out["eps_mc"].append(r["eps"]); out["se"].append(r["se"]); out["ess"].append(r["ess"])
+            out["eps_star"].append(exact_eps_ab(tm.config.mixture, torch.as_tensor(pts, dtype=torch.float64), ab).numpy())
+        return {k: np.asarray(v) for k, v in out.items()}
+
+    return cached("inspect", "toy2d-tweedie", spec, build, NPZ)
