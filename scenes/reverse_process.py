@@ -22,7 +22,7 @@ PANEL = 3.6                            # close-up panels: three across the frame
 
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
-    poster_time = 22.0                 # blog poster: the grid of finished samples at t = 0
+    poster_beat = 4                    # blog poster: the grid of finished samples at t = 0 (its settled end)
     data = reverse_process
 
     def construct(self):

@@ -38,7 +38,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_render(args) -> int:
-    render(args.scene, args.quality, args.extra)
+    render(args.scene, args.quality, args.extra, if_stale=args.if_stale)
     return 0
 
 
@@ -80,6 +80,8 @@ def main(argv=None) -> int:
     r = sub.add_parser("render", help="render one scene (builds only what it loads first)")
     r.add_argument("scene")
     r.add_argument("--quality", "-q", default="l")
+    r.add_argument("--if-stale", action="store_true",
+                   help="only if the video or its slides are missing or were made from other code or settings")
     pr = sub.add_parser("prepare", help="train/sample what the named scenes load (--all: every scene)")
     pr.add_argument("scenes", nargs="*")
     pr.add_argument("--all", action="store_true")
