@@ -59,29 +59,49 @@ def measure(p=None, o=None, d=None) -> dict:
     return m
 
 
-def claims_of(m: dict) -> list:
+def claims_of(m: dict, o: dict | None = None) -> list:
     s, end, few = m["slopes"], m["end"], m["best_few"]
     dd, bd = m["digit_dist"], m["best_digits"]
     ov = m["overtake"]["dpm++2m"]
+    o = order() if o is None else o
+    best = lambda e: min(e, key=e.get)
+
+    def swapped(e: dict, a: str, b: str) -> dict:        # two solvers' figures exchanged: swapped labels
+        e = dict(e)
+        e[a], e[b] = e[b], e[a]
+        return e
+
+    runner_up = min((k for k in end if k != few), key=end.get)
+    worst = max(dd, key=dd.get)
+    o_swapped = {**o, "error": {**o["error"], "ddim": o["error"]["dpm++2m"], "dpm++2m": o["error"]["ddim"]}}
     return [
-        claim("euler_error_falls_like_one_over_calls", round(s["ddim"], 2), 0.75 < s["ddim"] < 1.25,
-              "DDIM's error falls like 1/NFE: slope about 1 on log axes (first order)"),
+        claim("euler_error_falls_like_one_over_calls", round(s["ddim"], 2), lambda v: 0.75 < v < 1.25,
+              "DDIM's error falls like 1/NFE: slope about 1 on log axes (first order)",
+              perturb={"DPM-Solver++'s curve in place of DDIM's": lambda: round(s["dpm++2m"], 2)}),
         claim("second_order_error_falls_like_one_over_calls_squared",
-              (round(s["heun"], 2), round(s["dpm++2m"], 2)),
-              all(1.5 < s[k] < 2.5 for k in ("heun", "dpm++2m")),
-              "Heun's and DPM-Solver++'s errors fall like 1/NFE^2: slope about 2 (second order)"),
+              (round(s["heun"], 2), round(s["dpm++2m"], 2)), lambda v: all(1.5 < x < 2.5 for x in v),
+              "Heun's and DPM-Solver++'s errors fall like 1/NFE^2: slope about 2 (second order)",
+              perturb={"DDIM's curve in place of both": lambda: (round(s["ddim"], 2), round(s["ddim"], 2))}),
         claim("second_order_far_ahead_at_most_calls", {k: round(v, 1) for k, v in m["gain_last"].items()},
-              all(v > 3 for v in m["gain_last"].values()),
-              f"at {m['last']} calls both second-order solvers are more than 3 times closer than DDIM"),
+              lambda v: all(x > 3 for x in v.values()),
+              f"at {m['last']} calls both second-order solvers are more than 3 times closer than DDIM",
+              perturb={"DDIM against itself": lambda: {k: 1.0 for k in m["gain_last"]}}),
         worded("few_calls_winner", {k: round(v, 3) for k, v in end.items()}, [
-            (lambda e: few == "ddim", f"at {NFE} calls DDIM still lands closest: order pays off only once "
-                                       "the steps are small"),
-            (lambda e: True, f"at {NFE} calls {NAMES[few]} already lands closest")]),
+            (lambda e: best(e) == "ddim" == few, f"at {NFE} calls DDIM still lands closest: order pays off only "
+                                                 "once the steps are small"),
+            (lambda e: best(e) == few, f"at {NFE} calls {NAMES[few]} already lands closest"),
+            (lambda e: True, f"at {NFE} calls another solver lands closest")],
+            perturb={"the winner's and the runner-up's figures swapped": lambda: swapped(end, few, runner_up)}),
         worded("dpm_overtakes_from", ov, [
             (lambda v: v is None, "on these timesteps DPM-Solver++ never stays ahead of DDIM"),
-            (lambda v: True, f"from {ov} calls on, DPM-Solver++ stays ahead of DDIM")]),
+            (lambda v: v == ov, f"from {ov} calls on, DPM-Solver++ stays ahead of DDIM"),
+            (lambda v: True, "DPM-Solver++ stays ahead of DDIM from another number of calls")],
+            perturb={"DDIM's and DPM-Solver++'s curves swapped": lambda: overtake(o_swapped, "dpm++2m")}),
         worded("digits_closest_at_10", {k: round(v, 3) for k, v in dd.items()}, [
-            (lambda v: True, f"at {DIGITS_NFE} calls {NAMES[bd]}'s digits are closest to the finely solved ODE")]),
+            (lambda v: best(v) == bd, f"at {DIGITS_NFE} calls {NAMES[bd]}'s digits are closest to the finely "
+                                      f"solved ODE"),
+            (lambda v: True, f"at {DIGITS_NFE} calls another solver's digits are closest")],
+            perturb={"the closest and the farthest solver's distances swapped": lambda: swapped(dd, bd, worst)}),
     ]
 
 
