@@ -2,17 +2,11 @@
 the frames: DDIM's update (DDIMDeterminism), the clipped x0_hat (ReverseProcess)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
 from diffusion.core.schedule import NoiseSchedule
 from scenes.kit.claims import ClaimFailed, choose, claim, require, worded
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- the framework ------------------------------------------------------------------------------
@@ -38,15 +32,15 @@ def test_require_names_the_false_claim():
         choose(1.0, [(lambda v: v < 0, "negative")])
 
 
-def test_claims_command_prints_a_line_per_claim_and_rejects_unknown_scenes():
-    r = subprocess.run([sys.executable, "-m", "scenes", "claims", "ForwardEquation"], cwd=ROOT,
-                       capture_output=True, text=True)
+def test_claims_command_prints_a_line_per_claim_and_rejects_unknown_scenes(run_main):
+    from scenes.kit.cli import main
+
+    r = run_main(main, "claims", "ForwardEquation")
     assert r.returncode == 0, r.stderr[-2000:]
     lines = r.stdout.strip().splitlines()
     assert len(lines) == 4 and all(l.startswith("ForwardEquation") and " true " in l for l in lines)
     assert any("cosine_beta_small_share" in l for l in lines)
-    r = subprocess.run([sys.executable, "-m", "scenes", "claims", "NoSuchScene"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = run_main(main, "claims", "NoSuchScene")
     assert r.returncode == 2 and "unknown scene 'NoSuchScene'" in r.stderr
 
 

@@ -210,22 +210,10 @@ def test_ddim_and_flow_euler_are_one_ode_family():
 # --- the trained model --------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def quick_fm(tmp_path_factory):
-    import os
-
-    from diffusion.core.loader import clear_memory_cache
+def quick_fm():
     from diffusion.models import get_model
 
-    old = os.environ.get("DIFFUSION_CACHE")
-    os.environ["DIFFUSION_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    try:
-        yield get_model("toy2d-fm", "quick", progress=False)
-    finally:
-        clear_memory_cache()
-        if old is None:
-            os.environ.pop("DIFFUSION_CACHE")
-        else:
-            os.environ["DIFFUSION_CACHE"] = old
+    return get_model("toy2d-fm", "quick", progress=False)       # the run's one cache (conftest.py)
 
 
 def _relative_field_error(net, tm, ks=(99, 299, 499, 699, 899, 999), n=2000) -> float:
@@ -266,10 +254,9 @@ def test_flow_twin_trains_on_the_same_draws_as_toy2d():
         fm.schedule(cd)
 
 
-def test_cli_samples_the_flow_model(quick_fm, tmp_path, monkeypatch):
+def test_cli_samples_the_flow_model(quick_fm, tmp_path):
     from diffusion.__main__ import main
 
-    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path / "c"))
     out = tmp_path / "s.npz"
     assert main(["sample", "toy2d-fm", "--preset", "quick", "--n", "8", "--steps", "5", "--out", str(out)]) == 0
     assert np.load(out)["samples"].shape == (8, 2)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import engine
-from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
+from .cache import cache_dir, cached_training, config_key, get_or_build, model_file, note_access
 from .sample import Trajectory, sample
 from .trained import TrainedModel
 
@@ -26,6 +26,7 @@ def get_model(name: str, config=None, progress: bool = True, **overrides) -> Tra
     from ..models import get_recipe
 
     config = get_recipe(name).config(config, **overrides)
+    note_access(model_path(name, config))           # also when the copy in memory below serves it
     # the cache directory is part of the key: a changed $DIFFUSION_CACHE loads from (or trains into) it
     return _load_model(name, config, str(cache_dir()), progress)
 
