@@ -44,7 +44,6 @@ $(VENV)/.installed: requirements.txt
 models: setup
 	@for m in $$($(PY) -c "from diffusion.models import MODELS; print(*MODELS)"); do \
 	  $(PY) -m diffusion train $$m || exit 1; done
-	$(PY) -m diffusion.prepare
 	$(PY) -m scenes prepare --all
 
 # builds only what SCENE loads (its `needs`, scenes/kit/registry.py) before rendering: the first

@@ -80,7 +80,7 @@ COMMAND = ""
 
 
 def samplers(args) -> None:
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     net = tm.model
@@ -117,7 +117,7 @@ def respaced(schedule, power: float):
 
 def spacing(args) -> None:
     """Fifty network calls placed differently (and with sampler noise), against DDPM respaced to 100 calls."""
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
@@ -130,7 +130,7 @@ def spacing(args) -> None:
 def seeds(args) -> None:
     """The measure under several x_T seed sets (--seeds cut into groups of --group): how far apart
     two scorings of the same model land, for the mean of per-seed ratios and for the pooled ratio."""
-    from diffusion.core.loader import get_model
+    from diffusion.models import get_model
 
     tm = get_model("digits", make_config(args.preset, args.settings))
     base = dict(settings=dict(args.settings), train_seconds=round(tm.history["seconds"][-1], 1))
@@ -257,7 +257,7 @@ def classmix(args) -> None:
         name = next(k for k in nets if k.startswith("engine"))       # the engine's own EMA weights
         net, base = nets[name], dict(base, weights=name)
     else:
-        from diffusion.core.loader import get_model
+        from diffusion.models import get_model
 
         tm = get_model("digits", make_config(args.preset, args.settings))
         net, schedule, base = tm.model, tm.schedule, dict(settings=dict(args.settings), model=tm.key)

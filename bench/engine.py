@@ -73,7 +73,7 @@ def main(argv=None) -> int:
         net = recipe.network(cfg)
         net.load_state_dict(a["ema"])
         tm = TrainedModel(args.model, cfg, net.eval().requires_grad_(False), recipe.schedule(cfg), a["history"],
-                          {}, "bench")
+                          {}, "bench", recipe=recipe)
         recipe.sample(tm, 100, 0, "ddim", 5, device=device)                      # warm-up
         sync(device)
         t0 = time.perf_counter()

@@ -29,11 +29,11 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.fresh:
         os.environ["DIFFUSION_CACHE"] = tempfile.mkdtemp(prefix="bench-cache-")
-    from diffusion.models.digits_cond import get_cond_model
+    from diffusion.models import get_model
     from diffusion.studies.guidance import default_study_config, get_guidance_study
 
     t0 = time.perf_counter()
-    tm = get_cond_model(args.preset)
+    tm = get_model("digits-cond", args.preset)
     cfg = default_study_config(args.preset)
     s = get_guidance_study(tm, cfg)
     wall = time.perf_counter() - t0

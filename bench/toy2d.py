@@ -19,7 +19,7 @@ import argparse
 import numpy as np
 
 from bench.report import Report, save_json
-from diffusion.models.toy2d import get_toy2d_model
+from diffusion.models import get_model
 from diffusion.models.toy2d.measure import error_by_density, field_error, fields_on_grid, get_quality_vs_steps
 
 SW_BOUND = 2.0              # samples within 2x the finite-sample floor
@@ -33,7 +33,7 @@ YES = {True: "yes", False: "NO", None: "-"}
 
 def main(argv=None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    tm = get_toy2d_model()
+    tm = get_model("toy2d")
     q = get_quality_vs_steps(tm)
     fl = q["floor"]
     rep = Report("toy2d", "The 2D spiral model against its exact truth", argv=argv)

@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     except (ValueError, TypeError) as e:
         p.error(str(e))
 
-    from .core.loader import get_model
+    from .models import get_model
 
     if args.cmd == "train":
         t0 = time.perf_counter()

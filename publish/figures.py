@@ -125,7 +125,7 @@ EPS_RANGE = 2.5                 # ε images map [-2.5, 2.5] to black..white, as 
 
 @figure("ForwardEquation", "forward_process")
 def forward_figure() -> Figure:
-    import scenes.forward_equation as fe
+    import scenes.kit.data.forward_equation as fe
     from diffusion.core.schedule import NoiseSchedule
 
     schedule = NoiseSchedule("linear", fe.T)
@@ -166,7 +166,7 @@ REVERSE_SHOWN = 4               # samples shown (the first ones of the ReversePr
 @figure("ReverseProcess", "reverse_process")
 def reverse_figure() -> Figure:
     from scenes.kit.models import digits_model
-    from scenes.reverse_process import reverse_trajectory      # what the video loads (its `needs`)
+    from scenes.kit.data.reverse_process import reverse_trajectory      # what the video loads (its `needs`)
 
     tm = digits_model()
     traj = reverse_trajectory()
@@ -226,8 +226,7 @@ X_RANGE = (-3.6, 3.6)           # the Trajectories1D video's range
 @figure("Trajectories1D", "particles_1d")
 def toy1d_figure() -> Figure:
     from diffusion.models.toy1d.mixture import marginal, marginal_pdf, wasserstein1
-    from diffusion.prepare import TOY1D_TRAJECTORIES
-    from scenes.trajectories_1d import toy1d_model, trajectories    # what the video loads (its `needs`)
+    from scenes.kit.data.trajectories_1d import TRAJECTORIES, toy1d_model, trajectories   # what the video loads
 
     tm = toy1d_model()
     mix, sched = tm.config.mixture, tm.schedule
@@ -248,7 +247,7 @@ def toy1d_figure() -> Figure:
     roots = [sqrt_ab(sched, t) for t in ts]
     N = pts.shape[1]
     cells = [[[float(p.mean()), m], [float(p.std()), s]] for p, m, s in zip(pts.astype(np.float64), ex_mean, ex_std)]
-    spec = TOY1D_TRAJECTORIES["ddpm"]
+    spec = TRAJECTORIES["ddpm"]
     return Figure(
         name="particles_1d", title="1D diffusion: particles and the exact q(x_t)",
         description=(f"Drag t from T = {sched.T} to 0: {N} particles of the Trajectories1D video's DDPM run "

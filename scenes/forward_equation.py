@@ -4,28 +4,22 @@ arrays with the SNR = 1 crossing; one real image noised with one fixed eps as t 
 from __future__ import annotations
 
 import numpy as np
-import torch
 from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, Dot, FadeIn, FadeOut, Group,
                    MathTex, ReplacementTransform, SurroundingRectangle, ValueTracker, VGroup,
                    Write, linear)
 
 from diffusion.studies import forward as F
-from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes.kit import layout, style
-from scenes.kit.claims import claim, worded
+from scenes.kit.data import forward_equation
+from scenes.kit.data.forward_equation import BETA_MAX, STRIP_T, T, describe_source, image_and_eps
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.numbers import GlyphNumber
 from scenes.kit.plots import curve_from_array, schedule_axes
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
-T = 1000
-RES = 48                                   # the image is shown at RES x RES pixels
-EPS_SEED = 0                               # the one eps used for every t
-STRIP_T = (1, 50, 150, 260, 500, 1000)     # paper's t in the film strip (260 = linear SNR = 1 step)
 EQ_SIZE = 44                               # the derivation is the picture: as large as its widest line allows
-BETA_MAX = 0.04                            # beta axes top; larger betas (cosine's last steps) are clipped
 
 # colours of the terms: the state, the signal part and the noise part
 C_STATE, C_SIG, C_NOISE = style.STATE, style.SIGNAL, style.NOISE
@@ -39,38 +33,14 @@ def eq(*parts, colors=None, size=EQ_SIZE):
     return m
 
 
-def image_and_eps():
-    """The scene's image x_0 (RES x RES in [-1, 1]) and its one fixed eps."""
-    x0 = image_from_env(RES)
-    eps = torch.randn(RES, RES, generator=torch.Generator().manual_seed(EPS_SEED), dtype=torch.float64).numpy()
-    return x0, eps
-
-
 class ForwardEquation(DiffusionScene):
     description = ("The forward process derived: one noising step unrolled into x_t = sqrt(ab_t) x_0 + "
                    "sqrt(1-ab_t) eps; schedules plotted; one image noised with one eps as t moves.")
-    needs = ()                         # no trained model: the schedule and an image
+    data = forward_equation
 
     @classmethod
     def validate_inputs(cls):
-        image_from_env(RES)
-
-    @classmethod
-    def claims(cls):
-        lin, cos = NoiseSchedule("linear", T), NoiseSchedule("cosine", T)
-        ab_T = lin.alpha_bar[-1].item()
-        bl, bc = lin.betas.numpy(), cos.betas.numpy()
-        small_share = float((bc <= BETA_MAX).mean())
-        return [
-            claim("linear_alpha_bar_T", ab_T, ab_T < 1e-3, "almost no signal is left at T (linear)"),
-            claim("linear_beta_max", float(bl.max()), bl.max() <= BETA_MAX, f"linear beta stays below {BETA_MAX:g}"),
-            worded("cosine_beta_small_share", round(small_share, 3), [
-                (lambda v: v == 1, f"cosine beta stays below {BETA_MAX:g} too"),
-                (lambda v: True, f"cosine beta stays below {BETA_MAX:g} for {small_share:.0%} of the steps, then "
-                                 f"climbs to {bc.max():.3f} at t = {int(np.argmax(bc)) + 1}")]),
-            claim("cosine_snr1_later", (F.snr_crossing(lin), F.snr_crossing(cos)),
-                  F.snr_crossing(cos) > F.snr_crossing(lin), "the cosine schedule keeps the image longer (SNR = 1 later)"),
-        ]
+        forward_equation.validate_inputs()
 
     def construct(self):
         self.lin, self.cos = NoiseSchedule("linear", T), NoiseSchedule("cosine", T)

@@ -7,52 +7,24 @@ import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
 
-from diffusion.models.graphs.data import block_fit, make_graphs
-from diffusion.models.graphs.discrete import forward_trajectory
-
 from scenes.kit import style
-from scenes.kit.claims import claim, worded
-from scenes.kit.graphs import (COND_NODES, adjacency_pixels, centre, condition_graph, conditional_trajectory,
-                                  edge_lines, graph_model, node_dots, two_circle_layout)
+from scenes.kit.data import graph_denoising
+from scenes.kit.data.graph_denoising import fixed_kept, forward_run, reverse_run, shown_graph
+from scenes.kit.graphs import adjacency_pixels, centre, edge_lines, node_dots, two_circle_layout
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.layout import footnote
+from scenes.kit.models import COND_NODES, condition_graph, graph_model
 from scenes.kit.numbers import GlyphNumber, LiveValue
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
 GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
-FORWARD_INDEX = 1                           # test-split graph shown dissolving
-
-
-def fixed_kept(traj, cond) -> int:
-    """How many samples keep the fixed pairs at their condition values at every step."""
-    fixed = traj.fixed
-    return int(np.all(traj.adj[:, :, fixed] == cond[fixed], axis=(0, 2)).sum())
 
 
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
-    needs = (graph_model, conditional_trajectory)
-
-    @classmethod
-    def claims(cls):
-        tm = graph_model()
-        fam = tm.config.family
-        a0 = make_graphs(fam, FORWARD_INDEX + 1, "test")[FORWARD_INDEX]
-        inside, between, _ = block_fit(a0, fam)          # densities of its best two-block fit
-        traj = conditional_trajectory(n=4, seed=0)
-        n = traj.adj.shape[1]
-        ab_T = tm.schedule.alpha_bar[-1].item()
-        return [
-            worded("shown_graph_blocks", (round(inside, 3), round(between, 3)), [
-                (lambda v: v[0] > 2 * v[1], "dense inside, sparse between"),
-                (lambda v: True, f"edge density {inside:.2f} inside, {between:.2f} between")]),
-            claim("forward_ends_in_noise", ab_T, ab_T < 1e-3,
-                  "until every pair is an independent coin (alpha_bar_T ~ 0: nothing of A_0 is kept)"),
-            claim("fixed_subgraph_unchanged", f"{fixed_kept(traj, condition_graph())}/{n}",
-                  fixed_kept(traj, condition_graph()) == n, "the red subgraph never changes, in every sample"),
-        ]
+    data = graph_denoising
 
     def construct(self):
         tm = graph_model()
@@ -65,8 +37,7 @@ class GraphDenoising(DiffusionScene):
     # --- a real graph dissolving -------------------------------------------------------------
     def forward(self, tm, T):
         family = tm.config.family
-        a0 = make_graphs(family, FORWARD_INDEX + 1, "test")[FORWARD_INDEX]
-        traj = forward_trajectory(a0, tm.schedule, tm.density, seed=0)
+        a0, traj = shown_graph(), forward_run()
         pos, order = two_circle_layout(a0, family, radius=1.15, gap=3.7)
         pos = centre(pos, GRAPH_AT)
         heading = label("Forward: a real graph dissolves into noise", style.LABEL_SIZE).to_edge(UP, buff=0.3)
@@ -131,7 +102,7 @@ class GraphDenoising(DiffusionScene):
     # --- generating around a fixed subgraph ------------------------------------------------------
     def reverse(self, tm, T):
         family = tm.config.family
-        traj = conditional_trajectory(n=4, seed=0)
+        traj = reverse_run()
         cond = condition_graph()
         fixed = traj.fixed
         final = traj.final[0]

@@ -3,39 +3,21 @@ one row per requested class from one x_T, w growing to the right; then the measu
 getting the requested class and the variety of the samples (diffusion.studies.guidance)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, Dot, FadeIn, FadeOut, Group, LaggedStart, MathTex, Star,
                    VGroup, VMobject, Write)
 
-from diffusion.models.digits_cond import get_cond_model
-from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes.kit import style
-from scenes.kit.claims import claim, worded
+from scenes.kit.data import guidance
+from scenes.kit.data.guidance import cond_model, formula_tex, guidance_sweep, measure, w_str
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.layout import NOTE_Y, box_points, fit, footnote, place_clear, region
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
-# the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
-# the Python and compares it with diffusion.core.guidance.GuidedEps, the code that made the frames)
-FORMULA_LHS = r"\tilde\varepsilon"
-FORMULA_RHS = (
-    (r"(1+w)\,", "(1+w)*"),
-    (r"\varepsilon_\theta(x_t, t, c)", "eps_c"),
-    (r"-", "-"),
-    (r"w\,", "w*"),
-    (r"\varepsilon_\theta(x_t, t, \varnothing)", "eps_null"),
-)
-N_ROWS = 4                  # requested classes shown in the grid
 N_SPREAD = 8                # samples of one class shown at w = 0 and at the largest w
 HIT, MISS = style.SIGNAL, style.FIXED
 COND, NULL = style.PREDICTION, style.MUTED
-
-
-def formula_tex() -> list[str]:
-    return [FORMULA_LHS, "="] + [tex for tex, _ in FORMULA_RHS]
 
 
 def formula(size: int = 40):
@@ -45,86 +27,9 @@ def formula(size: int = 40):
     return m
 
 
-@lru_cache(maxsize=1)
-def cond_model():
-    """the class-conditional digits model (digits-cond)"""
-    return get_cond_model(progress=False)
-
-
-def guidance_sweep():
-    """the guidance sweep: samples and measures for every w (diffusion/studies/guidance.py)"""
-    return get_guidance_study(cond_model(), default_study_config())
-
-
-def _w(w: float) -> str:
-    return f"{w:g}"
-
-
-def shown_rows(s) -> tuple[list, list]:
-    """The classes the plain conditional model (w = 0) gets wrong most often, and for each the first of
-    the study's x_T on which it missed that class (None when it never did)."""
-    share0 = s["rows"][0]["share_per_class"]
-    classes = sorted(np.argsort(share0, kind="stable")[:N_ROWS].tolist())
-    picks = []
-    for c in classes:
-        missed = np.flatnonzero(s["pred"][0, c] != c)
-        picks.append(int(missed[0]) if len(missed) else None)
-    return classes, picks
-
-
-def measure() -> dict:
-    """Every number the narration states, from the cached guidance sweep."""
-    s = guidance_sweep()
-    ws = [r["w"] for r in s["rows"]]
-    classes, picks = shown_rows(s)
-    js = [0 if j is None else j for j in picks]
-    hit = np.array([[int(s["pred"][k, c, j]) == c for k in range(len(ws))] for c, j in zip(classes, js)])  # (rows, W)
-    fixed_at = [next((ws[k] for k in range(len(ws)) if hit[r, k]), None) for r in range(len(classes))]
-    share = np.array([r["share"] for r in s["rows"]]) * 100
-    div = np.array([r["diversity"] for r in s["rows"]])
-    div_c = np.array([r["diversity_per_class"] for r in s["rows"]])[:, classes[0]]
-    fd = np.array([r["fd"] for r in s["rows"]])
-    return dict(s=s, ws=ws, classes=classes, picks=picks, hit=hit, first=int(hit[:, 0].sum()),
-                last=int(hit[:, -1].sum()), hits=int(hit.sum()), fixed_at=fixed_at, share=share, div=div,
-                div_c=div_c, fd=fd, best=int(np.argmin(fd)), share_never_falls=bool(np.all(np.diff(share) >= 0)))
-
-
 class Guidance(DiffusionScene):
     description = "Classifier-free guidance on a class-conditional digits model: rows of w, the measured trade-off"
-    needs = (cond_model, guidance_sweep)
-
-    @classmethod
-    def claims(cls):
-        m = measure()
-        n_rows, ws = len(m["classes"]), m["ws"]
-        got = [w for w in m["fixed_at"] if w is not None]
-        share, div = m["share"], m["div"]
-        return [
-            claim("every_row_starts_from_a_miss", m["picks"], all(j is not None for j in m["picks"]),
-                  "each row starts from the first x_T on which the plain model missed that class"),
-            worded("rows_read_right", (m["first"], m["last"], n_rows), [
-                (lambda v: v[1] == v[2], f"the classifier reads the requested class in {m['first']} of {n_rows} rows "
-                                         f"at w = 0 and in all {n_rows} at w = {_w(ws[-1])}"),
-                (lambda v: True, f"the classifier reads the requested class in {m['first']} of {n_rows} rows at "
-                                 f"w = 0 and {m['last']} of {n_rows} at w = {_w(ws[-1])}")]),
-            worded("smallest_w_that_gets_it", tuple(got), [
-                (lambda g: len(g) and min(g) == max(g), f"the smallest w that gets it is {_w(min(got or [0]))} in every "
-                                                        f"row that gets there"),
-                (lambda g: len(g) > 0, f"the smallest w that gets it is {_w(min(got or [0]))} to {_w(max(got or [0]))}"),
-                (lambda g: True, "no w shown gets it")]),
-            worded("shown_class_variety", (round(m["div_c"][0], 3), round(m["div_c"][-1], 3)), [
-                (lambda v: v[1] < v[0], f"at w = {_w(ws[-1])} they look more alike"),
-                (lambda v: True, f"at w = {_w(ws[-1])} they are no more alike")]),
-            worded("variety_change", (round(div[0], 3), round(div[-1], 3)), [
-                (lambda v: v[1] < v[0], "falls"), (lambda v: True, "rises")]),
-            worded("share_never_falls", tuple(round(x, 1) for x in share), [
-                (lambda v: m["share_never_falls"] and v[-1] > v[0], "never falling as w grows"),
-                (lambda v: True, "not rising steadily")]),
-            worded("trade_off", (m["share_never_falls"], bool(div[-1] < div[0])), [
-                (lambda v: v[0] and v[1] and share[-1] > share[0],
-                 "Guidance buys the requested class with variety: pick w for the job."),
-                (lambda v: True, "On this model guidance did not trade variety for the class as expected: see the numbers.")]),
-        ]
+    data = guidance
 
     def construct(self):
         tm = cond_model()
@@ -192,7 +97,7 @@ class Guidance(DiffusionScene):
             tiles.shift(RIGHT * 0.35)
             rows.add(row)
         rows.arrange(DOWN, buff=0.22, aligned_edge=RIGHT)
-        heads = VGroup(*[math(rf"w = {_w(w)}", size=30, color=style.HIGHLIGHT).next_to(t, UP, buff=0.15)
+        heads = VGroup(*[math(rf"w = {w_str(w)}", size=30, color=style.HIGHLIGHT).next_to(t, UP, buff=0.15)
                          for w, t in zip(ws, rows[0][2])])
         xt_head = math(r"x_T", size=30, color=style.STATE).next_to(rows[0][1], UP, buff=0.15)
         grid = fit(Group(heads, xt_head, rows), self.below_formula())
@@ -232,7 +137,7 @@ class Guidance(DiffusionScene):
             tiles = Group(*[framed(pixel_image(s["samples"][k, c, j], size),
                                    HIT if int(s["pred"][k, c, j]) == c else MISS, buff=0.03) for j in range(n)])
             tiles.arrange(RIGHT, buff=0.18)
-            head = VGroup(math(rf"w = {_w(ws[k])}", size=32, color=style.HIGHLIGHT),
+            head = VGroup(math(rf"w = {w_str(ws[k])}", size=32, color=style.HIGHLIGHT),
                           label(f"mean distance between the {s['n_per_class']} samples: {div[k, c]:.2f}",
                                 style.SMALL_SIZE, style.MUTED)).arrange(RIGHT, buff=0.4)
             blocks.add(Group(head, tiles).arrange(DOWN, buff=0.2, aligned_edge=LEFT))
@@ -298,12 +203,12 @@ class Guidance(DiffusionScene):
         for g in groups:
             where = np.mean([pts[k] for k in g], axis=0)
             spread = max(np.linalg.norm(pts[k] - where) for k in g)
-            txt = math("w = " + ", ".join(_w(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
+            txt = math("w = " + ", ".join(w_str(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
             w_labels.add(place_clear(txt, where, plot_box, np.concatenate(avoid), buff=0.25 + spread))
             avoid.append(box_points(txt))
         best = m["best"]
         self.next_beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
-                       f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {_w(ws[-1])}, "
+                       f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {w_str(ws[-1])}, "
                        f"{f['share_never_falls'].text}, while the variety {f['variety_change'].text} from "
                        f"{div[0]:.2f} to {div[-1]:.2f}.", 9)
         self.play(Create(ax), FadeIn(xl), FadeIn(yl))
@@ -312,8 +217,8 @@ class Guidance(DiffusionScene):
         self.wait(5)
         self.next_beat(f"Real held-out digits: the classifier reads {real['share']:.0%} of them right, with variety "
                        f"{real['diversity']:.2f}. Compared with the real digits of each class, the samples' classifier "
-                       f"features are closest at w = {_w(ws[best])} (Fréchet distance {fd[best]:.0f}; "
-                       f"{fd[0]:.0f} at w = 0, {fd[-1]:.0f} at w = {_w(ws[-1])}).", 10)
+                       f"features are closest at w = {w_str(ws[best])} (Fréchet distance {fd[best]:.0f}; "
+                       f"{fd[0]:.0f} at w = 0, {fd[-1]:.0f} at w = {w_str(ws[-1])}).", 10)
         self.play(FadeIn(real_dot), FadeIn(real_l))
         self.play(dots[best].animate.scale(1.8).set_color(style.SIGNAL))
         self.wait(9)

@@ -9,93 +9,37 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, Line,
                    SurroundingRectangle, Text, ValueTracker, VGroup, Write)
 
-from diffusion.studies import forward as F
-from diffusion.studies.images import describe_source, image_from_env
 from diffusion.core.schedule import NoiseSchedule
 from scenes.kit import style
-from scenes.kit.claims import claim, worded
+from scenes.kit.data import markov_chain
+from scenes.kit.data.markov_chain import (N_CHAINS, RES, SCHEDULE, T, describe_source, measured, scene_image,
+                                          table_rows, walked_chain)
 from scenes.kit.images import framed, pixel_image
 from scenes.kit.numbers import GlyphNumber
 from scenes.kit.plots import density_histogram, density_overlay
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
-T = 1000
-SCHEDULE = "linear"
-RES = 32                                   # the image is RES x RES pixels
 BIG = 3.4                                  # height of the walked image (6.4 screen px a pixel at 480p)
-CHAIN_SEED = 0                             # the one chain shown
-N_CHAINS = 500                             # chains (and closed-form draws) measured per t
-COMPARE_SEED = 0
-COMPARE_T = (10, 100, 250, 500, 1000)      # paper's t in the table
 EDGES = np.linspace(-4, 4, 41)             # histogram bins (width 0.2)
-
-
-def scene_image() -> np.ndarray:
-    return image_from_env(RES)
-
-
-def measured(x0=None) -> dict:
-    """the table's numbers: chains vs closed-form draws (cached in $DIFFUSION_CACHE/forward)"""
-    x0 = scene_image() if x0 is None else x0
-    return F.cached_chain_vs_closed_form(NoiseSchedule(SCHEDULE, T), x0, COMPARE_T, N_CHAINS, COMPARE_SEED)
-
 
 COLUMNS = (r"t", r"\text{mean: walk}", r"\text{mean: jump}", r"\sqrt{\bar\alpha_t}\,\overline{x_0}",
            r"\text{var: walk}", r"\text{var: jump}", r"1-\bar\alpha_t", r"\text{KS } D", r"D\text{: wrong}")
 
 
-def table_rows(stats: dict) -> list[list[str]]:
-    """The table's cells as displayed strings, one row per t."""
-    rows = []
-    for i, t in enumerate(stats["t"]):
-        rows.append([f"{int(t)}"] + [f"{stats[k][i]:.4f}" for k in
-                                     ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var",
-                                      "theory_var", "ks", "ks_wrong")])
-    return rows
-
-
 class MarkovChain(DiffusionScene):
     description = ("A real image walks the forward Markov chain x_0 -> x_T; its histogram drifts to N(0,1); "
                    "many chains measured against the closed form. IMAGE=... CROP=x,y,w,h.")
-    needs = (measured,)
+    data = markov_chain
 
     @classmethod
     def validate_inputs(cls):
-        scene_image()
-
-    @classmethod
-    def claims(cls):
-        s = NoiseSchedule(SCHEDULE, T)
-        x0 = scene_image()
-        end = F.walk_chain(s, x0, T, seed=CHAIN_SEED)[T]
-        st = measured(x0)
-        crit = float(st["ks_crit"][0])
-        mean_gap = float(np.abs(st["chain_mean"] - st["jump_mean"]).max())
-        var_rel = float((np.abs(st["chain_var"] - st["theory_var"]) / st["theory_var"]).max())
-        over = int((st["ks"] > crit).sum())
-        return [
-            claim("alpha_bar_T", s.alpha_bar[-1].item(), s.alpha_bar[-1].item() < 1e-3,
-                  f"after {T} steps nothing of the image is left"),
-            claim("chain_end_is_standard_normal", (round(float(end.mean()), 3), round(float(end.std()), 3)),
-                  abs(end.mean()) < 0.1 and abs(end.std() - 1) < 0.1, "at t = T: pure noise, mean ~ 0 and std ~ 1"),
-            claim("means_agree", mean_gap, mean_gap < 0.02, "walk and jump means agree to sampling error (< 0.02)"),
-            claim("variances_match", var_rel, var_rel < 0.1, "the variances match 1 - alpha_bar (within 10 %)"),
-            worded("ks_over_critical", over, [
-                (lambda k: k == 0, "the KS distance stays below the 5 % critical value at every t"),
-                (lambda k: k <= 1, "the KS distance stays at the size sampling noise gives (one of five over "
-                                   "the 5 % critical value, no surprise with five looks)"),
-                (lambda k: True, f"the KS distance exceeds the 5 % critical value at {over} of {len(st['t'])} t")]),
-            claim("wrong_jump_far", float(st["ks_wrong"].max()), st["ks_wrong"].max() > 10 * crit,
-                  "a wrong closed form with the square roots dropped is far off"),
-            claim("wrong_jump_close_at_T", float(st["ks_wrong"][-1]), st["t"][-1] == T and st["ks_wrong"][-1] < 3 * crit,
-                  "except at t = T, where both are pure noise"),
-        ]
+        markov_chain.validate_inputs()
 
     def construct(self):
         self.s = NoiseSchedule(SCHEDULE, T)
         self.x0 = scene_image()
-        self.chain = F.walk_chain(self.s, self.x0, T, seed=CHAIN_SEED)   # (T+1, RES, RES): row t is x_t
+        self.chain = walked_chain(self.x0)          # (T+1, RES, RES): row t is x_t
 
         # --- Title -------------------------------------------------------------------------
         self.beat("The forward process is a Markov chain: each state is made from the previous one only.", 3.5)

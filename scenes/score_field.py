@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transform, VGroup, Write)
 
-from diffusion.models.toy2d import Spiral, alpha_bar_at, get_toy2d_model, log_density, sample_marginal
-from diffusion.models.toy2d.measure import error_by_density
-from diffusion.models.toy2d.views import FIELD_GRID, score_field_data
+from diffusion.models.toy2d import Spiral, alpha_bar_at, sample_marginal
 from scenes.kit import style
-from scenes.kit.claims import claim, worded
+from scenes.kit.data import score_field
+from scenes.kit.data.score_field import FIELD_GRID, MASS, measure, scores
 from scenes.kit.layout import fit, footnote, heading, region, split
 from scenes.kit.numbers import GlyphNumber
 from scenes.kit.plots import curve_from_array
@@ -18,20 +17,8 @@ from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 from scenes.kit.plane import PlanePanel, arrow_field, density_image, heat_image, point_cloud, polyline
 
-ERROR_T = 18                # 0-based step whose error map is shown (the field is sharpest near t = 0)
-MASS = 0.9                  # "on the data": the grid region holding this share of q_t's mass
 # the panels show the grid plus half a cell on every side, so the edge arrows stay inside the frame
 PANEL_LIM = FIELD_GRID["lim"] * FIELD_GRID["n"] / (FIELD_GRID["n"] - 1)
-
-
-def toy2d_model():
-    """the 2D spiral MLP eps-model of the active preset"""
-    return get_toy2d_model(progress=False)
-
-
-def field_data() -> dict:
-    """learned and exact eps on the grid at every shown t, and the field error against t (toy2d model)"""
-    return score_field_data(toy2d_model())
 
 
 def spiral_curve(mix: Spiral, n: int = 300) -> np.ndarray:
@@ -42,91 +29,9 @@ def spiral_curve(mix: Spiral, n: int = 300) -> np.ndarray:
     return np.stack([r * np.cos(theta), r * np.sin(theta)], 1)
 
 
-def _angles(a, b) -> np.ndarray:
-    """Angles (degrees) between the rows of a and b."""
-    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
-    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
-
-
-def median_angle(fields, k) -> float:
-    """Median angle (degrees) between the learned and the exact arrows over the grid at frame k."""
-    return float(np.median(_angles(fields["eps_hat"][k], fields["eps_star"][k])))
-
-
-def scores(fields, k, ab):
-    """Exact and learned scores at frame k: s = -eps / sqrt(1 - alpha_bar)."""
-    c = -1.0 / np.sqrt(1.0 - ab)
-    return c * fields["eps_star"][k], c * fields["eps_hat"][k]
-
-
-def identity_check(fields, mix, sched) -> dict:
-    """eps* against -sqrt(1 - ab) times a finite difference of the closed-form log q_t, on the grid at the
-    middle shown t: the largest gap."""
-    t = int(fields["t"][len(fields["t"]) // 2])
-    ab = alpha_bar_at(sched, t)
-    x = fields["points"]
-    h = 1e-5
-    fd = np.stack([(log_density(mix, x + h * e, ab) - log_density(mix, x - h * e, ab)).numpy() / (2 * h)
-                   for e in np.eye(2)], 1)
-    gap = float(np.abs(fields["eps_star"][list(fields["t"]).index(t)] + np.sqrt(1 - ab) * fd).max())
-    return dict(t=t, n=len(x), gap=gap)
-
-
-def measure() -> dict:
-    """Every number the narration states, from the cached fields and field error."""
-    tm = toy2d_model()
-    mix, sched = tm.config.mixture, tm.schedule
-    data = field_data()
-    fields, err = data["fields"], data["error"]
-    ts = list(fields["t"])
-    # at t = T: the angle between each score arrow and the direction to the origin (-x)
-    to_origin = -fields["points"]
-    away = fields["points"].any(1)                        # the origin itself has no direction
-    e0, l0 = scores(fields, 0, alpha_bar_at(sched, ts[0]))
-    k = int(np.argmin(np.abs(np.array(ts) - ERROR_T)))
-    where = error_by_density(fields, MASS)
-    rel, et = np.asarray(err["rel"]), np.asarray(err["t"])
-    i_small = int(np.argmin(np.abs(et - ERROR_T)))
-    return dict(
-        mix=mix, sched=sched, fields=fields, err=err, identity=identity_check(fields, mix, sched),
-        origin_exact=float(np.median(_angles(e0[away], to_origin[away]))),
-        origin_learned=float(np.median(_angles(l0[away], to_origin[away]))),
-        angle0=median_angle(fields, 0), angles=[median_angle(fields, j) for j in range(len(ts))],
-        k_map=k, t_map=ts[k], hi=float(where["high_density"][k]), lo=float(where["low_density"][k]),
-        rel_T=float(rel[np.argmax(et)]), t_T=int(et.max()), rel_small=float(rel[i_small]), t_small=int(et[i_small]),
-        t_peak=int(et[np.argmax(rel)]), t_min_err=int(et[np.argmin(rel)]))
-
-
 class ScoreField(DiffusionScene):
     description = "The score field of a 2D spiral: exact vs learned arrows from t=T to 0, eps* = -sqrt(1-ab) grad log q."
-    needs = (toy2d_model, field_data)
-
-    @classmethod
-    def claims(cls):
-        m = measure()
-        idc = m["identity"]
-        ratio = m["lo"] / m["hi"]
-        return [
-            claim("identity_matches_finite_differences", idc["gap"], idc["gap"] < 1e-5,
-                  f"eps* and minus root one minus alpha-bar times a finite difference of log q_t agree to "
-                  f"{idc['gap']:.0e} on {idc['n']} points"),
-            claim("exact_score_at_T_points_to_origin", round(m["origin_exact"], 2), m["origin_exact"] < 10,
-                  f"at t = T the exact arrows point to the origin (median {m['origin_exact']:.1f}° off)"),
-            claim("learned_score_at_T_points_to_origin", round(m["origin_learned"], 2), m["origin_learned"] < 10,
-                  f"at t = T the learned arrows point to the origin (median {m['origin_learned']:.1f}° off)"),
-            worded("median_angle_at_most", round(max(m["angles"]), 2), [
-                (lambda v: v < 10, f"the median angle between learned and exact arrows stays at most "
-                                   f"{max(m['angles']):.0f}° on the way"),
-                (lambda v: True, f"the median angle between learned and exact arrows reaches "
-                                 f"{max(m['angles']):.0f}° on the way")]),
-            worded("error_largest_at", m["t_peak"] + 1, [
-                (lambda t: t == 1, "largest at t = 1, where eps* itself nearly vanishes"),
-                (lambda t: True, f"largest at t = {m['t_peak'] + 1}")]),
-            worded("error_off_the_data", round(ratio, 3), [
-                (lambda r: r > 1, f"{ratio:.1f} times larger off the data, where q_t has its last "
-                                  f"{1 - MASS:.0%} of mass and training points are rare"),
-                (lambda r: True, f"{1 / ratio:.1f} times larger on the data than off it")]),
-        ]
+    data = score_field
 
     def construct(self):
         m = measure()

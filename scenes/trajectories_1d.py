@@ -3,18 +3,17 @@
 the exact density q(x_t) of every t, with the particles' histogram checked against it."""
 from __future__ import annotations
 
-import sys
+from types import SimpleNamespace
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, ImageMobject, Line,
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, FadeIn, FadeOut, ImageMobject,
                    Rectangle, ReplacementTransform, Transform, VGroup, VMobject, Write, color_to_rgb, linear)
 
-from diffusion.prepare import toy1d_trajectories
-from diffusion.models import get_model
 from diffusion.models.toy1d.mixture import (density_grid, marginal_pdf, mode_boundary,
-                             mode_weights, order_flip_share, state_at, wasserstein1)
+                                            mode_weights, order_flip_share, state_at, wasserstein1)
 from scenes.kit import style
-from scenes.kit.claims import worded
+from scenes.kit.data import trajectories_1d
+from scenes.kit.data.trajectories_1d import toy1d_model, trajectories
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
@@ -53,187 +52,151 @@ def density_image(mix, schedule, width_px: int = 400, height_px: int = 240) -> I
     return img
 
 
-def toy1d_model():
-    """the 1D two-bump MLP eps-model of the active preset"""
-    return get_model("toy1d", progress=sys.stderr.isatty())
-
-
-def trajectories() -> dict:
-    """DDPM and DDIM paths of the same particles (toy1d model)"""
-    return toy1d_trajectories(toy1d_model())
-
-
-def split_points(traj, mix) -> int:
-    """How many times the final bump changes along the starting line (x_T sorted): 1 when the flow
-    splits the line in two at one point."""
-    ends = traj.final[np.argsort(traj.x[0, :, 0]), 0] > mode_boundary(mix)
-    return int((ends[1:] != ends[:-1]).sum())
-
-
-def measure():
-    tm = toy1d_model()
-    trajs = trajectories()
-    ddpm, ddim = trajs["ddpm"], trajs["ddim"]
-    return tm, ddpm, ddim, order_flip_share(ddpm.x[0], ddpm.final), order_flip_share(ddim.x[0], ddim.final)
-
-
 class Trajectories1D(DiffusionScene):
     description = "1D diffusion: DDPM paths cross, DDIM paths keep their order; histograms match the exact q(x_t)."
-    needs = (toy1d_model, trajectories)
-
-    @classmethod
-    def claims(cls):
-        tm, ddpm, ddim, flips_ddpm, flips_ddim = measure()
-        splits = split_points(ddim, tm.config.mixture)
-        return [
-            worded("ddpm_order_swaps", round(flips_ddpm, 4), [
-                (lambda v: v > 0.01, "The paths are jagged and cross: where a particle starts says little about where it ends."),
-                (lambda v: True, f"The paths are jagged but rarely cross ({flips_ddpm:.1%} of pairs swap order).")]),
-            worded("ddim_order_swaps", round(flips_ddim, 4), [
-                (lambda v: v == 0, "The paths are smooth and never cross: the flow keeps the order of the particles"),
-                (lambda v: v < 0.001, f"The paths are smooth and almost never cross ({flips_ddim:.2%} of pairs swap "
-                                      f"order): the flow keeps the order of the particles"),
-                (lambda v: True, f"The paths are smooth, yet {flips_ddim:.1%} of pairs swap order")]),
-            worded("ddim_split_points", splits, [
-                (lambda k: k == 1, "and splits the starting line in two at one point."),
-                (lambda k: True, f"and the bump a particle ends in changes {splits} times along the starting line.")]),
-        ]
+    data = trajectories_1d
 
     def construct(self):
         tm = toy1d_model()
-        mix, sched = tm.config.mixture, tm.schedule
-        T = sched.T
         trajs = trajectories()
-        ddpm, ddim = trajs["ddpm"], trajs["ddim"]
-        n_particles = ddpm.x.shape[1]
-
+        s = SimpleNamespace(mix=tm.config.mixture, sched=tm.schedule, T=tm.schedule.T,
+                            ddpm=trajs["ddpm"], ddim=trajs["ddim"])
+        s.n_particles = s.ddpm.x.shape[1]
         self.beat("A one-dimensional diffusion, where every density is known exactly.", 3)
         self.title_card("Particles in one dimension", "DDPM and DDIM paths over the exact density q(x_t)")
+        self.the_data(s)
+        self.exact_marginals(s)
+        self.ddpm_paths(s)
+        self.histograms(s)
+        self.ddim_paths(s)
+        self.hold_narration()
+        self.play(*[FadeOut(m) for m in self.mobjects])
 
-        # --- axes: time left to right (t = T ... 0), x upwards; a side panel for densities ----
-        ax = Axes(x_range=[0, T, T / 4], y_range=[*X_RANGE, 1], x_length=8.0, y_length=5.2, tips=False,
-                  axis_config=dict(color=style.GRID, include_ticks=False, stroke_width=2))
-        ax.to_edge(LEFT, buff=0.6).shift(DOWN * 0.35)
-        side = Axes(x_range=[0, D_MAX, 0.2], y_range=[*X_RANGE, 1], x_length=2.9, y_length=5.2, tips=False,
+    # --- axes: time left to right (t = T ... 0), x upwards; a side panel for densities ----
+    def the_data(self, s):
+        T = s.T
+        s.ax = Axes(x_range=[0, T, T / 4], y_range=[*X_RANGE, 1], x_length=8.0, y_length=5.2, tips=False,
                     axis_config=dict(color=style.GRID, include_ticks=False, stroke_width=2))
-        side.next_to(ax, RIGHT, buff=0.45)
+        s.ax.to_edge(LEFT, buff=0.6).shift(DOWN * 0.35)
+        s.side = Axes(x_range=[0, D_MAX, 0.2], y_range=[*X_RANGE, 1], x_length=2.9, y_length=5.2, tips=False,
+                      axis_config=dict(color=style.GRID, include_ticks=False, stroke_width=2))
+        s.side.next_to(s.ax, RIGHT, buff=0.45)
+        s.heading = label("The data: two Gaussian bumps on a line", style.LABEL_SIZE).to_edge(UP, buff=0.3)
+        s.u_of = lambda t0: T - (t0 + 1)            # 0-based step t0 -> horizontal position (t0 = -1: data)
+        s.data_curve = self.density_curve(s, -1, style.SIGNAL)
+        w, mu, sd = s.mix.weights, s.mix.means, s.mix.stds
+        s.mix_eq = math(rf"p(x_0) = {w[0]:.2f}\,\mathcal N({mu[0]:g}, {sd[0]:g}^2) + {w[1]:.2f}\,\mathcal N({mu[1]:g}, {sd[1]:g}^2)",
+                        size=style.LABEL_SIZE, color=style.SIGNAL).next_to(s.heading, DOWN, buff=0.15)
+        self.next_beat(f"The data distribution: a mixture of two Gaussians with weights {w[0]:.2f} and {w[1]:.2f}.", 4)
+        self.play(FadeIn(s.heading), Write(s.mix_eq), Create(s.side), Create(s.data_curve))
+        self.wait(2)
+
+    def density_curve(self, s, t0, color=style.TEXT):
+        xs_curve = np.linspace(*X_RANGE, 400)
+        pdf = marginal_pdf(s.mix, s.sched, t0, xs_curve)
+        c = VMobject(stroke_color=color, stroke_width=3)
+        c.set_points_smoothly([s.side.c2p(p, x) for p, x in zip(pdf, xs_curve)])
+        return c
+
+    # --- the exact forward marginals as a heat map ------------------------------------------
+    def exact_marginals(self, s):
+        ax, T = s.ax, s.T
         t_left = math(r"t = T", size=style.SMALL_SIZE + 4, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[0]), DOWN, buff=0.15)
         t_right = math(r"t = 0", size=style.SMALL_SIZE + 4, color=style.MUTED).next_to(ax.c2p(T, X_RANGE[0]), DOWN, buff=0.15)
         x_lab = math(r"x", size=style.LABEL_SIZE, color=style.MUTED).next_to(ax.c2p(0, X_RANGE[1]), LEFT, buff=0.15)
-        heading = label("The data: two Gaussian bumps on a line", style.LABEL_SIZE).to_edge(UP, buff=0.3)
-
-        u_of = lambda t0: T - (t0 + 1)            # 0-based step t0 -> horizontal position (t0 = -1: data)
-        xs_curve = np.linspace(*X_RANGE, 400)
-
-        def density_curve(t0, color=style.TEXT):
-            pdf = marginal_pdf(mix, sched, t0, xs_curve)
-            c = VMobject(stroke_color=color, stroke_width=3)
-            c.set_points_smoothly([side.c2p(p, x) for p, x in zip(pdf, xs_curve)])
-            return c
-
-        data_curve = density_curve(-1, style.SIGNAL)
-        w, mu, s = mix.weights, mix.means, mix.stds
-        mix_eq = math(rf"p(x_0) = {w[0]:.2f}\,\mathcal N({mu[0]:g}, {s[0]:g}^2) + {w[1]:.2f}\,\mathcal N({mu[1]:g}, {s[1]:g}^2)",
-                      size=style.LABEL_SIZE, color=style.SIGNAL).next_to(heading, DOWN, buff=0.15)
-        self.hold_narration()
-        self.beat(f"The data distribution: a mixture of two Gaussians with weights {w[0]:.2f} and {w[1]:.2f}.", 4)
-        self.play(FadeIn(heading), Write(mix_eq), Create(side), Create(data_curve))
-        self.wait(2)
-
-        # --- the exact forward marginals as a heat map ------------------------------------------
-        heat = density_image(mix, sched)
+        heat = density_image(s.mix, s.sched)
         heat.stretch_to_fit_width(ax.x_length).stretch_to_fit_height(ax.y_length).move_to(ax.c2p(T / 2, 0))
         q_eq = math(r"q(x_t) = \sum_k w_k\,\mathcal N\!\big(\sqrt{\bar\alpha_t}\,\mu_k,\ \bar\alpha_t\sigma_k^2 + 1 - \bar\alpha_t\big)",
                     size=style.LABEL_SIZE, color=style.TEXT)
-        new_heading = label("Noising keeps it a mixture, with a closed-form density", style.LABEL_SIZE).move_to(heading)
+        new_heading = label("Noising keeps it a mixture, with a closed-form density", style.LABEL_SIZE).move_to(s.heading)
         q_eq.next_to(new_heading, DOWN, buff=0.2)
-        self.hold_narration()
-        self.beat("Under the forward process a mixture stays a mixture, so the density at every t is exact.", 5)
+        self.next_beat("Under the forward process a mixture stays a mixture, so the density at every t is exact.", 5)
         self.play(FadeIn(heat), Create(ax), FadeIn(t_left), FadeIn(t_right), FadeIn(x_lab),
-                  Transform(heading, new_heading), Transform(mix_eq, q_eq))
+                  Transform(s.heading, new_heading), Transform(s.mix_eq, q_eq))
         self.wait(2.5)
 
-        # --- DDPM paths ---------------------------------------------------------------------
-        boundary = mode_boundary(mix)
-        order = np.argsort(ddpm.x[0, :, 0])
-        pick = order[(np.linspace(0.01, 0.99, N_PATHS) * (n_particles - 1)).round().astype(int)]
+    def paths(self, s, traj, every):
+        """N_PATHS of the particles' paths (the same particles for both samplers), coloured by the bump they end in."""
+        boundary = mode_boundary(s.mix)
+        order = np.argsort(s.ddpm.x[0, :, 0])
+        pick = order[(np.linspace(0.01, 0.99, N_PATHS) * (s.n_particles - 1)).round().astype(int)]
+        steps = [int(t) for t in traj.timesteps] + [-1]
+        ks = list(range(0, len(steps), every)) + ([len(steps) - 1] if (len(steps) - 1) % every else [])
+        group = VGroup()
+        for i in pick:
+            pts = [s.ax.c2p(s.u_of(steps[k]), float(np.clip(traj.x[k, i, 0], *X_RANGE))) for k in ks]
+            col = MODE_COLORS[int(traj.final[i, 0] > boundary)]
+            group.add(VMobject(stroke_color=col, stroke_width=1.6, stroke_opacity=0.85).set_points_as_corners(pts))
+        return group
 
-        def paths(traj, every):
-            steps = [int(t) for t in traj.timesteps] + [-1]
-            ks = list(range(0, len(steps), every)) + ([len(steps) - 1] if (len(steps) - 1) % every else [])
-            group = VGroup()
-            for i in pick:
-                pts = [ax.c2p(u_of(steps[k]), float(np.clip(traj.x[k, i, 0], *X_RANGE))) for k in ks]
-                col = MODE_COLORS[int(traj.final[i, 0] > boundary)]
-                group.add(VMobject(stroke_color=col, stroke_width=1.6, stroke_opacity=0.85).set_points_as_corners(pts))
-            return group
-
-        ddpm_paths = paths(ddpm, 8)
-        h2 = label("DDPM: every step adds fresh noise", style.LABEL_SIZE).move_to(heading)
-        legend = label("colour: the bump a particle ends in", style.SMALL_SIZE, style.MUTED).move_to(mix_eq)
-        self.hold_narration()
-        self.beat(f"Start particles from N(0, 1) and run the trained model's DDPM sampler, {len(ddpm.timesteps)} steps.", 4)
-        self.play(Transform(heading, h2), FadeOut(mix_eq), FadeIn(legend))
-        self.play(Create(ddpm_paths, lag_ratio=0), run_time=6, rate_func=linear)
+    # --- DDPM paths ---------------------------------------------------------------------
+    def ddpm_paths(self, s):
+        ddpm = s.ddpm
+        s.ddpm_paths = self.paths(s, ddpm, 8)
+        h2 = label("DDPM: every step adds fresh noise", style.LABEL_SIZE).move_to(s.heading)
+        s.legend = label("colour: the bump a particle ends in", style.SMALL_SIZE, style.MUTED).move_to(s.mix_eq)
+        self.next_beat(f"Start particles from N(0, 1) and run the trained model's DDPM sampler, {len(ddpm.timesteps)} steps.", 4)
+        self.play(Transform(s.heading, h2), FadeOut(s.mix_eq), FadeIn(s.legend))
+        self.play(Create(s.ddpm_paths, lag_ratio=0), run_time=6, rate_func=linear)
         flips_ddpm = order_flip_share(ddpm.x[0], ddpm.final)
-        flip_txt = label(f"order swaps: {100 * flips_ddpm:.1f}% of pairs", style.SMALL_SIZE, style.NOISE)
-        flip_txt.next_to(ax, DOWN, buff=0.45).align_to(ax, LEFT)
-        self.hold_narration()
-        f = self.facts
-        self.beat(f["ddpm_order_swaps"].text, 4)
-        self.play(FadeIn(flip_txt))
+        s.flip_txt = label(f"order swaps: {100 * flips_ddpm:.1f}% of pairs", style.SMALL_SIZE, style.NOISE)
+        s.flip_txt.next_to(s.ax, DOWN, buff=0.45).align_to(s.ax, LEFT)
+        self.next_beat(self.facts["ddpm_order_swaps"].text, 4)
+        self.play(FadeIn(s.flip_txt))
         self.wait(3)
 
-        # --- histogram of the particles against the exact density, at several t --------------
-        def hist(t0):
-            return hist_bars(side, state_at(ddpm, t0), style.NOISE)
+    # --- histogram of the particles against the exact density, at several t --------------
+    def histograms(self, s):
+        ddpm, side, ax = s.ddpm, s.side, s.ax
+        hist = lambda t0: hist_bars(side, state_at(ddpm, t0), style.NOISE)
 
         def w1_text(t0):
-            w1 = wasserstein1(state_at(ddpm, t0), mix, sched, t0)
+            w1 = wasserstein1(state_at(ddpm, t0), s.mix, s.sched, t0)
             return label(f"t = {t0 + 1}:  W1 = {w1:.3f}", style.SMALL_SIZE, style.TEXT).next_to(side, UP, buff=0.2)
 
-        h3 = label(f"{n_particles} particles vs the exact density q(xₜ)", style.LABEL_SIZE).move_to(heading)
+        cursor_at = lambda t0: DashedLine(ax.c2p(s.u_of(t0), X_RANGE[0]), ax.c2p(s.u_of(t0), X_RANGE[1]),
+                                          color=style.HIGHLIGHT)
+        h3 = label(f"{s.n_particles} particles vs the exact density q(xₜ)", style.LABEL_SIZE).move_to(s.heading)
         side_note = label("bars: particles   line: exact", style.SMALL_SIZE, style.MUTED).next_to(side, DOWN, buff=0.45)
         t0 = SHOW_T[0] - 1
-        cursor = DashedLine(ax.c2p(u_of(t0), X_RANGE[0]), ax.c2p(u_of(t0), X_RANGE[1]), color=style.HIGHLIGHT)
-        bars, curve, wt = hist(t0), density_curve(t0), w1_text(t0)
-        self.hold_narration()
-        self.beat(f"Check the sampler against the truth: at each t, the histogram of {n_particles} particles "
-                  "against the exact density. W1 is the 1-Wasserstein distance between them.", 6)
-        self.play(Transform(heading, h3), FadeOut(legend), FadeOut(data_curve), FadeIn(side_note), Create(cursor),
-                  FadeIn(bars), Create(curve), FadeIn(wt), ddpm_paths.animate.set_stroke(opacity=0.35))
+        s.cursor = cursor_at(t0)
+        s.bars, s.curve, s.wt = hist(t0), self.density_curve(s, t0), w1_text(t0)
+        self.next_beat(f"Check the sampler against the truth: at each t, the histogram of {s.n_particles} particles "
+                       "against the exact density. W1 is the 1-Wasserstein distance between them.", 6)
+        self.play(Transform(s.heading, h3), FadeOut(s.legend), FadeOut(s.data_curve), FadeIn(side_note),
+                  Create(s.cursor), FadeIn(s.bars), Create(s.curve), FadeIn(s.wt),
+                  s.ddpm_paths.animate.set_stroke(opacity=0.35))
         self.wait(2)
         for tp in SHOW_T[1:]:
             t0 = tp - 1
-            new_cursor = DashedLine(ax.c2p(u_of(t0), X_RANGE[0]), ax.c2p(u_of(t0), X_RANGE[1]), color=style.HIGHLIGHT)
-            self.play(Transform(cursor, new_cursor), Transform(bars, hist(t0)), Transform(curve, density_curve(t0)),
-                      Transform(wt, w1_text(t0)), run_time=1.2)
+            self.play(Transform(s.cursor, cursor_at(t0)), Transform(s.bars, hist(t0)),
+                      Transform(s.curve, self.density_curve(s, t0)), Transform(s.wt, w1_text(t0)), run_time=1.2)
             self.wait(1.6)
-        mw = mode_weights(ddpm.final, mix)
-        weights_txt = label(f"weights {mw[0]:.2f} / {mw[1]:.2f} (true {w[0]:.2f} / {w[1]:.2f})",
-                            style.SMALL_SIZE, style.TEXT).move_to(flip_txt).align_to(side, RIGHT)
-        self.play(FadeOut(side_note), FadeIn(weights_txt))
+        mw, w = mode_weights(ddpm.final, s.mix), s.mix.weights
+        s.weights_txt = label(f"weights {mw[0]:.2f} / {mw[1]:.2f} (true {w[0]:.2f} / {w[1]:.2f})",
+                              style.SMALL_SIZE, style.TEXT).move_to(s.flip_txt).align_to(side, RIGHT)
+        self.play(FadeOut(side_note), FadeIn(s.weights_txt))
         self.wait(2.5)
 
-        # --- DDIM paths from the same starting points -----------------------------------------
-        ddim_paths = paths(ddim, 1)
-        h4 = label(f"DDIM (η = 0, {len(ddim.timesteps)} steps): the same starts, a deterministic flow", style.LABEL_SIZE).move_to(heading)
+    # --- DDIM paths from the same starting points -----------------------------------------
+    def ddim_paths(self, s):
+        ddim, side = s.ddim, s.side
+        ddim_paths = self.paths(s, ddim, 1)
+        h4 = label(f"DDIM (η = 0, {len(ddim.timesteps)} steps): the same starts, a deterministic flow",
+                   style.LABEL_SIZE).move_to(s.heading)
         flips_ddim = order_flip_share(ddim.x[0], ddim.final)
-        flip2 = label(f"order swaps: {100 * flips_ddim:.1f}% of pairs", style.SMALL_SIZE, style.STATE).move_to(flip_txt, aligned_edge=LEFT)
-        mw2 = mode_weights(ddim.final, mix)
-        w1_ddim = wasserstein1(ddim.final, mix)
+        flip2 = label(f"order swaps: {100 * flips_ddim:.1f}% of pairs", style.SMALL_SIZE,
+                      style.STATE).move_to(s.flip_txt, aligned_edge=LEFT)
+        mw2 = mode_weights(ddim.final, s.mix)
+        w1_ddim = wasserstein1(ddim.final, s.mix)
         weights2 = label(f"weights {mw2[0]:.2f} / {mw2[1]:.2f},  W1 = {w1_ddim:.3f}", style.SMALL_SIZE,
-                         style.TEXT).move_to(weights_txt).align_to(side, RIGHT)
-        self.hold_narration()
-        self.beat("Now DDIM with eta = 0 from exactly the same starting points: no noise is added along the way.", 5)
-        self.play(Transform(heading, h4), FadeOut(bars), FadeOut(curve), FadeOut(wt), FadeOut(cursor))
-        self.play(ReplacementTransform(ddpm_paths, ddim_paths), run_time=3)
-        self.hold_narration()
-        self.beat(f"{f['ddim_order_swaps'].text}, {f['ddim_split_points'].text}", 6)
-        self.play(Transform(flip_txt, flip2), Transform(weights_txt, weights2))
-        end_curve = density_curve(-1, style.SIGNAL)
-        x_end = ddim.final[:, 0]
-        self.play(Create(end_curve), FadeIn(hist_bars(side, x_end, style.STATE)))
+                         style.TEXT).move_to(s.weights_txt).align_to(side, RIGHT)
+        self.next_beat("Now DDIM with eta = 0 from exactly the same starting points: no noise is added along the way.", 5)
+        self.play(Transform(s.heading, h4), FadeOut(s.bars), FadeOut(s.curve), FadeOut(s.wt), FadeOut(s.cursor))
+        self.play(ReplacementTransform(s.ddpm_paths, ddim_paths), run_time=3)
+        f = self.facts
+        self.next_beat(f"{f['ddim_order_swaps'].text}, {f['ddim_split_points'].text}", 6)
+        self.play(Transform(s.flip_txt, flip2), Transform(s.weights_txt, weights2))
+        end_curve = self.density_curve(s, -1, style.SIGNAL)
+        self.play(Create(end_curve), FadeIn(hist_bars(side, ddim.final[:, 0], style.STATE)))
         self.wait(4)
-        self.hold_narration()
-        self.play(*[FadeOut(m) for m in self.mobjects])

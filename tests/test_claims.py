@@ -50,7 +50,7 @@ def test_claims_command_prints_a_line_per_claim_and_rejects_unknown_scenes(run_m
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
 @pytest.mark.parametrize("t,t_prev", [(999, 979), (500, 250), (20, 0), (19, -1)])
 def test_ddim_formula_on_screen_is_ddim_step(t, t_prev, eta, clip):
-    from scenes.ddim_determinism import ddim_update_on_screen
+    from scenes.kit.data.ddim_determinism import ddim_update_on_screen
 
     s = NoiseSchedule("linear", 1000)
     g = torch.Generator().manual_seed(t)

@@ -6,7 +6,7 @@ import torch
 
 from diffusion.core.schedule import NoiseSchedule
 from diffusion.core.trained import TrainedModel
-from diffusion.models import get_config
+from diffusion.models import get_config, get_recipe
 from diffusion.models.digits import classifier as C
 from diffusion.models.digits.data import load_digits
 
@@ -52,7 +52,7 @@ def test_model_quality_samples_each_seed_from_its_own_noise():
 
     q = C.model_quality(net, schedule, seeds=(3, 5), n=40, steps=2)
     assert q["seeds"] == [3, 5] and set(q["sample_seconds"]) == {3, 5}
-    tm = TrainedModel("digits", get_config("digits", "quick"), None, schedule, {}, {}, "")
+    tm = TrainedModel("digits", get_config("digits", "quick"), None, schedule, {}, {}, "", recipe=get_recipe("digits"))
     for x_T, s in zip(seen, (3, 5)):
         assert torch.equal(x_T, tm.noise(40, s))       # x_T as TrainedModel.noise(n, seed) draws it
     assert q["per_seed"][3] != q["per_seed"][5]

@@ -23,7 +23,7 @@ def fmt(v, digits):
 
 @pytest.fixture(scope="module")
 def reverse(quick_model):
-    from scenes.reverse_process import reverse_trajectory
+    from scenes.kit.data.reverse_process import reverse_trajectory
 
     return F.FIGURES["reverse_process"](), reverse_trajectory(), quick_model
 
@@ -75,7 +75,7 @@ def test_reverse_figure_data_is_the_video_trajectory(reverse, tmp_path):
 
 
 def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
-    import scenes.forward_equation as fe
+    import scenes.kit.data.forward_equation as fe
     from diffusion.studies.forward import closed_form
     from diffusion.core.schedule import NoiseSchedule
 
@@ -94,7 +94,7 @@ def test_forward_figure_mixes_the_videos_image_and_eps(tmp_path):
 
 def test_particles_figure_shows_the_cached_1d_trajectory(tmp_path):
     from diffusion.models.toy1d.mixture import marginal_pdf, wasserstein1
-    from scenes.trajectories_1d import toy1d_model, trajectories
+    from scenes.kit.data.trajectories_1d import toy1d_model, trajectories
 
     data = F.read_figure_data(tmp_path / F.export(F.FIGURES["particles_1d"](), tmp_path, "Trajectories1D")["html"])
     tm = toy1d_model()
@@ -173,7 +173,7 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.slow
 def test_reverse_figure_in_chromium(exported, browser):
-    from scenes.reverse_process import reverse_trajectory
+    from scenes.kit.data.reverse_process import reverse_trajectory
     from test_publish import _Server
 
     data = F.read_figure_data(exported / "reverse_process.html")
@@ -211,7 +211,7 @@ def test_reverse_figure_in_chromium(exported, browser):
 
 @pytest.mark.slow
 def test_forward_figure_in_chromium(exported, browser):
-    import scenes.forward_equation as fe
+    import scenes.kit.data.forward_equation as fe
     from diffusion.studies.forward import closed_form
     from diffusion.core.schedule import NoiseSchedule
     from test_publish import _Server
@@ -241,7 +241,7 @@ def test_forward_figure_in_chromium(exported, browser):
 
 @pytest.mark.slow
 def test_particles_figure_in_chromium(exported, browser):
-    from scenes.trajectories_1d import trajectories
+    from scenes.kit.data.trajectories_1d import trajectories
     from test_publish import _Server
 
     traj = trajectories()["ddpm"]

@@ -262,3 +262,46 @@ def test_cli_samples_the_flow_model(quick_fm, tmp_path):
     assert np.load(out)["samples"].shape == (8, 2)
     with pytest.raises(SystemExit):
         main(["sample", "toy2d-fm", "--preset", "quick", "--sampler", "ddim", "--out", str(out)])
+
+
+# --- measured side by side ---------------------------------------------------------------------
+
+def test_straightness_is_one_for_a_line_and_less_for_an_arc():
+    from diffusion.studies.flow_compare import straightness
+
+    u = np.linspace(0, 1, 101)[:, None, None]
+    line = u * np.array([[3.0, 4.0]])
+    arc = np.concatenate([np.cos(u * np.pi / 2), np.sin(u * np.pi / 2)], axis=-1)
+    assert np.allclose(straightness(line), 1) and np.allclose(straightness(arc), 2 * np.sqrt(2) / np.pi, atol=1e-4)
+
+
+def test_flow_euler_at_matching_times_reproduces_ddim_on_the_spiral():
+    """The bench's 'one ODE, two clocks' figure: float64 round-off, and far from it with the flow's own grid."""
+    from diffusion.models import get_model
+    from diffusion.studies.flow_compare import same_ode_check
+
+    check = same_ode_check(get_model("toy2d", "quick", progress=False), nfe=5, n=300)
+    assert check["max_abs_diff"] < 1e-9 and check["scale"] > 1
+
+
+def test_one_reflow_round_straightens_the_paths_and_improves_one_step_samples(quick_fm):
+    """toy2d-reflow (quick) against its teacher toy2d-fm (quick): straighter 50-step Euler paths and a lower
+    1-step SW1; the untrained reflow network is neither."""
+    from diffusion.models import get_model, get_recipe
+    from diffusion.models.toy2d.flow import one_thread
+    from diffusion.models.toy2d.measure import distances_to_mixture
+    from diffusion.studies.flow_compare import straightness
+
+    rf = get_model("toy2d-reflow", "quick", progress=False)
+    untrained = get_recipe("toy2d-reflow").network(rf.config).eval()
+    x1 = rf.noise(500, 3)
+
+    def measure(net):
+        with one_thread():
+            path = sample(net, rf.schedule, x1, "euler", 50).x
+            one = sample(net, rf.schedule, x1, "euler", 1, record=False).numpy()
+        return float(straightness(path).mean()), distances_to_mixture(one, MIX)["sw1"]
+
+    (s_rf, w_rf), (s_fm, w_fm), (s_un, w_un) = measure(rf.model), measure(quick_fm.model), measure(untrained)
+    assert s_rf > 0.9 > s_fm and w_rf < 0.5 * w_fm, (s_rf, s_fm, w_rf, w_fm)
+    assert w_un > 2 * w_rf

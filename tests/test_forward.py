@@ -112,7 +112,7 @@ def test_snr_crossing(name, expected):
 
 
 def test_forward_equation_strip_marks_the_linear_crossing():
-    from scenes.forward_equation import STRIP_T
+    from scenes.kit.data.forward_equation import STRIP_T
 
     assert F.snr_crossing(NoiseSchedule("linear", 1000)) in STRIP_T
 
@@ -164,7 +164,7 @@ def _independent_recomputation(s, x0, ts, n_chains, seed):
 
 
 def test_markov_chain_table_equals_a_recomputation():
-    from scenes import markov_chain as mc
+    from scenes.kit.data import markov_chain as mc
 
     x0 = mc.scene_image()
     shown = mc.measured(x0)                                # what the scene displays (cached)

@@ -7,14 +7,13 @@ import torch
 from diffusion.models.digits.config import TrainConfig
 from diffusion.core.guidance import GuidedEps, guided_eps, guided_sample
 from diffusion.core.sample import sample
-from diffusion.models import get_config
+from diffusion.models import get_config, get_model
 from diffusion.models.digits.network import UNet, UNetConfig
-from diffusion.models.digits_cond import cond_config, get_cond_model
 
 
 @pytest.fixture(scope="module")
 def cond():
-    return get_cond_model("quick", progress=False)
+    return get_model("digits-cond", "quick", progress=False)
 
 
 def _inputs(n=6, seed=0):
@@ -27,7 +26,7 @@ def test_unconditional_configs_keep_their_cache_keys():
     d = get_config("digits", "default").to_dict()
     assert "num_classes" not in d["unet"] and "label_drop" not in d
     assert "num_classes" not in UNetConfig().to_dict()
-    c = cond_config("quick")
+    c = get_config("digits-cond", "quick")
     assert c.to_dict()["unet"]["num_classes"] == 10 and c.to_dict()["label_drop"] == pytest.approx(0.1)
     assert TrainConfig.from_dict(c.to_dict()) == c
     assert TrainConfig.from_dict(get_config("digits", "default").to_dict()) == get_config("digits", "default")
@@ -105,7 +104,7 @@ def test_every_sampler_takes_guidance(cond, sampler, steps, eta):
 
 
 def test_formula_on_screen_is_the_code(cond):
-    from scenes.guidance import FORMULA_RHS, formula_tex
+    from scenes.kit.data.guidance import FORMULA_RHS, formula_tex
 
     x, t = _inputs()
     y = torch.tensor([2, 3, 5, 7, 0, 9])

@@ -79,3 +79,14 @@ def test_gallery_and_slide_index_follow_the_series():
         assert html.escape(chapter.lead)[:60] in page
     decks = re.findall(r'<li><a href="(\w+)\.html">', series_index(names[::-1]))
     assert decks == names
+
+
+def test_every_construct_reads_as_named_beats():
+    """construct() stays short (about 40 lines): the beats are methods of their own."""
+    import ast
+
+    for path in sorted((ROOT / "scenes").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and node.name == "construct":
+                n = node.end_lineno - node.lineno + 1
+                assert n <= 40, f"{path.name}: construct() is {n} lines"

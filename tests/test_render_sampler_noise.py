@@ -1,6 +1,6 @@
 """Low-quality renders of the sampler-noise scenes (DDIMDeterminism, ForwardBackward, Trajectories1D) with
-the quick preset, checked on the decoded pixels. Everything the scenes load is built first by
-diffusion.prepare (scenes never train)."""
+the quick preset, checked on the decoded pixels. Everything the scenes load is built first from
+their needs (scenes never train)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +16,10 @@ BG = np.array([0x14, 0x16, 0x1C])
 
 @pytest.fixture(scope="module")
 def prepared(quick_model):
-    from diffusion import prepare
+    from scenes.kit.registry import prepare
 
-    assert prepare.main(progress=False) == 0
+    for scene in ("DDIMDeterminism", "ForwardBackward", "Trajectories1D"):
+        assert prepare(scene, quiet=True)
 
 
 def frames(path: Path, every: float = 0.5):

@@ -8,9 +8,10 @@ import torch
 
 from diffusion.core.sample import sample
 from diffusion.core.schedule import NoiseSchedule
+from diffusion.core import engine
+from diffusion.models import get_model, get_recipe
 from diffusion.models.toy2d import (TOY2D_PRESETS, ExactEps, Spiral, alpha_bar_at, axis_marginal_pdf, exact_eps,
-                             get_toy2d_model, log_density, marginal, sample_marginal, sample_mixture, score,
-                             train_toy2d)
+                                    log_density, marginal, sample_marginal, sample_mixture, score)
 from diffusion.models.toy2d.flow import (exact_eps_fn, get_toy2d_trajectory, model_eps_fn, ode_sample, sample_toy2d,
                                   one_thread, segment_crossings, sigma_of)
 from diffusion.models.toy2d.measure import (distances_to_mixture, energy_distance, error_by_density, field_error,
@@ -30,7 +31,7 @@ def _one_thread():
 
 @pytest.fixture(scope="module")
 def quick():
-    return get_toy2d_model(TOY2D_PRESETS["quick"], progress=False)
+    return get_model("toy2d", TOY2D_PRESETS["quick"], progress=False)      # the run's one cache (conftest.py)
 
 
 def test_spiral_components_are_separated_and_centred_on_the_spiral():
@@ -190,10 +191,13 @@ def test_distances():
 
 def test_training_is_seeded():
     cfg = replace(TOY2D_PRESETS["quick"], steps=40)
-    a, b = train_toy2d(cfg, progress=False), train_toy2d(cfg, progress=False)
+    def train_toy2d(config):
+        return engine.train(get_recipe("toy2d"), config, progress=False)
+
+    a, b = train_toy2d(cfg), train_toy2d(cfg)
     assert a["history"]["loss"] == b["history"]["loss"]
     assert all(torch.equal(a["ema"][k], b["ema"][k]) for k in a["ema"])
-    c = train_toy2d(replace(cfg, seed=1), progress=False)
+    c = train_toy2d(replace(cfg, seed=1))
     assert a["history"]["loss"] != c["history"]["loss"]
 
 

@@ -82,7 +82,7 @@ def recompute(tm, t_paper, index, seed):
 
 
 def test_displayed_mse_equals_a_recomputation(quick_model):
-    from scenes import unet_prediction as scene
+    from scenes.kit.data import unet_prediction as scene
 
     preds = scene.predictions(quick_model)
     assert set(preds) == {scene.MAIN_T, *scene.TABLE_T}

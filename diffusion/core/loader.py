@@ -1,6 +1,7 @@
 """Trained models and trajectories from the cache: trained on first use, loaded instantly after.
 
-The one loader for every registered model: `get_model(name, preset_or_config, **overrides)`.
+The one loader for every model: `load_model(recipe, preset_or_config, **overrides)`; by name through the
+model registry, `diffusion.models.get_model(name, ...)` (core never imports the registry above it).
 """
 from __future__ import annotations
 
@@ -20,22 +21,18 @@ def model_path(name: str, config):
     return model_file(name, config)
 
 
-def get_model(name: str, config=None, progress: bool = True, **overrides) -> TrainedModel:
-    """The trained model `name` for a preset name (None: $DIFFUSION_PRESET or default) or a config,
-    with optional setting overrides (steps=9000): loaded from the cache or trained once."""
-    from ..models import get_recipe
-
-    config = get_recipe(name).config(config, **overrides)
-    note_access(model_path(name, config))           # also when the copy in memory below serves it
+def load_model(recipe, config=None, progress: bool = True, **overrides) -> TrainedModel:
+    """The trained model of `recipe` for a preset name (None: the active preset, core/presets.py) or a
+    config, with optional setting overrides (steps=9000): loaded from the cache or trained once."""
+    config = recipe.config(config, **overrides)
+    note_access(model_path(recipe.name, config))    # also when the copy in memory below serves it
     # the cache directory is part of the key: a changed $DIFFUSION_CACHE loads from (or trains into) it
-    return _load_model(name, config, str(cache_dir()), progress)
+    return _load_model(recipe, config, str(cache_dir()), progress)
 
 
 @lru_cache(maxsize=16)
-def _load_model(name: str, config, cache: str, progress: bool) -> TrainedModel:
-    from ..models import get_recipe
-
-    recipe = get_recipe(name)
+def _load_model(recipe, config, cache: str, progress: bool) -> TrainedModel:
+    name = recipe.name
     state_path = model_path(name, config).with_suffix(".state")
     result = cached_training(name, config, lambda: engine.train(recipe, config, state_path=state_path,
                                                                  progress=progress))
@@ -46,7 +43,7 @@ def _load_model(name: str, config, cache: str, progress: bool) -> TrainedModel:
     model.eval().requires_grad_(False)
     return recipe.trained_type(name, config, model, recipe.schedule(config), result["history"],
                                result.get("snapshots", {}), config_key(config.to_dict()),
-                               {k: result[k] for k in recipe.extra_keys})
+                               {k: result[k] for k in recipe.extra_keys}, recipe)
 
 
 def clear_memory_cache() -> None:

@@ -1,4 +1,5 @@
-"""A trained model as the scenes see it: EMA network (eval, CPU), schedule, loss history, snapshots."""
+"""A trained model as the scenes see it: EMA network (eval, CPU), schedule, loss history, snapshots,
+and the recipe that made it (so core never looks up the model registry above it)."""
 from __future__ import annotations
 
 import copy
@@ -19,12 +20,7 @@ class TrainedModel:
     snapshots: dict             # step -> EMA state dict saved during training
     key: str                    # cache key of the config
     extras: dict = field(default_factory=dict)   # what the recipe stores beside the weights
-
-    @property
-    def recipe(self):
-        from ..models import get_recipe
-
-        return get_recipe(self.name)
+    recipe: object = field(default=None, repr=False)   # the diffusion.core.recipe.Recipe that trained it
 
     @property
     def shape(self) -> tuple:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from ..core.loader import load_model
+
 MODELS = {
     "digits": "diffusion.models.digits.recipe",     # 8x8 scikit-learn digits, U-Net eps-model
     "graphs": "diffusion.models.graphs.recipe",     # two-community graphs, discrete edge diffusion
@@ -16,6 +18,7 @@ MODELS = {
     "digits-cond": "diffusion.models.digits_cond.recipe",   # class-conditional digits, classifier-free guidance
     "toy2d-fm": "diffusion.models.toy2d_fm.recipe", # toy2d's spiral and MLP trained by flow matching
     "digits-fm": "diffusion.models.digits_fm.recipe",   # digits' data and U-Net trained by flow matching
+    "toy2d-reflow": "diffusion.models.toy2d_reflow.recipe",  # toy2d-fm rectified once (its own noise-sample pairs)
 }
 
 
@@ -34,12 +37,10 @@ def get_recipe(name: str):
 
 
 def get_config(name: str, preset=None, **overrides):
-    """The config of model `name` for a preset (None: $DIFFUSION_PRESET or default), with overrides."""
+    """The config of model `name` for a preset (None: the active preset, core/presets.py), with overrides."""
     return get_recipe(name).config(preset, **overrides)
 
 
 def get_model(name: str, config=None, progress: bool = True, **overrides):
-    """The trained model (diffusion.core.loader.get_model)."""
-    from ..core.loader import get_model as load
-
-    return load(name, config, progress, **overrides)
+    """The trained model `name` (diffusion.core.loader.load_model): loaded from the cache or trained once."""
+    return load_model(get_recipe(name), config, progress, **overrides)

@@ -13,13 +13,13 @@ the config and the library version (get_or_build), so scenes only load results.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
 from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ..core.presets import preset_name
 from ..models.digits.classifier import ClassifierConfig, classify, get_classifier
 from ..models.digits.data import load_dataset
 from ..core.sample import sample
@@ -215,5 +215,6 @@ def get_experiment(name: str, tm, cfg: ExperimentConfig = ExperimentConfig()) ->
 
 
 def default_config(preset: str | None = None) -> ExperimentConfig:
-    """QUICK when the digits preset is 'quick' ($DIFFUSION_PRESET), else the full ExperimentConfig."""
-    return QUICK if (preset or os.environ.get("DIFFUSION_PRESET", "default")) == "quick" else ExperimentConfig()
+    """QUICK when the digits preset is 'quick' (None: the active preset, core/presets.py), else the full
+    ExperimentConfig."""
+    return QUICK if preset_name(preset) == "quick" else ExperimentConfig()

@@ -13,7 +13,6 @@ scene and the bench load the same numbers.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -22,6 +21,7 @@ from tqdm.auto import tqdm
 
 from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
 from ..core.guidance import guided_sample
+from ..core.presets import preset_name
 from ..models.digits.classifier import ClassifierConfig, classify, frechet_distance, get_classifier
 from ..models.digits.data import load_digits
 
@@ -41,8 +41,8 @@ QUICK = GuidanceStudyConfig(ws=(0.0, 2.0, 8.0), n_per_class=6, steps=5, classifi
 
 
 def default_study_config(preset: str | None = None) -> GuidanceStudyConfig:
-    """QUICK when the digits preset is 'quick' ($DIFFUSION_PRESET), else the full sweep."""
-    return QUICK if (preset or os.environ.get("DIFFUSION_PRESET", "default")) == "quick" else GuidanceStudyConfig()
+    """QUICK when the digits preset is 'quick' (None: the active preset, core/presets.py), else the full sweep."""
+    return QUICK if preset_name(preset) == "quick" else GuidanceStudyConfig()
 
 
 def mean_pairwise_distance(x: np.ndarray) -> float:

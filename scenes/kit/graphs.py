@@ -6,40 +6,13 @@ edges present at that step.
 """
 from __future__ import annotations
 
-import sys
-from functools import lru_cache
-
 import numpy as np
 from manim import Dot, VGroup, VMobject
 
-from diffusion.models.graphs.data import SBMConfig, block_fit, make_graphs
-from diffusion.models import get_model
-from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
+from diffusion.models.graphs.data import SBMConfig, block_fit
 
 from . import style
 from .paths import straight_cubics
-
-COND_NODES = (0, 1, 2, 3, 8, 9)         # held fixed: four nodes of one block, two of the other
-COND_INDEX = 0                           # which test-split graph gives the fixed subgraph
-
-
-@lru_cache(maxsize=1)
-def graph_model() -> TrainedGraphModel:
-    """the graph denoiser of the active preset ($DIFFUSION_PRESET, default 'default')"""
-    return get_model("graphs", progress=sys.stderr.isatty())
-
-
-def condition_graph() -> np.ndarray:
-    return make_graphs(graph_model().config.family, COND_INDEX + 1, "test")[COND_INDEX]
-
-
-def conditional_trajectory(n: int = 4, seed: int = 0):
-    """graphs sampled with the fixed subgraph held (graph denoiser)"""
-    return get_graph_trajectory(graph_model(), n, seed, condition_graph(), COND_NODES)
-
-
-def unconditional_trajectory(n: int = 4, seed: int = 0):
-    return get_graph_trajectory(graph_model(), n, seed)
 
 
 def two_circle_layout(adj: np.ndarray, family: SBMConfig, radius: float = 1.0, gap: float = 2.6,

@@ -3,7 +3,7 @@ thousands of Squares), so heavy grids render fast and stay crisp."""
 from __future__ import annotations
 
 import numpy as np
-from manim import RESAMPLING_ALGORITHMS, Group, ImageMobject, SurroundingRectangle
+from manim import DOWN, RESAMPLING_ALGORITHMS, Group, ImageMobject, Rectangle, SurroundingRectangle
 
 from . import style
 
@@ -57,3 +57,9 @@ def image_grid(images, rows: int, cols: int, height: float = 4.0, vmin=-1.0, vma
 def framed(mob, color, buff: float = 0.04):
     """The mobject with a thin coloured frame around it (a Group, so it works with images)."""
     return Group(mob, SurroundingRectangle(mob, color=color, buff=buff, stroke_width=2))
+
+
+def known_box(tile, color=style.FIXED) -> Rectangle:
+    """A frame around the known (top) half of a square tile (inpainting)."""
+    return Rectangle(width=tile.width, height=tile.height / 2, color=color, stroke_width=3).move_to(
+        tile.get_top() + DOWN * tile.height / 4)

@@ -8,7 +8,8 @@
   A scene not named in any chapter still renders and is listed at the end under UNPLACED (so a
   scene from another branch never breaks a render), and `tests/test_registry.py` fails until it
   is given a place. Names in CHAPTERS that no module defines (yet) are skipped.
-- Needs: a scene's `needs` is a tuple of zero-argument functions that build (or load) what its
+- Needs: a scene's needs (NEEDS of its data part, scenes/kit/data/<module>.py) are zero-argument
+  functions that build (or load) what its
   construct() loads, through the cache (trained once, then read). construct() calls the same
   functions, so what is prepared is what is shown. `prepare(name)` builds one scene's needs, before
   manim starts (`python -m scenes render` does it, so `make render SCENE=X` trains only X's models);
@@ -155,8 +156,8 @@ def video_path(module: str, name: str, quality: str) -> Path:
 
 
 def needs(cls) -> tuple:
-    """The scene's `needs` (zero-argument functions building/loading cached artifacts)."""
-    return tuple(getattr(cls, "needs", ()))
+    """The scene's needs (zero-argument functions building/loading cached artifacts): its data part's NEEDS."""
+    return tuple(cls.data.NEEDS) if cls.data is not None else ()
 
 
 def need_name(fn) -> str:

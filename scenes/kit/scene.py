@@ -14,14 +14,17 @@ from . import text as _text  # noqa: F401  (installs the shared SVG cache)
 class DiffusionScene(Slide):
     """Base class of every scene: palette background, and `beat()` for narrated storyboard beats.
 
-    Subclasses set `description` (one line, shown by `make list`) and may set `poster_time`
-    (seconds into the video of the blog's poster frame; default: the fullest frame).
+    Subclasses set `description` (one line, shown by `make list`), `data` (the scene's data part, a
+    module of scenes/kit/data/ without Manim: NEEDS, what it loads, and claims(), what the narration
+    states) and may set `poster_time` (seconds into the video of the blog's poster frame; default:
+    the fullest frame).
 
     Every scene is also a manim-slides `Slide`: each `beat()` starts a new slide (a pause for the
     lecturer), with the narration as speaker notes. A plain `manim render` only writes the video;
     slides are saved when $SCENES_SLIDES_DIR is set (`make slides`, publish/slides.py).
     """
     description = ""
+    data = None                    # the data part: a module with NEEDS and claims()
     poster_time: float | None = None
     facts: dict = {}               # {claim name: Claim} of `claims()`, checked in setup()
     skip_reversing = True          # no reversed clips for "previous slide": halves the slide build
@@ -36,8 +39,9 @@ class DiffusionScene(Slide):
 
     @classmethod
     def claims(cls) -> list:
-        """The claims the narration makes, as scenes.kit.claims.Claim over the loaded data (none here)."""
-        return []
+        """The claims the narration makes, as scenes.kit.claims.Claim over the loaded data: the data
+        part's claims() (none without one)."""
+        return list(cls.data.claims()) if cls.data is not None else []
 
     def render(self, *args, **kwargs):
         if os.environ.get("SCENES_SLIDES_DIR"):

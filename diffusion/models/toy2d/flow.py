@@ -15,7 +15,7 @@ import torch
 from scipy.integrate import solve_ivp
 
 from ...core.cache import cache_dir, config_key, get_or_build
-from ...core.sample import Trajectory, sample
+from ...core.sample import Trajectory, sample, sample_steps
 from ...core.schedule import NoiseSchedule
 from .mixture import Spiral, exact_eps_ab
 
@@ -146,3 +146,26 @@ def segment_crossings(x: np.ndarray) -> int:
         v = np.where(ok, cross(qp, r) / np.where(ok, den, 1), -1)
         total += int((ok & (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)).sum())
     return total
+
+
+def states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.ndarray:
+    """The particles (len(at), n, 2) of one shared-sampler run from tm.noise(n, seed) at the 0-based
+    steps `at` (-1: the samples; a step is the state x_t *before* the update at t)."""
+    gen = torch.Generator().manual_seed(seed + 1)
+    want, out = [int(a) for a in at], {}
+    with one_thread():
+        for st in sample_steps(tm.model, tm.schedule, tm.noise(n, seed), sampler, steps, 0.0, gen, clip_x0=False):
+            if st.t in want:
+                out[st.t] = st.x_t.numpy().copy()
+            if st.t_prev == -1:
+                out[-1] = st.x_prev.numpy().copy()
+    missing = [a for a in want if a not in out]
+    if missing:
+        raise ValueError(f"steps {missing} are not on the {sampler} {steps}-step schedule")
+    return np.stack([out[a] for a in want])
+
+
+def get_states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.ndarray:
+    spec = dict(model=tm.key, kind="toy2d-states", n=n, seed=seed, sampler=sampler, steps=steps, at=list(at))
+    path = cache_dir() / "trajectories" / f"toy2d-states-{config_key(spec)}.npy"
+    return get_or_build(path, lambda: states_at(tm, n, seed, sampler, steps, at), npy_bytes, npy_from_bytes)

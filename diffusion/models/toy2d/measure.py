@@ -7,6 +7,8 @@ Field error: eps_hat - eps* at exact draws x ~ q(x_t), and on a grid over the pl
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 
@@ -144,3 +146,11 @@ def error_by_density(fields: dict, mass: float = 0.9) -> dict:
         mask[order[: int(np.searchsorted(cum, mass)) + 1]] = True
         inside.append(float(e[mask].mean())); outside.append(float(e[~mask].mean()) if (~mask).any() else np.nan)
     return dict(t=fields["t"], high_density=np.array(inside), low_density=np.array(outside))
+
+
+def get_field_error(tm, ts, n: int = 4000) -> dict:
+    """Cached `field_error` (arrays as lists)."""
+    spec = dict(model=tm.key, kind="toy2d-field-error", ts=list(ts), n=n)
+    path = cache_dir() / "inspect" / f"toy2d-field-error-{config_key(spec)}.json"
+    build = lambda: {k: v.tolist() for k, v in field_error(tm, ts, n).items()}
+    return {k: np.array(v) for k, v in get_or_build(path, build, lambda d: json.dumps(d).encode(), json.loads).items()}

@@ -2,7 +2,6 @@
 training engine can take it as is (`train.py` holds the loop until that engine exists)."""
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -37,14 +36,6 @@ TOY2D_PRESETS = {
     "default": Toy2dConfig(),                                                                        # ~1-2 min
     "large": Toy2dConfig(hidden=256, layers=4, steps=30000, batch_size=1024, lr=1e-3, ema_decay=0.999),
 }
-
-
-def get_toy2d_preset(name: str | None = None) -> Toy2dConfig:
-    """The named preset; with no name, $DIFFUSION_PRESET or "default"."""
-    name = name or os.environ.get("DIFFUSION_PRESET", "default")
-    if name not in TOY2D_PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(TOY2D_PRESETS)}")
-    return TOY2D_PRESETS[name]
 
 
 class TimeMLP(nn.Module):
