@@ -65,7 +65,7 @@ claims: setup models
 
 # everything (CI), two workers; a module's tests stay on one worker (they share its fixtures)
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile tests
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 tests
 
 # the inner loop: no renders, no publishing, no subprocess training runs
 test-fast: setup
