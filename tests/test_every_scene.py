@@ -1,6 +1,8 @@
 """Every scene once, in this process: its needs prepared, then construct() in the layout audit's dry run.
 That one pass serves two checks per scene: what construct() loads from the cache is what its needs
-prepared (so a render builds nothing more), and the layout audit finds no violation."""
+prepared (so a render builds nothing more; each scene in a cache of its own that holds only the run's
+trained models, so nothing another scene built can hide a missing need), and the layout audit finds
+no violation."""
 import sys
 from pathlib import Path
 
@@ -22,10 +24,18 @@ def forget_memory() -> None:
                     value.cache_clear()
 
 
+def cache_files(cache: Path) -> set:
+    return {str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
+
+
 @pytest.fixture(scope="module")
-def scene_pass():
+def scene_pass(tmp_path_factory):
     """scene -> dict(prepared=artifacts its needs used, loaded=artifacts setup() and construct() used,
-    violations=the audit's lines); each scene is run the first time a test asks for it."""
+    built=files construct() added to the cache, violations=the audit's lines); each scene is run the
+    first time a test asks for it. Each scene gets a cache of its own holding only the run's trained
+    models (linked, never trained again): everything else it loads, its needs must build."""
+    import os
+
     from diffusion.core.cache import record_access
 
     done = {}
@@ -33,13 +43,25 @@ def scene_pass():
     def run(name):
         if name not in done:
             cls = registry.discover()[name][1]
-            forget_memory()
-            with record_access() as prepared:
-                registry.prepare(name, quiet=True)
-            forget_memory()
-            with record_access() as loaded:
-                rec = audit.audit_scene(cls)
-            done[name] = dict(prepared=set(prepared), loaded=set(loaded),
+            registry.prepare(name, quiet=True)                 # the run's cache: trains what is missing, once
+            shared = Path(os.environ["DIFFUSION_CACHE"])
+            own = tmp_path_factory.mktemp(name)
+            (own / "models").mkdir()
+            for f in (shared / "models").glob("*.pt*"):
+                if not f.name.endswith(".lock"):
+                    os.link(f, own / "models" / f.name)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("DIFFUSION_CACHE", str(own))
+                forget_memory()
+                with record_access() as prepared:
+                    registry.prepare(name, quiet=True)
+                before = cache_files(own)
+                forget_memory()
+                with record_access() as loaded:
+                    rec = audit.audit_scene(cls)
+                built = cache_files(own) - before
+                forget_memory()
+            done[name] = dict(prepared=set(prepared), loaded=set(loaded), built=built,
                               violations=[v.line() for v in audit.merge_runs(rec.violations())])
         return done[name]
 
@@ -49,6 +71,7 @@ def scene_pass():
 @pytest.mark.parametrize("scene", SCENES)
 def test_a_scene_loads_only_what_its_needs_prepare(scene, scene_pass):
     r = scene_pass(scene)
+    assert not r["built"], f"{scene}: construct() built what its needs did not: {sorted(r['built'])}"
     assert r["loaded"] <= r["prepared"], f"{scene} loads what its needs do not build: {sorted(r['loaded'] - r['prepared'])}"
 
 
