@@ -3,6 +3,7 @@ That one pass serves two checks per scene: what construct() loads from the cache
 prepared (so a render builds nothing more; each scene in a cache of its own that holds only the run's
 trained models, so nothing another scene built can hide a missing need), and the layout audit finds
 no violation."""
+import shutil
 import sys
 from pathlib import Path
 
@@ -49,7 +50,10 @@ def scene_pass(tmp_path_factory):
             (own / "models").mkdir()
             for f in (shared / "models").glob("*.pt*"):
                 if not f.name.endswith(".lock"):
-                    os.link(f, own / "models" / f.name)
+                    try:
+                        os.link(f, own / "models" / f.name)
+                    except OSError:                            # another file system: a copy does too
+                        shutil.copy2(f, own / "models" / f.name)
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("DIFFUSION_CACHE", str(own))
                 forget_memory()
