@@ -61,8 +61,7 @@ class ForwardEquation(DiffusionScene):
         l1 = eq(r"q(x_t \mid x_{t-1})", "=", r"\mathcal{N}\big(x_t;\ ", r"\sqrt{1-\beta_t}", r"\,x_{t-1}",
                 r",\ ", r"\beta_t", r"\,\mathbf{I}\big)", colors={4: C_STATE, 3: C_SIG, 6: C_NOISE})
         l1.next_to(heading, DOWN, buff=0.6)
-        self.hold_narration()
-        self.beat("One step of the forward process: keep a little less of the previous image, add a little Gaussian noise.", 4)
+        self.next_beat("One step of the forward process: keep a little less of the previous image, add a little Gaussian noise.", 4)
         self.layout_exempt("fill", "one formula alone: the formula is the picture")
         self.play(FadeIn(heading), Write(l1))
         self.wait(2)
@@ -71,8 +70,7 @@ class ForwardEquation(DiffusionScene):
         l1b = eq(r"q(x_t \mid x_{t-1})", "=", r"\mathcal{N}\big(x_t;\ ", r"\sqrt{\alpha_t}", r"\,x_{t-1}",
                  r",\ ", r"(1-\alpha_t)", r"\,\mathbf{I}\big)", colors={4: C_STATE, 3: C_SIG, 6: C_NOISE})
         l1b.move_to(l1)
-        self.hold_narration()
-        self.beat("Write alpha_t for one minus beta_t.", 3)
+        self.next_beat("Write alpha_t for one minus beta_t.", 3)
         self.play(Write(alpha_def))
         # the same parts, index by index: the beta terms turn into their alpha forms in place
         self.play(*[ReplacementTransform(l1[i], l1b[i]) for i in range(len(l1b))], run_time=1.5)
@@ -85,8 +83,7 @@ class ForwardEquation(DiffusionScene):
         eps_note = eq(r"\epsilon_{t-1},\ \epsilon_{t-2},\ \ldots \sim \mathcal{N}(0, \mathbf{I})", size=30)
         eps_note.to_corner(DOWN + RIGHT, buff=0.6)
         eps_note[0].set_color(C_NOISE)
-        self.hold_narration()
-        self.beat("Sampling from that Gaussian is the same as scaling the mean and adding scaled standard noise.", 4)
+        self.next_beat("Sampling from that Gaussian is the same as scaling the mean and adding scaled standard noise.", 4)
         src = l1b.copy()
         self.play(ReplacementTransform(src[0], l2[0]), ReplacementTransform(src[1], l2[1]),
                   ReplacementTransform(src[3], l2[2]), ReplacementTransform(src[4], l2[3]),
@@ -99,8 +96,7 @@ class ForwardEquation(DiffusionScene):
         l3 = eq("x_{t-1}", "=", r"\sqrt{\alpha_{t-1}}", r"\,x_{t-2}", "+", r"\sqrt{1-\alpha_{t-1}}", r"\,\epsilon_{t-2}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE})
         l3.next_to(l2, DOWN, buff=0.5)
-        self.hold_narration()
-        self.beat("The previous state came from the same rule, one step earlier.", 3)
+        self.next_beat("The previous state came from the same rule, one step earlier.", 3)
         self.play(Write(l3))
         self.wait(1.5)
 
@@ -108,8 +104,7 @@ class ForwardEquation(DiffusionScene):
                 r"\sqrt{1-\alpha_{t-1}}", r"\,\epsilon_{t-2}", r"\big)", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 4: C_SIG, 5: C_STATE, 7: C_NOISE, 8: C_NOISE, 11: C_NOISE, 12: C_NOISE})
         l4.move_to(l2).shift(DOWN * 0.5)
-        self.hold_narration()
-        self.beat("Substitute it in: x_{t-1} is replaced by its own formula.", 3.4)
+        self.next_beat("Substitute it in: x_{t-1} is replaced by its own formula.", 3.4)
         self.play(ReplacementTransform(l2[0], l4[0]), ReplacementTransform(l2[1], l4[1]),
                   ReplacementTransform(l2[2], l4[2]), FadeOut(l2[3], shift=DOWN * 0.3),
                   *[ReplacementTransform(l3[i], l4[i + 2]) for i in range(2, 7)],
@@ -123,8 +118,7 @@ class ForwardEquation(DiffusionScene):
                 r"\,\epsilon_{t-2}", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE, 8: C_NOISE, 9: C_NOISE})
         l5.move_to(l4)
-        self.hold_narration()
-        self.beat("Multiply out the bracket.", 2.5)
+        self.next_beat("Multiply out the bracket.", 2.5)
         a_copy = l4[2].copy()
         self.play(ReplacementTransform(l4[0], l5[0]), ReplacementTransform(l4[1], l5[1]),
                   ReplacementTransform(VGroup(l4[2], l4[4]), l5[2]), ReplacementTransform(l4[5], l5[3]),
@@ -140,9 +134,8 @@ class ForwardEquation(DiffusionScene):
             eq(r"\alpha_t(1-\alpha_{t-1}) + (1-\alpha_t) = 1-\alpha_t\alpha_{t-1}", size=32),
         ).arrange(DOWN, buff=0.2).next_to(l5, DOWN, buff=0.7)
         brace_box = SurroundingRectangle(VGroup(l5[5], l5[9]), color=style.NOISE, buff=0.08, stroke_width=2)
-        self.hold_narration()
-        self.beat("The two noise terms are independent Gaussians, so their variances add: "
-                  "alpha_t (1 - alpha_{t-1}) + (1 - alpha_t) = 1 - alpha_t alpha_{t-1}.", 6)
+        self.next_beat("The two noise terms are independent Gaussians, so their variances add: "
+                       "alpha_t (1 - alpha_{t-1}) + (1 - alpha_t) = 1 - alpha_t alpha_{t-1}.", 6)
         self.play(Create(brace_box))
         self.play(FadeIn(merge_note))
         self.wait(2.5)
@@ -152,8 +145,7 @@ class ForwardEquation(DiffusionScene):
         self.play(*[ReplacementTransform(l5[i], l6[i]) for i in range(5)],
                   ReplacementTransform(VGroup(l5[5], l5[7], l5[8]), l6[5]),
                   ReplacementTransform(VGroup(l5[6], l5[9]), l6[6]), FadeOut(brace_box), run_time=2)
-        self.hold_narration()
-        self.beat("Two steps collapse into one Gaussian step with a product of alphas.", 2.5)
+        self.next_beat("Two steps collapse into one Gaussian step with a product of alphas.", 2.5)
         self.wait(2.5)
 
         # --- Repeat down to x_0 -----------------------------------------------------------------
@@ -161,8 +153,7 @@ class ForwardEquation(DiffusionScene):
                 r"\sqrt{1-\alpha_t\alpha_{t-1}\cdots\alpha_1}", r"\,\epsilon",
                 colors={0: C_STATE, 2: C_SIG, 3: C_SIG, 5: C_NOISE, 6: C_NOISE})
         l7.move_to(l6)
-        self.hold_narration()
-        self.beat("Repeat the same merge all the way down to the clean image x_0.", 3)
+        self.next_beat("Repeat the same merge all the way down to the clean image x_0.", 3)
         self.play(*[ReplacementTransform(l6[i], l7[i]) for i in range(7)], FadeOut(merge_note), run_time=2)
         self.wait(1.5)
         l8 = eq("x_t", "=", r"\sqrt{\bar\alpha_t}", r"\,x_0", "+", r"\sqrt{1-\bar\alpha_t}", r"\,\epsilon",
@@ -176,16 +167,14 @@ class ForwardEquation(DiffusionScene):
         mant, expo = f"{ab_T:.2e}".split("e")
         number = eq(rf"\text{{linear, }}T={T}:\quad \bar\alpha_T = {mant}\times 10^{{{int(expo)}}}", size=30)
         number.next_to(not_sum, DOWN, buff=0.35)
-        self.hold_narration()
-        self.beat("Call the product alpha-bar. Then x_t is one Gaussian jump from x_0: "
-                  "square root of alpha-bar times the image, plus square root of one minus alpha-bar times noise.", 6)
+        self.next_beat("Call the product alpha-bar. Then x_t is one Gaussian jump from x_0: "
+                       "square root of alpha-bar times the image, plus square root of one minus alpha-bar times noise.", 6)
         self.play(*[ReplacementTransform(l7[i], l8[i]) for i in range(7)], run_time=2)
         box = SurroundingRectangle(l8, color=style.HIGHLIGHT, buff=0.15, stroke_width=2)
         self.play(Create(box), Write(prod))
         self.play(FadeIn(not_sum))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"With the linear schedule and {T} steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
+        self.next_beat(f"With the linear schedule and {T} steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
         self.play(FadeIn(number))
         self.wait(3)
         self.hold_narration()
@@ -203,24 +192,20 @@ class ForwardEquation(DiffusionScene):
         for p in panels:
             self.decorate_panel(p)      # curves are placed on the axes where they now stand
 
-        self.hold_narration()
-        self.beat("Two common schedules, plotted from the library's own arrays: linear (DDPM) and cosine.", 4)
+        self.next_beat("Two common schedules, plotted from the library's own arrays: linear (DDPM) and cosine.", 4)
         self.play(FadeIn(heading), *[FadeIn(VGroup(p.name, p.beta_axes, p.axes)) for p in panels], FadeIn(legend))
         self.play(*[Create(p.beta) for p in panels], run_time=1.5)
         self.wait(1.5)
-        self.hold_narration()
-        self.beat(f"Beta is the noise added per step. The linear one stays small, at most {self.lin.betas.max().item():.2f}; "
-                  f"{self.facts['cosine_beta_small_share'].text}.", 5)
+        self.next_beat(f"Beta is the noise added per step. The linear one stays small, at most {self.lin.betas.max().item():.2f}; "
+                       f"{self.facts['cosine_beta_small_share'].text}.", 5)
         self.wait(5)
-        self.hold_narration()
-        self.beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
-                  "and the square root of one minus alpha-bar weighs the noise.", 5.5)
+        self.next_beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
+                       "and the square root of one minus alpha-bar weighs the noise.", 5.5)
         self.play(*[Create(p.ab) for p in panels], run_time=1.5)
         self.play(*[Create(p.sig) for p in panels], *[Create(p.noi) for p in panels], run_time=2)
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"Signal and noise weigh the same where SNR = 1: at t = {F.snr_crossing(self.lin)} for linear, "
-                  f"at t = {F.snr_crossing(self.cos)} for cosine. The cosine schedule keeps the image longer.", 6)
+        self.next_beat(f"Signal and noise weigh the same where SNR = 1: at t = {F.snr_crossing(self.lin)} for linear, "
+                       f"at t = {F.snr_crossing(self.cos)} for cosine. The cosine schedule keeps the image longer.", 6)
         self.play(*[Create(p.cross) for p in panels], *[FadeIn(p.cross_label) for p in panels])
         self.wait(3.5)
         self.hold_narration()
@@ -319,23 +304,19 @@ class ForwardEquation(DiffusionScene):
         strip_labels = VGroup(*[math(rf"t={tt}", size=style.TICK_SIZE, color=style.MUTED).next_to(im, DOWN, buff=0.08)
                                 for tt, im in zip(STRIP_T, strip_imgs)])
 
-        self.hold_narration()
-        self.beat("Now the closed form on a real image. Draw one noise image epsilon, and keep it fixed.", 4)
+        self.next_beat("Now the closed form on a real image. Draw one noise image epsilon, and keep it fixed.", 4)
         self.play(FadeIn(heading), Write(formula))
         self.play(FadeIn(x0_img), FadeIn(names[0]), FadeIn(src), FadeIn(eps_img), FadeIn(names[1]), FadeIn(fixed))
         self.play(FadeIn(xt_img), FadeIn(xt_name), FadeIn(reads))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Move t: only the two weights change. The image fades and the same noise grows.", 8)
+        self.next_beat("Move t: only the two weights change. The image fades and the same noise grows.", 8)
         self.play(t.animate.set_value(T), run_time=7, rate_func=lambda a: a ** 1.6)
         self.wait(1)
         t_star = F.snr_crossing(s)
-        self.hold_narration()
-        self.beat(f"At t = {t_star} the two weights are equal: SNR = 1. The image is still visible.", 4.5)
+        self.next_beat(f"At t = {t_star} the two weights are equal: SNR = 1. The image is still visible.", 4.5)
         self.play(t.animate.set_value(t_star), run_time=2.5)
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"The same epsilon at {len(STRIP_T)} steps. Each is one jump from x_0, no chain needed.", 5)
+        self.next_beat(f"The same epsilon at {len(STRIP_T)} steps. Each is one jump from x_0, no chain needed.", 5)
         self.play(FadeOut(Group(row, names, src, fixed, reads, xt_name)), FadeIn(strip), FadeIn(strip_labels))
         self.wait(3.5)
         xt_img.clear_updaters()

@@ -81,17 +81,14 @@ class GraphDenoising(DiffusionScene):
         sizes = family.sizes
         blocks = (f"{len(sizes)} communities of {sizes[0]} nodes" if len(set(sizes)) == 1 else
                   f"communities of {', '.join(map(str, sizes))} nodes")
-        self.hold_narration()
-        self.beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
+        self.next_beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(edges), FadeIn(mat), Write(mat_name), FadeIn(text))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
-                  "no edge with probability 1 - rho, an edge with probability rho.", 4)
+        self.next_beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
+                       "no edge with probability 1 - rho, an edge with probability rho.", 4)
         self.play(Write(eq), FadeIn(m_note))
         self.wait(1)
-        self.hold_narration()
-        self.beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
+        self.next_beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
         self.play(k.animate.set_value(T), run_time=8, rate_func=linear)
         for mob in (edges, mat[0], text):
             mob.clear_updaters()
@@ -151,21 +148,17 @@ class GraphDenoising(DiffusionScene):
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
         legend.to_edge(DOWN, buff=0.3)
 
-        self.hold_narration()
-        self.beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
+        self.next_beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Everything else starts as independent coins with the data's edge density.", 3)
+        self.next_beat("Everything else starts as independent coins with the data's edge density.", 3)
         self.play(FadeIn(edges), FadeIn(mats), Write(names), FadeIn(text))
         self.wait(1)
-        self.hold_narration()
-        self.beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
+        self.next_beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
         self.play(Write(eq))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
+        self.next_beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
         self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.8)
         for mob in (edges, mats[0][0], mats[1][0], text):
             mob.clear_updaters()
@@ -190,8 +183,7 @@ class GraphDenoising(DiffusionScene):
         caption.next_to(Group(*small), DOWN, buff=0.6)
         if caption.width > 13.6:
             caption.scale_to_fit_width(13.6)
-        self.hold_narration()
-        self.beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
+        self.next_beat("Different noise, different completions — each one built around the same fixed subgraph.", 5)
         self.play(FadeOut(Group(dots, edges, cond_edges)), FadeIn(Group(*small)), Write(caption))
         self.wait(4)
         self.hold_narration()

@@ -92,14 +92,12 @@ class MarkovChain(DiffusionScene):
         betas.next_to(kernel, DOWN, buff=0.25)
         src = label(f"image: {describe_source()}, {RES}×{RES} grayscale", style.SMALL_SIZE, style.MUTED).to_corner(DOWN + RIGHT, buff=0.3)
 
-        self.hold_narration()
-        self.beat("Start from a real image, x_0, and apply the same small noising kernel again and again.", 4)
+        self.next_beat("Start from a real image, x_0, and apply the same small noising kernel again and again.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(items[0]), FadeIn(names[0]), FadeIn(src))
         self.play(Write(kernel))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat("Each arrow is one draw from q(x_t | x_{t-1}): shrink the image slightly, add a little noise.", 4.2)
+        self.next_beat("Each arrow is one draw from q(x_t | x_{t-1}): shrink the image slightly, add a little noise.", 4.2)
         k = 0
         for i, it in enumerate(items[1:], start=1):
             anims = [Create(arrows[i - 1])]
@@ -111,8 +109,7 @@ class MarkovChain(DiffusionScene):
                 anims.append(FadeIn(names[k]))
             self.play(*anims, run_time=0.8)
         self.wait(1)
-        self.hold_narration()
-        self.beat(f"One step adds very little: beta_1 is {b1:.4f}. After {T} steps nothing of the image is left.", 5)
+        self.next_beat(f"One step adds very little: beta_1 is {b1:.4f}. After {T} steps nothing of the image is left.", 5)
         self.play(FadeIn(betas))
         self.wait(4)
         self.hold_narration()
@@ -165,25 +162,21 @@ class MarkovChain(DiffusionScene):
         hist_title.next_to(axes, UP, buff=0.2)
         src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(big, DOWN, buff=0.12)
 
-        self.hold_narration()
-        self.beat("Follow one chain. Left, the current state x_t; right, the histogram of its pixel values.", 4)
+        self.next_beat("Follow one chain. Left, the current state x_t; right, the histogram of its pixel values.", 4)
         self.play(FadeIn(big), FadeIn(t_read), FadeIn(src), Create(axes), FadeIn(x_lab), FadeIn(hist_title))
         self.add(hist)
         self.play(FadeIn(stats))
         self.wait(2)
-        self.hold_narration()
-        self.beat("The standard normal density, for reference.", 2)
+        self.next_beat("The standard normal density, for reference.", 2)
         self.play(Create(normal), FadeIn(normal_lab))
         self.wait(1)
-        self.hold_narration()
-        self.beat(f"Walk the chain: {T} draws from the one-step kernel. "
-                  "The image fades and the histogram spreads towards N(0, 1).", 13)
+        self.next_beat(f"Walk the chain: {T} draws from the one-step kernel. "
+                       "The image fades and the histogram spreads towards N(0, 1).", 13)
         self.play(t.animate.set_value(T), run_time=12, rate_func=lambda a: a ** 2)
         self.wait(1)
         end = self.chain[T]
-        self.hold_narration()
-        self.beat(f"At t = T the pixels have mean {end.mean():+.2f} and standard deviation {end.std():.2f}: "
-                  "pure noise, whatever image we started from.", 5)
+        self.next_beat(f"At t = T the pixels have mean {end.mean():+.2f} and standard deviation {end.std():.2f}: "
+                       "pure noise, whatever image we started from.", 5)
         self.wait(5)
         for m in (big, t_num, hist, *[s[1] for s in stats[1:]]):
             m.clear_updaters()
@@ -234,38 +227,32 @@ class MarkovChain(DiffusionScene):
                 line.scale_to_fit_width(13.6)
         foot.arrange(DOWN, aligned_edge=LEFT, buff=0.12).to_edge(DOWN, buff=0.35)
 
-        self.hold_narration()
-        self.beat("Does walking the chain give the same distribution as the closed-form jump? Measure it.", 4)
+        self.next_beat("Does walking the chain give the same distribution as the closed-form jump? Measure it.", 4)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading))
         self.play(FadeIn(walk))
         self.play(FadeIn(jump))
         self.wait(1.5)
-        self.hold_narration()
-        self.beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at {len(st['t'])} values of t.", 4)
+        self.next_beat(f"{N_CHAINS} independent chains against {N_CHAINS} independent jumps, at {len(st['t'])} values of t.", 4)
         self.play(FadeIn(header), Create(rule))
         self.play(*[FadeIn(r, shift=UP * 0.1) for r in body], run_time=2, lag_ratio=0.3)
         self.wait(2)
-        self.hold_narration()
-        self.beat("The means agree with each other and with square root alpha-bar times the image mean, "
-                  "to sampling error.", 4.5)
+        self.next_beat("The means agree with each other and with square root alpha-bar times the image mean, "
+                       "to sampling error.", 4.5)
         self.play(*[Create(SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.STATE,
                                                 buff=0.08, stroke_width=2)) for j in (1, 2, 3)], run_time=1)
         self.wait(3.5)
-        self.hold_narration()
-        self.beat("The variances match one minus alpha-bar.", 4)
+        self.next_beat("The variances match one minus alpha-bar.", 4)
         boxes = [SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.NOISE, buff=0.08,
                                       stroke_width=2) for j in (4, 5, 6)]
         self.play(*[Create(b) for b in boxes])
         self.wait(3.5)
-        self.hold_narration()
-        self.beat(f"Between walk and jump, {self.facts['ks_over_critical'].text} (critical value {crit:.4f}).", 6.5)
+        self.next_beat(f"Between walk and jump, {self.facts['ks_over_critical'].text} (critical value {crit:.4f}).", 6.5)
         self.play(FadeIn(foot[:2]), Create(SurroundingRectangle(VGroup(*[r[7] for r in cells], header[7]),
                                                                 color=style.HIGHLIGHT, buff=0.08, stroke_width=2)))
         self.wait(6)
-        self.hold_narration()
-        self.beat(f"For scale: a wrong closed form with the square roots dropped is far off, D up to "
-                  f"{st['ks_wrong'].max():.2f}, except at t = T where both are pure noise.", 5.5)
+        self.next_beat(f"For scale: a wrong closed form with the square roots dropped is far off, D up to "
+                       f"{st['ks_wrong'].max():.2f}, except at t = T where both are pure noise.", 5.5)
         self.play(FadeIn(foot[2]))
         self.wait(5.5)
         self.hold_narration()

@@ -78,20 +78,17 @@ class UNetNoisePrediction(DiffusionScene):
         formula.next_to(row, DOWN, buff=0.55)
         note = label("a held-out digit, seeded noise", style.SMALL_SIZE, style.MUTED).next_to(heading, DOWN, buff=0.2)
 
-        self.hold_narration()
-        self.beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
-                  "Gaussian noise epsilon.", 4)
+        self.next_beat("Training shows it a clean digit x_0 (this one was held out from training) and a draw of "
+                       "Gaussian noise epsilon.", 4)
         self.layout_exempt("fill", "build-up: the next beats complete this picture")
         self.play(FadeIn(heading), FadeIn(note), FadeIn(x0), Write(names[0]))
         self.play(FadeIn(eps), Write(names[1]))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
+        self.next_beat(f"It picks a step t, here t = {MAIN_T}, and mixes them: x_t is the noisy image the network sees.", 5)
         self.play(Write(formula))
         self.play(FadeIn(c1), FadeIn(plus), FadeIn(c2), FadeIn(eq), FadeIn(xt), Write(names[2]))
         self.wait(3)
-        self.hold_narration()
-        self.beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
+        self.next_beat("The network gets x_t and t, never x_0 or epsilon. Its task: predict epsilon.", 3)
         self.wait(3)
         self.hold_narration()
         self.play(FadeOut(Group(heading, note, row, names, formula)))
@@ -112,23 +109,20 @@ class UNetNoisePrediction(DiffusionScene):
         if t_tag.get_left()[0] < -7.0:
             t_tag.next_to(diagram.time_box, DOWN, buff=0.15)
 
-        self.hold_narration()
-        self.beat("The network is a small U-Net. This diagram is generated from the model's description of "
-                  "itself: blocks, channels, resolutions, skips.", 5)
+        self.next_beat("The network is a small U-Net. This diagram is generated from the model's description of "
+                       "itself: blocks, channels, resolutions, skips.", 5)
         self.play(FadeIn(heading), Create(diagram), run_time=2.5)
         self.wait(2.5)
-        self.hold_narration()
-        self.beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
-                  "embedding of t feeds every residual block.", 5)
+        self.next_beat("Boxes grow with channels and with resolution. Skip connections jump over the U; the time "
+                       "embedding of t feeds every residual block.", 5)
         for sk in diagram.skips.values():
             self.play(Indicate(sk, color=style.HIGHLIGHT, scale_factor=1.0), run_time=0.8)
         self.play(Indicate(diagram.time, color=style.HIGHLIGHT, scale_factor=1.0), run_time=1.0)
         self.wait(max(0.5, 5 - 1.0 - 0.8 * len(diagram.skips)))
 
         # x_t and t go in; every block's output appears (a few channels) and settles in a strip below
-        self.hold_narration()
-        self.beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
-                  "forward hooks.", 3)
+        self.next_beat("x_t goes in with t. What follows are the real feature maps of every block, caught with "
+                       "forward hooks.", 3)
         self.play(FadeIn(xt), Write(xt_name), Write(t_tag))
         self.wait(2)
         # screen units per feature-map pixel: the widest mosaic (2 maps + gap) fills 90% of a column
@@ -141,9 +135,8 @@ class UNetNoisePrediction(DiffusionScene):
         caption = label(f"Each block's output: its {CHANNELS} most varied channels (own grey scale)",
                         style.LABEL_SIZE).move_to(heading)
         self.mosaics = []
-        self.hold_narration()
-        self.beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
-                  "detail back.", 0.95 * len(diagram.names) + 1.5)
+        self.next_beat("Down the U the maps shrink and gain channels; on the way up, the skips bring the fine "
+                       "detail back.", 0.95 * len(diagram.names) + 1.5)
         for b in self.desc["blocks"]:
             name = b["name"]
             rect = diagram.rects[name]
@@ -163,9 +156,8 @@ class UNetNoisePrediction(DiffusionScene):
         # eps_hat comes out
         out = framed(eps_image(p.eps_hat, h_in), style.PREDICTION).next_to(last, RIGHT, buff=0.35)
         out_name = math(r"\hat\epsilon", color=style.PREDICTION).next_to(out, UP, buff=0.15)
-        self.hold_narration()
-        self.beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
-                  "epsilon-hat.", 4)
+        self.next_beat("What comes out has the shape of the input: one number per pixel, the predicted noise "
+                       "epsilon-hat.", 4)
         self.play(FadeIn(out, shift=RIGHT * 0.3), Write(out_name))
         self.wait(3)
         self.fp_out = (xt, xt_name, out, out_name)
@@ -196,18 +188,16 @@ class UNetNoisePrediction(DiffusionScene):
         loss_note = label("averaged over a batch, this is the training loss", style.SMALL_SIZE, style.MUTED)
         loss_note.next_to(mse, DOWN, buff=0.15)
 
-        self.hold_narration()
-        self.beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
-                  "the difference is the per-pixel error.", 5)
+        self.next_beat(f"Put the prediction beside the noise that was really added. {self.facts['eps_hat_close_at_main_t'].text}; "
+                       "the difference is the per-pixel error.", 5)
         self.play(FadeIn(heading), ReplacementTransform(xt, n_xt), ReplacementTransform(xt_name, names[0]),
                   ReplacementTransform(out, n_out), ReplacementTransform(out_name, names[1]))
         self.play(FadeIn(n_eps), Write(names[2]))
         self.wait(1)
         self.play(FadeIn(n_err), Write(names[3]))
         self.wait(2)
-        self.hold_narration()
-        self.beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
-                  "on average over digits, noises and t.", 5)
+        self.next_beat(f"Its mean square is the loss for this example: {format_mse(p.mse)}. Training makes this small "
+                       "on average over digits, noises and t.", 5)
         self.play(Write(mse))
         self.play(FadeIn(loss_note))
         self.wait(3.5)
@@ -222,9 +212,8 @@ class UNetNoisePrediction(DiffusionScene):
         bottom.move_to([0, -2.55, 0])
         lab_x0h = math(r"\hat x_0", 30, style.PREDICTION).next_to(x0h, LEFT, buff=0.1).shift(UP * 0.55)
         lab_x0 = math(r"x_0", 30, style.SIGNAL).next_to(x0, RIGHT, buff=0.15)
-        self.hold_narration()
-        self.beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
-                  "x0-hat sits beside the real digit.", 5)
+        self.next_beat("Knowing the noise means knowing the image: solve the mixing formula for x_0. The guess "
+                       "x0-hat sits beside the real digit.", 5)
         self.hold_narration()
         self.play(FadeOut(loss_note), Write(formula))
         self.play(FadeIn(x0h), Write(lab_x0h))
@@ -243,8 +232,7 @@ class UNetNoisePrediction(DiffusionScene):
                       math(r"\text{MSE}", 30, style.TEXT), math(r"\hat x_0", 30, style.PREDICTION)]
         top = 2.55
         header = VGroup(*[t.move_to([x, top, 0]) for t, x in zip(head_texts, cols_x)])
-        self.hold_narration()
-        self.beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
+        self.next_beat(f"Now the same digit and the same noise at {len(TABLE_T)} steps, from small t to large t.", 3)
         self.play(FadeIn(heading), FadeIn(header))
         self.wait(2)
         rows = []
@@ -262,8 +250,7 @@ class UNetNoisePrediction(DiffusionScene):
                 c.move_to([x, y, 0])
             hold = 2.3 if i not in narr else 5.3
             if i in narr:
-                self.hold_narration()
-                self.beat(narr[i], 0.7 + hold)
+                self.next_beat(narr[i], 0.7 + hold)
             self.play(FadeIn(cells), run_time=0.7)
             self.wait(hold)
             rows.append(cells)
@@ -309,16 +296,14 @@ class UNetNoisePrediction(DiffusionScene):
         clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
 
-        self.hold_narration()
-        self.beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
-                  f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
+        self.next_beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
+                       f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(xt_labels), FadeIn(yt_labels), FadeIn(x_name), FadeIn(y_name))
         self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
-        self.hold_narration()
-        self.beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
-                  "noise is left. Which t is hard depends on what you ask for.", 7)
+        self.next_beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
+                       "noise is left. Which t is hard depends on what you ask for.", 7)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
         self.wait(5)
         self.hold_narration()
@@ -377,16 +362,14 @@ class UNetNoisePrediction(DiffusionScene):
 
         tag = step_tag(snaps[0])
         dot = Dot(P(snaps[0], np.log10(loss_at(snaps[0]))), radius=0.08, color=style.HIGHLIGHT)
-        self.hold_narration()
-        self.beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
-                  f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
+        self.next_beat(f"Finally, how the network learned this. The loss recorded at each of the {n_steps} training steps "
+                       f"of the real run {self.facts['loss_fast_then_slow'].text}.", 5)
         self.play(FadeIn(heading), Create(axes), FadeIn(x_labels), FadeIn(y_labels), FadeIn(y_ticks),
                   FadeIn(x_name), FadeIn(y_name))
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
         self.wait(1)
-        self.hold_narration()
-        self.beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
-                  "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
+        self.next_beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
+                       "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
         self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
         self.wait(2.5)
         for step in snaps[1:]:
@@ -394,9 +377,8 @@ class UNetNoisePrediction(DiffusionScene):
             self.play(dot.animate.move_to(P(step, np.log10(loss_at(step)))),
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
-        self.hold_narration()
-        self.beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
-                  "training run of the digits model.", 4)
+        self.next_beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
+                       "training run of the digits model.", 4)
         self.wait(4)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,

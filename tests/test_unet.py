@@ -1,6 +1,7 @@
 import torch
 
-from diffusion.models.digits.network import UNet, UNetConfig, timestep_embedding
+from diffusion.core.nets import timestep_embedding
+from diffusion.models.digits.network import UNet, UNetConfig
 
 
 def test_output_shape_matches_input():

@@ -6,12 +6,13 @@ draw the architecture from the model itself.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from ...core.nets import timestep_embedding
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,6 @@ def drop_unset(d: dict) -> dict:
     if not d.get("attention", False):    # likewise a U-Net without attention
         d.pop("attention", None)
     return d
-
-
-def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
-    """Transformer-style sinusoidal embedding of integer steps t, shape (N,) -> (N, dim)."""
-    half = dim // 2
-    freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
-    args = t.float()[:, None] * freqs[None]
-    return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
 
 
 class ResBlock(nn.Module):

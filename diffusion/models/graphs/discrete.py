@@ -26,7 +26,6 @@ is random, the lower triangle mirrors it.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -36,6 +35,7 @@ import torch.nn.functional as F
 
 from ...core.cache import cache_dir, config_key, get_or_build
 from ...core.schedule import NoiseSchedule
+from ...core.nets import timestep_embedding
 from ...core.trained import TrainedModel
 from .config import GraphDenoiserConfig
 
@@ -134,14 +134,6 @@ def q_sample(adj0: torch.Tensor, schedule: NoiseSchedule, t, m: torch.Tensor,
 
 
 # --- the denoiser ----------------------------------------------------------------------------
-
-def timestep_embedding(t: torch.Tensor, T: int, dim: int) -> torch.Tensor:
-    """Sinusoidal embedding of t / T (a float in [0, 1))."""
-    half = dim // 2
-    freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half)
-    x = (t.float() / T)[:, None] * 1000.0 * freqs[None]
-    return torch.cat([x.sin(), x.cos()], dim=-1)
-
 
 class EdgeLayer(nn.Module):
     """One permutation-equivariant update of node features h (B, n, d) and edge features e (B, n, n, d).
@@ -283,7 +275,7 @@ class GraphDenoiser(nn.Module):
                 pair_in, node_in = pair_in + list(pairs.unbind(-1)), node_in + list(nodes.unbind(-1))
         e = self.edge_in(torch.stack(pair_in, -1)) * pair_mask
         h = self.node_in(torch.stack(node_in, -1))
-        temb = self.time_mlp(timestep_embedding(t, self.T, self.time_dim))
+        temb = self.time_mlp(timestep_embedding(t.float() / self.T * 1000.0, self.time_dim, max_period=1000.0))
         for layer in self.layers:
             h, e = layer(h, e, temb, pair_mask)
         logits = self.out(e).squeeze(-1)

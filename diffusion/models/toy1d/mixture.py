@@ -12,15 +12,13 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from scipy.special import erf
 
 from ...core.cache import cache_dir, config_key, get_or_build
 from ...core.sample import Trajectory, sample
 from ...core.schedule import NoiseSchedule
 from ...core.trained import TrainedModel
-from ..digits.network import timestep_embedding
-from .config import Mixture, Toy1dConfig
+from .config import Mixture
 
 
 
@@ -135,31 +133,6 @@ def mode_weights(samples, mix: Mixture) -> np.ndarray:
 
 
 # --- the eps-model ---------------------------------------------------------------------------
-
-class MLP1d(nn.Module):
-    """eps_hat(x_t, t) for 1D points: an MLP whose hidden layers get a learned shift from the
-    sinusoidal time embedding (the 1D analogue of the U-Net's ResBlocks)."""
-
-    def __init__(self, config: Toy1dConfig = Toy1dConfig()):
-        super().__init__()
-        c = config
-        self.time_dim = c.time_dim
-        self.time_mlp = nn.Sequential(nn.Linear(c.time_dim, c.hidden), nn.SiLU(), nn.Linear(c.hidden, c.hidden))
-        self.inp = nn.Linear(1, c.hidden)
-        self.hidden = nn.ModuleList(nn.Linear(c.hidden, c.hidden) for _ in range(c.layers))
-        self.time_shift = nn.ModuleList(nn.Linear(c.hidden, c.hidden) for _ in range(c.layers))
-        self.out = nn.Linear(c.hidden, 1)
-
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """x: (N, 1) points, t: (N,) integer steps -> eps_hat (N, 1)."""
-        if t.ndim == 0:
-            t = t.expand(x.shape[0])
-        temb = F.silu(self.time_mlp(timestep_embedding(t, self.time_dim)))
-        h = self.inp(x)
-        for lin, shift in zip(self.hidden, self.time_shift):
-            h = lin(F.silu(h + shift(temb)))
-        return self.out(F.silu(h))
-
 
 Toy1dModel = TrainedModel          # what get_model("toy1d") returns (samples of shape (1,))
 

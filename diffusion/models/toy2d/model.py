@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ...core.schedule import NoiseSchedule
-from ..digits.network import timestep_embedding
+from ...core.nets import TimeMLP
 from .mixture import Spiral, sample_mixture
 
 
@@ -36,32 +36,6 @@ TOY2D_PRESETS = {
     "default": Toy2dConfig(),                                                                        # ~1-2 min
     "large": Toy2dConfig(hidden=256, layers=4, steps=30000, batch_size=1024, lr=1e-3, ema_decay=0.999),
 }
-
-
-class TimeMLP(nn.Module):
-    """eps_hat(x_t, t) for points in R^dim: an MLP whose hidden layers get a learned shift from the
-    sinusoidal time embedding (the point-cloud analogue of the U-Net's ResBlocks). t may be
-    fractional (the probability-flow ODE asks between the integer steps it was trained on)."""
-
-    def __init__(self, dim: int = 2, hidden: int = 128, layers: int = 4, time_dim: int = 32):
-        super().__init__()
-        self.time_dim = time_dim
-        self.time_mlp = nn.Sequential(nn.Linear(time_dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
-        self.inp = nn.Linear(dim, hidden)
-        self.hidden = nn.ModuleList(nn.Linear(hidden, hidden) for _ in range(layers))
-        self.time_shift = nn.ModuleList(nn.Linear(hidden, hidden) for _ in range(layers))
-        self.out = nn.Linear(hidden, dim)
-
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """x: (N, dim) points, t: (N,) or scalar steps -> eps_hat (N, dim)."""
-        t = torch.as_tensor(t, device=x.device)
-        if t.ndim == 0:
-            t = t.expand(x.shape[0])
-        temb = F.silu(self.time_mlp(timestep_embedding(t, self.time_dim)))
-        h = self.inp(x)
-        for lin, shift in zip(self.hidden, self.time_shift):
-            h = lin(F.silu(h + shift(temb)))
-        return self.out(F.silu(h))
 
 
 def build_network(config: Toy2dConfig) -> TimeMLP:
