@@ -74,7 +74,7 @@ test-fast: setup
 # every measured report: each bench script (python -m bench.NAME) rewrites bench/reports/NAME.md and exits 1
 # on a missed bound; all of them run, then the status says whether any missed. One or a few:
 #   make bench BENCH="toy1d graphs"      (NAME:ARGS passes arguments, e.g. hybrid:digits)
-BENCH ?= toy1d toy2d experiments guidance graphs digits hybrid:graphs hybrid:digits graphs_sweep \
+BENCH ?= toy1d toy2d flow experiments guidance graphs digits hybrid:graphs hybrid:digits graphs_sweep \
          digits_sweep:samplers digits_sweep:spacing engine:--steps=200 render quality
 bench: setup
 	@failed=; for b in $(BENCH); do name=$${b%%:*}; args=$$( [ "$$name" = "$$b" ] || echo "$${b#*:}" | tr ':' ' '); \
