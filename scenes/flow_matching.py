@@ -5,7 +5,7 @@ two families, and one reflow round. Everything is loaded from scenes/kit/data/fl
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Transform, VGroup, Write, linear
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, Transform, VGroup, Write, linear
 
 from scenes.kit import style
 from scenes.kit.data import flow_matching
@@ -149,7 +149,7 @@ class FlowMatching(DiffusionScene):
             p = PlanePanel.fitted(LIM, box, title, color)
             xs = d[key]
             sw = m["q"][key][nfe]
-            out.append(VGroup(p, density_image(p, self.mix, 1.0, strength=0.45, color=style.SIGNAL),
+            out.append(Group(p, density_image(p, self.mix, 1.0, strength=0.45, color=style.SIGNAL),
                               polylines(p, xs[:, :N_RACE_PATHS].transpose(1, 0, 2), color, 1.4, 0.8),
                               point_cloud(p, xs[-1], color, radius=0.03),
                               label(f"distance to the data: {sw:.1f}× the floor", style.SMALL_SIZE + 2, color
@@ -172,10 +172,10 @@ class FlowMatching(DiffusionScene):
                        f"floor for the diffusion, {q['flow'][RACE_NFE[1]]:.1f} for the flow "
                        f"(sliced Wasserstein, {m['n_quality']} samples; 1 = two exact sample sets).", 8)
         self.play(self.retitle(f"The same particles, {RACE_NFE[1]} network calls"),
-                  Transform(first[0], second[0]), Transform(first[1], second[1]))
+                  FadeOut(first[0]), FadeOut(first[1]), FadeIn(second[0]), FadeIn(second[1]))
         self.wait(5)
         self.hold_narration()
-        self.play(FadeOut(first[0]), FadeOut(first[1]))
+        self.play(FadeOut(second[0]), FadeOut(second[1]))
         # the table of every NFE
         nfes = sorted(q["flow"])
         head = ["network calls"] + [str(k) for k in nfes] + ["straightness"]
@@ -246,7 +246,7 @@ class FlowMatching(DiffusionScene):
                 (boxes[1], "reflow_paths", "after one reflow round", style.HIGHLIGHT, s["reflow"])):
             p = PlanePanel.fitted(LIM, box, title, color)
             xs = d[key]
-            pans.append(VGroup(p, density_image(p, self.mix, 1.0, strength=0.45, color=style.SIGNAL),
+            pans.append(Group(p, density_image(p, self.mix, 1.0, strength=0.45, color=style.SIGNAL),
                                polylines(p, xs.transpose(1, 0, 2), color, 1.8, 0.9),
                                point_cloud(p, xs[0], style.NOISE, radius=0.04),
                                point_cloud(p, xs[-1], color, radius=0.04)))
