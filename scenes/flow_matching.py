@@ -115,14 +115,16 @@ class FlowMatching(DiffusionScene):
         ts = f["t"]
         t_text = GlyphNumber(ts[0], "t = {}", decimals=2, size=style.LABEL_SIZE, color=style.HIGHLIGHT)
         t_text.next_to(heading("The velocity field, exact and learned"), RIGHT, buff=0.8)
-        err = GlyphNumber(f["rel"][0], "relative squared error of the learned field at this t: {}", decimals=3,
-                          size=style.SMALL_SIZE, color=style.MUTED)
-        err.move_to([0, footnote("x").get_y(), 0])
+        err_label = footnote("relative squared error of the learned field at this t:", color=style.MUTED)
+        err = GlyphNumber(f["rel"][0], "{}", decimals=3, size=style.SMALL_SIZE, color=style.TEXT)
+        err.next_to(err_label, RIGHT, buff=0.2)
+        VGroup(err_label, err).move_to([0, err_label.get_y(), 0])
         self.next_beat("For the spiral the average is known exactly: the flow's marginal is a mixture at every t, so "
                        "the ideal velocity u_t is in closed form. Left exact, right the trained network; arrows point "
                        "toward the noise, the sampler runs against them.", 9)
         self.play(self.retitle("The velocity field, exact and learned"), FadeIn(self.left), FadeIn(self.right),
-                  FadeIn(img_l), FadeIn(img_r), FadeIn(arr_l), FadeIn(arr_r), FadeIn(t_text), FadeIn(err))
+                  FadeIn(img_l), FadeIn(img_r), FadeIn(arr_l), FadeIn(arr_r), FadeIn(t_text), FadeIn(err_label),
+                  FadeIn(err))
         self.bring_to_front(arr_l, arr_r)
         self.wait(3)
         worst_t = max(m["field_rel_at"], key=m["field_rel_at"].get)
@@ -260,7 +262,7 @@ class FlowMatching(DiffusionScene):
         self.play(FadeIn(pans[1])); self.play(FadeIn(note))
         self.next_beat(f"One round: straightness {s['reflow']:.2f}, and a single Euler step lands "
                        f"{q['reflow'][1]:.1f} times the floor from the data, where the flow needed "
-                       f"{q['flow'][1]:.1f}. It can be no better than its teacher.", 9)
+                       f"{q['flow'][1]:.1f}.", 8)
         self.wait(7)
         self.hold_narration()
         self.play(*[FadeOut(x) for x in self.mobjects])
