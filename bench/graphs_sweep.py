@@ -27,7 +27,8 @@ from diffusion.models import get_model, get_recipe
 from diffusion.models.graphs.benchmark import measure
 from diffusion.models.graphs.config import DEFAULT
 from diffusion.models.graphs.data import make_graphs
-from diffusion.models.graphs.discrete import q_sample, sample_graphs, upper_mask
+from diffusion.models.graphs.discrete import sample_graphs
+from diffusion.models.graphs.schedule import upper_mask
 from diffusion.models.graphs.exact import ExactSBMDenoiser
 
 RESULTS = ROOT / "bench" / "results" / "graphs_sweep.jsonl"
@@ -50,7 +51,7 @@ def denoising(tm, n: int) -> dict:
     gen = torch.Generator().manual_seed(0)
     out = {}
     for t in DENOISE_T:
-        a_t = q_sample(real, schedule, t, tm.m, gen)
+        a_t = tm.edges.q_sample(real, t, gen)
         row = {}
         with torch.no_grad():
             for name, net in (("model", tm.model), ("exact", exact)):

@@ -3,6 +3,8 @@ derived with transforms that carry the terms over; the schedules plotted from No
 arrays with the SNR = 1 crossing; one real image noised with one fixed eps as t moves."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, UR, Create, DashedLine, Dot, FadeIn, FadeOut, Group,
                    MathTex, ReplacementTransform, SurroundingRectangle, ValueTracker, VGroup,
@@ -55,9 +57,20 @@ class ForwardEquation(DiffusionScene):
 
     # ------------------------------------------------------------------------------------------
     def derivation(self):
-        heading = label("One step of noise", style.LABEL_SIZE).to_edge(UP, buff=0.35)
+        """From one noising step to the closed form, each term carried over by transforms."""
+        d = SimpleNamespace(heading=label("One step of noise", style.LABEL_SIZE).to_edge(UP, buff=0.35))
+        self.one_step(d)
+        self.reparameterise(d)
+        self.unroll(d)
+        self.expand(d)
+        self.merge_gaussians(d)
+        self.down_to_x0(d)
+        self.hold_narration()
+        self.play(FadeOut(VGroup(d.heading, d.l1b, d.alpha_def, d.eps_note, d.l8, d.box, d.prod, d.not_sum, d.number)))
 
-        # --- One step, q(x_t | x_{t-1}) ------------------------------------------------------
+    def one_step(self, d):
+        """q(x_t | x_{t-1}), then its betas written as alphas."""
+        heading = d.heading
         l1 = eq(r"q(x_t \mid x_{t-1})", "=", r"\mathcal{N}\big(x_t;\ ", r"\sqrt{1-\beta_t}", r"\,x_{t-1}",
                 r",\ ", r"\beta_t", r"\,\mathbf{I}\big)", colors={4: C_STATE, 3: C_SIG, 6: C_NOISE})
         l1.next_to(heading, DOWN, buff=0.6)
@@ -75,8 +88,11 @@ class ForwardEquation(DiffusionScene):
         # the same parts, index by index: the beta terms turn into their alpha forms in place
         self.play(*[ReplacementTransform(l1[i], l1b[i]) for i in range(len(l1b))], run_time=1.5)
         self.wait(1.5)
+        d.l1b = l1b
+        d.alpha_def = alpha_def
 
-        # --- Reparameterise ----------------------------------------------------------------
+    def reparameterise(self, d):
+        l1b = d.l1b
         l2 = eq("x_t", "=", r"\sqrt{\alpha_t}", r"\,x_{t-1}", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE})
         l2.next_to(l1b, DOWN, buff=0.7)
@@ -91,8 +107,12 @@ class ForwardEquation(DiffusionScene):
                   FadeIn(l2[4]), FadeIn(l2[6], shift=LEFT * 0.3), run_time=1.8)
         self.play(FadeIn(eps_note))
         self.wait(2)
+        d.l2 = l2
+        d.eps_note = eps_note
 
-        # --- Unroll one more step --------------------------------------------------------------
+    def unroll(self, d):
+        """The previous state from the same rule, substituted in."""
+        l2 = d.l2
         l3 = eq("x_{t-1}", "=", r"\sqrt{\alpha_{t-1}}", r"\,x_{t-2}", "+", r"\sqrt{1-\alpha_{t-1}}", r"\,\epsilon_{t-2}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE})
         l3.next_to(l2, DOWN, buff=0.5)
@@ -112,8 +132,10 @@ class ForwardEquation(DiffusionScene):
                   ReplacementTransform(l2[4], l4[10]), ReplacementTransform(l2[5], l4[11]),
                   ReplacementTransform(l2[6], l4[12]), run_time=2)
         self.wait(1.5)
+        d.l4 = l4
 
-        # --- Expand --------------------------------------------------------------------------
+    def expand(self, d):
+        l4 = d.l4
         l5 = eq("x_t", "=", r"\sqrt{\alpha_t\alpha_{t-1}}", r"\,x_{t-2}", "+", r"\sqrt{\alpha_t}\sqrt{1-\alpha_{t-1}}",
                 r"\,\epsilon_{t-2}", "+", r"\sqrt{1-\alpha_t}", r"\,\epsilon_{t-1}",
                 colors={0: C_STATE, 2: C_SIG, 3: C_STATE, 5: C_NOISE, 6: C_NOISE, 8: C_NOISE, 9: C_NOISE})
@@ -127,8 +149,10 @@ class ForwardEquation(DiffusionScene):
                   ReplacementTransform(l4[10], l5[7]), ReplacementTransform(l4[11], l5[8]),
                   ReplacementTransform(l4[12], l5[9]), run_time=2)
         self.wait(1.5)
+        d.l5 = l5
 
-        # --- Merge the two Gaussians ----------------------------------------------------------
+    def merge_gaussians(self, d):
+        l5 = d.l5
         merge_note = VGroup(
             label("two independent Gaussians: variances add", style.SMALL_SIZE, style.MUTED),
             eq(r"\alpha_t(1-\alpha_{t-1}) + (1-\alpha_t) = 1-\alpha_t\alpha_{t-1}", size=32),
@@ -147,8 +171,13 @@ class ForwardEquation(DiffusionScene):
                   ReplacementTransform(VGroup(l5[6], l5[9]), l6[6]), FadeOut(brace_box), run_time=2)
         self.next_beat("Two steps collapse into one Gaussian step with a product of alphas.", 2.5)
         self.wait(2.5)
+        d.l6 = l6
+        d.merge_note = merge_note
 
-        # --- Repeat down to x_0 -----------------------------------------------------------------
+    def down_to_x0(self, d):
+        """Down to x_0: the product alpha-bar, and its value at T."""
+        l6 = d.l6
+        merge_note = d.merge_note
         l7 = eq("x_t", "=", r"\sqrt{\alpha_t\alpha_{t-1}\cdots\alpha_1}", r"\,x_0", "+",
                 r"\sqrt{1-\alpha_t\alpha_{t-1}\cdots\alpha_1}", r"\,\epsilon",
                 colors={0: C_STATE, 2: C_SIG, 3: C_SIG, 5: C_NOISE, 6: C_NOISE})
@@ -177,8 +206,11 @@ class ForwardEquation(DiffusionScene):
         self.next_beat(f"With the linear schedule and {T} steps, alpha-bar at T is {ab_T:.1e}: almost no signal is left.", 4)
         self.play(FadeIn(number))
         self.wait(3)
-        self.hold_narration()
-        self.play(FadeOut(VGroup(heading, l1b, alpha_def, eps_note, l8, box, prod, not_sum, number)))
+        d.l8 = l8
+        d.box = box
+        d.prod = prod
+        d.not_sum = not_sum
+        d.number = number
 
     # ------------------------------------------------------------------------------------------
     def schedules(self):

@@ -8,7 +8,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Rectangle, Transform,
                    VGroup, VMobject, Write, linear)
 
-from diffusion.models.toy2d import alpha_bar_at, axis_marginal_pdf
+from diffusion.models.toy2d.mixture import alpha_bar_at, axis_marginal_pdf
 from scenes.kit import style
 from scenes.kit.data import probability_flow
 from scenes.kit.data.probability_flow import measure

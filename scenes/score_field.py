@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transform, VGroup, Write)
 
-from diffusion.models.toy2d import Spiral, alpha_bar_at, sample_marginal
+from diffusion.models.toy2d.mixture import Spiral, alpha_bar_at, sample_marginal
 from scenes.kit import style
 from scenes.kit.data import score_field
 from scenes.kit.data.score_field import FIELD_GRID, MASS, measure, scores

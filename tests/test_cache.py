@@ -88,3 +88,35 @@ def test_preset_cache_keys_are_unchanged():
     for name, keys in PRESET_KEYS.items():
         got = tuple(cache.config_key(get_config(name, p).to_dict()) for p in PRESET_NAMES)
         assert got == keys, f"{name}: cache keys {got} != {keys}"
+
+
+@pytest.mark.parametrize("codec,value", [("NPZ", {"a": [[1.0, 2.0]], "b": [3]}), ("NPY", [[1.5, -2.0]]),
+                                         ("JSON", {"rows": [1, 2], "floor": 0.5}), ("TORCH", {"w": [1.0]})])
+def test_cached_artifact_is_built_once_at_its_key_and_read_back(tmp_path, monkeypatch, codec, value):
+    import numpy as np
+
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path))
+    codec = getattr(cache, codec)
+    if codec is cache.NPZ:
+        value = {k: np.asarray(v) for k, v in value.items()}
+    elif codec is cache.NPY:
+        value = np.asarray(value)
+    calls = []
+
+    def build():
+        calls.append(1)
+        return value
+
+    spec = dict(model="m", n=3)
+    first = cache.cached("things", "kind", spec, build, codec)
+    again = cache.cached("things", "kind", spec, build, codec)
+    assert calls == [1]                                  # the second call reads the file
+    path = tmp_path / "things" / f"kind-{cache.config_key(spec)}{codec.ext}"
+    assert path.is_file() and cache.artifact_path("things", "kind", spec, codec) == path
+    assert cache.artifact_path("things", "", spec, codec).name == f"{cache.config_key(spec)}{codec.ext}"
+    if codec is cache.NPZ:
+        assert set(again) == set(value) and all(np.array_equal(again[k], value[k]) for k in value)
+    elif codec is cache.NPY:
+        assert np.array_equal(again, value) and np.array_equal(first, value)
+    else:
+        assert again == value

@@ -10,15 +10,15 @@ from diffusion.models.graphs.config import GRAPH_PRESETS, GraphDenoiserConfig
 from diffusion.models.graphs.data import (SBMConfig, between_block_edges, block_fit, clustering_mmd, degree_mmd,
                                           edge_density, erdos_renyi, gaussian_mmd2, make_graphs, validity)
 from diffusion.models import get_model
-from diffusion.models.graphs.discrete import (FEATURES, GraphDenoiser, fixed_pairs, forward_trajectory,
-                                              marginal_vector, one_hot_edges, posterior_probs, q_probs, q_sample,
-                                              sample_graphs, structure_features, transition_matrix)
+from diffusion.models.graphs.discrete import (FEATURES, GraphDenoiser, fixed_pairs, forward_trajectory, sample_graphs,
+                                              structure_features)
+from diffusion.models.graphs.schedule import EdgeSchedule, one_hot_edges
 from diffusion.core.schedule import NoiseSchedule
 
 FAMILY = SBMConfig()
 SCHEDULE = NoiseSchedule("cosine", 100)
 DENSITY = FAMILY.edge_density
-M = marginal_vector(DENSITY)
+EDGES = EdgeSchedule(SCHEDULE, DENSITY)
 COND_NODES = [0, 1, 2, 3, 8, 9]          # four nodes of one block, two of the other
 
 
@@ -40,7 +40,7 @@ def test_forward_marginals_match_closed_form():
     gen = torch.Generator().manual_seed(0)
     iu = np.triu_indices(FAMILY.n, 1)
     for t in (0, 20, 50, 80, 99):
-        draws = q_sample(a0.expand(n_draws, -1, -1), SCHEDULE, t, M, gen).numpy()
+        draws = EDGES.q_sample(a0.expand(n_draws, -1, -1), t, gen).numpy()
         freq = draws.mean(0)[iu]
         ab = SCHEDULE.alpha_bar[t].item()
         expected = (ab * a0.numpy() + (1 - ab) * DENSITY)[iu]
@@ -64,8 +64,8 @@ def test_markov_chain_reaches_the_closed_form():
     # and the product of the step matrices is Qbar_t exactly
     Q = torch.eye(2, dtype=torch.float64)
     for t in range(SCHEDULE.T):
-        Q = Q @ transition_matrix(SCHEDULE.alphas[t].item(), M)
-        assert torch.allclose(Q, transition_matrix(SCHEDULE.alpha_bar[t].item(), M), atol=1e-12)
+        Q = Q @ EDGES.transition(SCHEDULE.alphas[t].item())
+        assert torch.allclose(Q, EDGES.transition(SCHEDULE.alpha_bar[t].item()), atol=1e-12)
 
 
 def test_forward_trajectory_is_seeded_and_ends_near_the_marginal():
@@ -85,25 +85,25 @@ def test_posterior_is_a_distribution_and_matches_bayes():
     p = torch.rand(50, generator=gen, dtype=torch.float64)
     x0_probs = torch.stack([1 - p, p], -1)
     for t in range(SCHEDULE.T):
-        post = posterior_probs(x_t, x0_probs, SCHEDULE, t, M)
+        post = EDGES.posterior(x_t, x0_probs, t)
         assert (post >= 0).all() and torch.allclose(post.sum(-1), torch.ones(50, dtype=torch.float64))
         # brute force: q(k | a, j) = Q_t[k, a] Qbar_{t-1}[j, k] / Qbar_t[j, a], averaged over j ~ x0_probs
-        Qt = transition_matrix(SCHEDULE.alphas[t].item(), M)
-        Qp = transition_matrix(SCHEDULE.alpha_bar_prev[t].item(), M)
-        Qb = transition_matrix(SCHEDULE.alpha_bar[t].item(), M)
+        Qt = EDGES.transition(SCHEDULE.alphas[t].item())
+        Qp = EDGES.transition(SCHEDULE.alpha_bar_prev[t].item())
+        Qb = EDGES.transition(SCHEDULE.alpha_bar[t].item())
         a = x_t.argmax(-1)
         brute = torch.zeros(50, 2, dtype=torch.float64)
         for j in range(2):
             brute += x0_probs[:, j:j + 1] * (Qt[:, a].T * Qp[j][None, :]) / Qb[j, a][:, None]
         assert torch.allclose(post, brute, atol=1e-12)
     # at the last reverse step (t = 0) the posterior is the prediction itself
-    assert torch.allclose(posterior_probs(x_t, x0_probs, SCHEDULE, 0, M), x0_probs)
+    assert torch.allclose(EDGES.posterior(x_t, x0_probs, 0), x0_probs)
 
 
 def test_q_probs_is_the_row_vector_times_the_matrix():
     x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.3, 0.7]], dtype=torch.float64)
     for a in (0.0, 0.4, 1.0):
-        assert torch.allclose(q_probs(x, a, M), x @ transition_matrix(a, M))
+        assert torch.allclose(EDGES.q_probs(x, a), x @ EDGES.transition(a))
 
 
 def test_metrics_separate_the_family_from_erdos_renyi():
@@ -135,7 +135,7 @@ def test_quick_model_learns(quick):
     assert loss[-25:].mean() < 0.85 * loss[:25].mean()
     a0 = torch.from_numpy(make_graphs(FAMILY, 64, "heldout").astype(np.float32))
     t = 10
-    a_t = q_sample(a0, quick.schedule, t, quick.m, torch.Generator().manual_seed(0))
+    a_t = quick.edges.q_sample(a0, t, torch.Generator().manual_seed(0))
     iu = torch.triu(torch.ones(16, 16, dtype=torch.bool), 1)
     with torch.no_grad():
         p = torch.sigmoid(quick.model(a_t, torch.full((64,), t)))[:, iu].clamp(1e-6, 1 - 1e-6)
@@ -183,7 +183,7 @@ def noisy_graphs(count: int = 8, seed: int = 0) -> tuple[torch.Tensor, torch.Ten
     """Test-split graphs noised to steps spread over the chain: (A_t, t)."""
     a0 = torch.from_numpy(make_graphs(FAMILY, count, "test").astype(np.float32))
     t = torch.linspace(0, SCHEDULE.T - 1, count).long()
-    return q_sample(a0, SCHEDULE, t, M, torch.Generator().manual_seed(seed)), t
+    return EDGES.q_sample(a0, t, torch.Generator().manual_seed(seed)), t
 
 
 def equivariance_error(net, a_t, t, fixed, perm) -> float:
@@ -396,7 +396,7 @@ def test_likelihood_skip_adds_the_forward_process_bayes_term():
     config = GraphDenoiserConfig(features=FEATURES, likelihood_skip=True)
     with pytest.raises(ValueError, match="likelihood_skip"):
         GraphDenoiser(config, SCHEDULE.T)
-    net = GraphDenoiser(config, SCHEDULE.T, SCHEDULE.alpha_bar, DENSITY).eval()
+    net = GraphDenoiser(config, SCHEDULE.T, EDGES).eval()
     pi = 0.2
     with torch.no_grad():
         net.out[-1].weight.zero_()
@@ -412,7 +412,7 @@ def test_likelihood_skip_adds_the_forward_process_bayes_term():
     assert torch.allclose(p[:, off], by_hand[:, off], atol=1e-5)
 
     torch.manual_seed(0)
-    net = GraphDenoiser(config, SCHEDULE.T, SCHEDULE.alpha_bar, DENSITY).eval()
+    net = GraphDenoiser(config, SCHEDULE.T, EDGES).eval()
     fixed = fixed_pairs(FAMILY.n, COND_NODES).expand(len(a_t), -1, -1)
     perm = torch.from_numpy(np.random.default_rng(4).permutation(FAMILY.n))
     with torch.no_grad():

@@ -122,3 +122,18 @@ def test_every_scene_has_a_data_part():
     for name, (module, cls) in discover().items():
         assert cls.data is not None and cls.data.__name__ == f"scenes.kit.data.{module}", name
         assert callable(cls.data.claims) and all(callable(f) for f in cls.data.NEEDS), name
+
+
+def test_every_model_package_has_the_same_shape():
+    """models/<name>/: a recipe.py with RECIPE, and an __init__ that only documents the package (its parts are
+    imported from their own modules, so there is one path to each name)."""
+    from importlib import import_module
+
+    from diffusion.models import MODELS
+
+    for name, module in MODELS.items():
+        pkg = ROOT / Path(*module.split(".")[:-1])
+        assert (pkg / "recipe.py").is_file() and hasattr(import_module(module), "RECIPE"), name
+        body = ast.parse((pkg / "__init__.py").read_text()).body
+        assert all(isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) for n in body), \
+            f"{pkg.name}/__init__.py holds more than its docstring"

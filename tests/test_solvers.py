@@ -142,3 +142,24 @@ def test_cli_samples_digits_with_each_solver(tmp_path, quick_model, sampler):
     assert np.load(out)["samples"].shape == (6, 8, 8) and f"{sampler} 7 steps" in r.stdout
     r = subprocess.run(cmd + ["--eta", "0.5"], capture_output=True, text=True)
     assert r.returncode == 2 and "eta must be 0" in r.stderr
+
+
+def test_fast_eps_model_is_the_same_function(quick_model):
+    from diffusion.core.inference import FastEps, fast_eps_model
+
+    tm = quick_model
+    x, t = tm.noise(300, 0), torch.randint(0, 1000, (300,), generator=torch.Generator().manual_seed(0))
+    fast = fast_eps_model(tm.model, tm.shape, chunk=128)
+    assert isinstance(fast, FastEps)
+    with torch.inference_mode():
+        assert torch.equal(fast(x, t), tm.model(x, t))          # chunks: every layer works per image
+        torch.testing.assert_close(FastEps(tm.model, 128, channels_last=True)(x, t), tm.model(x, t),
+                                   rtol=1e-5, atol=1e-5)
+    a = sample(tm.model, tm.schedule, tm.noise(300, 1), "dpm++2m", 10, record=False)
+    assert torch.equal(a, sample(fast, tm.schedule, tm.noise(300, 1), "dpm++2m", 10, record=False))
+    net = UNet(UNetConfig(base_channels=8, time_dim=16, groups=4, num_classes=10)).eval()
+    y = torch.arange(300) % 10                                  # per-row labels are cut with the rows
+    with torch.inference_mode():
+        torch.testing.assert_close(FastEps(net, chunk=64)(x, t, y=y), net(x, t, y=y), rtol=1e-5, atol=1e-5)
+    points = torch.nn.Linear(2, 2)
+    assert fast_eps_model(points, (2,)) is points                # not images: left as it is

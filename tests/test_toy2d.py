@@ -10,8 +10,9 @@ from diffusion.core.sample import sample
 from diffusion.core.schedule import NoiseSchedule
 from diffusion.core import engine
 from diffusion.models import get_model, get_recipe
-from diffusion.models.toy2d import (TOY2D_PRESETS, ExactEps, Spiral, alpha_bar_at, axis_marginal_pdf, exact_eps,
-                                    log_density, marginal, sample_marginal, sample_mixture, score)
+from diffusion.models.toy2d.config import TOY2D_PRESETS
+from diffusion.models.toy2d.mixture import (ExactEps, Spiral, alpha_bar_at, axis_marginal_pdf, exact_eps, log_density,
+                                            marginal, sample_marginal, sample_mixture, score)
 from diffusion.models.toy2d.flow import (exact_eps_fn, get_toy2d_trajectory, model_eps_fn, ode_sample, sample_toy2d,
                                   one_thread, segment_crossings, sigma_of)
 from diffusion.models.toy2d.measure import (distances_to_mixture, energy_distance, error_by_density, field_error,

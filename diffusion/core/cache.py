@@ -3,6 +3,12 @@
 Writes are atomic (temp file in the same directory + os.replace), every file has a sha256 sidecar
 checked on load, and a per-artifact file lock makes a second process wait for the first to finish
 building instead of building it twice.
+
+Every artifact is reached the same way: `cached(folder, kind, spec, build, codec)` stores what `build()`
+returns at cache/<folder>/<kind>-<key of spec><codec's ending>, encoded by the codec (TORCH, NPY, NPZ,
+JSON, or codec_of(a class with to_bytes/from_bytes)). The key rule is the one of `config_key`: a hash
+of the spec dict and the library version, so a spec must leave out settings at their defaults to keep
+old keys.
 """
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ import os
 import sys
 import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from .. import __version__
 
@@ -96,9 +104,28 @@ def get_or_build(path: Path, build, serialize, deserialize):
     return deserialize(data)
 
 
+@dataclass(frozen=True)
+class Codec:
+    """How an artifact becomes bytes and back, and the file ending that says which."""
+    ext: str
+    encode: Callable[[Any], bytes]
+    decode: Callable[[bytes], Any]
+
+
+def artifact_path(folder: str, kind: str, spec: dict, codec: Codec) -> Path:
+    """cache/<folder>/<kind>-<key of spec><ext> (<key><ext> when kind is empty)."""
+    key = config_key(spec)
+    return cache_dir() / folder / f"{f'{kind}-' if kind else ''}{key}{codec.ext}"
+
+
+def cached(folder: str, kind: str, spec: dict, build, codec: Codec):
+    """The artifact `build()` makes for `spec`: loaded from the cache, or built once and stored."""
+    return get_or_build(artifact_path(folder, kind, spec, codec), build, codec.encode, codec.decode)
+
+
 def model_file(kind: str, config) -> Path:
     """Where a trained model of this kind and config lives: cache/models/<kind>-<config key>.pt"""
-    return cache_dir() / "models" / f"{kind}-{config_key(config.to_dict())}.pt"
+    return artifact_path("models", kind, config.to_dict(), TORCH)
 
 
 def cached_training(kind: str, config, train):
@@ -110,7 +137,7 @@ def cached_training(kind: str, config, train):
         print(f"training {kind} model {path.stem} (first use; cached in {path.parent})", file=sys.stderr, flush=True)
         return train()
 
-    return get_or_build(path, build, torch_bytes, torch_from_bytes)
+    return get_or_build(path, build, TORCH.encode, TORCH.decode)
 
 
 def torch_bytes(obj) -> bytes:
@@ -125,3 +152,43 @@ def torch_from_bytes(data: bytes):
     import torch
 
     return torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
+
+
+def npy_bytes(a) -> bytes:
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(a))
+    return buf.getvalue()
+
+
+def npy_from_bytes(data: bytes):
+    import numpy as np
+
+    return np.load(io.BytesIO(data))
+
+
+def npz_bytes(d: dict) -> bytes:
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **d)
+    return buf.getvalue()
+
+
+def npz_from_bytes(data: bytes) -> dict:
+    import numpy as np
+
+    with np.load(io.BytesIO(data)) as z:
+        return {k: z[k] for k in z.files}
+
+
+def codec_of(cls, ext: str = ".npz") -> Codec:
+    """The codec of a class that writes itself (to_bytes, from_bytes classmethod)."""
+    return Codec(ext, cls.to_bytes, cls.from_bytes)
+
+
+TORCH = Codec(".pt", torch_bytes, torch_from_bytes)          # anything torch.save takes
+NPY = Codec(".npy", npy_bytes, npy_from_bytes)                # one array
+NPZ = Codec(".npz", npz_bytes, npz_from_bytes)                # a dict of arrays with str keys
+JSON = Codec(".json", lambda d: json.dumps(d).encode(), json.loads)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from . import engine
-from .cache import cache_dir, cached_training, config_key, get_or_build, model_file
+from .cache import cache_dir, cached, cached_training, codec_of, config_key, model_file
 from .sample import Trajectory, sample
 from .trained import TrainedModel
 
@@ -54,13 +54,12 @@ def get_trajectory(tm: TrainedModel, n: int = 16, seed: int = 0, sampler: str = 
                    eta: float = 0.0) -> Trajectory:
     """A cached trajectory of n samples from x_T = noise(n, seed); sampler noise seeded by seed + 1."""
     spec = dict(model=tm.key, n=n, seed=seed, sampler=sampler, steps=steps, eta=eta)
-    path = cache_dir() / "trajectories" / f"{config_key(spec)}.npz"
 
     def build():
         gen = torch.Generator().manual_seed(seed + 1)
         return sample(tm.model, tm.schedule, tm.noise(n, seed), sampler, steps, eta, gen)
 
-    return get_or_build(path, build, Trajectory.to_bytes, Trajectory.from_bytes)
+    return cached("trajectories", "", spec, build, codec_of(Trajectory))
 
 
 def to_numpy_images(x) -> np.ndarray:

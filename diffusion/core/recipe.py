@@ -98,9 +98,10 @@ class Recipe:
                eta: float = 0.0, batch: int = 1000, device="cpu", model_kwargs: dict | None = None) -> np.ndarray:
         """n final samples as a numpy array: x_T = tm.noise(n, seed), sampler noise seeded by seed + 1,
         run on `device` in batches of `batch` network inputs."""
+        from .inference import fast_eps_model
         from .sample import sample
 
-        net = tm.on(device)
+        net = fast_eps_model(tm.on(device), self.sample_shape(tm.config))   # chunked: same bits, faster
         gen = torch.Generator().manual_seed(seed + 1)
         x_T = tm.noise(n, seed).to(device)
         def part(v, i):        # per-sample conditioning (labels) is cut into the same batches

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ..core.cache import cached, TORCH
 from ..core.presets import preset_name
 from ..models.digits.classifier import ClassifierConfig, classify, get_classifier
 from ..models.digits.data import load_dataset
@@ -210,8 +210,7 @@ def get_experiment(name: str, tm, cfg: ExperimentConfig = ExperimentConfig()) ->
     if name not in RUNS:
         raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(RUNS)}")
     spec = dict(name=name, model=tm.key, config=asdict(cfg), revision=REVISION)
-    path = cache_dir() / "experiments" / f"{name}-{config_key(spec)}.pt"
-    return get_or_build(path, lambda: RUNS[name](tm, cfg), torch_bytes, torch_from_bytes)
+    return cached("experiments", name, spec, lambda: RUNS[name](tm, cfg), TORCH)
 
 
 def default_config(preset: str | None = None) -> ExperimentConfig:

@@ -11,12 +11,11 @@ both (eps* and u) run through the same samplers, which separates the discretisat
 """
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import torch
 
-from ..core.cache import cache_dir, config_key, get_or_build
+from ..core.cache import cached, JSON
 from ..core.path import FlowPath
 from ..core.sample import sample
 
@@ -89,8 +88,7 @@ def get_toy2d_measure(tm, n: int = 4000, seed: int = 0) -> dict:
     """Cached `toy2d_measure` of one trained 2D model (toy2d or toy2d-fm)."""
     spec = dict(model=tm.key, name=tm.name, kind="flow-compare", n=n, seed=seed, nfes=NFES, steps=PATH_STEPS,
                 samplers="first-order+heun")
-    path = cache_dir() / "inspect" / f"flow-compare-{config_key(spec)}.json"
-    return get_or_build(path, lambda: toy2d_measure(tm, n, seed), lambda d: json.dumps(d).encode(), json.loads)
+    return cached("inspect", "flow-compare", spec, lambda: toy2d_measure(tm, n, seed), JSON)
 
 
 def digits_measure(tm, nfes=NFES, seeds=None, n: int = 1000) -> list[dict]:

@@ -7,13 +7,12 @@ x_{k+1} from x_k, so after k steps of the chain we hold the paper's x_k (x_0 is 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 
 import numpy as np
 import torch
 
-from ..core.cache import cache_dir, config_key, get_or_build
+from ..core.cache import cached, NPZ
 from ..core.schedule import NoiseSchedule
 
 KS_C_05 = 1.3581                 # two-sample Kolmogorov–Smirnov coefficient at the 5 % level
@@ -130,15 +129,4 @@ def cached_chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int =
     spec = dict(kind="chain_vs_closed_form", stats=2, schedule=schedule.name, T=schedule.T, ts=[int(t) for t in ts],
                 n_chains=n_chains, seed=seed, image=hashlib.sha256(x0.tobytes()).hexdigest()[:16],
                 shape=list(x0.shape))
-    path = cache_dir() / "forward" / f"{config_key(spec)}.npz"
-
-    def to_bytes(d):
-        buf = io.BytesIO()
-        np.savez(buf, **d)
-        return buf.getvalue()
-
-    def from_bytes(data):
-        with np.load(io.BytesIO(data)) as z:
-            return {k: z[k] for k in z.files}
-
-    return get_or_build(path, lambda: chain_vs_closed_form(schedule, x0, ts, n_chains, seed), to_bytes, from_bytes)
+    return cached("forward", "", spec, lambda: chain_vs_closed_form(schedule, x0, ts, n_chains, seed), NPZ)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..core.cache import cache_dir, config_key, get_or_build, torch_bytes, torch_from_bytes
+from ..core.cache import cached, TORCH
 from ..core.guidance import guided_sample
 from ..core.presets import preset_name
 from ..models.digits.classifier import ClassifierConfig, classify, frechet_distance, get_classifier
@@ -118,5 +118,4 @@ def get_guidance_study(tm, cfg: GuidanceStudyConfig | None = None, progress: boo
     """The cached sweep for a trained conditional model (built on first use)."""
     cfg = cfg or default_study_config()
     spec = dict(model=tm.key, config=asdict(cfg), revision=REVISION)
-    path = cache_dir() / "studies" / f"guidance-{config_key(spec)}.pt"
-    return get_or_build(path, lambda: run_guidance_study(tm, cfg, progress), torch_bytes, torch_from_bytes)
+    return cached("studies", "guidance", spec, lambda: run_guidance_study(tm, cfg, progress), TORCH)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..core.cache import cache_dir, config_key, get_or_build
+from ..core.cache import cached, codec_of, TORCH
 from ..models.digits.data import load_dataset
 from ..core.trained import TrainedModel
 from ..core.sample import Trajectory, sample
@@ -72,8 +72,8 @@ def inpaint(tm: TrainedModel, spec: InpaintSpec) -> Trajectory:
 
 def get_inpainting(tm: TrainedModel, spec: InpaintSpec = InpaintSpec()) -> Trajectory:
     """The cached `inpaint` run (scenes load it instead of sampling inside construct())."""
-    path = cache_dir() / "trajectories" / f"inpaint-{config_key(dict(model=tm.key, **spec.to_dict()))}.npz"
-    return get_or_build(path, lambda: inpaint(tm, spec), Trajectory.to_bytes, Trajectory.from_bytes)
+    return cached("trajectories", "inpaint", dict(model=tm.key, **spec.to_dict()), lambda: inpaint(tm, spec),
+                  codec_of(Trajectory))
 
 
 def known_region_error(traj: Trajectory, tm: TrainedModel, spec: InpaintSpec) -> float:
@@ -131,7 +131,4 @@ def run_seam_study(tm: TrainedModel, study: SeamStudy) -> dict:
 
 def get_seam_study(tm: TrainedModel, study: SeamStudy = SeamStudy()) -> dict:
     """The cached `run_seam_study` (scenes load it)."""
-    from ..core.cache import torch_bytes, torch_from_bytes
-
-    path = cache_dir() / "inpaint" / f"seam-{config_key(dict(model=tm.key, **study.to_dict()))}.pt"
-    return get_or_build(path, lambda: run_seam_study(tm, study), torch_bytes, torch_from_bytes)
+    return cached("inpaint", "seam", dict(model=tm.key, **study.to_dict()), lambda: run_seam_study(tm, study), TORCH)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ..core.cache import cache_dir, config_key, get_or_build
+from ..core.cache import cached, codec_of, NPZ
 from ..models.digits.data import load_dataset
 from ..core.sample import sample
 
@@ -132,7 +132,6 @@ def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> Error
     n_samples held-out images; cached under the model's key."""
     steps = list(steps) if steps is not None else default_curve_steps(tm.schedule.T)
     spec = dict(kind="error_curve", model=tm.key, steps=steps, n=n_samples, seed=seed)
-    path = cache_dir() / "inspect" / f"error-curve-{config_key(spec)}.npz"
 
     def build():
         x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
@@ -141,7 +140,7 @@ def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> Error
         return ErrorCurve(np.array(steps), np.array([v[0] for v in vals]), np.array([v[1] for v in vals]),
                           len(x0), seed)
 
-    return get_or_build(path, build, ErrorCurve.to_bytes, ErrorCurve.from_bytes)
+    return cached("inspect", "error-curve", spec, build, codec_of(ErrorCurve))
 
 
 # --- training montage ----------------------------------------------------------------------------
@@ -162,23 +161,14 @@ def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50) -> dict:
     DDIM from the same x_T = tm.noise(n, seed). Cached under the model's key."""
     spec = dict(kind="snapshot_samples", model=tm.key, n=n, seed=seed, steps=steps,
                 snapshots=sorted(tm.snapshots))
-    path = cache_dir() / "inspect" / f"snapshot-samples-{config_key(spec)}.npz"
 
     def build():
         x_T = tm.noise(n, seed)
         out = {}
         for step in sorted(tm.snapshots):
             x = sample(tm.model_at(step), tm.schedule, x_T, "ddim", steps, 0.0, record=False)
-            out[step] = x[:, 0].numpy().astype(np.float32)
+            out[str(step)] = x[:, 0].numpy().astype(np.float32)      # npz keys are strings
         return out
 
-    def to_bytes(d):
-        buf = io.BytesIO()
-        np.savez(buf, **{str(k): v for k, v in d.items()})
-        return buf.getvalue()
-
-    def from_bytes(data):
-        z = np.load(io.BytesIO(data))
-        return {int(k): z[k] for k in sorted(z.files, key=int)}
-
-    return get_or_build(path, build, to_bytes, from_bytes)
+    samples = cached("inspect", "snapshot-samples", spec, build, NPZ)
+    return {int(k): samples[k] for k in sorted(samples, key=int)}

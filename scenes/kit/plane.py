@@ -6,7 +6,7 @@ import numpy as np
 from manim import (DOWN, UP, Axes, ImageMobject, Line, RESAMPLING_ALGORITHMS, Square, VGroup,
                    VMobject, color_to_rgb)
 
-from diffusion.models.toy2d import log_density
+from diffusion.models.toy2d.mixture import log_density
 from . import style
 from .paths import PolylineBundle, closed_paths
 from .plots import linear_c2p

@@ -42,12 +42,14 @@ class Chapter:
 
 
 CHAPTERS = (
-    Chapter("The forward process", ("ForwardEquation", "MarkovChain"),
+    Chapter("The forward process", ("ForwardEquation", "MarkovChain", "NoiseSpectrum"),
             "How an image becomes noise. One noising step is unrolled into the closed form "
             "x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε, with ᾱ_t the product of the α_s; then one real image walks the "
             "Markov chain step by step while its pixel histogram drifts to N(0, 1), and many chains are "
-            "measured against the closed form. No trained model: every frame comes from the library's "
-            "NoiseSchedule and a photo (or your own IMAGE)."),
+            "measured against the closed form; last, the same process in frequency: an image's power falls with "
+            "frequency and the noise is flat, so the noise drowns fine detail first, and the digits model's reverse "
+            "process (its cached DDPM trajectory) settles coarse first. No model is trained for this chapter: every "
+            "frame comes from the library's NoiseSchedule, a photo (or your own IMAGE) and the digits."),
     Chapter("The network", ("UNetNoisePrediction",),
             "What the network is asked to do: given x_t and t, predict the noise ε. Real tensors go "
             "through the trained digits U-Net block by block; its error is measured against t on held-out "

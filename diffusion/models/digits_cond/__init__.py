@@ -1,6 +1,3 @@
 """The class-conditional digits model ("digits-cond"): the digits U-Net plus a label embedding, trained
 by the shared engine with the null label on a share of the examples, so it also serves as its own
 unconditional model (recipe.py)."""
-from __future__ import annotations
-
-from .recipe import LABEL_DROP, NUM_CLASSES, OVERRIDES, RECIPE  # noqa: F401

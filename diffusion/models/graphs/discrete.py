@@ -1,28 +1,6 @@
-"""Discrete (categorical) diffusion over the edges of a graph, D3PM / DiGress style.
-
-Every node pair (i < j) is a categorical variable with K = 2 classes, no-edge / edge. One forward
-step multiplies the one-hot row vector by
-
-    Q_t = alpha_t I + (1 - alpha_t) 1 m^T,      m = (1 - density, density),
-
-which keeps the state with probability alpha_t and otherwise redraws it from the data's marginal m.
-Products of such matrices stay in the family, so
-
-    q(A_t | A_0) = A_0 Qbar_t,   Qbar_t = alpha_bar_t I + (1 - alpha_bar_t) 1 m^T,
-
-with alpha_t and alpha_bar_t read from the library's `NoiseSchedule` (the same numbers as the
-continuous model: there alpha_bar_t scales the signal, here it is the chance an edge is still the
-original one). The posterior used for sampling is
-
-    q(A_{t-1} | A_t, A_0) = (A_t Q_t^T) * (A_0 Qbar_{t-1}) / (A_0 Qbar_t A_t^T),
-
-and the reverse step marginalises it over the denoiser's clean-edge probabilities
-p(A_{t-1} | A_t) = sum_x q(A_{t-1} | A_t, A_0 = x) p_theta(A_0 = x | A_t)  (DiGress, eq. 5).
-
-Indexing follows `NoiseSchedule`: steps t = 0..T-1 are 0-based, A_0 is the clean graph "before"
-step 0 (alpha_bar_prev[0] = 1). Graphs are symmetric with no self loops: only the upper triangle
-is random, the lower triangle mirrors it.
-"""
+"""Discrete diffusion over the edges of a graph: the denoiser (GraphDenoiser, with its structure features), the
+trained model, and the sampler with its cached trajectories. The categorical math is EdgeSchedule
+(schedule.py)."""
 from __future__ import annotations
 
 import io
@@ -33,104 +11,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.cache import cached, codec_of
 from ...core.schedule import NoiseSchedule
 from ...core.nets import timestep_embedding
 from ...core.trained import TrainedModel
 from .config import GraphDenoiserConfig
+from .schedule import EdgeSchedule, one_hot_edges, symmetric_bernoulli
 
-
-
-# --- the categorical math (K = 2: index 0 = no edge, 1 = edge) ----------------------------
-
-def marginal_vector(density: float) -> torch.Tensor:
-    return torch.tensor([1.0 - density, density], dtype=torch.float64)
-
-
-def transition_matrix(a: float, m: torch.Tensor) -> torch.Tensor:
-    """a I + (1 - a) 1 m^T: Q_t with a = alpha_t, Qbar_t with a = alpha_bar_t."""
-    K = len(m)
-    return a * torch.eye(K, dtype=m.dtype) + (1 - a) * torch.ones(K, 1, dtype=m.dtype) * m[None, :]
-
-
-def q_probs(x: torch.Tensor, a, m: torch.Tensor) -> torch.Tensor:
-    """Row vector x (..., K) times a I + (1 - a) 1 m^T = a x + (1 - a) (x . 1) m.
-
-    x one-hot (or probabilities) over classes; `a` a float or a tensor broadcasting against x[..., :1].
-    """
-    a = torch.as_tensor(a, dtype=x.dtype)
-    return a * x + (1 - a) * x.sum(-1, keepdim=True) * m.to(x.dtype)
-
-
-def observed_likelihood(x_t: torch.Tensor, a, m: torch.Tensor) -> torch.Tensor:
-    """x_t Q^T with Q = a I + (1 - a) 1 m^T: entry k is Q[k, observed class of x_t], the chance of what x_t
-    shows given class k one step (a = alpha_t) or all the way (a = alpha_bar_t) before. x_t one-hot (..., K);
-    `a` a float or a tensor broadcasting against x_t[..., :1]."""
-    a = torch.as_tensor(a, dtype=x_t.dtype)
-    return a * x_t + (1 - a) * (x_t * m.to(x_t.dtype)).sum(-1, keepdim=True)
-
-
-def posterior_probs(x_t: torch.Tensor, x0_probs: torch.Tensor, schedule: NoiseSchedule, t: int,
-                    m: torch.Tensor) -> torch.Tensor:
-    """p(A_{t-1} | A_t) = sum_j q(A_{t-1} | A_t, A_0 = j) x0_probs[j], all (..., K).
-
-    x_t one-hot; x0_probs the predicted distribution of the clean class; t a 0-based int step.
-    """
-    K = x_t.shape[-1]
-    dt = torch.float64
-    x_t, x0_probs, m = x_t.to(dt), x0_probs.to(dt), m.to(dt)
-    alpha = schedule.alphas[t].item()
-    ab_prev = schedule.alpha_bar_prev[t].item()
-    left = observed_likelihood(x_t, alpha, m)                         # left[..., k] = Q_t[k, a]
-    Qbar_prev = transition_matrix(ab_prev, m)                         # rows j: q(A_{t-1} | A_0 = j)
-    num = left[..., None, :] * Qbar_prev                                # (..., j, k)
-    den = num.sum(-1, keepdim=True)                                     # = q(A_t = a | A_0 = j)
-    post = num / den                                                    # q(A_{t-1} = k | A_t, A_0 = j)
-    assert post.shape[-2:] == (K, K)
-    return (x0_probs[..., :, None] * post).sum(-2)
-
-
-# --- symmetric edge sampling helpers -------------------------------------------------------
-
-def upper_mask(n: int) -> torch.Tensor:
-    return torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)
-
-
-def symmetric_bernoulli(p_edge: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """A symmetric 0/1 matrix (zero diagonal) whose pairs i < j are Bernoulli(p_edge[i, j])."""
-    n = p_edge.shape[-1]
-    u = torch.rand(p_edge.shape, generator=generator, dtype=torch.float64)
-    a = (u < p_edge.to(torch.float64)) & upper_mask(n)
-    return (a | a.transpose(-1, -2)).to(torch.float32)
-
-
-def one_hot_edges(adj: torch.Tensor) -> torch.Tensor:
-    adj = adj.to(torch.float64)
-    return torch.stack([1 - adj, adj], dim=-1)
-
-
-def pair_likelihoods(adj_t: torch.Tensor, alpha_bar: torch.Tensor, density: float,
-                     fixed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(q(a_ij | clean edge), q(a_ij | clean non-edge)) for every pair of adj_t (B, n, n), float64.
-
-    alpha_bar (B,) is each graph's alpha_bar_t; the forward process keeps a pair with probability alpha_bar
-    and else redraws it from m = (1 - density, density). Pairs in `fixed` are seen clean (alpha_bar = 1).
-    """
-    B, n, _ = adj_t.shape
-    ab = alpha_bar.double().view(B, 1, 1).expand(B, n, n)
-    if fixed is not None:
-        ab = torch.where(fixed.expand(B, n, n), torch.ones_like(ab), ab)
-    lik = observed_likelihood(one_hot_edges(adj_t), ab[..., None], marginal_vector(density))
-    return lik[..., 1], lik[..., 0]
-
-
-def q_sample(adj0: torch.Tensor, schedule: NoiseSchedule, t, m: torch.Tensor,
-             generator: torch.Generator) -> torch.Tensor:
-    """A_t ~ q(A_t | A_0) for a batch (B, n, n) at 0-based steps t (int or (B,) tensor)."""
-    ab = schedule.alpha_bar[torch.as_tensor(t)].to(torch.float64)
-    ab = ab.reshape(-1, 1, 1, 1) if ab.ndim else ab
-    p = q_probs(one_hot_edges(adj0), ab, m)[..., 1]
-    return symmetric_bernoulli(p, generator)
 
 
 # --- the denoiser ----------------------------------------------------------------------------
@@ -230,8 +117,7 @@ def structure_features(a: torch.Tensor, features: tuple, walk_steps: int = 4) ->
 class GraphDenoiser(nn.Module):
     """Predicts the logit of "edge in A_0" for every pair from A_t and t; equivariant by construction."""
 
-    def __init__(self, config: GraphDenoiserConfig, T: int, alpha_bar: torch.Tensor | None = None,
-                 density: float | None = None):
+    def __init__(self, config: GraphDenoiserConfig, T: int, edges: EdgeSchedule | None = None):
         super().__init__()
         d, td = config.hidden, config.time_dim
         self.T, self.time_dim = T, td
@@ -239,10 +125,10 @@ class GraphDenoiser(nn.Module):
         self.self_condition = config.self_condition
         self.likelihood_skip = config.likelihood_skip
         if self.likelihood_skip:
-            if alpha_bar is None or density is None:
-                raise ValueError("likelihood_skip needs the schedule's alpha_bar and the training edge density")
-            self.register_buffer("alpha_bar", alpha_bar.double().clone(), persistent=False)
-            self.density = float(density)
+            if edges is None:
+                raise ValueError("likelihood_skip needs the forward process (EdgeSchedule: schedule and edge density)")
+            self.edges = edges
+            self.register_buffer("alpha_bar", edges.schedule.alpha_bar.double().clone(), persistent=False)
         node_inputs, pair_inputs = feature_sizes(config)
         self.time_mlp = nn.Sequential(nn.Linear(td, td), nn.SiLU(), nn.Linear(td, td))
         self.edge_in = nn.Linear(pair_inputs, d)    # [A_ij, (A^2)_ij / n, pair is held fixed, structure_features]
@@ -284,7 +170,7 @@ class GraphDenoiser(nn.Module):
             # Bayes for one pair: logit p(edge in A_0 | A_t) = logit p(edge | the rest of A_t) + log q(a_ij | 1) / q(a_ij | 0).
             # The second term is the forward process's and known exactly, so it is added here and the network
             # learns only the first: what the rest of the graph says (held pairs: +-20, never scored)
-            q1, q0 = pair_likelihoods(a, self.alpha_bar[t.long()], self.density, fixed)
+            q1, q0 = self.edges.pair_likelihoods(a, self.alpha_bar[t.long()], fixed)
             logits = logits + (q1.log() - q0.log()).clamp(-20.0, 20.0).to(logits.dtype)
         return logits.masked_fill(torch.eye(n, dtype=torch.bool), -30.0)
 
@@ -299,8 +185,9 @@ class TrainedGraphModel(TrainedModel):
         return self.extras["density"]
 
     @property
-    def m(self) -> torch.Tensor:
-        return marginal_vector(self.density)
+    def edges(self) -> EdgeSchedule:
+        """The forward process over edges this model was trained for."""
+        return EdgeSchedule(self.schedule, self.density)
 
     @property
     def n(self) -> int:
@@ -357,7 +244,7 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
     to the condition's values in A_T and after every step, so the subgraph never changes and the
     denoiser generates the rest around it. record=False keeps only A_T and the sample (adj has 2 entries).
     """
-    n, schedule, m = tm.n, tm.schedule, tm.m
+    n, schedule, edges = tm.n, tm.schedule, tm.edges
     gen = torch.Generator().manual_seed(seed)
     fixed = fixed_pairs(n, fixed_nodes if fixed_nodes is not None else [])
     cond = torch.zeros(n, n) if condition is None else torch.tensor(np.array(condition, dtype=np.float32))
@@ -367,7 +254,7 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
     def clamp(a):
         return torch.where(fixed, cond, a)
 
-    a = clamp(symmetric_bernoulli(torch.full((n_samples, n, n), float(m[1])), gen))
+    a = clamp(symmetric_bernoulli(torch.full((n_samples, n, n), float(edges.m[1])), gen))
     adjs, probs, ts = [a.to(torch.uint8).numpy()], [], []
     p_edge = None
     for t in range(schedule.T - 1, -1, -1):
@@ -376,7 +263,7 @@ def sample_graphs(tm: TrainedGraphModel, n_samples: int, seed: int = 0, conditio
         logits = tm.model(a, torch.full((n_samples,), t, dtype=torch.long), fixed, prev)
         p_edge = torch.sigmoid(logits.double())
         x0_probs = torch.stack([1 - p_edge, p_edge], -1)
-        post = posterior_probs(one_hot_edges(a), x0_probs, schedule, t, m)
+        post = edges.posterior(one_hot_edges(a), x0_probs, t)
         a = clamp(symmetric_bernoulli(post[..., 1], gen))
         if record or t == 0:
             ts.append(t)
@@ -396,12 +283,11 @@ def forward_trajectory(adj0: np.ndarray, schedule: NoiseSchedule, density: float
     a = torch.tensor(np.array(adj0, dtype=np.float32))
     squeeze = a.ndim == 2
     a = a[None] if squeeze else a
-    m = marginal_vector(density)
+    edges = EdgeSchedule(schedule, density)
     gen = torch.Generator().manual_seed(seed)
     adjs = [a.to(torch.uint8).numpy()]
     for t in range(schedule.T):
-        p = q_probs(one_hot_edges(a), schedule.alphas[t].item(), m)[..., 1]
-        a = symmetric_bernoulli(p, gen)
+        a = edges.step(a, t, gen)
         adjs.append(a.to(torch.uint8).numpy())
     out = np.stack(adjs)
     n = a.shape[-1]
@@ -415,6 +301,5 @@ def get_graph_trajectory(tm: TrainedGraphModel, n_samples: int = 8, seed: int = 
     spec = dict(model=tm.key, n=n_samples, seed=seed, kind="graphs",
                 condition=None if condition is None else np.asarray(condition).astype(int).tolist(),
                 fixed_nodes=None if fixed_nodes is None else [int(i) for i in fixed_nodes])
-    path = cache_dir() / "trajectories" / f"graphs-{config_key(spec)}.npz"
-    return get_or_build(path, lambda: sample_graphs(tm, n_samples, seed, condition, fixed_nodes),
-                        GraphTrajectory.to_bytes, GraphTrajectory.from_bytes)
+    return cached("trajectories", "graphs", spec, lambda: sample_graphs(tm, n_samples, seed, condition, fixed_nodes),
+                  codec_of(GraphTrajectory))

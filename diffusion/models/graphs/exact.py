@@ -21,7 +21,7 @@ import torch.nn as nn
 
 from ...core.schedule import NoiseSchedule
 from .data import SBMConfig, _partitions
-from .discrete import pair_likelihoods
+from .schedule import EdgeSchedule
 
 
 class ExactSBMDenoiser(nn.Module):
@@ -34,6 +34,7 @@ class ExactSBMDenoiser(nn.Module):
     def __init__(self, family: SBMConfig, schedule: NoiseSchedule, density: float):
         super().__init__()
         self.family, self.schedule, self.density = family, schedule, float(density)
+        self.edges = EdgeSchedule(schedule, self.density)
         S = torch.from_numpy(_partitions(tuple(family.sizes)))          # (P, n): 1 = first block
         i, j = torch.triu_indices(family.n, family.n, 1)
         # (P, pairs): 1 where partition P puts the pair's two nodes in one block
@@ -45,7 +46,7 @@ class ExactSBMDenoiser(nn.Module):
         B, n, _ = adj_t.shape
         a = adj_t.double()
         # q(a_t | clean edge), q(a_t | clean non-edge); held pairs are seen without noise
-        q1, q0 = pair_likelihoods(a, self.schedule.alpha_bar[t.long()], self.density, fixed)
+        q1, q0 = self.edges.pair_likelihoods(a, self.schedule.alpha_bar[t.long()], fixed)
         p_in, p_out = self.family.p_in, self.family.p_out
         lik_in, lik_out = p_in * q1 + (1 - p_in) * q0, p_out * q1 + (1 - p_out) * q0
         i, j = self.pairs

@@ -13,8 +13,8 @@ from ...core.recipe import Recipe
 from ...core.schedule import sample_train_t
 from .config import GRAPH_PRESETS, GraphTrainConfig
 from .data import edge_density, make_graphs
-from .discrete import (GraphDenoiser, TrainedGraphModel, marginal_vector, q_sample, sample_graphs,
-                       upper_mask)
+from .discrete import GraphDenoiser, TrainedGraphModel, sample_graphs
+from .schedule import EdgeSchedule, upper_mask
 
 
 @functools.lru_cache(maxsize=4)
@@ -52,20 +52,20 @@ class Graphs(Recipe):
         if not config.denoiser.likelihood_skip:
             return GraphDenoiser(config.denoiser, config.T)
         density = edge_density(training_graphs(config.family, config.n_train))
-        return GraphDenoiser(config.denoiser, config.T, self.schedule(config).alpha_bar, density)
+        return GraphDenoiser(config.denoiser, config.T, EdgeSchedule(self.schedule(config), density))
 
     def data(self, config, device):
         graphs = torch.from_numpy(training_graphs(config.family, config.n_train).astype(np.float32))
         density = edge_density(graphs.numpy())
-        return dict(graphs=graphs, density=density, m=marginal_vector(density), iu=upper_mask(graphs.shape[-1]),
-                    schedule=self.schedule(config))
+        return dict(graphs=graphs, density=density, edges=EdgeSchedule(self.schedule(config), density),
+                    iu=upper_mask(graphs.shape[-1]))
 
     def sample_batch(self, config, data, gen):
-        graphs, schedule = data["graphs"], data["schedule"]
+        graphs = data["graphs"]
         idx = torch.randint(0, len(graphs), (config.batch_size,), generator=gen)
         t = sample_train_t(config.batch_size, config.T, gen, config.t_focus)
         a0 = graphs[idx]
-        a_t = q_sample(a0, schedule, t, data["m"], gen)
+        a_t = data["edges"].q_sample(a0, t, gen)
         # train as we sample: a random node subset keeps its clean pairs and is flagged as fixed
         fixed = random_fixed_pairs(config, graphs.shape[-1], gen)
         batch = dict(a0=a0, a_t=torch.where(fixed, a0, a_t), t=t, fixed=fixed, free=data["iu"] & ~fixed)

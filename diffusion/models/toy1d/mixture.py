@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 from scipy.special import erf
 
-from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.cache import cached, codec_of
 from ...core.sample import Trajectory, sample
 from ...core.schedule import NoiseSchedule
 from ...core.trained import TrainedModel
@@ -150,9 +150,8 @@ def get_toy1d_trajectory(tm: Toy1dModel, n: int = 200, seed: int = 0, sampler: s
                          steps: int | None = None, eta: float = 0.0) -> Trajectory:
     """A cached `sample_toy1d` trajectory: x has shape (S+1, n, 1)."""
     spec = dict(model=tm.key, kind="toy1d", n=n, seed=seed, sampler=sampler, steps=steps, eta=eta)
-    path = cache_dir() / "trajectories" / f"toy1d-{config_key(spec)}.npz"
-    return get_or_build(path, lambda: sample_toy1d(tm, n, seed, sampler, steps, eta),
-                        Trajectory.to_bytes, Trajectory.from_bytes)
+    return cached("trajectories", "toy1d", spec, lambda: sample_toy1d(tm, n, seed, sampler, steps, eta),
+                  codec_of(Trajectory))
 
 
 def state_at(traj: Trajectory, t: int) -> np.ndarray:

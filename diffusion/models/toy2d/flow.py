@@ -8,13 +8,12 @@ x_bar_prev = x_bar_t + (sigma_prev - sigma_t) eps(x_t, t), a step of d x_bar / d
 from __future__ import annotations
 
 import contextlib
-import io
 
 import numpy as np
 import torch
 from scipy.integrate import solve_ivp
 
-from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.cache import cached, codec_of, NPY
 from ...core.sample import Trajectory, sample, sample_steps
 from ...core.schedule import NoiseSchedule
 from .mixture import Spiral, exact_eps_ab
@@ -101,31 +100,19 @@ def get_toy2d_trajectory(tm, n: int = 200, seed: int = 0, sampler: str = "ddpm",
                          eta: float = 0.0) -> Trajectory:
     """A cached `sample_toy2d` trajectory: x has shape (S+1, n, 2)."""
     spec = dict(model=tm.key, kind="toy2d", n=n, seed=seed, sampler=sampler, steps=steps, eta=eta)
-    path = cache_dir() / "trajectories" / f"toy2d-{config_key(spec)}.npz"
-    return get_or_build(path, lambda: sample_toy2d(tm, n, seed, sampler, steps, eta),
-                        Trajectory.to_bytes, Trajectory.from_bytes)
+    return cached("trajectories", "toy2d", spec, lambda: sample_toy2d(tm, n, seed, sampler, steps, eta),
+                  codec_of(Trajectory))
 
 
 def get_ode_path(tm, n: int = 200, seed: int = 0, steps_out=None, rtol: float = 1e-6) -> np.ndarray:
     """A cached `ode_sample` of the trained model from tm.noise(n, seed): (len(steps_out), n, 2)."""
     steps_out = list(tm.schedule.timesteps(100)) + [-1] if steps_out is None else [int(s) for s in steps_out]
     spec = dict(model=tm.key, kind="toy2d-ode", n=n, seed=seed, steps_out=steps_out, rtol=rtol)
-    path = cache_dir() / "trajectories" / f"toy2d-ode-{config_key(spec)}.npy"
 
     def build():
         return ode_sample(model_eps_fn(tm.model, tm.schedule), tm.schedule, tm.noise(n, seed), steps_out, rtol, rtol)
 
-    return get_or_build(path, build, npy_bytes, npy_from_bytes)
-
-
-def npy_bytes(a: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, np.asarray(a))
-    return buf.getvalue()
-
-
-def npy_from_bytes(data: bytes) -> np.ndarray:
-    return np.load(io.BytesIO(data))
+    return cached("trajectories", "toy2d-ode", spec, build, NPY)
 
 
 def segment_crossings(x: np.ndarray) -> int:
@@ -167,5 +154,4 @@ def states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.ndarray
 
 def get_states_at(tm, n: int, seed: int, sampler: str, steps: int, at) -> np.ndarray:
     spec = dict(model=tm.key, kind="toy2d-states", n=n, seed=seed, sampler=sampler, steps=steps, at=list(at))
-    path = cache_dir() / "trajectories" / f"toy2d-states-{config_key(spec)}.npy"
-    return get_or_build(path, lambda: states_at(tm, n, seed, sampler, steps, at), npy_bytes, npy_from_bytes)
+    return cached("trajectories", "toy2d-states", spec, lambda: states_at(tm, n, seed, sampler, steps, at), NPY)

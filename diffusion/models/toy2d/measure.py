@@ -7,14 +7,13 @@ Field error: eps_hat - eps* at exact draws x ~ q(x_t), and on a grid over the pl
 """
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import torch
 
-from ...core.cache import cache_dir, config_key, get_or_build
+from ...core.cache import cached, JSON, NPZ
 from ...core.schedule import NoiseSchedule
-from .flow import npy_bytes, npy_from_bytes, sample_toy2d
+from .flow import sample_toy2d
 from .mixture import Spiral, alpha_bar_at, exact_eps, log_density, sample_marginal
 
 
@@ -67,12 +66,9 @@ def quality_vs_steps(tm, n: int = 4000, seed: int = 0, runs=QUALITY_RUNS, exact:
 def get_quality_vs_steps(tm, n: int = 4000, seed: int = 0) -> dict:
     """Cached `quality_vs_steps` plus the floor, as {rows, floor, n} (what the bench prints and the
     ProbabilityFlow scene plots)."""
-    import json
-
     spec = dict(model=tm.key, kind="toy2d-quality", n=n, seed=seed, runs=QUALITY_RUNS)
-    path = cache_dir() / "inspect" / f"toy2d-quality-{config_key(spec)}.json"
     build = lambda: dict(n=n, rows=quality_vs_steps(tm, n, seed), floor=floor(tm.config.mixture, n))
-    return get_or_build(path, build, lambda d: json.dumps(d).encode(), lambda b: json.loads(b))
+    return cached("inspect", "toy2d-quality", spec, build, JSON)
 
 
 @torch.inference_mode()
@@ -117,20 +113,7 @@ def fields_on_grid(tm, ts, lim: float = 2.6, n: int = 17) -> dict:
 def get_fields_on_grid(tm, ts, lim: float = 2.6, n: int = 17) -> dict:
     """Cached `fields_on_grid`."""
     spec = dict(model=tm.key, kind="toy2d-fields", ts=[int(t) for t in ts], lim=lim, n=n)
-    path = cache_dir() / "inspect" / f"toy2d-fields-{config_key(spec)}.npz"
-
-    def to_bytes(d):
-        import io
-        buf = io.BytesIO()
-        np.savez(buf, **d)
-        return buf.getvalue()
-
-    def from_bytes(b):
-        import io
-        z = np.load(io.BytesIO(b))
-        return {k: z[k] for k in z.files}
-
-    return get_or_build(path, lambda: fields_on_grid(tm, ts, lim, n), to_bytes, from_bytes)
+    return cached("inspect", "toy2d-fields", spec, lambda: fields_on_grid(tm, ts, lim, n), NPZ)
 
 
 def error_by_density(fields: dict, mass: float = 0.9) -> dict:
@@ -151,6 +134,5 @@ def error_by_density(fields: dict, mass: float = 0.9) -> dict:
 def get_field_error(tm, ts, n: int = 4000) -> dict:
     """Cached `field_error` (arrays as lists)."""
     spec = dict(model=tm.key, kind="toy2d-field-error", ts=list(ts), n=n)
-    path = cache_dir() / "inspect" / f"toy2d-field-error-{config_key(spec)}.json"
     build = lambda: {k: v.tolist() for k, v in field_error(tm, ts, n).items()}
-    return {k: np.array(v) for k, v in get_or_build(path, build, lambda d: json.dumps(d).encode(), json.loads).items()}
+    return {k: np.array(v) for k, v in cached("inspect", "toy2d-field-error", spec, build, JSON).items()}

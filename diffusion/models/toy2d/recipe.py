@@ -1,12 +1,14 @@
 """The 2D model for the shared engine (diffusion/core/recipe.py): fresh draws from the spiral every
-step, the MLP eps-model, the eps-prediction MSE — the parts described once in model.py."""
+step (the data set is infinite), the time-conditioned MLP eps-model, the eps-prediction MSE."""
 from __future__ import annotations
 
 import torch
 
 from ...core.recipe import Recipe
 from ...core.schedule import sample_train_t
-from .model import TOY2D_PRESETS, Toy2dConfig, build_network, sample_data
+from ...core.nets import TimeMLP
+from .config import TOY2D_PRESETS, Toy2dConfig
+from .mixture import sample_mixture
 
 
 class Toy2d(Recipe):
@@ -19,11 +21,11 @@ class Toy2d(Recipe):
     clip_x0 = False          # the data is not in [-1, 1]
 
     def network(self, config):
-        return build_network(config)
+        return TimeMLP(2, config.hidden, config.layers, config.time_dim)
 
     def sample_batch(self, config, data, gen):
-        # the order of draws of model.loss_fn: x0, then t, then eps
-        x0 = sample_data(config, config.batch_size, gen)
+        # the order of draws: x0, then t, then eps
+        x0 = sample_mixture(config.mixture, config.batch_size, gen)
         t = sample_train_t(config.batch_size, config.T, gen)
         eps = torch.randn(x0.shape, generator=gen)
         return dict(x0=x0, t=t, eps=eps)

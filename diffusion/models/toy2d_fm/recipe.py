@@ -3,7 +3,7 @@ the flow path and the velocity MSE."""
 from __future__ import annotations
 
 from ...core.flow_recipe import FlowMatching, flow_presets
-from ..toy2d.model import TOY2D_PRESETS
+from ..toy2d.config import TOY2D_PRESETS
 from ..toy2d.recipe import Toy2d
 
 

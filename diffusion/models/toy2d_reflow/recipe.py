@@ -7,7 +7,7 @@ import torch
 
 from ...core.flow_recipe import flow_presets
 from ...core.schedule import sample_train_t
-from ..toy2d.model import TOY2D_PRESETS
+from ..toy2d.config import TOY2D_PRESETS
 from ..toy2d_fm.recipe import Toy2dFlow
 
 PAIRS = 50_000                # at most; a short run (the quick preset) draws each pair about 8 times

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffusion.models.toy2d import sample_marginal
+from diffusion.models.toy2d.mixture import sample_marginal
 from diffusion.models.toy2d.flow import get_ode_path, get_states_at, get_toy2d_trajectory, segment_crossings
 from diffusion.models.toy2d.measure import get_quality_vs_steps, sliced_wasserstein
 from scenes.kit.claims import claim, worded

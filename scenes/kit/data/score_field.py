@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffusion.models.toy2d import alpha_bar_at, log_density
+from diffusion.models.toy2d.mixture import alpha_bar_at, log_density
 from diffusion.models.toy2d.measure import error_by_density, get_field_error, get_fields_on_grid
 from scenes.kit.claims import claim, worded
 from scenes.kit.models import toy2d_model

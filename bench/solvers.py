@@ -1,0 +1,250 @@
+"""Higher-order ODE solvers against the number of network calls (NFE): quality on the 2D spiral and on
+digits, and the speed of sampling 1000 digits. Writes bench/reports/solvers.md (and the numbers to
+bench/results/solvers-PARTS.json).
+
+  python -m bench.solvers [--part speed toy2d digits] [--seeds 8] [--ddpm-seeds 8] [--nfe 5 10 20 50]
+
+Each --part is its own section of the report (a run of some parts keeps the others' sections).
+
+Models come from $DIFFUSION_CACHE (trained there if missing, default preset). Measures:
+- toy2d (4000 particles from one x_T): sliced Wasserstein-1 to exact draws of the spiral divided by the
+  floor (two exact sets), and the share of samples more than 3 std from every component (exact draws:
+  exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / DPM-Solver++(2M) at
+  each NFE, DDPM over all 1000 steps as the reference row.
+- digits: the digits bench's measure (diffusion.models.digits.classifier.quality_over_seeds: Fréchet
+  distance of classifier features to the held-out half over the floor, 1000 samples per x_T seed, mean
+  and min-max over the seeds) for the network and the memoriser (core/empirical.py, the exact score of
+  the train half), same rows. Samples are kept in bench/results/solver-samples/ (by model key, sampler,
+  NFE, seed), so a second run only scores them.
+- speed: 1000 digits at 50 NFE (DDIM and the best solver), the plain path (the network as trained, as
+  `sample` ran it before) against `diffusion.core.inference.fast_eps_model`, in the same run, and the
+  largest difference between their samples.
+- the default sampler: the best solver at 50 NFE replaces DDIM only if it beats it beyond the seed
+  spread (its worst seed better than DDIM's best).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bench.report import Report, save_json
+
+SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
+SOLVERS = ("ddim", "heun", "dpm++2m")
+NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "dpm++2m": "DPM-Solver++(2M)", "ddpm": "DDPM"}
+SPEED_BOUND_S = 4.0          # 1000 digits at 50 calls on this CPU
+
+
+# --- toy2d ------------------------------------------------------------------------------------
+
+def outlier_share(x: np.ndarray, mix) -> float:
+    """Share of points further than 3 std from every component's mean."""
+    _, mu, s = mix.params()
+    d = np.linalg.norm(x[:, None, :] - mu[None], axis=-1) / s[None]
+    return float((d.min(1) > 3).mean())
+
+
+def toy2d_rows(nfes, n=4000, seed=0) -> dict:
+    from diffusion.models import get_model
+    from diffusion.models.toy2d.flow import sample_toy2d
+    from diffusion.models.toy2d.measure import distances_to_mixture, floor
+    from diffusion.models.toy2d.mixture import ExactEps, sample_marginal
+
+    tm = get_model("toy2d", progress=False)
+    mix = tm.config.mixture
+    fl = floor(mix, n)["sw1"]
+    exact_draws = sample_marginal(mix, tm.schedule, -1, n, seed=20_000)
+    rows = []
+    runs = [("ddpm", tm.schedule.T)] + [(s, k) for s in SOLVERS for k in nfes]
+    for model_name, model in (("exact eps*", ExactEps(mix, tm.schedule)), ("network", None)):
+        for sampler, nfe in runs:
+            x = sample_toy2d(tm, n, seed, sampler, nfe, record=False, model=model).numpy()
+            rows.append(dict(model=model_name, sampler=sampler, nfe=nfe,
+                             sw1_ratio=distances_to_mixture(x, mix)["sw1"] / fl, outliers=outlier_share(x, mix)))
+            print(f"toy2d {model_name:10s} {sampler:8s} {nfe:5d}: SW1 {rows[-1]['sw1_ratio']:.2f}x floor, "
+                  f"outliers {100 * rows[-1]['outliers']:.1f} %", flush=True)
+    return dict(model=tm.key, n=n, seed=seed, floor_sw1=fl, exact_outliers=outlier_share(exact_draws, mix), rows=rows)
+
+
+# --- digits -----------------------------------------------------------------------------------
+
+def digit_samples(model, model_key: str, schedule, sampler: str, nfe: int, seed: int, n: int = 1000) -> np.ndarray:
+    """n samples from x_T seeded by `seed` (the digits bench's draw), kept on disk after the first run."""
+    from diffusion.core.sample import sample
+
+    path = SAMPLES / f"{model_key}-{sampler}-{nfe}-{seed}-{n}.npy"
+    if path.exists():
+        return np.load(path)
+    x_T = torch.randn((n, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
+    x = sample(model, schedule, x_T, sampler, nfe, 0.0, torch.Generator().manual_seed(seed + 1), record=False).numpy()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, x)
+    tmp.replace(path)
+    return x
+
+
+def digits_rows(nfes, seeds, ddpm_seeds=None) -> dict:
+    from diffusion.core.empirical import EmpiricalEps
+    from diffusion.core.inference import fast_eps_model
+    from diffusion.models import get_model
+    from diffusion.models.digits.classifier import quality_over_seeds
+    from diffusion.models.digits.data import load_dataset
+
+    tm = get_model("digits", progress=False)
+    train_x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "train")
+    models = (("network", fast_eps_model(tm.model, (1, 8, 8)), tm.key),
+              ("memoriser", EmpiricalEps(train_x, tm.schedule), f"memo-{tm.key}"))
+    runs = [("ddpm", tm.schedule.T)] + [(s, k) for s in SOLVERS for k in nfes]
+    rows = []
+    for name, model, key in models:
+        for sampler, nfe in runs:
+            t0 = time.perf_counter()
+            use = ddpm_seeds if (sampler == "ddpm" and name == "network" and ddpm_seeds) else seeds
+            xs = {s: digit_samples(model, key, tm.schedule, sampler, nfe, s) for s in use}
+            q = quality_over_seeds(xs, tm.config.image_size)
+            rows.append(dict(model=name, sampler=sampler, nfe=nfe, ratio_mean=q["ratio_mean"],
+                             ratio_min=q["ratio_min"], ratio_max=q["ratio_max"],
+                             seeds=list(use), per_seed=[q["per_seed"][s]["fd_ratio_samples_to_real"] for s in use],
+                             confident=q["confident_mean"]))
+            print(f"digits {name:9s} {sampler:8s} {nfe:5d}: {q['ratio_mean']:.2f}x ({q['ratio_min']:.2f}-"
+                  f"{q['ratio_max']:.2f}) in {time.perf_counter() - t0:.0f}s", flush=True)
+    return dict(model=tm.key, seeds=list(seeds), rows=rows)
+
+
+def speed(samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int = 1234, repeats: int = 2) -> list[dict]:
+    """Seconds for n digits at nfe calls: the plain network (as `sample` ran it before) against
+    fast_eps_model (and, for the first sampler, its two parts alone), alternated `repeats` times (best
+    time of each), and the largest difference between each one's samples and the plain ones."""
+    from diffusion.core.inference import CHUNK, FastEps, fast_eps_model
+    from diffusion.core.sample import sample
+    from diffusion.models import get_model
+
+    tm = get_model("digits", progress=False)
+    x_T = tm.noise(n, seed)
+    out = []
+    for i, sampler in enumerate(samplers):
+        variants = {"plain": tm.model, "fast": fast_eps_model(tm.model, tm.shape)}
+        if i == 0:
+            variants |= {f"chunks of {CHUNK} and channels-last": FastEps(tm.model, CHUNK, channels_last=True),
+                         "channels-last only": FastEps(tm.model, n, channels_last=True)}
+        best = {k: np.inf for k in variants}
+        res = {}
+        for _ in range(repeats):
+            for name, model in variants.items():
+                t0 = time.perf_counter()
+                res[name] = sample(model, tm.schedule, x_T, sampler, nfe, record=False)
+                best[name] = min(best[name], time.perf_counter() - t0)
+        for name in variants:
+            diff = float((res["plain"] - res[name]).abs().max())
+            out.append(dict(sampler=sampler, nfe=nfe, n=n, path=name, seconds=best[name],
+                            speedup=best["plain"] / best[name], max_abs_diff=diff))
+            print(f"speed {sampler} {nfe} NFE x {n} {name}: {best[name]:.2f}s (x{best['plain'] / best[name]:.2f}), "
+                  f"max |diff| {diff:.2e}", flush=True)
+    return out
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def decide(digits: dict, nfe: int = 50) -> dict:
+    """The best sampler at `nfe` calls on the network, whether it beats DDIM beyond the seed spread
+    (its worst seed below DDIM's best seed) and whether it reaches DDPM-1000 (its mean at or below
+    DDPM's worst seed)."""
+    net = {(r["sampler"], r["nfe"]): r for r in digits["rows"] if r["model"] == "network"}
+    cand = {s: net[(s, nfe)] for s in SOLVERS if (s, nfe) in net}
+    best = min(cand, key=lambda s: cand[s]["ratio_mean"])
+    ddim, ddpm = cand["ddim"], next(r for k, r in net.items() if k[0] == "ddpm")
+    b = cand[best]
+    return dict(nfe=nfe, best=best, best_mean=b["ratio_mean"],
+                beats_ddim_beyond_spread=best != "ddim" and b["ratio_max"] < ddim["ratio_min"],
+                within_ddpm_spread_or_better=b["ratio_mean"] <= ddpm["ratio_max"])
+
+
+def write(rep: Report, res: dict) -> None:
+    nfes = res["nfes"]
+    rep.text("NFE = network calls. DDIM (eta 0) is Euler's method on the probability-flow ODE; Heun (EDM) spends "
+             "two calls per step (its last step, to sigma = 0, is Euler); DPM-Solver++(2M) one call per step, "
+             "extrapolating the data prediction from the last two. All solvers use DDIM's timesteps (evenly "
+             "spaced in t). DDPM over all 1000 steps is the reference row.")
+    if "speed" in res:
+        rep.text("**Speed, 1000 digits.** plain: the trained network as `sample` ran it before; fast: "
+                 "`diffusion.core.inference.fast_eps_model` (the batch cut into chunks), with channels-last "
+                 "variants; timed alternately in the same run, best of two each. The difference column is the "
+                 "largest difference between each path's samples and the plain ones.")
+        rep.table(["sampler", "NFE", "path", "seconds", "speed-up", "max abs difference to plain"],
+                  [[NAMES[r["sampler"]], r["nfe"], r["path"], f"{r['seconds']:.2f} s", f"{r['speedup']:.2f}x",
+                    f"{r['max_abs_diff']:.1e}"] for r in res["speed"]])
+        for r in res["speed"]:
+            if r["path"] == "fast":
+                rep.check(f"1000 digits, {NAMES[r['sampler']]} {r['nfe']} NFE, fast path", f"{r['seconds']:.2f} s",
+                          f"<= {SPEED_BOUND_S} s", met=r["seconds"] <= SPEED_BOUND_S)
+    if "toy2d" in res:
+        t2 = res["toy2d"]
+        rep.text(f"**The 2D spiral**, {t2['n']} particles from one x_T (model {t2['model']}). SW1: sliced "
+                 f"Wasserstein-1 to exact draws over that of two exact sets ({t2['floor_sw1']:.4f}); outliers: share "
+                 f"further than 3 std from every component (exact draws: {100 * t2['exact_outliers']:.1f} %).")
+        for model in ("exact eps*", "network"):
+            rows = {(r["sampler"], r["nfe"]): r for r in t2["rows"] if r["model"] == model}
+            ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
+            rep.table(["solver"] + [f"NFE {k}" for k in nfes],
+                      [[NAMES[s]] + [f"{rows[(s, k)]['sw1_ratio']:.2f}x, {100 * rows[(s, k)]['outliers']:.1f} %"
+                                     for k in nfes] for s in SOLVERS],
+                      caption=f"toy2d, {model}: SW1 / floor, outliers (DDPM 1000: {ddpm['sw1_ratio']:.2f}x, "
+                              f"{100 * ddpm['outliers']:.1f} %)")
+    if "digits" in res:
+        dg, dec = res["digits"], res["decision"]
+        rep.text(f"**Digits** (model {dg['model']}): the digits bench's Fréchet ratio to the floor, 1000 samples per "
+                 f"x_T seed, mean over the seeds {dg['seeds']} with the min-max in brackets. Memoriser: the exact "
+                 "score of the train half (diffusion/core/empirical.py).")
+        for model in ("network", "memoriser"):
+            rows = {(r["sampler"], r["nfe"]): r for r in dg["rows"] if r["model"] == model}
+            ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
+            seeds = "" if len(ddpm["seeds"]) == len(dg["seeds"]) else f", seeds {ddpm['seeds']}"
+            rep.table(["solver"] + [f"NFE {k}" for k in nfes],
+                      [[NAMES[s]] + [f"{rows[(s, k)]['ratio_mean']:.2f}x ({rows[(s, k)]['ratio_min']:.2f}-"
+                                     f"{rows[(s, k)]['ratio_max']:.2f})" for k in nfes] for s in SOLVERS],
+                      caption=f"digits, {model} (DDPM 1000: {ddpm['ratio_mean']:.2f}x ({ddpm['ratio_min']:.2f}-"
+                              f"{ddpm['ratio_max']:.2f}{seeds}))")
+        rep.text(f"Best at {dec['nfe']} NFE on the network: {NAMES[dec['best']]}, {dec['best_mean']:.2f}x. It "
+                 f"{'beats' if dec['beats_ddim_beyond_spread'] else 'does not beat'} DDIM beyond the seed spread "
+                 "(its worst seed better than DDIM's best), so the digits default sampler "
+                 f"{'becomes it' if dec['beats_ddim_beyond_spread'] else 'stays DDIM'}.")
+        rep.check(f"digits network, best solver at {dec['nfe']} NFE, within DDPM-1000's seed spread or better",
+                  f"{dec['best_mean']:.2f}x", "mean <= DDPM-1000's worst seed", met=dec["within_ddpm_spread_or_better"])
+        rep.check(f"digits network, best solver at {dec['nfe']} NFE beats DDIM beyond the seed spread",
+                  dec["beats_ddim_beyond_spread"], "-", met=None)
+
+
+def main(argv=None) -> int:
+    from diffusion.models.digits.classifier import QUALITY_SEEDS
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--part", choices=("speed", "toy2d", "digits"), nargs="+", default=["speed", "toy2d", "digits"])
+    p.add_argument("--nfe", type=int, nargs="+", default=[5, 10, 20, 50])
+    p.add_argument("--seeds", type=int, default=len(QUALITY_SEEDS), help="how many of the digits bench's x_T seeds")
+    p.add_argument("--ddpm-seeds", type=int, default=len(QUALITY_SEEDS),
+                   help="seeds of the digits DDPM-1000 rows (1000 calls per seed)")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    rep = Report("solvers", "ODE solvers: quality against network calls, and sampling speed", argv=argv,
+                 keep_other_commands=True)
+    res = dict(nfes=args.nfe)
+    if "speed" in args.part:
+        res["speed"] = speed()
+    if "toy2d" in args.part:
+        res["toy2d"] = toy2d_rows(args.nfe)
+    if "digits" in args.part:
+        res["digits"] = digits_rows(args.nfe, QUALITY_SEEDS[:args.seeds], QUALITY_SEEDS[:args.ddpm_seeds])
+        res["decision"] = decide(res["digits"], max(args.nfe))
+    write(rep, res)
+    rep.text(f"This command ran for {(time.perf_counter() - t0) / 60:.0f} min.")
+    save_json("solvers-" + "-".join(args.part), res)
+    return rep.finish()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
