@@ -85,9 +85,8 @@ class FlowMatching(DiffusionScene):
         paths = polylines(right, d["flow_paths"].transpose(1, 0, 2), style.PREDICTION, 1.8, 0.9)
         ends = point_cloud(right, d["flow_paths"][-1], style.PREDICTION, radius=0.04)
         eps_r = point_cloud(right, d["eps"], style.NOISE, radius=0.04)
-        note = footnote(f"straightness, chord / path length: training lines 1.00; the flow's paths "
-                        f"{m['straight']['flow']:.2f} (exact u_t: {m['straight']['flow_exact']:.2f}; "
-                        f"mean of {1000} paths, {m['path_calls']} Euler steps)", color=style.TEXT)
+        note = footnote(f"straightness (chord / length): the lines 1.00, the flow's paths {m['straight']['flow']:.2f} "
+                        f"(exact u_t: {m['straight']['flow_exact']:.2f})", color=style.TEXT)
         self.next_beat("But at a point x_t many lines cross, and the network can only learn their average "
                        f"direction. So the flow's own paths bend: straightness {m['straight']['flow']:.2f}, "
                        "where a straight line scores one.", 8)
@@ -196,9 +195,8 @@ class FlowMatching(DiffusionScene):
         table = VGroup(*cols).arrange(RIGHT, buff=0.55, aligned_edge=UP)
         fit(table, region(note=True)) if table.width > region()[2] - region()[0] else table.move_to(
             [0, (region(note=True)[1] + region(note=True)[3]) / 2, 0])
-        note = footnote(f"distance to the data, multiples of the floor ({m['n_quality']} samples, same x_T; the noise "
-                        f"itself: {m['noise']:.1f}); straightness: chord / length, {m['path_calls']}-call paths",
-                        color=style.TEXT)
+        note = footnote(f"× the floor, {m['n_quality']} samples from one x_T (the noise itself: {m['noise']:.1f}×); "
+                        "straightness = chord / length", color=style.TEXT)
         f = self.facts
         self.next_beat(f"Every budget, measured. The noise they start from is {m['noise']:.1f} times the floor: "
                        f"{f['diffusion_vs_noise'].text}. The exact fields through the same "
@@ -223,8 +221,7 @@ class FlowMatching(DiffusionScene):
             label(f"DDIM η = 0 with ε*  =  Euler on the flow with u_t at these times:\n"
                   f"the same {d['same_ode']['nfe']}-step samples to {d['same_ode']['max_abs_diff']:.0e}",
                   style.LABEL_SIZE, style.TEXT)).arrange(DOWN, buff=0.45)
-        fit(eqs, region()) if eqs.height > region()[3] - region()[1] else eqs.move_to(
-            [0, (region()[1] + region()[3]) / 2, 0])
+        fit(eqs, region())
         self.next_beat("Flow and diffusion are one family. Both states are alpha times x0 plus sigma times noise; "
                        "at the same signal-to-noise ratio they differ only by a scale.", 7)
         self.play(self.retitle("One family: the link at matching signal-to-noise ratio"), Write(eqs[0]), Write(eqs[1]))
