@@ -224,6 +224,7 @@ class FlowMatching(DiffusionScene):
         fit(eqs, region())
         self.next_beat("Flow and diffusion are one family. Both states are alpha times x0 plus sigma times noise; "
                        "at the same signal-to-noise ratio they differ only by a scale.", 7)
+        self.layout_exempt("fill", "the link's formulas are written line by line; two beats later they fill the frame")
         self.play(self.retitle("One family: the link at matching signal-to-noise ratio"), Write(eqs[0]), Write(eqs[1]))
         self.wait(3)
         self.next_beat("So the ideal velocity is an affine function of the ideal noise prediction. Checked with the "
