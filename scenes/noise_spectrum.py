@@ -153,7 +153,7 @@ class NoiseSpectrum(DiffusionScene):
         src = layout.footnote(f"{D.PHOTO_SIZE}×{D.PHOTO_SIZE} grayscale; power |FFT|²/N² averaged over each ring of "
                               f"frequencies; fit: least squares")
         self.next_beat(f"Take a photo, {D.PHOTO_SIZE} by {D.PHOTO_SIZE} pixels, and measure how much power it has at each "
-                  f"spatial frequency. The power falls steadily from coarse to fine: {self.facts['photo_power_falls'].text}.", 6)
+                  f"spatial frequency. It falls from coarse to fine: {self.facts['photo_power_falls'].text}.", 6)
         self.play(FadeIn(heading), FadeIn(image), FadeIn(name), Create(plot.axes), FadeIn(plot.xticks), FadeIn(plot.yticks),
                   FadeIn(plot.xname), FadeIn(plot.yname))
         self.play(Create(p0), run_time=1.5)
@@ -366,8 +366,8 @@ class NoiseSpectrum(DiffusionScene):
         driver = VMobject()
         redraw(None)
         self.next_beat("Now run the trained digits model backwards, from pure noise at t = T. The dots are the measured spectrum "
-                  "of its x_t; grey is the spectrum of the samples it ends with. A ring has settled once most of its power "
-                  "is the final sample's.", 9)
+                  "of its x_t; grey is the spectrum of the samples it ends with. A ring has settled once at least half of its "
+                  "power is the final sample's, for good.", 9)
         self.play(FadeIn(heading), FadeIn(grid), FadeIn(xt_name), FadeIn(t_val), FadeIn(lam_val), FadeIn(gname),
                   FadeIn(final_curve), FadeIn(meas), FadeIn(noise), FadeIn(sig), FadeIn(settled), Write(eq), FadeIn(note))
         self.add(ticks)
@@ -420,7 +420,7 @@ class NoiseSpectrum(DiffusionScene):
         yname = label("share of the ring's power that is the final sample's", style.SMALL_SIZE, style.MUTED)
         yname.next_to(ax, UP, buff=0.2).align_to(ax, LEFT)
         note = layout.footnote("settles: at least half from then on; drowned: where ᾱ_t P_0 = 1 − ᾱ_t for the training digits")
-        self.next_beat(f"Ring by ring: each ring's share of final-sample power rises from zero to one; "
+        self.next_beat(f"Ring by ring, the share of its power that is the final sample's, from t = T to 0: "
                   f"{self.facts['reverse_coarse_first'].text}. {self.facts['reverse_vs_forward'].text.capitalize()}.", 9)
         self.play(FadeIn(heading), Create(ax), FadeIn(ends), FadeIn(yt), FadeIn(yname), Create(half), FadeIn(note))
         self.play(Create(curves), run_time=3)
