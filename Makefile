@@ -95,7 +95,7 @@ export THEME
 endif
 APT_PKGS += chromium
 
-.PHONY: all blog blog-export figures slides slides-all present publish-deps
+.PHONY: all blog blog-export figures slides slides-all present publish-deps film lecture
 system-deps: publish-deps
 
 # npm fetches reveal.js for offline HTML slides (a command check: nodejs may ship npm itself)
@@ -112,8 +112,10 @@ all: setup
 	@names=$$($(PY) -m scenes list | awk '{print $$1}'); test -n "$$names" || { echo "no scenes found"; exit 2; }; \
 	$(MAKE) --no-print-directory $$(for n in $$names; do printf 'render-%s ' $$n; done)
 
+# --if-stale: a scene whose video and slides were made from the same code and settings is not rendered
+# again (scenes/kit/freshness.py), so a second `make all` (blog, film, lecture) with nothing changed takes seconds
 render-%:
-	$(PY) -m scenes render $* --quality $(QUALITY)
+	$(PY) -m scenes render $* --quality $(QUALITY) --if-stale
 
 # media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html, figures/
 blog: all
@@ -122,6 +124,15 @@ blog: all
 # the blog from the videos already rendered (a missing one is rendered): CI's last job
 blog-export: setup
 	$(PY) -m publish blog --quality $(QUALITY)
+
+# media/film/: ONE film of the series (chapter cards + every scene in series order), MP4 and WebM,
+# merged subtitles (.srt/.vtt), a WebVTT chapters track and chapters.txt; stale scenes render first
+film: all
+	$(PY) -m publish film --quality $(QUALITY)
+
+# media/lecture/: ONE deck of the series (a title slide per chapter, a slide per beat), offline HTML + PDF
+lecture: all
+	$(PY) -m publish lecture --quality $(QUALITY)
 
 # media/blog/figures/ alone, no videos rendered: loads the cached models and trajectories the videos
 # use (what is missing, the digits and 1D models and their trajectories only, is built on first use)

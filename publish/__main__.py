@@ -1,4 +1,5 @@
-"""python -m publish blog [--quality l] [--scenes A B] | figures [--only A B] [--out DIR] | slides NAME|--all [--quality l]"""
+"""python -m publish blog [--quality l] [--scenes A B] | figures [--only A B] [--out DIR] | slides NAME|--all [--quality l]
+| film [--quality l] [--scenes A B] [--no-webm] | lecture [--quality l] [--scenes A B]"""
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,13 @@ def main(argv=None) -> int:
     s.add_argument("scene", nargs="?")
     s.add_argument("--all", action="store_true", help="every scene's deck in series order, with an index.html")
     s.add_argument("--quality", "-q", default="l")
+    fi = sub.add_parser("film", help="one MP4/WebM of the series with chapter cards, subtitles and chapters")
+    fi.add_argument("--quality", "-q", default="l")
+    fi.add_argument("--scenes", nargs="*", help="only these scenes and their chapters (default: the series)")
+    fi.add_argument("--no-webm", action="store_true", help="the MP4 alone (the WebM encodes every part once)")
+    le = sub.add_parser("lecture", help="one manim-slides deck of the series: chapter slides, then every beat")
+    le.add_argument("--quality", "-q", default="l")
+    le.add_argument("--scenes", nargs="*", help="only these scenes and their chapters (default: the series)")
     pr = sub.add_parser("present", help="present built slides with manim-slides (needs a desktop and Qt)")
     pr.add_argument("scene")
     args = p.parse_args(argv)
@@ -48,6 +56,14 @@ def main(argv=None) -> int:
         from .blog import out_dir
         from .figures import build as build_figures
         build_figures(Path(args.out) if args.out else out_dir() / "figures", args.only)
+        return 0
+    if args.cmd == "film":
+        from .film import build as build_film
+        build_film(args.quality, args.scenes, webm=not args.no_webm)
+        return 0
+    if args.cmd == "lecture":
+        from .lecture import build as build_lecture
+        build_lecture(args.quality, args.scenes)
         return 0
     if args.cmd == "blog":
         from .blog import build

@@ -1,6 +1,7 @@
 """Lecture slides with manim-slides: every beat() of a scene is a slide (see DiffusionScene).
 
-build(NAME) renders the scene with slides enabled into media/slides/, then converts offline:
+build(NAME) renders the scene if its render is missing or stale (every render saves its slides beside
+its video, scenes/kit/freshness.py), then converts offline:
   media/slides/NAME.pdf    one page per slide (last frame of each slide), no network needed
   media/slides/NAME.html   reveal.js deck; reveal.js is vendored into media/slides/reveal.js/
                            (npm pack at build time) instead of manim-slides' default CDN, so the
@@ -18,6 +19,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from scenes.kit.freshness import slides_folder
 from scenes.kit.registry import MEDIA, chapters, check_quality, check_scene, discover, fail
 from scenes.kit.rendering import render
 
@@ -37,6 +39,15 @@ def vendor_revealjs(dest: Path) -> Path:
     marker = dest / ".version"
     if (dest / "dist" / "reveal.js").exists() and marker.exists() and marker.read_text() == version:
         return dest
+    for other in dest.parent.parent.glob("*/reveal.js/.version"):     # another deck's copy (slides, lecture)
+        if other.read_text() == version and (other.parent / "dist" / "reveal.js").exists() and other.parent != dest:
+            staging = Path(tempfile.mkdtemp(prefix=".reveal.js.", dir=dest.parent))
+            shutil.copytree(other.parent, staging / "package")
+            if dest.exists():
+                shutil.rmtree(dest)
+            os.replace(staging / "package", dest)
+            shutil.rmtree(staging)
+            return dest
     if not shutil.which("npm"):
         fail("npm not found: it fetches reveal.js for the offline HTML deck (apt-get install npm)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,9 +68,10 @@ def vendor_revealjs(dest: Path) -> Path:
     return dest
 
 
-def convert(name: str, folder: Path, to: str, dest: Path, *options: str) -> Path:
+def convert(names: list[str], folder: Path, to: str, dest: Path, *options: str) -> Path:
+    """manim-slides convert of the decks `names` (in this order, one presentation) found in `folder`."""
     tmp = dest.with_name(f".{dest.stem}.part{dest.suffix}")
-    cmd = [sys.executable, "-m", "manim_slides", "convert", name, str(tmp), "--folder", str(folder),
+    cmd = [sys.executable, "-m", "manim_slides", "convert", *names, str(tmp), "--folder", str(folder),
            "--to", to, *options]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode or not tmp.exists():
@@ -74,17 +86,16 @@ def build(name: str, quality: str = "l") -> dict:
     check_quality(quality)
     folder = slides_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ["SCENES_SLIDES_DIR"] = str(folder)       # DiffusionScene saves slides (render subprocess)
-    try:
-        render(name, quality)
-    finally:
-        del os.environ["SCENES_SLIDES_DIR"]
+    # every render saves its slides beside its video: reuse them when the render is up to date
+    render(name, quality, if_stale=True)
+    clips = slides_folder(scenes[name][0], name, quality)
     out = dict(json=folder / f"{name}.json")
-    out["pdf"] = convert(name, folder, "pdf", folder / f"{name}.pdf")
+    shutil.copyfile(clips / f"{name}.json", out["json"])    # `manim-slides present NAME --folder media/slides`
+    out["pdf"] = convert([name], clips, "pdf", folder / f"{name}.pdf")
     vendor_revealjs(folder / "reveal.js")
     # the deck's <link>/<script> point at ./reveal.js/dist/... instead of the CDN; the
     # slide videos are copied to NAME_assets/ next to it (manim-slides' default)
-    out["html"] = convert(name, folder, "html", folder / f"{name}.html", "-ccdn_url=reveal.js",
+    out["html"] = convert([name], clips, "html", folder / f"{name}.html", "-ccdn_url=reveal.js",
                           f"-cassets_dir={name}_assets", f"-ctitle={name}")
     print(f"slides: {name} -> {out['json']}, {out['pdf']}, {out['html']}")
     return out

@@ -14,11 +14,14 @@ import numpy as np
 from PIL import Image
 
 from .files import atomic_path
+from .poster import PosterPicker
 
 GIF_MAX_WIDTH = 480
 GIF_MAX_FPS = 10
 GIF_MAX_BYTES = 8 * 1024 * 1024
 GIF_COLORS = 128
+# VP9 at constant quality; 'good' deadline with a fast cpu-used: small files at a few x real time
+WEBM_OPTIONS = {"crf": "33", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}
 
 
 @dataclass
@@ -72,12 +75,6 @@ def _transcode_h264(src: Path, dest: Path, info: Info) -> None:
                 out.mux(p)
 
 
-def _content(rgb: np.ndarray, bg: np.ndarray) -> float:
-    """Share of pixels that differ from the background (on a 4x subsampled frame)."""
-    small = rgb[::4, ::4].astype(np.int16)
-    return float((np.abs(small - bg).sum(-1) > 30).mean())
-
-
 def _gif_frame(rgb: np.ndarray, width: int) -> Image.Image:
     h, w = rgb.shape[:2]
     width = min(width, w)
@@ -106,13 +103,12 @@ def _write_gif(frames: list[Image.Image], times: list[float], end: float, dest: 
 
 
 def export_derived(src: Path, webm: Path, gif: Path, poster: Path, bg_hex: str,
-                   poster_time: float | None = None) -> dict:
+                   poster_time: float | None = None, beat_ends=(), poster_beat: int | None = None) -> dict:
     """WebM (VP9), looping GIF (<= GIF_MAX_WIDTH px wide, <= GIF_MAX_FPS fps, <= GIF_MAX_BYTES) and
-    poster PNG (the frame at `poster_time`, else the fullest frame) from one decode of `src`."""
+    poster PNG (a beat's settled end state, publish/poster.py) from one decode of `src`."""
     bg = np.array([int(bg_hex[i:i + 2], 16) for i in (1, 3, 5)], dtype=np.int16)
     gif_frames: list[Image.Image] = []
     gif_times: list[float] = []
-    best = (-1.0, None)
     with atomic_path(webm) as tmp_webm, av.open(str(src)) as inp:
         ins = inp.streams.video[0]
         rate = Fraction(ins.average_rate)
@@ -120,35 +116,28 @@ def export_derived(src: Path, webm: Path, gif: Path, poster: Path, bg_hex: str,
         with av.open(str(tmp_webm), "w", format="webm") as out:
             s = out.add_stream("libvpx-vp9", rate=rate)
             s.width, s.height, s.pix_fmt = ins.codec_context.width, ins.codec_context.height, "yuv420p"
-            # constant quality; 'good' deadline with a fast cpu-used: small files at a few x real time
-            s.options = {"crf": "33", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1",
-                         "g": str(int(round(float(rate) * 5)))}
-            next_poster = 0.0
+            s.options = dict(WEBM_OPTIONS, g=str(int(round(float(rate) * 5))))
+            picker = PosterPicker(float(rate), bg, beat_ends, poster_beat, poster_time)
             for i, frame in enumerate(inp.decode(ins)):
                 t = float(frame.time)
                 end = t + 1 / float(rate)
-                if i % step == 0 or t >= next_poster or poster_time is not None:
+                if i % step == 0 or picker.wants(i):
                     rgb = frame.to_ndarray(format="rgb24")
                     if i % step == 0:
                         gif_frames.append(_gif_frame(rgb, GIF_MAX_WIDTH))
                         gif_times.append(t)
-                    if poster_time is None and t >= next_poster:
-                        score = _content(rgb, bg)
-                        if score > best[0]:
-                            best = (score, rgb)
-                        next_poster += 0.5
-                    elif poster_time is not None and best[1] is None and t >= poster_time:
-                        best = (0.0, rgb)
+                    if picker.wants(i):
+                        picker.feed(i, rgb)
                 yuv = frame.reformat(format="yuv420p")
                 yuv.pts, yuv.time_base = i, 1 / rate
                 for p in s.encode(yuv):
                     out.mux(p)
             for p in s.encode(None):
                 out.mux(p)
-    if best[1] is None:                       # poster_time beyond the end: the last frame
-        best = (0.0, rgb)
+    picker.last = (i, frame.to_ndarray(format="rgb24"))   # should no poster have been found
+    picture, chosen = picker.result()
     with atomic_path(poster) as tmp:
-        Image.fromarray(best[1]).save(tmp, format="PNG", optimize=True)
+        Image.fromarray(picture).save(tmp, format="PNG", optimize=True)
     # bound the GIF's size: shrink width and frame rate until it fits
     width, frames, times = gif_frames[0].size[0], gif_frames, gif_times
     fps = float(rate) / step
@@ -161,4 +150,4 @@ def export_derived(src: Path, webm: Path, gif: Path, poster: Path, bg_hex: str,
         frames = [f.resize((width, max(2, round(f.size[1] * width / f.size[0] / 2) * 2)), Image.LANCZOS)
                   for f in frames[::keep]]
         times, fps = times[::keep], fps / keep
-    return dict(gif_width=width, gif_fps=round(fps, 3), gif_bytes=size, gif_frames=len(frames))
+    return dict(gif_width=width, gif_fps=round(fps, 3), gif_bytes=size, gif_frames=len(frames), **chosen)

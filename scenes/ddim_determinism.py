@@ -1,5 +1,5 @@
 """DDIMDeterminism — what DDIM (eta = 0) does with its starting noise x_T: the same x_T gives the same
-image, bit for bit; a small change to x_T gives a small change to the image; eta > 0 spreads the
+image, bit for bit; changing a small patch of x_T changes the image gradually (how much is measured); eta > 0 spreads the
 outputs; and a spherical path between two x_T gives a path of images. Every number is measured by
 diffusion.experiments on the trained digits model."""
 from __future__ import annotations
@@ -131,7 +131,7 @@ class DDIMDeterminism(DiffusionScene):
         self.layout_exempt("fill", "build-up: the next beat completes this picture")
         self.play(FadeIn(heading), FadeIn(sub), FadeIn(top), Create(outlines), Write(names[0]))
         self.play(FadeIn(nd))
-        self.next_beat("The images change gradually: a small change of the noise gives a small change of the digit.", 5)
+        self.next_beat("The digit changes gradually as more of the patch is replaced. How much, against unrelated noise?", 5)
         self.play(LaggedStart(*[FadeIn(b) for b in bots], lag_ratio=0.3), Write(names[1]), run_time=2.5)
         self.play(FadeIn(od), FadeIn(note))
         self.wait(3.5)
@@ -158,12 +158,12 @@ class DDIMDeterminism(DiffusionScene):
                              for x, y in zip(r["mean_noise_dist"], r["mean_out_dist"])])
         u = float(r["unrelated_dist"])
         ref = DashedLine(ax.c2p(0, u), ax.c2p(xmax, u), color=style.FIXED)
-        ref_l = label(f"two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
+        ref_l = label(f"outputs of two unrelated noise images: {u:.2f}", style.SMALL_SIZE, style.FIXED).next_to(ref, UP, buff=0.1).align_to(ref, RIGHT)
         legend = label(f"grey: each of {cfg.n_base} noise images   blue: mean", style.SMALL_SIZE, style.MUTED)
         legend.next_to(heading, DOWN, buff=0.2)
         f = self.facts
         self.beat(f"Measured over {cfg.n_base} noise images: {f['patch_change_smooth'].text}, "
-                  f"and {f['full_patch_vs_unrelated'].text}.", 7)
+                  f"and {f['patch_amplified'].text}.", 9)
         self.play(Create(ax), FadeIn(xl), FadeIn(yl))
         self.play(FadeIn(dots), Create(mean_line), FadeIn(mean_dots), FadeIn(legend), run_time=2)
         self.play(Create(ref), FadeIn(ref_l))

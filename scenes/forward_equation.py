@@ -228,9 +228,11 @@ class ForwardEquation(DiffusionScene):
         self.play(FadeIn(heading), *[FadeIn(VGroup(p.name, p.beta_axes, p.axes)) for p in panels], FadeIn(legend))
         self.play(*[Create(p.beta) for p in panels], run_time=1.5)
         self.wait(1.5)
-        self.next_beat(f"Beta is the noise added per step. The linear one stays small, at most {self.lin.betas.max().item():.2f}; "
-                       f"{self.facts['cosine_beta_small_share'].text}.", 5)
-        self.wait(5)
+        bl = self.lin.betas
+        self.next_beat(f"Beta is the variance of the noise added per step: the noise's standard deviation is root beta, "
+                       f"{bl.min().sqrt().item():.2f} to {bl.max().sqrt().item():.2f} for the linear schedule. Linear beta "
+                       f"stays small, at most {bl.max().item():.2f}; {self.facts['cosine_beta_small_share'].text}.", 7)
+        self.wait(7)
         self.next_beat("Alpha-bar, the product, falls from one to zero; its square root weighs the image, "
                        "and the square root of one minus alpha-bar weighs the noise.", 5.5)
         self.play(*[Create(p.ab) for p in panels], run_time=1.5)

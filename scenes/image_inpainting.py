@@ -10,6 +10,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Group, ReplacementTransform, ValueTracker, VGroup,
                    Write)
 
+from diffusion.studies.inpaint import seam_per_digit
 from scenes.kit import layout, style
 from scenes.kit.data import image_inpainting
 from scenes.kit.data.image_inpainting import SEAM, SPEC, inpainting, known_error, known_half, seam_study
@@ -117,12 +118,20 @@ class ImageInpainting(DiffusionScene):
         r = seam_study()
         n = min(SEAM_SHOWN, SEAM.per_image)
         heading = layout.heading("Do the two halves agree? Replacement vs RePaint resampling")
-        facts = VGroup(label(f"jump across the boundary: {r['replace_jump']:.2f} without, {r['repaint_jump']:.2f} with "
-                             f"(real digits {r['real_jump']:.2f})", style.SMALL_SIZE, style.TEXT),
-                       label(f"RMS of the filled half to the real one: {r['replace_hidden_rms']:.2f} without, "
-                             f"{r['repaint_hidden_rms']:.2f} with", style.SMALL_SIZE, style.TEXT),
-                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions; jump: mean |difference|, "
-                             "last kept row to first filled row", style.SMALL_SIZE, style.MUTED))
+        per = seam_per_digit(digits_model(), r, SEAM)
+        f = self.facts
+        def ci(name):
+            d, lo, hi = f[name].value
+            return f"Δ {d:+.2f}, 95 % CI {lo:+.2f} to {hi:+.2f}"
+
+        facts = VGroup(label(f"seam jump off the real digit's: {per['replace_jump_off'].mean():.2f} without, "
+                             f"{per['repaint_jump_off'].mean():.2f} with ({ci('seam_jump_off_real')})",
+                             style.SMALL_SIZE, style.TEXT),
+                       label(f"RMS to the real hidden half: {per['replace_hidden_rms'].mean():.2f} without, "
+                             f"{per['repaint_hidden_rms'].mean():.2f} with ({ci('hidden_rms_replace_vs_repaint')})",
+                             style.SMALL_SIZE, style.TEXT),
+                       label(f"{SEAM.n_images} held-out digits × {SEAM.per_image} completions, per digit; CI: bootstrap "
+                             "over digits", style.SMALL_SIZE, style.MUTED))
         for line in facts:
             if line.width > layout.FRAME_W - 2 * layout.MARGIN:
                 line.scale_to_fit_width(layout.FRAME_W - 2 * layout.MARGIN)
@@ -142,7 +151,6 @@ class ImageInpainting(DiffusionScene):
             if name.width > name_box[2] - name_box[0]:
                 name.scale_to_fit_width(name_box[2] - name_box[0])
             name.move_to([name_box[2] - name.width / 2, row.get_y(), 0])
-        f = self.facts
         self.next_beat(f"RePaint's fix: every {SEAM.jump} steps, noise the image back {SEAM.jump} steps and denoise again, "
                        f"{SEAM.resample} times, so the model can harmonise the halves. Same digits, same noise, both ways.", 6)
         self.layout_exempt("fill", "build-up: the next beat completes this picture")

@@ -109,9 +109,10 @@ class MarkovChain(DiffusionScene):
                 anims.append(FadeIn(names[k]))
             self.play(*anims, run_time=0.8)
         self.wait(1)
-        self.next_beat(f"One step adds very little: beta_1 is {b1:.4f}. After {T} steps nothing of the image is left.", 5)
+        self.next_beat(f"One step adds very little: beta_1 = {b1:.4f} is the variance of its noise, a standard "
+                       f"deviation of {b1 ** 0.5:.2f}. After {T} steps nothing of the image is left.", 5.5)
         self.play(FadeIn(betas))
-        self.wait(4)
+        self.wait(4.5)
         self.hold_narration()
         self.play(FadeOut(Group(kernel, betas, heading, src)))
         return Group(group, arrow_labels, names)
@@ -238,7 +239,7 @@ class MarkovChain(DiffusionScene):
         self.play(*[FadeIn(r, shift=UP * 0.1) for r in body], run_time=2, lag_ratio=0.3)
         self.wait(2)
         self.next_beat("The means agree with each other and with square root alpha-bar times the image mean, "
-                       "to sampling error.", 4.5)
+                       f"to sampling error; but {self.facts['means_cannot_tell_wrong_form'].text}.", 6)
         self.play(*[Create(SurroundingRectangle(VGroup(*[r[j] for r in cells], header[j]), color=style.STATE,
                                                 buff=0.08, stroke_width=2)) for j in (1, 2, 3)], run_time=1)
         self.wait(3.5)

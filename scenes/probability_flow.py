@@ -11,7 +11,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn,
 from diffusion.models.toy2d.mixture import alpha_bar_at, axis_marginal_pdf
 from scenes.kit import style
 from scenes.kit.data import probability_flow
-from scenes.kit.data.probability_flow import measure
+from scenes.kit.data.probability_flow import DDIM_PF_TEX, EULER_TEX, PF_ODE_TEX, measure
 from scenes.kit.layout import fit, footnote, heading, region, split
 from scenes.kit.paths import GrowPaths
 from scenes.kit.scene import DiffusionScene
@@ -71,7 +71,7 @@ class ProbabilityFlow(DiffusionScene):
         # one caption line under each panel, on the footnote line
         c_l = footnote(f"moves crossing in the same step: {m['cross_ddpm']}", color=style.NOISE).set_x(left.get_x())
         c_r = footnote(f"moves crossing in the same step: {m['cross_ddim']}", color=style.STATE).set_x(right.get_x())
-        self.next_beat(f"Count, over the same 100 moments, how often two particles' moves cross: DDPM "
+        self.next_beat(f"Count, over the same {m['n_moments']} moments, how often two particles' moves cross: DDPM "
                        f"{m['cross_ddpm']} times, {f['ddim_crossings'].text}. A flow moves neighbours alike.", 6)
         self.play(FadeIn(c_l), FadeIn(c_r)); self.wait(4)
         ode_paths = polylines(right, ode[:, pick].transpose(1, 0, 2), style.HIGHLIGHT, 1.0, 0.9)
@@ -140,29 +140,41 @@ class ProbabilityFlow(DiffusionScene):
         self.play(FadeOut(g), FadeOut(ax), FadeOut(key))
 
     def update_rule(self):
-        eq = math(r"x_{t-1} = \sqrt{\bar\alpha_{t-1}}\,\underbrace{\frac{x_t - \sqrt{1-\bar\alpha_t}\,\hat\varepsilon}"
-                  r"{\sqrt{\bar\alpha_t}}}_{\hat x_0} + \sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}\;\hat\varepsilon"
-                  r" + \sigma_t\, z", size=style.TITLE_SIZE + 4)
-        sig = math(r"\sigma_t(\eta) = \eta\,\sqrt{\frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}}\,"
-                   r"\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_{t-1}}}", size=style.TITLE_SIZE, color=style.NOISE)
-        cases = VGroup(label("η = 1, every step: DDPM's fresh noise", style.LABEL_SIZE, style.NOISE),
-                       label("η = 0: no noise, an Euler step of the probability-flow ODE (in x/√ᾱ)",
-                             style.LABEL_SIZE, style.STATE)).arrange(DOWN, buff=0.3)
-        fit(VGroup(eq, sig, cases).arrange(DOWN, buff=0.6), region())
-        self.next_beat("The update that made the right-hand paths: predict x0, step toward it, keep part of the "
-                       "predicted noise, and add sigma times fresh noise.", 7)
-        self.play(Transform(self.heading, heading("DDIM's update (Song et al. 2021, eq. 12)")), Write(eq)); self.wait(3)
-        self.next_beat("Sigma is set by eta: eta = 1 gives DDPM's noise, eta = 0 gives none, and the update becomes a "
-                       "step of an ordinary differential equation, which can take big steps.", 8)
-        self.play(FadeIn(sig)); self.play(FadeIn(cases)); self.wait(5)
+        # the formulas as shown; tests/test_claims.py checks each against the code that made the frames
+        ode = math(PF_ODE_TEX, size=style.TITLE_SIZE + 2)
+        eq = math(DDIM_PF_TEX[0], size=style.TITLE_SIZE)
+        sig = math(DDIM_PF_TEX[1], size=style.TITLE_SIZE - 4, color=style.NOISE)
+        euler = math(EULER_TEX, size=style.TITLE_SIZE - 4, color=style.STATE)
+        prime = footnote(f"t′: the next of the {self.m['n_moments']} respaced steps (t′ < t); after the last, ᾱ = 1")
+        left_box, right_box = split(region(note=True), [1.35, 1], gap=0.4)
+        col = VGroup(ode, eq, sig, euler).arrange(DOWN, buff=0.45)
+        fit(col, left_box)
+        # the picture it is about: the DDIM paths (a flow) beside the formulas
+        panel = PlanePanel.fitted(LIM, right_box, f"DDIM η = 0, {len(self.d['ddim'].timesteps)} steps", style.STATE)
+        ddim = self.d["ddim"]
+        pick = np.linspace(0, ddim.x.shape[1] - 1, N_DRAWN).astype(int)
+        paths = polylines(panel, ddim.x[:, pick].transpose(1, 0, 2), style.STATE, 1.6)
+        ends = point_cloud(panel, ddim.final[pick], style.STATE, radius=0.03)
+        self.next_beat("The flow these paths follow is the probability-flow ODE: in x over root alpha-bar, against "
+                       "s, the noise-to-signal ratio, its velocity is the predicted noise.", 7)
+        self.play(Transform(self.heading, heading("The probability-flow ODE and DDIM's update (Song et al. 2021)")),
+                  Write(ode), FadeIn(panel), GrowPaths(paths), run_time=3)
+        self.play(FadeIn(ends)); self.wait(2)
+        self.next_beat("DDIM's update: predict x0, step toward it, keep part of the predicted noise, and add sigma "
+                       "times fresh noise. The steps are respaced, so the next step is t prime, not t minus one.", 8)
+        self.play(Write(eq), FadeIn(prime)); self.wait(4)
+        self.next_beat("Sigma is set by eta: eta = 1 gives DDPM's noise, eta = 0 gives none, and then the update is "
+                       "exactly an Euler step of that ODE, which can take big steps.", 8)
+        self.play(FadeIn(sig)); self.play(FadeIn(euler)); self.wait(5)
         self.hold_narration()
-        self.play(FadeOut(eq), FadeOut(sig), FadeOut(cases))
+        self.play(FadeOut(VGroup(ode, eq, sig, euler, prime)), FadeOut(panel), FadeOut(paths), FadeOut(ends))
 
     def quality(self):
         m, f = self.m, self.facts
         net, exact, ddpm = m["net"], m["exact"], m["ddpm"]
         steps = sorted(net)
-        y_max = float(np.ceil(max(max(net.values()), max(exact.values())) + 1))
+        dd = m["ddpm_by_steps"]
+        y_max = float(np.ceil(max(max(net.values()), max(exact.values()), max(dd.values())) + 1))
         y_step = max(1, round(y_max / 5))
         plot_box, key_box = split(region(), [3, 1.15], gap=0.5)
         x0, y0, x1, y1 = plot_box
@@ -173,20 +185,20 @@ class ProbabilityFlow(DiffusionScene):
         ax.y_axis.numbers.set_color(style.MUTED)
         ax.move_to([(x0 + x1) / 2 + 0.5, (y0 + y1) / 2 + 0.6, 0])
         ticks = VGroup(*[label(str(s), style.LABEL_SIZE, style.MUTED).next_to(ax.c2p(np.log10(s), 0), DOWN, buff=0.15)
-                         for s in sorted({*steps, 1000})])
+                         for s in sorted({*steps, *dd})])
         xl = label("steps (network calls), log scale", style.LABEL_SIZE, style.MUTED).next_to(ticks, DOWN, buff=0.15)
 
-        def curve(dd, color):
-            pts = [ax.c2p(np.log10(s), dd[s]) for s in steps]
+        def curve(vals, color):
+            pts = [ax.c2p(np.log10(s), vals[s]) for s in sorted(vals)]
             return VGroup(VMobject(stroke_color=color, stroke_width=3.5).set_points_as_corners(pts),
                           *[Dot(p, radius=0.07, color=color) for p in pts])
 
         c_net, c_ex = curve(net, style.STATE), curve(exact, style.SIGNAL)
         floor_line = DashedLine(ax.c2p(0.5, 1), ax.c2p(3.1, 1), color=style.MUTED)
-        ddpm_dot = Dot(ax.c2p(3.0, ddpm), radius=0.09, color=style.NOISE)
+        ddpm_dot = curve(dd, style.NOISE)              # measured at each step count it was run with
         key = VGroup(label("DDIM η = 0,\ntrained network", style.LABEL_SIZE, style.STATE),
                      label("DDIM η = 0,\nexact ε*", style.LABEL_SIZE, style.SIGNAL),
-                     label("DDPM, 1000 steps", style.LABEL_SIZE, style.NOISE),
+                     label("DDPM (η = 1),\nrespaced", style.LABEL_SIZE, style.NOISE),
                      label("dashed: the floor,\nexact vs exact", style.LABEL_SIZE, style.MUTED)
                      ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         key.move_to([(key_box[0] + key_box[2]) / 2, (key_box[1] + key_box[3]) / 2, 0])
@@ -194,11 +206,12 @@ class ProbabilityFlow(DiffusionScene):
             fit(key, key_box)
         s_mid, s_min = m["s_mid"], m["s_min"]
         self.next_beat(f"Sliced Wasserstein distance to the exact spiral, divided by the floor of two exact sample "
-                       f"sets. DDPM needs 1000 steps for {ddpm:.1f} times the floor; {f['ddim_mid_vs_ddpm'].text}.", 9)
+                       f"sets. DDPM with all {max(dd)} steps lands {ddpm:.1f} times the floor; "
+                       f"{f['ddim_vs_ddpm_same_steps'].text}.", 10)
         self.play(Transform(self.heading, heading(f"Distance to the data vs steps ({self.d['quality']['n']} samples; "
                                                   "1 = two exact sets)")),
                   FadeIn(ax), FadeIn(ticks), FadeIn(xl), Create(floor_line))
-        self.play(Create(c_net), FadeIn(ddpm_dot), FadeIn(key[0]), FadeIn(key[2]), FadeIn(key[3]), run_time=2)
+        self.play(Create(c_net), Create(ddpm_dot), FadeIn(key[0]), FadeIn(key[2]), FadeIn(key[3]), run_time=2)
         self.wait(5)
         self.next_beat(f"With {s_min} steps it breaks: {net[s_min]:.1f} times the floor. The exact noise predictor "
                        f"through the same sampler gives {exact[s_min]:.1f}: {f['few_step_error_cause'].text}.", 9)

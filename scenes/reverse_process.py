@@ -9,7 +9,7 @@ from manim import (Create, Dot, NumberLine, DOWN, LEFT, RIGHT, UP, FadeIn, FadeO
 
 from scenes.kit import layout, style
 from scenes.kit.data import reverse_process
-from scenes.kit.data.reverse_process import FOLLOW, GRID, SHOW_STEPS, measure, reverse_trajectory
+from scenes.kit.data.reverse_process import FOLLOW, GRID, POSTERIOR_TEX, SHOW_STEPS, measure, reverse_trajectory
 from scenes.kit.models import digits_model
 from scenes.kit.images import framed, image_grid, pixel_image
 from scenes.kit.numbers import GlyphNumber
@@ -22,7 +22,7 @@ PANEL = 3.6                            # close-up panels: three across the frame
 
 class ReverseProcess(DiffusionScene):
     description = "A trained U-Net turns pure noise into digits: DDPM from t=T to 0, with x_t, eps_hat and x0_hat."
-    poster_time = 22.0                 # blog poster: the grid of finished samples at t = 0
+    poster_beat = 4                    # blog poster: the grid of finished samples at t = 0 (its settled end)
     data = reverse_process
 
     def construct(self):
@@ -62,8 +62,14 @@ class ReverseProcess(DiffusionScene):
         g.marker.add_updater(lambda m: m.move_to(g.axis.n2p(g.k.get_value())))
         g.start = math(r"x_T \sim \mathcal{N}(0, I)", size=38, color=style.STATE)
         g.start.next_to(g.axis, DOWN, buff=1.1).align_to(g.t_label, LEFT)
-        g.step_eq = math(r"x_{t-1} \sim q(x_{t-1} \mid x_t, \hat x_0)", size=38, color=style.TEXT)
+        g.step_eq = math(r"x_{t-1} \sim " + POSTERIOR_TEX[0], size=34, color=style.TEXT)
+        if g.step_eq.width > right[2] - right[0]:
+            g.step_eq.scale_to_fit_width(right[2] - right[0])
         g.step_eq.next_to(g.start, DOWN, buff=0.7).align_to(g.t_label, LEFT)
+        g.post = VGroup(*[math(tex, size=30, color=style.TEXT) for tex in POSTERIOR_TEX[1:]]).arrange(
+            DOWN, aligned_edge=LEFT, buff=0.3).next_to(g.step_eq, DOWN, buff=0.35).align_to(g.t_label, LEFT)
+        if g.post.get_right()[0] > right[2]:
+            g.post.scale_to_fit_width(right[2] - g.post.get_left()[0])
         self.next_beat(f"We start from pure Gaussian noise: {n} images of independent N(0, 1) pixels.", 3)
         self.play(FadeIn(g.heading), FadeIn(g.grid), Write(g.t_label), Create(g.axis), FadeIn(g.ends),
                   FadeIn(g.marker), Write(g.start))
@@ -72,9 +78,15 @@ class ReverseProcess(DiffusionScene):
 
     def denoise(self, g, T):
         """Every step of the trajectory played on the grid, then the samples named."""
-        self.next_beat("At every step the network predicts the noise, and the sampler takes one small step back.", 4)
+        self.next_beat("At every step the network predicts the noise, which gives a guess x0_hat of the clean image, and "
+                       "the sampler draws x_{t-1} from the Gaussian that the forward process would have, given x_t and "
+                       "that guess.", 6)
         self.play(Write(g.step_eq))
         self.wait(3)
+        self.next_beat("Its mean weighs x0_hat and x_t by these coefficients of the schedule; its variance, beta-tilde, "
+                       "is never more than beta_t (Ho et al. 2020, eq. 7).", 6)
+        self.play(Write(g.post))
+        self.wait(4.5)
         self.next_beat(self.facts["x_t_halfway_t"].text, 8)
         # ease in time: spend more screen time on the last steps, where digits appear
         self.play(g.k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.6)
@@ -82,7 +94,7 @@ class ReverseProcess(DiffusionScene):
         done = math(r"x_0:\ \text{samples}", size=38, color=style.SIGNAL).align_to(g.t_label, LEFT)
         done.set_y(g.grid.get_bottom()[1] + done.height / 2)           # the column ends level with the grid
         self.next_beat(self.facts["confident_digits"].text + " Nothing here was drawn by hand.", 3)
-        self.play(Write(done))
+        self.play(FadeOut(g.post), Write(done))
         self.wait(2.5)
         self.play(FadeOut(VGroup(g.heading, g.t_label, g.axis, g.ends, g.marker, g.start, g.step_eq, done)),
                   FadeOut(g.grid))
@@ -145,7 +157,7 @@ class ReverseProcess(DiffusionScene):
     def sweep_steps(self, c):
         """The three panels at each shown t, with this sample's x0_hat readout."""
         f = self.facts
-        self.next_beat(f["x0_hat_clipped_at_T"].text + " " + f["x0_hat_early_vs_mean"].text + "; "
+        self.next_beat(f["x0_hat_clipped_at_T"].text + "; "
                        + f["x0_hat_nearer_final_from_t"].text + "; " + f["x0_hat_sharpens"].text + ".",
                        2.6 * (len(SHOW_STEPS) - 1))
         self.play(FadeIn(c.read))

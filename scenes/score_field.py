@@ -9,7 +9,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, FadeIn, FadeOut, Transfo
 from diffusion.models.toy2d.mixture import Spiral, alpha_bar_at, sample_marginal
 from scenes.kit import style
 from scenes.kit.data import score_field
-from scenes.kit.data.score_field import FIELD_GRID, MASS, measure, scores
+from scenes.kit.data.score_field import FIELD_GRID, MASS, TWEEDIE, measure, scores, tweedie
 from scenes.kit.layout import fit, footnote, heading, region, split
 from scenes.kit.numbers import GlyphNumber
 from scenes.kit.plots import curve_from_array
@@ -78,24 +78,53 @@ class ScoreField(DiffusionScene):
         self.play(FadeOut(picture), FadeOut(q))
 
     def identity(self):
-        idc = self.m["identity"]
-        eq = math(r"\varepsilon^*(x_t, t) \;=\; -\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)",
-                  size=style.TITLE_SIZE + 8)
-        what = label("the best possible noise prediction points against the score", style.LABEL_SIZE, style.MUTED)
-        check = label(f"checked at t = {idc['t'] + 1} on {idc['n']} grid points against finite differences:\n"
-                      f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
-        body = VGroup(eq, what, check).arrange(DOWN, buff=0.6)
+        idc, f = self.m["identity"], self.facts
+        tw = tweedie()
+        k = len(tw["t"]) // 2                                   # the middle t of the Monte Carlo check
+        t = int(tw["t"][k])
+        ab = alpha_bar_at(self.sched, t)
+        ok = tw["ess"][k] >= TWEEDIE["min_ess"]
+        eq = math(r"\varepsilon^*(x_t, t) \;=\; \mathbb{E}[\,\varepsilon \mid x_t\,] \;=\; "
+                  r"-\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)", size=style.TITLE_SIZE + 4)
         x0, y0, x1, y1 = region()
-        body.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
-        self.next_beat("The ideal noise prediction is the score, scaled and turned around: "
-                       "minus root one minus alpha-bar times the gradient of log q_t.", 6)
-        self.play(self.retitle("The noise predictor is a score estimator"), Write(eq)); self.play(FadeIn(what))
+        if eq.width > x1 - x0:
+            eq.scale_to_fit_width(x1 - x0)
+        eq.move_to([(x0 + x1) / 2, y1 - eq.height / 2, 0])
+        left, right = split(region(top=eq.get_bottom()[1] - 0.35), [1.45, 1], gap=0.5)
+        what = label("best prediction: the average noise\nthat could have made x_t", style.LABEL_SIZE, style.MUTED)
+        check = label(f"finite differences of log q_t at t = {idc['t'] + 1},\n{idc['n']} points: "
+                      f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
+        mc = label(f"Monte Carlo, t = {t + 1}, {TWEEDIE['n']:,} draws:\n"
+                   f"median gap {f['tweedie_mc_is_eps_star'].value:.2f} standard errors", style.LABEL_SIZE,
+                   style.HIGHLIGHT)
+        key = VGroup(label("arrows: −ε*, exact", style.LABEL_SIZE, style.SIGNAL),
+                     label("−E[ε | x_t], Monte Carlo", style.LABEL_SIZE, style.HIGHLIGHT)).arrange(DOWN, aligned_edge=LEFT,
+                                                                                               buff=0.15)
+        body = VGroup(what, check, mc, key).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
+        body.move_to([(left[0] + left[2]) / 2, (left[1] + left[3]) / 2, 0])
+        if body.width > left[2] - left[0] or body.height > left[3] - left[1]:
+            fit(body, left)
+        # the picture: exact eps* arrows and the Monte Carlo average of the noise, on the same grid over q_t
+        panel = PlanePanel.fitted(PANEL_LIM, right, f"t = {t + 1}, over q_t",
+                                  style.TEXT)
+        cell = panel.size * FIELD_GRID["lim"] / PANEL_LIM / (FIELD_GRID["n"] - 1)
+        pts = self.fields["points"][ok]
+        star, mean = -tw["eps_star"][k][ok], -tw["eps_mc"][k][ok]     # turned around: toward the data
+        scale = float(np.median(np.linalg.norm(star, axis=1)))
+        shade = density_image(panel, self.mix, ab)
+        a_star = arrow_field(panel, pts, star, scale, style.SIGNAL, cell)
+        a_mc = arrow_field(panel, pts, mean, scale, style.HIGHLIGHT, cell).set_stroke(width=1.5)
+        self.next_beat("The ideal noise prediction is the average of the noise that could have made x_t; Tweedie's "
+                       "formula turns that average into the score, scaled and turned around.", 7)
+        self.play(self.retitle("The noise predictor is a score estimator"), Write(eq), FadeIn(panel), FadeIn(shade))
+        self.play(FadeIn(what), FadeIn(key[0]), Create(a_star))
         self.wait(2)
-        self.next_beat(f"Checked against finite differences of the exact log-density on {idc['n']} points: "
-                       f"they agree to {idc['gap']:.0e}.", 4)
-        self.play(FadeIn(check)); self.wait(3.5)
+        self.next_beat(f"Checked two ways: against finite differences of the exact log-density, and by Monte Carlo: "
+                       f"{f['tweedie_mc_is_eps_star'].text}.", 9)
+        self.play(FadeIn(check))
+        self.play(FadeIn(mc), FadeIn(key[1]), Create(a_mc)); self.wait(5)
         self.hold_narration()
-        self.play(FadeOut(eq), FadeOut(what), FadeOut(check))
+        self.play(*[FadeOut(x) for x in (eq, what, check, mc, key, panel, shade, a_star, a_mc)])
 
     def frame(self, k):
         """Density images and both arrow fields at frame k of the cached fields."""

@@ -6,13 +6,14 @@ montage of the real training run (loss history and samples from its snapshots)."
 from __future__ import annotations
 
 import numpy as np
-from manim import (DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
+from manim import (DashedLine, DL, DOWN, LEFT, RIGHT, UP, Axes, Create, Dot, FadeIn, FadeOut, Group, Indicate, Line, MathTex,
                    ReplacementTransform, Transform, VGroup, VMobject, Write, linear)
 
 from diffusion.studies.noise_prediction import show_channels, smoothed_loss
 from scenes.kit import style
 from scenes.kit.data import unet_prediction
-from scenes.kit.data.unet_prediction import (MAIN_T, SNAPSHOT_STEPS, TABLE_T, format_mse, loss_window,
+from diffusion.studies.noise_prediction import x0_references
+from scenes.kit.data.unet_prediction import (MAIN_T, PREDICTION_WORDS, SNAPSHOT_STEPS, TABLE_T, format_mse, loss_window,
                                              noise_error_curve, predictions, training_snapshots)
 from scenes.kit.models import digits_model
 from scenes.kit.images import framed, image_grid, pixel_image, tile
@@ -44,8 +45,7 @@ class UNetNoisePrediction(DiffusionScene):
         self.preds = predictions(tm)
         self.desc = tm.model.describe(tm.config.image_size)
 
-        self.beat("The network at the heart of a diffusion model has one job: look at a noisy image and "
-                  "say which part of it is noise.", 4)
+        self.beat(PREDICTION_WORDS[tm.config.prediction], 5)
         self.title_card("The U-Net predicts the noise", "real tensors from the trained digits model")
 
         self.training_example()
@@ -266,6 +266,7 @@ class UNetNoisePrediction(DiffusionScene):
         heading.to_edge(UP, buff=0.3)
         lx = np.log10(curve.t + 1.0)
         ly_eps, ly_x0 = np.log10(curve.eps_mse), np.log10(curve.x0_mse)
+        ref = x0_references(self.tm)
         ymin = float(np.floor(min(ly_eps.min(), ly_x0.min())))
         ymax = float(np.ceil(max(ly_eps.max(), ly_x0.max())))
         # log-log: axes in decades, the y axis shifted so the x axis sits at the bottom (10^ymin)
@@ -295,6 +296,13 @@ class UNetNoisePrediction(DiffusionScene):
         ours_name.next_to(legend, DOWN, buff=0.35, aligned_edge=LEFT)
         clip_note = math(r"\hat x_0 \text{ clipped to } [-1, 1]", 26, style.MUTED).next_to(ours_name, DOWN, buff=0.3,
                                                                                           aligned_edge=LEFT)
+        # what an x0 guess that ignores x_t scores: predicting 0, and predicting the mean digit (data variance)
+        refs = VGroup(*[DashedLine(P(0, np.log10(v)), P(np.log10(T), np.log10(v)), color=c, stroke_width=2.5)
+                        for v, c in ((ref["zero"], style.MUTED), (ref["mean"], style.FIXED))])
+        ref_names = VGroup(label(f"predict 0: {ref['zero']:.2f}", style.SMALL_SIZE, style.MUTED),
+                           label(f"predict the mean digit: {ref['mean']:.2f}", style.SMALL_SIZE, style.FIXED)
+                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        ref_names.next_to(clip_note, DOWN, buff=0.3, aligned_edge=LEFT)
 
         self.next_beat(f"Over {curve.n_samples} held-out digits, with real forward passes at {len(curve.t)} steps, "
                        f"{self.facts['eps_mse_falls_with_t'].text}.", 5)
@@ -302,13 +310,16 @@ class UNetNoisePrediction(DiffusionScene):
         self.play(Create(eps_line), FadeIn(eps_name), run_time=2.5, rate_func=linear)
         self.play(FadeIn(ours), FadeIn(ours_name))
         self.wait(2.5)
-        self.next_beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t, large when only "
-                       "noise is left. Which t is hard depends on what you ask for.", 7)
+        self.next_beat(f"The error of the recovered image {self.facts['x0_mse_rises_with_t'].text}: near zero at small t. "
+                       "Which t is hard depends on what you ask for.", 6)
         self.play(Create(x0_line), FadeIn(x0_name), FadeIn(clip_note), run_time=2.5, rate_func=linear)
-        self.wait(5)
+        self.wait(3.5)
+        self.next_beat(f"Against two guesses that ignore x_t: {self.facts['x0_mse_at_T_vs_references'].text}.", 9)
+        self.play(Create(refs), FadeIn(ref_names), run_time=1.5)
+        self.wait(7.5)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, xt_labels, yt_labels, x_name, y_name, eps_line, x0_line, legend,
-                                ours, ours_name, clip_note)))
+                                ours, ours_name, clip_note, refs, ref_names)))
 
     # --- 6. the training run ----------------------------------------------------------------------
     def training_montage(self):
@@ -351,7 +362,7 @@ class UNetNoisePrediction(DiffusionScene):
         grid_pos = np.array([4.2, -0.3, 0])
         grid = image_grid(samples[snaps[0]], 4, 4, height=grid_h).move_to(grid_pos)
         frame = framed(grid, style.PREDICTION)
-        g_title = label(f"samples, same x_T, DDIM {SNAPSHOT_STEPS} steps", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
+        g_title = label(f"raw weights, same x_T, DDIM {SNAPSHOT_STEPS}", style.SMALL_SIZE, style.MUTED).next_to(frame, UP, buff=0.2)
 
         def loss_at(step):
             return float(smooth[int(step) - 1])
@@ -368,8 +379,9 @@ class UNetNoisePrediction(DiffusionScene):
                   FadeIn(x_name), FadeIn(y_name))
         self.play(Create(raw_line), Create(s_line), FadeIn(loss_legend), run_time=3, rate_func=linear)
         self.wait(1)
-        self.next_beat("Snapshots saved along the way, sampled from the same starting noise, show what each stage "
-                       "of the network can draw.", 3.5 + 2.6 * (len(snaps) - 1))
+        self.next_beat("Weights saved along the way, the optimiser's own (the averaged weights used elsewhere lag behind "
+                       "early on), sampled from the same starting noise, show what each stage of the network can draw.",
+                       3.5 + 2.6 * (len(snaps) - 1))
         self.play(FadeIn(frame), FadeIn(g_title), FadeIn(dot), FadeIn(tag))
         self.wait(2.5)
         for step in snaps[1:]:
@@ -377,9 +389,9 @@ class UNetNoisePrediction(DiffusionScene):
             self.play(dot.animate.move_to(P(step, np.log10(loss_at(step)))),
                       Transform(frame[0], new_grid), Transform(tag, step_tag(step)), run_time=1.0)
             self.wait(1.6)
-        self.next_beat("Blobs become strokes, strokes become digits. Everything in this video came from this one "
-                       "training run of the digits model.", 4)
-        self.wait(4)
+        self.next_beat(f"{self.facts['snapshots_become_digits'].text}. Everything in this video came from this one "
+                       "training run of the digits model.", 6)
+        self.wait(6)
         self.hold_narration()
         self.play(FadeOut(Group(heading, axes, x_labels, y_labels, y_ticks, x_name, y_name, raw_line, s_line,
                                 loss_legend, frame, g_title, dot, tag)))

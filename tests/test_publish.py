@@ -106,6 +106,16 @@ def test_poster_is_a_frame_with_content(blog):
         a = np.asarray(im.convert("RGB")).astype(int)
     bg = np.array([0x14, 0x16, 0x1C])
     assert (np.abs(a - bg).sum(-1) > 30).mean() > 0.05
+    # the scene's chosen beat, at its settled end: the same picture 0.4 s earlier, not a transition
+    from publish.poster import changed
+    meta = json.loads((blog / "scenes.json").read_text())["scenes"][0]
+    assert meta["poster_choice"].startswith("poster_beat 4")
+    with av.open(str(source_video())) as c:
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    i = meta["poster_frame"]
+    assert changed(a.astype(np.uint8), frames[i]) < 0.002 and changed(frames[i - 6], frames[i]) < 0.002
+    beat = parse_srt(source_video().with_suffix(".srt").read_text())[4]
+    assert beat.start <= i / 15 < beat.end                 # inside the beat the scene named
 
 
 def test_subtitles_srt_and_vtt_have_the_same_cues(blog):
@@ -299,3 +309,57 @@ def test_make_all_has_one_target_per_scene():
     assert r.returncode == 0, r.stderr
     for s in scenes:
         assert re.search(rf"-m scenes render {s} --quality l\b", r.stdout), r.stdout
+
+
+# --- incremental publishing, the film and the lecture deck (of the scene rendered above) ----------
+
+
+def test_render_saves_slides_and_a_second_run_renders_and_encodes_nothing(blog):
+    clips = source_video().parent / "slides" / f"{SCENE}.json"
+    beats = len(parse_srt(source_video().with_suffix(".srt").read_text()))
+    assert len(json.loads(clips.read_text())["slides"]) == beats      # the render saved its slides
+    before = source_video().stat().st_mtime_ns
+    assert "up to date" in run("-m", "scenes", "render", SCENE, "--quality", "l", "--if-stale")
+    assert source_video().stat().st_mtime_ns == before
+    out = run("-m", "publish", "blog", "--quality", "l", "--scenes", SCENE)
+    assert f"blog: {SCENE}: up to date" in out and "(0 exported, 1 up to date)" in out, out
+
+
+@pytest.fixture(scope="module")
+def film(blog):
+    run("-m", "publish", "film", "--quality", "l", "--scenes", SCENE, "--no-webm")
+    return MEDIA / "film"
+
+
+def test_film_is_the_chapter_card_then_the_scene(film):
+    from publish.film import span
+    meta = json.loads((film / "film.json").read_text())
+    assert [p["kind"] for p in meta["parts"]] == ["card", "scene"] and meta["stream_copy"]
+    from scenes.kit.registry import chapter_of, chapters as series
+    number = [c for c, _ in series()].index(chapter_of(SCENE)) + 1
+    card = MEDIA / "videos" / "cards" / "480p15" / f"Chapter{number:02d}.mp4"
+    expected = float(span(card)[0] + span(source_video())[0])
+    assert abs(probe(film / "film.mp4")["seconds"] - expected) <= 1 / 15
+    chapters = parse_vtt((film / "film-chapters.vtt").read_text())
+    assert [c.text for c in chapters] == [f"{number}. {chapter_of(SCENE).title}"] and chapters[0].start == 0
+    shift = meta["parts"][1]["start"]
+    scene = parse_srt(source_video().with_suffix(".srt").read_text())
+    merged = parse_srt((film / "film.srt").read_text())
+    assert [c.text for c in merged] == [c.text for c in scene]
+    assert [c.start for c in merged] == pytest.approx([c.start + shift for c in scene], abs=2e-3)
+    assert "up to date" in run("-m", "publish", "film", "--quality", "l", "--scenes", SCENE, "--no-webm")
+
+
+def test_lecture_is_the_chapter_slide_then_a_slide_per_beat(film):
+    run("-m", "publish", "lecture", "--quality", "l", "--scenes", SCENE)
+    deck = MEDIA / "lecture"
+    meta = json.loads((deck / "lecture.json").read_text())
+    beats = len(parse_srt(source_video().with_suffix(".srt").read_text()))
+    assert [p["slides"] for p in meta["presentations"]] == [1, beats]
+    assert meta["presentations"][0]["name"].startswith("Chapter") and meta["presentations"][1]["name"] == SCENE
+    html = (deck / "lecture.html").read_text()
+    notes = re.findall(r'<aside class="notes"[^>]*>(.*?)</aside>', html, re.S)
+    from scenes.kit.registry import chapter_of
+    assert len(notes) == 1 + beats and notes[0].strip() == chapter_of(SCENE).lead      # the chapter's lead
+    assert notes[1].strip().startswith("The reverse process")
+    assert "up to date" in run("-m", "publish", "lecture", "--quality", "l", "--scenes", SCENE)

@@ -70,12 +70,13 @@ def deterministic(device: torch.device):
 
 
 def train(recipe, config, state_path: Path | None = None, device=None, progress: bool = True,
-          checkpoint_every: int | None = None) -> dict:
+          checkpoint_every: int | None = None, raw_snapshots: bool = False) -> dict:
     """Train `recipe`'s network on `config`; returns {config, ema, history, snapshots, **recipe.extras}.
 
     With `state_path`, resumable state is written there atomically every `config.checkpoint_every`
     steps (`checkpoint_every` overrides it; 500 where the config has none) and picked up again if the
-    run was killed.
+    run was killed. With `raw_snapshots`, the optimiser's own weights are kept at the snapshot steps too
+    (`raw_snapshots` in the result; the run and every other output are the same bits).
     """
     device = torch.device(device or recipe.device or default_device())
     threads = torch.get_num_threads()
@@ -83,12 +84,12 @@ def train(recipe, config, state_path: Path | None = None, device=None, progress:
         torch.set_num_threads(recipe.threads)
     try:
         with torch.enable_grad(), deterministic(device):
-            return _train(recipe, config, state_path, device, progress, checkpoint_every)
+            return _train(recipe, config, state_path, device, progress, checkpoint_every, raw_snapshots)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(recipe, config, state_path, device, progress, checkpoint_every) -> dict:
+def _train(recipe, config, state_path, device, progress, checkpoint_every, keep_raw=False) -> dict:
     schedule = recipe.schedule(config).to(device)
     data = recipe.data(config, device)
 
@@ -101,6 +102,7 @@ def _train(recipe, config, state_path, device, progress, checkpoint_every) -> di
     gen = torch.Generator(device).manual_seed(config.seed)      # all training randomness, in draw order
     history = {"step": [], "loss": [], "seconds": []}
     snapshots = {}
+    raw = {}                                          # the optimiser's weights at the snapshot steps (keep_raw)
     start = 0
     snapshot_steps = set(getattr(config, "snapshots", ()))
     checkpoint_every = checkpoint_every or getattr(config, "checkpoint_every", 500)
@@ -145,6 +147,8 @@ def _train(recipe, config, state_path, device, progress, checkpoint_every) -> di
         history["seconds"].append(time.perf_counter() - t0)
         if (step + 1) in snapshot_steps:
             snapshots[step + 1] = {k: v.detach().cpu().clone() for k, v in ema.state_dict().items()}
+            if keep_raw:
+                raw[step + 1] = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         if step % recipe.log_every == 0 and not pending:
             recent = history["loss"][-recipe.log_every:]
             bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}")
@@ -158,5 +162,8 @@ def _train(recipe, config, state_path, device, progress, checkpoint_every) -> di
     if pending:
         flush()
     bar.close()
-    return dict(config=config.to_dict(), ema={k: v.detach().cpu() for k, v in ema.state_dict().items()},
-                history=history, snapshots=snapshots, **recipe.extras(config, data))
+    out = dict(config=config.to_dict(), ema={k: v.detach().cpu() for k, v in ema.state_dict().items()},
+               history=history, snapshots=snapshots, **recipe.extras(config, data))
+    if keep_raw:
+        out["raw_snapshots"] = raw
+    return out

@@ -3,6 +3,7 @@ MLP for points (the 1D and 2D toys; the point-cloud analogue of the U-Net's ResB
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
@@ -42,3 +43,25 @@ class TimeMLP(nn.Module):
         for lin, shift in zip(self.hidden, self.time_shift):
             h = lin(F.silu(h + shift(temb)))
         return self.out(F.silu(h))
+
+
+@dataclass(frozen=True)
+class TimeMLPConfig:
+    """What a point model (toy1d, toy2d) trains with: the schedule, the TimeMLP and the training run. Each
+    model's config adds the distribution it learns and its own defaults."""
+    schedule: str = "linear"
+    T: int = 1000
+    hidden: int = 128
+    layers: int = 3                 # hidden layers of the MLP
+    time_dim: int = 32
+    steps: int = 6000
+    batch_size: int = 512
+    lr: float = 2e-3
+    ema_decay: float = 0.995
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def network(self, dim: int) -> TimeMLP:
+        return TimeMLP(dim, self.hidden, self.layers, self.time_dim)

@@ -228,7 +228,8 @@ class NoiseSchedule:
         return x_prev, D
 
     def timesteps(self, steps: int, start: int | None = None) -> list[int]:
-        """Evenly spaced descending steps for a sampler with `steps` network calls (DDIM 'trailing').
+        """Evenly spaced descending steps for a sampler with `steps` network calls: `linspace` spacing
+        (Lin et al. 2024's name), from `start` down to 0, both ends included.
 
         start: the 0-based step to begin from (default T - 1, pure noise); a smaller start denoises
         a partly noised x_t (SDEdit-style), with at most start + 1 steps.

@@ -3,7 +3,7 @@ and the recipe that made it (so core never looks up the model registry above it)
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -34,6 +34,14 @@ class TrainedModel:
         m = self.recipe.network(self.config)
         m.load_state_dict(self.snapshots[step])
         return m.eval().requires_grad_(False)
+
+    def untrained(self, seed: int = 0) -> "TrainedModel":
+        """The same network freshly initialised from `seed` (no training): what a claim about the trained
+        model must fail on. Its key is the model's own plus a suffix, so what is cached for it stays apart."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net = self.recipe.network(self.config)
+        return replace(self, model=net.eval().requires_grad_(False), snapshots={}, key=f"{self.key}-untrained{seed}")
 
     def noise(self, n: int, seed: int) -> torch.Tensor:
         """x_T ~ N(0, I) for n samples, from a seed (drawn on the CPU: the same numbers on any device)."""

@@ -132,3 +132,24 @@ def run_seam_study(tm: TrainedModel, study: SeamStudy) -> dict:
 def get_seam_study(tm: TrainedModel, study: SeamStudy = SeamStudy()) -> dict:
     """The cached `run_seam_study` (scenes load it)."""
     return cached("inpaint", "seam", dict(model=tm.key, **study.to_dict()), lambda: run_seam_study(tm, study), TORCH)
+
+
+def seam_per_digit(tm: TrainedModel, result: dict, study: SeamStudy = SeamStudy(), replace=None, repaint=None) -> dict:
+    """Per held-out digit (its completions averaged): |boundary jump - the real digit's own| and the RMS
+    error on the hidden half, for both runs of a `run_seam_study` result, so a comparison of the two can
+    carry its spread over digits. `replace` / `repaint` override the runs' samples (N, H, W): a
+    perturbation (e.g. the real digits in place of a run) is measured the same way."""
+    x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+    real = x[:study.n_images, 0].numpy()                                    # (M, H, W)
+    free = (1 - half_mask(tm.config.image_size, study.keep)).numpy().astype(bool)[0]
+    real_jump = boundary_jump(real, study.keep)                             # (M,)
+    out = dict(real_jump=real_jump, real=real)
+    runs = dict(replace=result["replace_samples"] if replace is None else replace,
+                repaint=result["repaint_samples"] if repaint is None else repaint)
+    for name, x0 in runs.items():
+        x0 = np.asarray(x0).reshape(study.n_images, study.per_image, *real.shape[1:])
+        jump = boundary_jump(x0.reshape(-1, *real.shape[1:]), study.keep).reshape(study.n_images, study.per_image)
+        out[f"{name}_jump_off"] = np.abs(jump.mean(1) - real_jump)
+        err = (x0[:, :, free] - real[:, None, free]) ** 2                    # (M, k, n_free)
+        out[f"{name}_hidden_rms"] = np.sqrt(err.mean((1, 2)))
+    return out

@@ -143,6 +143,15 @@ def error_curve(tm, steps=None, n_samples: int = 512, seed: int = 1000) -> Error
     return cached("inspect", "error-curve", spec, build, codec_of(ErrorCurve))
 
 
+def x0_references(tm, n_samples: int = 512) -> dict:
+    """The x0_hat MSE of two predictors that ignore x_t, on the same held-out images as `error_curve`:
+    predicting 0 everywhere (MSE = mean x0^2) and predicting the held-out mean image (MSE = the
+    per-pixel variance of the data). Neither depends on t: lines to read the curve against."""
+    x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "heldout")
+    x0 = x[:n_samples].double()
+    return dict(zero=float((x0 ** 2).mean()), mean=float(((x0 - x0.mean(0)) ** 2).mean()))
+
+
 # --- training montage ----------------------------------------------------------------------------
 
 
@@ -156,17 +165,54 @@ def smoothed_loss(history: dict, window: int = 50) -> tuple[np.ndarray, np.ndarr
     return steps, (c[i] - c[lo]) / (i - lo)
 
 
-def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50) -> dict:
+def raw_snapshots(tm, progress: bool = False) -> dict:
+    """{snapshot step: state dict}: the optimiser's own weights at the training snapshot steps. Only the
+    EMA weights are kept by training (an EMA of decay 0.999 still holds most of the random start after a
+    few hundred steps), so the run is replayed from its seed with the same engine, and the replay is
+    checked against the stored EMA snapshots before it is trusted. Cached under the model's key (the
+    model itself, and its key, are untouched)."""
+    from ..core.cache import TORCH
+    from ..core.engine import train
+
+    spec = dict(kind="raw_snapshots", model=tm.key, snapshots=sorted(tm.snapshots))
+
+    def build():
+        out = train(tm.recipe, tm.config, device="cpu", progress=progress, raw_snapshots=True)
+        for step, ema in tm.snapshots.items():
+            replay = out["snapshots"][step]
+            gap = max(float((ema[k].double() - replay[k].double()).abs().max()) for k in ema if ema[k].is_floating_point())
+            if gap > 1e-5:
+                raise RuntimeError(f"replaying {tm.name}'s training does not reproduce its EMA snapshot at step {step} "
+                                   f"(largest difference {gap:.2e}); raw weights from this replay would not be its own")
+        return out["raw_snapshots"]
+
+    return cached("inspect", "raw-snapshots", spec, build, TORCH)
+
+
+def snapshot_samples(tm, n: int = 16, seed: int = 0, steps: int = 50, weights: str = "ema") -> dict:
     """{snapshot step: (n, H, W) samples}: every training snapshot (and the final model) sampled with
-    DDIM from the same x_T = tm.noise(n, seed). Cached under the model's key."""
+    DDIM from the same x_T = tm.noise(n, seed). `weights`: "ema" (what training keeps) or "raw" (the
+    optimiser's own weights at those steps, `raw_snapshots`: what the network could draw then).
+    Cached under the model's key."""
+    if weights not in ("ema", "raw"):
+        raise ValueError(f"weights must be 'ema' or 'raw', got {weights!r}")
     spec = dict(kind="snapshot_samples", model=tm.key, n=n, seed=seed, steps=steps,
                 snapshots=sorted(tm.snapshots))
+    if weights == "raw":                              # the EMA samples keep the key they always had
+        spec["weights"] = "raw"
+
+    def network(step):
+        if weights == "ema":
+            return tm.model_at(step)
+        m = tm.recipe.network(tm.config)
+        m.load_state_dict(raw_snapshots(tm)[step])
+        return m.eval().requires_grad_(False)
 
     def build():
         x_T = tm.noise(n, seed)
         out = {}
         for step in sorted(tm.snapshots):
-            x = sample(tm.model_at(step), tm.schedule, x_T, "ddim", steps, 0.0, record=False)
+            x = sample(network(step), tm.schedule, x_T, "ddim", steps, 0.0, record=False)
             out[str(step)] = x[:, 0].numpy().astype(np.float32)      # npz keys are strings
         return out
 

@@ -38,7 +38,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_render(args) -> int:
-    render(args.scene, args.quality, args.extra)
+    render(args.scene, args.quality, args.extra, if_stale=args.if_stale)
     return 0
 
 
@@ -55,13 +55,15 @@ def cmd_prepare(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    """One line per claim: scene, claim, measured value, true/false, the words; 1 if any is false."""
+    """One line per claim: scene, claim, measured value, fact/true/false, the words, then each
+    perturbation's value and whether the claim fails under it; per scene the counts. 1 if any claim is
+    false or an empirical one survives a perturbation."""
     from .claims import print_table, table
 
     scenes = discover()
     for n in args.scenes:
         check_scene(n, scenes)
-    rows, ok = table({n: scenes[n][1] for n in (args.scenes or scenes)})
+    rows, ok = table({n: scenes[n][1] for n in (args.scenes or scenes)}, falsify=not args.no_falsify)
     print_table(rows)
     return 0 if ok else 1
 
@@ -78,11 +80,14 @@ def main(argv=None) -> int:
     r = sub.add_parser("render", help="render one scene (builds only what it loads first)")
     r.add_argument("scene")
     r.add_argument("--quality", "-q", default="l")
+    r.add_argument("--if-stale", action="store_true",
+                   help="only if the video or its slides are missing or were made from other code or settings")
     pr = sub.add_parser("prepare", help="train/sample what the named scenes load (--all: every scene)")
     pr.add_argument("scenes", nargs="*")
     pr.add_argument("--all", action="store_true")
     c = sub.add_parser("claims", help="evaluate every scene's narrated claims on the models renders use")
     c.add_argument("scenes", nargs="*")
+    c.add_argument("--no-falsify", action="store_true", help="skip measuring the perturbations (faster)")
     sub.add_parser("audit", help="layout audit of scenes (dry run, quick models); see scenes/kit/audit.py",
                    add_help=False)
     args, extra = p.parse_known_args(argv)   # unknown options are passed on to manim

@@ -66,13 +66,16 @@ CHAPTERS = (
             "turns into another. Models: the 1D two-bump model (toy1d) and the digits U-Net."),
     # places kept for scenes arriving from other branches; their lead is written with the scene
     # (a chapter shows only once one of its scenes exists, and tests require its lead then)
-    Chapter("Scores and flows", ("ScoreField", "ProbabilityFlow"),
+    Chapter("Scores and flows", ("ScoreField", "ProbabilityFlow", "FewerSteps"),
             "Particles in a plane, where the truth is exact: the data is 12 small Gaussians on a spiral, so "
             "q(x_t), its score ∇log q_t and the ideal noise prediction ε* = −√(1−ᾱ_t)∇log q_t are known in "
             "closed form. The learned score is drawn as arrows beside the exact one from t = T to 0 and its "
             "error is measured; then the same particles run by DDPM (jittery, crossing) and by DDIM η = 0 "
             "(a flow: Euler steps of the probability-flow ODE, no crossings), and sample quality against "
-            "the number of steps shows why DDIM can skip steps. Model: the 2D spiral MLP (toy2d)."),
+            "the number of steps shows why DDIM can skip steps. DDIM is Euler's method on that ODE: Heun "
+            "(EDM) and DPM-Solver++(2M) are second-order solvers of it, drawn step by step against the exact "
+            "path, with their measured error against network calls, and digits at 10 calls. Models: the 2D "
+            "spiral MLP (toy2d) and its exact ε*, the digits U-Net."),
     Chapter("Guidance", ("Guidance",),
             "Asking for a class: a digits U-Net with a label embedding, trained with the null label on a "
             "share of its examples, gives both ε(x_t, t, c) and ε(x_t, t, ∅); classifier-free guidance "

@@ -64,25 +64,48 @@ def run_manim(args: list[str]) -> int:
         os.chdir(cwd)
 
 
-def render(name: str, quality: str, extra=()):
+def render(name: str, quality: str, extra=(), if_stale: bool = False):
+    """Render scene `name` at `quality`: its video, subtitles (.srt) and manim-slides clips (a slide per
+    beat, in freshness.slides_folder). if_stale: only when the video or slides are missing or
+    were made from other code or settings (scenes/kit/freshness.py); returns the video's path either way."""
+    from . import freshness
     from .preflight import check_system
 
+    check_quality(quality)
+    made_from = freshness.inputs(quality)
+    if if_stale and not extra:                # before importing any scene: a no-op run is fast
+        fresh = freshness.fresh_video(name, quality, made_from)
+        if fresh is not None:
+            print(f"{name}: up to date ({fresh.name}, slides)")
+            return fresh
     scenes = discover()
     check_scene(name, scenes)
-    check_quality(quality)
-    check_system()
     module, cls = scenes[name]
+    out = video_path(module, name, quality)
+    check_system()
     validate_inputs(cls)
     prepare(name, scenes)                     # train/sample only what this scene loads, with progress
     check_claims(cls)                         # a video never states a false claim
-    out = video_path(module, name, quality)
     args = ["render", f"-q{quality}", "--media_dir", str(MEDIA), "--progress_bar", "none",
             str(ROOT / "scenes" / f"{module}.py"), name, *extra]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # every render also saves the slides (cheap: stream copies of the partial movies), so a lecture
+    # deck reuses the render instead of rendering again
+    before = os.environ.get("SCENES_SLIDES_DIR")
+    os.environ["SCENES_SLIDES_DIR"] = str(freshness.slides_folder(module, name, quality))
     with file_lock(out.parent / f".{name}.render"):   # same scene + quality + theme: one at a time
         t0 = time.perf_counter()
-        code = run_manim(args)
+        try:
+            code = run_manim(args)
+        finally:
+            if before is None:
+                del os.environ["SCENES_SLIDES_DIR"]
+            else:
+                os.environ["SCENES_SLIDES_DIR"] = before
         seconds = time.perf_counter() - t0
-    if code:
-        fail(f"manim failed rendering {name} (exit {code})")
+        if code:
+            fail(f"manim failed rendering {name} (exit {code})")
+        if not extra:
+            freshness.write_stamp(module, name, quality, made_from)
     print(f"rendered {name} in {seconds:.0f} s -> {out}")
     return out

@@ -16,16 +16,17 @@ class DiffusionScene(Slide):
 
     Subclasses set `description` (one line, shown by `make list`), `data` (the scene's data part, a
     module of scenes/kit/data/ without Manim: NEEDS, what it loads, and claims(), what the narration
-    states) and may set `poster_time` (seconds into the video of the blog's poster frame; default:
-    the fullest frame).
+    states) and may set `poster_beat` (the beat whose settled end state is the blog poster; default:
+    the richest settled beat end, publish/poster.py) or `poster_time` (seconds into the video).
 
     Every scene is also a manim-slides `Slide`: each `beat()` starts a new slide (a pause for the
     lecturer), with the narration as speaker notes. A plain `manim render` only writes the video;
-    slides are saved when $SCENES_SLIDES_DIR is set (`make slides`, publish/slides.py).
+    slides are saved when $SCENES_SLIDES_DIR is set, as `python -m scenes render` does (beside the video).
     """
     description = ""
     data = None                    # the data part: a module with NEEDS and claims()
     poster_time: float | None = None
+    poster_beat: int | None = None     # the beat whose settled end is the blog poster (publish/poster.py)
     facts: dict = {}               # {claim name: Claim} of `claims()`, checked in setup()
     skip_reversing = True          # no reversed clips for "previous slide": halves the slide build
 

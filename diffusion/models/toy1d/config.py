@@ -1,8 +1,9 @@
 """The 1D model's config (the mixture it learns, the MLP, training) and its presets: quick, default, large (= default)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
+from ...core.nets import TimeMLPConfig
 from ...core.presets import check_table
 
 
@@ -14,21 +15,8 @@ class Mixture:
 
 
 @dataclass(frozen=True)
-class Toy1dConfig:
+class Toy1dConfig(TimeMLPConfig):
     mixture: Mixture = field(default_factory=Mixture)
-    schedule: str = "linear"
-    T: int = 1000
-    hidden: int = 128
-    layers: int = 3                 # hidden layers of the MLP
-    time_dim: int = 32
-    steps: int = 6000
-    batch_size: int = 512
-    lr: float = 2e-3
-    ema_decay: float = 0.995
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 TOY1D_PRESETS = check_table("toy1d", {

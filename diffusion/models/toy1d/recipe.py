@@ -7,7 +7,6 @@ import torch
 from ...core.recipe import Recipe
 from ...core.schedule import sample_train_t
 from .config import TOY1D_PRESETS, Toy1dConfig
-from ...core.nets import TimeMLP
 from .mixture import sample_mixture
 
 
@@ -20,7 +19,7 @@ class Toy1d(Recipe):
     clip_x0 = False          # the data is not in [-1, 1]
 
     def network(self, config):
-        return TimeMLP(1, config.hidden, config.layers, config.time_dim)
+        return config.network(1)
 
     def sample_batch(self, config, data, gen):
         x0 = sample_mixture(config.mixture, config.batch_size, gen)

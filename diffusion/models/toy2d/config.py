@@ -1,28 +1,18 @@
 """The 2D model's config (the spiral it learns, the MLP, training) and its presets: quick, default, large."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
+from ...core.nets import TimeMLPConfig
 from ...core.presets import check_table
 from .mixture import Spiral
 
 
 @dataclass(frozen=True)
-class Toy2dConfig:
+class Toy2dConfig(TimeMLPConfig):
     mixture: Spiral = field(default_factory=Spiral)
-    schedule: str = "linear"
-    T: int = 1000
-    hidden: int = 128
-    layers: int = 3                  # hidden layers of the MLP
-    time_dim: int = 32
     steps: int = 8000
     batch_size: int = 256
-    lr: float = 2e-3
-    ema_decay: float = 0.995
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 TOY2D_PRESETS = check_table("toy2d", {

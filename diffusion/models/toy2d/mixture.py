@@ -126,3 +126,24 @@ def axis_marginal_pdf(mix: Spiral, alpha_bar: float, u, axis: int = 0) -> np.nda
     w, mu, var = marginal(mix, alpha_bar)
     u = np.asarray(u, dtype=np.float64)[..., None]
     return (w * np.exp(-0.5 * (u - mu[:, axis]) ** 2 / var) / np.sqrt(2 * math.pi * var)).sum(-1)
+
+
+@torch.inference_mode()
+def tweedie_eps_mc(mix: Spiral, x, alpha_bar: float, n: int = 100_000, seed: int = 0, chunk: int = 64) -> dict:
+    """E[eps | x_t = x] by Monte Carlo, with no score and no closed form of q_t: draw x_0 from the data,
+    weight each draw by q(x_t = x | x_0) = N(sqrt(ab) x_0, (1 - ab) I) (self-normalised), and average the
+    noise each draw implies, eps = (x - sqrt(ab) x_0) / sqrt(1 - ab). Tweedie's formula says this is
+    eps* = -sqrt(1 - ab) grad log q_t. Returns {eps (N, 2), se (N, 2): the estimator's standard error
+    (delta method), ess (N,): effective number of draws}."""
+    x = torch.as_tensor(np.asarray(x), dtype=torch.float64)
+    x0 = sample_mixture(mix, n, torch.Generator().manual_seed(seed)).double()        # (n, 2)
+    a, s = math.sqrt(alpha_bar), math.sqrt(1 - alpha_bar)
+    eps, se, ess = [], [], []
+    for xs in x.split(chunk):
+        e = (xs[:, None, :] - a * x0[None]) / s                                       # (c, n, 2)
+        w = torch.softmax(-0.5 * (e ** 2).sum(-1), dim=1)                             # (c, n)
+        m = (w[..., None] * e).sum(1)
+        eps.append(m)
+        se.append(((w ** 2)[..., None] * (e - m[:, None]) ** 2).sum(1).sqrt())
+        ess.append(1 / (w ** 2).sum(1))
+    return dict(eps=torch.cat(eps).numpy(), se=torch.cat(se).numpy(), ess=torch.cat(ess).numpy())

@@ -6,7 +6,6 @@ import torch
 
 from ...core.recipe import Recipe
 from ...core.schedule import sample_train_t
-from ...core.nets import TimeMLP
 from .config import TOY2D_PRESETS, Toy2dConfig
 from .mixture import sample_mixture
 
@@ -21,7 +20,7 @@ class Toy2d(Recipe):
     clip_x0 = False          # the data is not in [-1, 1]
 
     def network(self, config):
-        return TimeMLP(2, config.hidden, config.layers, config.time_dim)
+        return config.network(2)
 
     def sample_batch(self, config, data, gen):
         # the order of draws: x0, then t, then eps

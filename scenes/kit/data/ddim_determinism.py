@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from diffusion.studies.experiments import default_config, get_experiment
-from scenes.kit.claims import claim, worded
+from scenes.kit.claims import fact, worded
 from scenes.kit.models import digits_model
 
 # The DDIM update on screen (Song et al. 2021, eq. 12, with sigma_t(eta) of eq. 16), line by line, and
@@ -42,10 +42,13 @@ def experiments() -> dict:
     return {name: get_experiment(name, digits_model(), default_config()) for name in SHOWN}
 
 
-@lru_cache(maxsize=1)
-def measure() -> dict:
-    """The figures the narration states, from the cached experiments the scene shows."""
-    cfg, res = default_config(), experiments()
+@lru_cache(maxsize=2)
+def measure(untrained: bool = False) -> dict:
+    """The figures the narration states, from the cached experiments the scene shows (with `untrained`,
+    the same experiments on the freshly initialised network: what the claims must fail on)."""
+    cfg = default_config()
+    tm = digits_model().untrained() if untrained else digits_model()
+    res = {name: get_experiment(name, tm, cfg) for name in SHOWN}
     det, patch, eta, interp = (res[k] for k in SHOWN)
     etas = list(np.round(eta["etas"], 3))
     amounts = list(np.round(patch["amounts"], 3))
@@ -58,6 +61,10 @@ def measure() -> dict:
         eta0_pair=float(pair[etas.index(0.0)]) if 0.0 in etas else float("nan"),
         pair=dict(zip(etas, map(float, pair))), pair_grows=bool(np.all(np.diff(pair) > 0)),
         unrelated=float(patch["unrelated_dist"]),
+        # the same RMS between unrelated noise images, to put the patch's change of the noise on the same scale
+        unrelated_noise=float(np.sqrt(((patch["x_T_all"][0] - np.roll(patch["x_T_all"][0], 1, 0)) ** 2)
+                                      .reshape(len(patch["x_T_all"][0]), -1).mean(1)).mean()),
+        full_noise=float(patch["mean_noise_dist"][amounts.index(1.0)]) if 1.0 in amounts else float("nan"),
         full_patch=float(patch["mean_out_dist"][amounts.index(1.0)]) if 1.0 in amounts else float("nan"),
         patch_monotone=bool(np.all(np.diff(patch["mean_out_dist"]) > 0)),
         median_step=float(np.median(steps)), max_step=float(steps.max()),
@@ -84,27 +91,64 @@ NEEDS = (digits_model, experiments)
 def claims():
     m = measure()
     mid = 0.5 if 0.5 in m["pair"] else sorted(m["pair"])[len(m["pair"]) // 2]
+    top = max(m["pair"])
+    etas = sorted(m["pair"])
+
+    def eta_ratio(mm, eta):
+        return round(mm["pair"][eta] / mm["unrelated"], 3)
+
+    def eta_choices(eta):
+        return [(lambda r: r >= 0.9, eta_words(m, eta)), (lambda r: r >= 0.5, eta_words(m, eta)),
+                (lambda r: True, eta_words(m, eta))]
+
+    def amplification(mm):
+        """(noise change, output change), each as a share of the unrelated pair's distance"""
+        return round(mm["full_noise"] / mm["unrelated_noise"], 3), round(mm["full_patch"] / mm["unrelated"], 3)
+
+    interp = get_experiment("interpolation", digits_model(), default_config())
+    lab = interp["labels"]
+    at_switch = lambda L: bool((L[1:] != L[:-1])[int(np.argmax(interp["step_dist"]))])
+    ns, os_ = amplification(m)
+    untrained = lambda: measure(untrained=True)
     return [
-        claim("ddim_eta0_identical", m["max_abs_diff"], m["identical"] and m["max_abs_diff"] == 0,
-              "the same x_T through DDIM (eta = 0) twice: identical, bit for bit"),
-        claim("eta0_seeds_identical", m["eta0_pair"], m["eta0_pair"] == 0,
-              f"at eta = 0 the seed does not matter: all {m['k_seeds']} images are the same"),
-        worded("eta_spread_grows", tuple(round(v, 3) for v in m["pair"].values()), [
-            (lambda v: m["pair_grows"], "As eta grows they spread apart."),
-            (lambda v: True, "As eta grows they spread apart, though not at every step of eta.")]),
-        worded("eta_mid_vs_unrelated", round(m["pair"][mid] / m["unrelated"], 3), [(lambda r: True, eta_words(m, mid))]),
-        worded("eta_max_vs_unrelated", round(m["pair"][max(m["pair"])] / m["unrelated"], 3),
-               [(lambda r: True, eta_words(m, max(m["pair"])))]),
+        # DDIM with eta = 0 draws no noise: the same x_T gives the same image by the code path, not by
+        # anything learned. Shown, not evidence.
+        fact("ddim_eta0_identical", m["max_abs_diff"], m["identical"] and m["max_abs_diff"] == 0,
+             "the same x_T through DDIM (eta = 0) twice: identical, bit for bit"),
+        fact("eta0_seeds_identical", m["eta0_pair"], m["eta0_pair"] == 0,
+             f"at eta = 0 the seed does not matter: all {m['k_seeds']} images are the same"),
+        worded("eta_spread_grows", tuple(round(m["pair"][e], 3) for e in etas), [
+            (lambda v: bool(np.all(np.diff(v) > 0)), "As eta grows they spread apart."),
+            (lambda v: v[-1] > v[0], "As eta grows they spread apart, though not at every step of eta."),
+            (lambda v: True, "Growing eta does not spread them apart.")],
+            perturb={"a sampler that ignores eta": lambda: tuple(round(m["pair"][etas[0]], 3) for _ in etas)}),
+        worded("eta_mid_vs_unrelated", eta_ratio(m, mid), eta_choices(mid),
+               perturb={"a sampler that ignores eta": lambda: 0.0,
+                        "unrelated x_T in place of sampler seeds": lambda: 1.0}),
+        worded("eta_max_vs_unrelated", eta_ratio(m, top), eta_choices(top),
+               perturb={"a sampler that ignores eta": lambda: 0.0}),
         worded("patch_change_smooth", m["patch_monotone"], [
             (lambda v: v, "the image moves steadily further as more of the patch is replaced"),
-            (lambda v: True, "the image moves further as more of the patch is replaced, though not at every step")]),
-        worded("full_patch_vs_unrelated", (round(m["full_patch"], 3), round(m["unrelated"], 3)), [
-            (lambda v: v[0] < 0.9 * v[1], "even replacing the whole patch moves it less than switching to unrelated noise"),
-            (lambda v: v[0] <= 1.1 * v[1], "replacing the whole patch moves it about as much as unrelated noise"),
-            (lambda v: True, "replacing the whole patch moves it more than unrelated noise does")]),
-        worded("slerp_largest_step_at_switch", (round(m["max_step"], 3), round(m["median_step"], 3), m["largest_at_switch"]), [
-            (lambda v: v[2] and m["median_step"] < 0.5 * m["max_step"],
-             "Most neighbours are close; the largest step is where the digit switches class."),
-            (lambda v: v[2], "The largest step between neighbours is where the digit switches class."),
-            (lambda v: True, "The largest step between neighbours is not at a class switch.")]),
+            (lambda v: True, "the image moves further as more of the patch is replaced, though not at every step")],
+            perturb={"the amounts in shuffled order": lambda: bool(np.all(np.diff(
+                np.random.default_rng(0).permutation(get_experiment("patch", digits_model(), default_config())
+                                                     ["mean_out_dist"])) > 0))}),
+        worded("patch_amplified", (ns, os_), [
+            (lambda v: v[1] > 1.25 * v[0], f"replacing the whole patch changes the noise by {ns:.0%} of the "
+                                            f"distance between unrelated noise images, yet moves the digit "
+                                            f"{os_:.0%} of the way to an unrelated digit: the change is amplified"),
+            (lambda v: v[1] < 0.8 * v[0], f"replacing the whole patch changes the noise by {ns:.0%} of the "
+                                           f"distance between unrelated noise images and moves the digit only "
+                                           f"{os_:.0%} of the way to an unrelated digit: the change is damped"),
+            (lambda v: True, f"replacing the whole patch changes the noise by {ns:.0%} of the distance between "
+                             f"unrelated noise images and moves the digit about as much, {os_:.0%}")],
+            # amplified or damped: read with the two axes swapped it must turn the other way; about the same:
+            # an untrained network must not behave alike
+            perturb={"the noise change and the image change swapped": lambda: (os_, ns)}
+            if os_ > 1.25 * ns or os_ < 0.8 * ns else {"an untrained network": lambda: amplification(untrained())}),
+        worded("slerp_largest_step_at_switch", at_switch(lab), [
+            (lambda v: v, "The largest step between neighbours is where the digit switches class."),
+            (lambda v: True, "The largest step between neighbours is not at a class switch.")],
+            # an off-by-one between the steps and the labels along the path
+            perturb={"the labels shifted by one position along the path": lambda: at_switch(np.roll(lab, 1))}),
     ]

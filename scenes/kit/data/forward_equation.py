@@ -8,7 +8,7 @@ import torch
 from diffusion.core.schedule import NoiseSchedule
 from diffusion.studies import forward as F
 from diffusion.studies.images import describe_source, image_from_env  # noqa: F401  (describe_source: the image's caption)
-from scenes.kit.claims import claim, worded
+from scenes.kit.claims import choose, fact
 
 T = 1000
 RES = 48                                   # the image is shown at RES x RES pixels
@@ -35,13 +35,14 @@ def claims():
     ab_T = lin.alpha_bar[-1].item()
     bl, bc = lin.betas.numpy(), cos.betas.numpy()
     small_share = float((bc <= BETA_MAX).mean())
+    # every one a constant of the two schedules: facts of the construction, shown, not evidence
     return [
-        claim("linear_alpha_bar_T", ab_T, ab_T < 1e-3, "almost no signal is left at T (linear)"),
-        claim("linear_beta_max", float(bl.max()), bl.max() <= BETA_MAX, f"linear beta stays below {BETA_MAX:g}"),
-        worded("cosine_beta_small_share", round(small_share, 3), [
+        fact("linear_alpha_bar_T", ab_T, ab_T < 1e-3, "almost no signal is left at T (linear)"),
+        fact("linear_beta_max", float(bl.max()), bl.max() <= BETA_MAX, f"linear beta stays below {BETA_MAX:g}"),
+        fact("cosine_beta_small_share", round(small_share, 3), True, choose(small_share, [
             (lambda v: v == 1, f"cosine beta stays below {BETA_MAX:g} too"),
             (lambda v: True, f"cosine beta stays below {BETA_MAX:g} for {small_share:.0%} of the steps, then "
-                             f"climbs to {bc.max():.3f} at t = {int(np.argmax(bc)) + 1}")]),
-        claim("cosine_snr1_later", (F.snr_crossing(lin), F.snr_crossing(cos)),
-              F.snr_crossing(cos) > F.snr_crossing(lin), "the cosine schedule keeps the image longer (SNR = 1 later)"),
+                             f"climbs to {bc.max():.3f} at t = {int(np.argmax(bc)) + 1}")])),
+        fact("cosine_snr1_later", (F.snr_crossing(lin), F.snr_crossing(cos)),
+             F.snr_crossing(cos) > F.snr_crossing(lin), "the cosine schedule keeps the image longer (SNR = 1 later)"),
     ]

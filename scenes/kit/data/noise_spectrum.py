@@ -16,7 +16,7 @@ from diffusion.core.schedule import NoiseSchedule
 from diffusion.models.digits.data import load_dataset
 from diffusion.studies import spectrum as S
 from diffusion.studies.images import image_from_env
-from scenes.kit.claims import claim, worded
+from scenes.kit.claims import choose, claim, fact, worded
 from scenes.kit.data.reverse_process import reverse_trajectory   # the trajectory ReverseProcess shows
 from scenes.kit.models import digits_model
 
@@ -146,34 +146,57 @@ def measure() -> dict:
 
 
 def claims() -> list:
-    """What the narration states, each checked on the measured data (scenes/kit/claims.py)."""
+    """What the narration states, each checked on the measured data (scenes/kit/claims.py): facts of the
+    construction apart; every empirical claim with the perturbations it must fail under."""
     m = measure()
     first, last = m["photo_range"]
     d, st = m["drowned"], m["settle"]
     gap = int(np.abs(st - d).max())
+    sch = photo_schedule()
+
+    def noise_spec():                  # white noise of the photo's size, in place of the photo
+        return S.radial_power_spectrum(eps_like((N_DRAWS, PHOTO_SIZE, PHOTO_SIZE), seed=8))
+
+    both = lambda v: bool(v[1])
     return [
-        claim("photo_power_falls", round(m["slope"], 2), m["slope"] < -1.5,
-              f"the photo's power falls with frequency, about as f to the power {m['slope']:.1f}"),
-        claim("noise_is_flat", round(m["noise_spread"], 3), m["noise_spread"] < 0.15,
-              "white noise has the same power at every frequency"),
-        claim("xt_power_formula", round(m["formula_error"], 3), m["formula_error"] < 0.1,
-              "the power of x_t is alpha_bar P_0 plus the flat 1 - alpha_bar (measured over noise draws)"),
-        claim("crossing_fine_to_coarse", (first, last), m["photo_fine_to_coarse"],
-              f"the crossing moves from the finest detail at t = {first} to the coarsest at t = {last}"),
-        worded("digit_bins", m["digit_bins"], [
+        claim("photo_power_falls", round(m["slope"], 2), lambda v: v < -1.5,
+              f"the photo's power falls with frequency, about as f to the power {m['slope']:.1f}",
+              perturb={"white noise in place of the photo": lambda: round(S.power_law_fit(noise_spec())[0], 2)}),
+        claim("noise_is_flat", round(m["noise_spread"], 3), lambda v: v < 0.15,
+              "white noise has the same power at every frequency",
+              perturb={"the photo in place of the noise": lambda: round(float(np.abs(
+                  S.radial_power_spectrum(photo()).power / np.mean(S.radial_power_spectrum(photo()).power) - 1).max()), 3)}),
+        # a formula checked by sampling the noise, as a test would: shown, not evidence
+        fact("xt_power_formula", round(m["formula_error"], 3), m["formula_error"] < 0.1,
+             "the power of x_t is alpha_bar P_0 plus the flat 1 - alpha_bar (measured over noise draws)"),
+        claim("crossing_fine_to_coarse", (first, last, m["photo_fine_to_coarse"]), lambda v: bool(v[2]),
+              f"the crossing moves from the finest detail at t = {first} to the coarsest at t = {last}",
+              perturb={"white noise's flat spectrum in place of the photo's":
+                       lambda: (first, last, fine_to_coarse(sch, noise_spec()))}),
+        fact("digit_bins", m["digit_bins"], True, choose(m["digit_bins"], [
             (lambda k: k == 4, "an 8×8 digit has only four radial frequency bins"),
-            (lambda k: True, f"a digit has {m['digit_bins']} radial frequency bins")]),
+            (lambda k: True, f"a digit has {m['digit_bins']} radial frequency bins")])),
         claim("digits_power_falls", tuple(round(float(p), 3) for p in m["digits_power"]),
-              bool(np.all(np.diff(m["digits_power"]) < 0)), "the digits' power falls with frequency too"),
-        claim("digits_drown_fine_first", tuple(int(v) for v in d), coarse_first(d),
-              "the digits' fine rings drown first in the forward process"),
+              lambda v: bool(np.all(np.diff(v) < 0)), "the digits' power falls with frequency too",
+              perturb={"white noise in place of the digits": lambda: tuple(
+                  round(float(p), 3) for p in S.radial_power_spectrum(eps_like(real_digits().shape, seed=9)).power)}),
+        claim("digits_drown_fine_first", tuple(int(v) for v in d), coarse_first,
+              "the digits' fine rings drown first in the forward process",
+              perturb={"the rings in reversed order": lambda: tuple(int(v) for v in d[::-1])}),
         worded("reverse_coarse_first", tuple(int(v) for v in st), [
             (coarse_first, "the reverse process settles the coarse rings first"),
             (lambda v: bool(np.all(np.diff(v) <= 0)), "the reverse process settles no fine ring before a coarser one"),
-            (lambda v: True, "the reverse process does not settle the rings in coarse-to-fine order")]),
+            (lambda v: True, "the reverse process does not settle the rings in coarse-to-fine order")],
+            perturb={"the rings in reversed order": lambda: tuple(int(v) for v in st[::-1])}),
         worded("reverse_vs_forward", (gap, coarse_first(st) and coarse_first(d)), [
-            (lambda v: v[0] <= 0.25 * m["T"] and v[1],
+            (lambda v: v[0] <= 0.25 * m["T"] and both(v),
              f"each ring settles within {gap} steps of where the forward process drowned it: sampling undoes "
              f"the noise in the order the forward process added it, coarse to fine"),
-            (lambda v: True, f"the rings settle up to {gap} steps away from where the forward process drowned them")]),
+            (lambda v: True, f"the rings settle up to {gap} steps away from where the forward process drowned them")],
+            # in step: the drowning order reversed must break it; out of step: a sampler that settled each ring
+            # exactly where it drowned must not be read as out of step
+            perturb={"the forward drowning steps in reversed ring order":
+                     lambda: (int(np.abs(st - d[::-1]).max()), coarse_first(st) and coarse_first(d[::-1]))}
+            if gap <= 0.25 * m["T"] and coarse_first(st) and coarse_first(d) else
+            {"settling exactly where each ring drowned": lambda: (0, coarse_first(d))}),
     ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from diffusion.models.toy2d.mixture import alpha_bar_at, log_density
-from diffusion.models.toy2d.measure import error_by_density, get_field_error, get_fields_on_grid
-from scenes.kit.claims import claim, worded
+from diffusion.models.toy2d.measure import error_by_density, fields_on_grid, get_field_error, get_fields_on_grid, tweedie_check
+from scenes.kit.claims import claim, fact, worded
 from scenes.kit.models import toy2d_model
 
 # the arrows at these 0-based steps (T -> 0, denser near 0 where the field changes fast)
@@ -78,31 +78,80 @@ def measure() -> dict:
         t_peak=int(et[np.argmax(rel)]), t_min_err=int(et[np.argmin(rel)]))
 
 
-NEEDS = (toy2d_model, field_data)
+TWEEDIE = dict(ts=(599, 199, 49), n=50_000, seed=3, min_ess=50)   # the Monte Carlo check of E[eps | x_t]
+
+
+def tweedie() -> dict:
+    """E[eps | x_t] by Monte Carlo on the arrow grid beside the exact eps* (toy2d mixture, no network)"""
+    return tweedie_check(toy2d_model(), TWEEDIE["ts"], FIELD_GRID["lim"], FIELD_GRID["n"], TWEEDIE["n"], TWEEDIE["seed"])
+
+
+def abs_peak(m) -> int:
+    """0-based step where the learned eps's absolute error (not divided by |eps*|^2) is largest."""
+    err = m["err"]
+    return int(np.asarray(err["t"])[np.argmax(np.asarray(err["mse"]))])
+
+
+def fields_untrained() -> dict:
+    """An untrained network's arrows on the grid: the median angle to the exact ones at every shown t,
+    and at t = T to the origin (what the learned-field claims must fail on)."""
+    tm = toy2d_model()
+    fields = field_data()["fields"]
+    u = fields_on_grid(tm.untrained(), [int(t) for t in fields["t"]], FIELD_GRID["lim"], FIELD_GRID["n"])
+    away = u["points"].any(1)
+    return dict(angles=[float(np.median(_angles(u["eps_hat"][j], u["eps_star"][j]))) for j in range(len(u["t"]))],
+                origin=float(np.median(_angles(-u["eps_hat"][0][away], -u["points"][away]))))
+
+
+NEEDS = (toy2d_model, field_data, tweedie)
 
 
 def claims():
     m = measure()
     idc = m["identity"]
     ratio = m["lo"] / m["hi"]
+    tw = tweedie()
+    ok = tw["ess"] >= TWEEDIE["min_ess"]
+    ab = np.array([alpha_bar_at(m["sched"], t) for t in tw["t"]])[:, None, None]
+
+    def median_z(eps):
+        """median over grid points and coordinates (with enough effective draws) of |MC - eps| / its SE"""
+        return round(float(np.median((np.abs(tw["eps_mc"] - eps) / tw["se"])[ok])), 3)
+
+    untrained = lambda: fields_untrained()
     return [
-        claim("identity_matches_finite_differences", idc["gap"], idc["gap"] < 1e-5,
-              f"eps* and minus root one minus alpha-bar times a finite difference of log q_t agree to "
-              f"{idc['gap']:.0e} on {idc['n']} points"),
-        claim("exact_score_at_T_points_to_origin", round(m["origin_exact"], 2), m["origin_exact"] < 10,
-              f"at t = T the exact arrows point to the origin (median {m['origin_exact']:.1f}° off)"),
-        claim("learned_score_at_T_points_to_origin", round(m["origin_learned"], 2), m["origin_learned"] < 10,
-              f"at t = T the learned arrows point to the origin (median {m['origin_learned']:.1f}° off)"),
+        # eps* is defined in the code as -sqrt(1 - ab) grad log q: the finite-difference check tests the
+        # code's gradient, not a fact about diffusion. Shown, not evidence.
+        fact("identity_matches_finite_differences", idc["gap"], idc["gap"] < 1e-5,
+             f"eps* and minus root one minus alpha-bar times a finite difference of log q_t agree to "
+             f"{idc['gap']:.0e} on {idc['n']} points"),
+        claim("tweedie_mc_is_eps_star", median_z(tw["eps_star"]), lambda v: v < 1.5,
+              f"averaging the noise over data points weighted by how likely they made x_t (Monte Carlo, "
+              f"{TWEEDIE['n']:,} draws) gives eps*: the median gap is {median_z(tw['eps_star']):.2f} standard "
+              f"errors (pure sampling noise gives 0.67)",
+              perturb={"the square root dropped: -(1 - alpha_bar) grad log q":
+                       lambda: median_z(tw["eps_star"] * np.sqrt(1 - ab))}),
+        fact("exact_score_at_T_points_to_origin", round(m["origin_exact"], 2), m["origin_exact"] < 10,
+             f"at t = T the exact arrows point to the origin (median {m['origin_exact']:.1f}° off)"),
+        claim("learned_score_at_T_points_to_origin", round(m["origin_learned"], 2), lambda v: v < 10,
+              f"at t = T the learned arrows point to the origin (median {m['origin_learned']:.1f}° off)",
+              perturb={"an untrained network": lambda: round(untrained()["origin"], 2)}),
         worded("median_angle_at_most", round(max(m["angles"]), 2), [
             (lambda v: v < 10, f"the median angle between learned and exact arrows stays at most "
                                f"{max(m['angles']):.0f}° on the way"),
             (lambda v: True, f"the median angle between learned and exact arrows reaches "
-                             f"{max(m['angles']):.0f}° on the way")]),
+                             f"{max(m['angles']):.0f}° on the way")],
+            # the opposite of what was measured: an untrained network when the arrows agree, the exact
+            # eps* (angle 0) when they do not
+            perturb={"an untrained network": lambda: round(max(untrained()["angles"]), 2)} if max(m["angles"]) < 10
+            else {"the exact eps* in place of the network": lambda: 0.0}),
         worded("error_largest_at", m["t_peak"] + 1, [
             (lambda t: t == 1, "largest at t = 1, where eps* itself nearly vanishes"),
-            (lambda t: True, f"largest at t = {m['t_peak'] + 1}")]),
+            (lambda t: True, f"largest at t = {m['t_peak'] + 1}")],
+            perturb={"the error not divided by |eps*|^2 (absolute, not relative)": lambda: abs_peak(m) + 1}),
         worded("error_off_the_data", round(ratio, 3), [
             (lambda r: r > 1, f"{ratio:.1f} times larger off the data, where q_t has its last "
                               f"{1 - MASS:.0%} of mass and training points are rare"),
-            (lambda r: True, f"{1 / ratio:.1f} times larger on the data than off it")]),
+            (lambda r: True, f"{1 / ratio:.1f} times larger on the data than off it")],
+            perturb={"the on- and off-data regions swapped": lambda: round(m["hi"] / m["lo"], 3)}),
     ]

@@ -46,16 +46,20 @@ NEEDS = (toy1d_model, trajectories)
 def claims():
     tm, ddpm, ddim, flips_ddpm, flips_ddim = measure()
     splits = split_points(ddim, tm.config.mixture)
+    # the other sampler's paths in place of the named one's: what mixing up the two would measure
     return [
         worded("ddpm_order_swaps", round(flips_ddpm, 4), [
             (lambda v: v > 0.01, "The paths are jagged and cross: where a particle starts says little about where it ends."),
-            (lambda v: True, f"The paths are jagged but rarely cross ({flips_ddpm:.1%} of pairs swap order).")]),
+            (lambda v: True, f"The paths are jagged but rarely cross ({flips_ddpm:.1%} of pairs swap order).")],
+            perturb={"DDIM's paths in place of DDPM's": lambda: round(flips_ddim, 4)}),
         worded("ddim_order_swaps", round(flips_ddim, 4), [
             (lambda v: v == 0, "The paths are smooth and never cross: the flow keeps the order of the particles"),
             (lambda v: v < 0.001, f"The paths are smooth and almost never cross ({flips_ddim:.2%} of pairs swap "
                                   f"order): the flow keeps the order of the particles"),
-            (lambda v: True, f"The paths are smooth, yet {flips_ddim:.1%} of pairs swap order")]),
+            (lambda v: True, f"The paths are smooth, yet {flips_ddim:.1%} of pairs swap order")],
+            perturb={"DDPM's paths in place of DDIM's": lambda: round(flips_ddpm, 4)}),
         worded("ddim_split_points", splits, [
             (lambda k: k == 1, "and splits the starting line in two at one point."),
-            (lambda k: True, f"and the bump a particle ends in changes {splits} times along the starting line.")]),
+            (lambda k: True, f"and the bump a particle ends in changes {splits} times along the starting line.")],
+            perturb={"DDPM's paths in place of DDIM's": lambda: split_points(ddpm, tm.config.mixture)}),
     ]

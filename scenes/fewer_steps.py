@@ -1,0 +1,202 @@
+"""FewerSteps — DDIM (eta = 0) is Euler's method on the probability-flow ODE; Heun (EDM) and
+DPM-Solver++(2M) are second-order solvers of the same ODE. The same particles from the same x_T under
+each, at a handful of network calls, against the ODE solved accurately (RK45); one step of each drawn
+as what it is; the measured error against the number of calls on log axes (slopes ~1 and ~2); digits
+from one x_T at 10 calls. Data part: scenes/kit/data/fewer_steps.py."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, Arrow, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Transform, VGroup, VMobject,
+                   linear)
+
+from diffusion.studies.solvers import SOLVERS
+from scenes.kit import style
+from scenes.kit.data import fewer_steps
+from scenes.kit.data.fewer_steps import DIGITS_NFE, NAMES, NFE, measure
+from scenes.kit.images import image_grid
+from scenes.kit.layout import fit, footnote, heading, region, split
+from scenes.kit.models import toy2d_model
+from scenes.kit.paths import GrowPaths
+from scenes.kit.plane import PlanePanel, density_image, point_cloud, polylines
+from scenes.kit.scene import DiffusionScene
+from scenes.kit.text import label
+
+LIM = 2.9
+COLORS = {"ddim": style.STATE, "heun": style.NOISE, "dpm++2m": style.PREDICTION}
+
+
+class FewerSteps(DiffusionScene):
+    description = ("DDIM is Euler; Heun and DPM-Solver++ are 2nd order: the same particles against the exact ODE, "
+                   "error vs calls (slopes 1 and 2), digits at 10 calls.")
+    data = fewer_steps
+
+    def construct(self):
+        self.m = measure()
+        self.tm = toy2d_model()
+        self.intro()
+        self.panels()
+        self.one_step()
+        self.error_plot()
+        self.digit_rows()
+
+    def intro(self):
+        self.beat("DDIM with eta = 0 takes Euler steps along the probability-flow ODE. Better ODE solvers reach "
+                  "the same end with fewer network calls, once the steps are small enough.", 5)
+        self.title_card("Fewer steps", "Euler, Heun and DPM-Solver++ on the same ODE")
+
+    def panels(self):
+        m, p, f = self.m, self.m["p"], self.facts
+        n = p["x_T"].shape[0]
+        self.heading = heading(f"The same {n} particles, {NFE} network calls each, exact ε*")
+        boxes = split(region(note=True), [1, 1, 1], gap=0.35)
+        self.pl = {}
+        shown = []
+        for box, s in zip(boxes, SOLVERS):
+            pan = PlanePanel.fitted(LIM, box, NAMES[s], COLORS[s])
+            shown += [pan, density_image(pan, self.tm.config.mixture, 1.0, strength=0.4, color=style.SIGNAL)]
+            self.pl[s] = pan
+        ode = {s: polylines(self.pl[s], p["ode"].transpose(1, 0, 2), style.HIGHLIGHT, 1.0, 0.9) for s in SOLVERS}
+        paths, ends = {}, {}
+        for s in SOLVERS:
+            states = self.states(s)
+            paths[s] = polylines(self.pl[s], states.transpose(1, 0, 2), COLORS[s], 2.2)
+            ends[s] = point_cloud(self.pl[s], states[-1], COLORS[s], radius=0.04)
+        starts = [point_cloud(self.pl[s], p["x_T"], style.TEXT, radius=0.03) for s in SOLVERS]
+        self.next_beat(f"{n} particles from N(0, I), the same in all three panels. Thin yellow: the ODE solved "
+                       "accurately with RK45 and the exact noise predictor, so every gap is the solver's.", 7)
+        self.play(FadeIn(self.heading), *[FadeIn(x) for x in shown], *[FadeIn(x) for x in starts])
+        self.play(*[GrowPaths(ode[s]) for s in SOLVERS], run_time=2.5, rate_func=linear)
+        self.wait(1)
+        caps = VGroup(*[footnote(f"mean miss {m['end'][s]:.2f}", color=COLORS[s]).set_x(self.pl[s].get_x())
+                        for s in SOLVERS])
+        self.next_beat(f"Each solver with {NFE} calls. Mean distance of the end points to the exact ones: "
+                       + ", ".join(f"{NAMES[s]} {m['end'][s]:.2f}" for s in SOLVERS)
+                       + f"; {f['few_calls_winner'].text}.", 9)
+        self.play(*[GrowPaths(paths[s]) for s in SOLVERS], run_time=3, rate_func=linear)
+        self.play(*[FadeOut(x) for x in starts], *[FadeIn(ends[s]) for s in SOLVERS], FadeIn(caps))
+        self.wait(3)
+        self.hold_narration()
+        self.fade = [paths[s] for s in SOLVERS] + [ends[s] for s in SOLVERS] + [caps]
+        self.ode = ode
+
+    def states(self, s) -> np.ndarray:
+        """(K+1, N, 2) the solver's states: x_T then the state after each full step (Heun's guesses left out)."""
+        r = self.m["p"][s]
+        keep = [i for i, st in enumerate(r["stage"]) if st != "predict"]
+        return np.concatenate([self.m["p"]["x_T"][None], r["x_prev"][keep]])
+
+    def one_step(self):
+        m, p = self.m, self.m["p"]
+        inside = lambda *xy: all(np.abs(v).max() < LIM - 0.2 for v in xy)
+        # the particle whose DDIM move is largest in the step with the largest mean move (kept in the window)
+        e = p["ddim"]
+        moves = np.linalg.norm(e["x_prev"] - e["x_t"], axis=-1)                  # (calls, particles)
+        k_e = int(moves.mean(1).argmax())
+        j = int(np.argmax([moves[k_e, i] * inside(e["x_t"][k_e, i], e["x_prev"][k_e, i]) for i in range(moves.shape[1])]))
+        self.play(*[x.animate.set_opacity(0.15) for x in self.fade])
+        g = {}
+        c2p = lambda s, xy: self.pl[s].c2p(np.asarray(xy)[None])[0]
+        arrow = lambda s, a, b: Arrow(c2p(s, a), c2p(s, b), buff=0, color=COLORS[s], stroke_width=6,
+                                      max_tip_length_to_length_ratio=0.2)
+        # Euler: one tangent from x_t
+        g["ddim"] = VGroup(Dot(c2p("ddim", e["x_t"][k_e, j]), radius=0.07, color=style.TEXT),
+                           arrow("ddim", e["x_t"][k_e, j], e["x_prev"][k_e, j]))
+        # Heun: Euler guess (dashed), the slope there, the corrected end, on the interval that moves most
+        h = p["heun"]
+        pred = [i for i, st in enumerate(h["stage"]) if st == "predict"]
+        k_h = max(pred, key=lambda i: np.linalg.norm(h["x_prev"][i + 1, j] - h["x_t"][i, j]))
+        x0, guess, end = h["x_t"][k_h, j], h["x_prev"][k_h, j], h["x_prev"][k_h + 1, j]
+        g["heun"] = VGroup(Dot(c2p("heun", x0), radius=0.07, color=style.TEXT),
+                           DashedLine(c2p("heun", x0), c2p("heun", np.clip(guess, -LIM, LIM)), color=style.MUTED,
+                                      stroke_width=4),
+                           Dot(c2p("heun", np.clip(guess, -LIM, LIM)), radius=0.07, color=style.MUTED),
+                           arrow("heun", x0, end))
+        # DPM-Solver++: x0_hat of the last two calls, the extrapolated D beyond them, the step toward D
+        d = p["dpm++2m"]
+        k_d = 1 + int(np.linalg.norm(d["x_prev"][1:-1, j] - d["x_t"][1:-1, j], axis=-1).argmax())
+        a, b, D = d["x0_hat"][k_d - 1, j], d["x0_hat"][k_d, j], np.clip(d["D"][k_d, j], -LIM, LIM)
+        g["dpm++2m"] = VGroup(Dot(c2p("dpm++2m", a), radius=0.06, color=style.MUTED),
+                              Dot(c2p("dpm++2m", b), radius=0.07, color=style.SIGNAL),
+                              DashedLine(c2p("dpm++2m", a), c2p("dpm++2m", D), color=style.SIGNAL, stroke_width=3),
+                              Dot(c2p("dpm++2m", D), radius=0.08, color=style.HIGHLIGHT),
+                              Dot(c2p("dpm++2m", d["x_t"][k_d, j]), radius=0.07, color=style.TEXT),
+                              arrow("dpm++2m", d["x_t"][k_d, j], d["x_prev"][k_d, j]))
+        self.next_beat("One step of one particle in each. Euler: one call, one tangent, followed to the next time.", 5)
+        self.play(Transform(self.heading, heading("One step, as each solver takes it")), Create(g["ddim"]))
+        self.wait(2)
+        self.next_beat("Heun: the Euler guess first (dashed), a second call at the guess, and the step along the "
+                       "average of the two slopes. Two calls per step.", 7)
+        self.play(Create(g["heun"]), run_time=2)
+        self.wait(3)
+        self.next_beat("DPM-Solver++: one call per step. It extends the line through the last two predictions "
+                       "of the clean point, x0-hat, grey then teal, to the yellow point, and steps toward that.", 8)
+        self.play(Create(g["dpm++2m"]), run_time=2)
+        self.wait(4)
+        self.hold_narration()
+        self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
+
+    def error_plot(self):
+        m, o, f = self.m, self.m["o"], self.facts
+        nfes, err, sl = o["nfes"], o["error"], m["slopes"]
+        lo = np.floor(np.log10(min(min(v) for v in err.values())))
+        hi = np.ceil(np.log10(max(max(v) for v in err.values())))
+        plot_box, key_box = split(region(), [3, 1.2], gap=0.4)
+        x0, y0, x1, y1 = plot_box
+        # y is log10(error) - lo, so the x axis (drawn at y = 0) is the bottom edge of the plot
+        ax = Axes(x_range=[np.log10(nfes[0]) - 0.1, np.log10(nfes[-1]) + 0.1, 1], y_range=[0, hi - lo, 1],
+                  x_length=x1 - x0 - 1.2, y_length=y1 - y0 - 1.1, tips=False,
+                  axis_config=dict(color=style.MUTED, stroke_width=2, include_ticks=False))
+        ax.move_to([(x0 + x1) / 2 + 0.5, (y0 + y1) / 2 + 0.5, 0])
+        xt = VGroup(*[label(str(k), style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(np.log10(k), 0), DOWN, buff=0.15)
+                      for k in nfes])
+        yt = VGroup(*[label(f"1e{int(e)}", style.SMALL_SIZE, style.MUTED).next_to(ax.c2p(ax.x_range[0], e - lo), LEFT,
+                                                                                     buff=0.15)
+                      for e in range(int(lo), int(hi) + 1)])
+        xl = label("network calls (NFE), log scale", style.SMALL_SIZE, style.MUTED).next_to(xt, DOWN, buff=0.12)
+        curves = {}
+        for s in SOLVERS:
+            pts = [ax.c2p(np.log10(k), np.log10(e) - lo) for k, e in zip(nfes, err[s])]
+            curves[s] = VGroup(VMobject(stroke_color=COLORS[s], stroke_width=3.5).set_points_as_corners(pts),
+                               *[Dot(q, radius=0.06, color=COLORS[s]) for q in pts])
+        key = VGroup(*[label(f"{NAMES[s]}\nslope {-sl[s]:.2f}", style.SMALL_SIZE + 2, COLORS[s]) for s in SOLVERS],
+                     label("median distance at t = 0\nto the RK45 solution,\n64 particles, exact ε*",
+                           style.SMALL_SIZE, style.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+        fit(key, key_box) if key.width > key_box[2] - key_box[0] or key.height > key_box[3] - key_box[1] else \
+            key.move_to([(key_box[0] + key_box[2]) / 2, (key_box[1] + key_box[3]) / 2, 0])
+        self.next_beat(f"The error against the number of calls, both on log scales. DDIM's line falls with slope "
+                       f"{-sl['ddim']:.2f}: halve the step, halve the error.", 7)
+        self.play(Transform(self.heading, heading("Error against network calls (log-log)")), FadeIn(ax), FadeIn(xt),
+                  FadeIn(yt), FadeIn(xl))
+        self.play(Create(curves["ddim"]), FadeIn(key[0]), FadeIn(key[3]), run_time=2)
+        self.wait(3)
+        self.next_beat(f"Heun and DPM-Solver++ fall with slopes {-sl['heun']:.2f} and {-sl['dpm++2m']:.2f} at many "
+                       f"calls: halve the step, quarter the error. With few calls on these timesteps they are no "
+                       f"better; {f['dpm_overtakes_from'].text}. At {m['last']} calls they are "
+                       f"{m['gain_last']['heun']:.0f} and {m['gain_last']['dpm++2m']:.0f} times closer.", 14)
+        self.play(Create(curves["heun"]), Create(curves["dpm++2m"]), FadeIn(key[1]), FadeIn(key[2]), run_time=2.5)
+        self.wait(8)
+        self.hold_narration()
+        self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
+
+    def digit_rows(self):
+        m, d, f = self.m, self.m["d"], self.facts
+        rows = [d["ref"][:, 0]] + [d[(s, DIGITS_NFE)][:, 0] for s in SOLVERS]
+        names = ["ODE solved finely\n(DDIM, 500 calls)"] + [f"{NAMES[s]}, {DIGITS_NFE} calls\nRMS gap "
+                                                            f"{m['digit_dist'][s]:.3f}" for s in SOLVERS]
+        colors = [style.HIGHLIGHT] + [COLORS[s] for s in SOLVERS]
+        label_box, grid_box = split(region(note=True), [1.6, 3], gap=0.4)
+        grid = fit(image_grid(np.concatenate(rows), len(rows), rows[0].shape[0], height=1.0, scale=8), grid_box)
+        h = grid.height / len(rows)
+        labs = VGroup(*[label(t, style.SMALL_SIZE, c) for t, c in zip(names, colors)])
+        for i, lab in enumerate(labs):
+            lab.move_to([(label_box[0] + label_box[2]) / 2, grid.get_top()[1] - h * (i + 0.5), 0])
+        if labs.width > label_box[2] - label_box[0]:
+            labs.scale((label_box[2] - label_box[0]) / labs.width)
+        note = footnote("RMS gap: root-mean-square pixel distance to the top row, mean over the 8 digits")
+        self.next_beat(f"The trained digits U-Net, {len(rows[0])} digits from one x_T. Top: the ODE solved finely. "
+                       f"Below, {DIGITS_NFE} calls each; {f['digits_closest_at_10'].text}.", 9)
+        self.play(Transform(self.heading, heading(f"Digits from one x_T at {DIGITS_NFE} network calls")),
+                  FadeIn(grid), FadeIn(labs), FadeIn(note))
+        self.wait(6)
+        self.hold_narration()
+        self.play(*[FadeOut(x) for x in self.mobjects])
