@@ -65,7 +65,7 @@ claims: setup models
 
 # everything (CI), two workers; a module's tests stay on one worker (they share its fixtures)
 test: setup
-	$(PY) -m pytest -q -n 2 --dist loadfile tests
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 tests
 
 # the inner loop: no renders, no publishing, no subprocess training runs
 test-fast: setup
@@ -75,7 +75,7 @@ test-fast: setup
 # on a missed bound; all of them run, then the status says whether any missed. One or a few:
 #   make bench BENCH="toy1d graphs"      (NAME:ARGS passes arguments, e.g. hybrid:digits)
 BENCH ?= toy1d toy2d experiments guidance graphs digits hybrid:graphs hybrid:digits graphs_sweep \
-         digits_sweep:samplers digits_sweep:spacing engine:--steps=200 render quality
+         digits_sweep:samplers digits_sweep:spacing flow solvers course engine:--steps=200 render quality
 bench: setup
 	@failed=; for b in $(BENCH); do name=$${b%%:*}; args=$$( [ "$$name" = "$$b" ] || echo "$${b#*:}" | tr ':' ' '); \
 	  echo "== python -m bench.$$name $$args"; $(PY) -m bench.$$name $$args || failed="$$failed $$b"; done; \

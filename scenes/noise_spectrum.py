@@ -232,6 +232,7 @@ class NoiseSpectrum(DiffusionScene):
         self.wait(2)
         driver.add_updater(redraw)
         self.add(driver)
+        self.bring_to_back(driver)         # first in the scene: manim redraws every mobject after it each frame
         fstar_words = "; ".join(f"t = {t}: {'nothing drowned yet' if not np.isfinite(f) else f'f* = {f:.3f}'}"
                                 for t, f in D.measure()["pause"])
         self.next_beat(f"As t grows, {self.facts['crossing_fine_to_coarse'].text}: {fstar_words}. x_t keeps its coarse shapes "
@@ -306,6 +307,7 @@ class NoiseSpectrum(DiffusionScene):
         self.add(cross, f_val)
         driver.add_updater(redraw)
         self.add(driver)
+        self.bring_to_back(driver)         # first in the scene: manim redraws every mobject after it each frame
         self.play(k.animate.set_value(1.0), run_time=7)
         self.wait(1)
         driver.clear_updaters()
@@ -377,6 +379,7 @@ class NoiseSpectrum(DiffusionScene):
                   f"{st[1]}, {st[2]}, and the finest at t = {st[3]}.", 7)
         driver.add_updater(redraw)
         self.add(driver)
+        self.bring_to_back(driver)         # first in the scene: manim redraws every mobject after it each frame
         self.play(k.animate.set_value(n_states - 1), run_time=10, rate_func=lambda a: a ** 0.7)
         self.wait(1.5)
         driver.clear_updaters()

@@ -1,18 +1,29 @@
-"""Tests use the quick preset and a private cache, so they train in seconds and never touch ./cache.
+"""Tests use the quick preset and one private cache, so they train in seconds and never touch ./cache.
 
-Each process (each pytest-xdist worker too) gets its own temporary cache and media folder. Tests that
-render, publish or train in subprocesses are marked `slow` (`make test-fast` skips them): the render and
-publish modules as a whole (by file name, below), others with @pytest.mark.slow.
+Each cost is paid once per run: the first process (pytest itself, before it starts any xdist worker)
+makes one temporary cache and one media folder and hands them to every worker through the environment,
+so a quick model trained by one worker is loaded by the others (the cache's per-artifact lock makes a
+second worker wait instead of training it again), and a scene rendered once serves every test that
+reads its video. Tests that render, publish or train in subprocesses are marked `slow`
+(`make test-fast` skips them): the render and publish modules as a whole (by file name, below), others
+with @pytest.mark.slow.
 """
+import contextlib
+import io
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 
 import pytest
 
-_CACHE = tempfile.mkdtemp(prefix="diffusion-test-cache-")
+_OWNER = "DIFFUSION_TEST_RUN" not in os.environ          # the process that made the folders removes them
+if _OWNER:
+    os.environ["DIFFUSION_TEST_RUN"] = tempfile.mkdtemp(prefix="diffusion-test-run-")
+_RUN = os.environ["DIFFUSION_TEST_RUN"]
 os.environ["DIFFUSION_PRESET"] = "quick"
-os.environ["DIFFUSION_CACHE"] = _CACHE
-os.environ["SCENES_MEDIA_DIR"] = tempfile.mkdtemp(prefix="diffusion-test-media-")
+os.environ["DIFFUSION_CACHE"] = os.path.join(_RUN, "cache")
+os.environ["SCENES_MEDIA_DIR"] = os.path.join(_RUN, "media")
 # `make test` runs two xdist workers on two cores: one torch thread each (and in the subprocesses they
 # start), or the workers' thread pools spin against each other and every step slows down many times
 if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -22,11 +33,67 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
 
+def pytest_unconfigure(config):
+    if _OWNER and not os.environ.get("PYTEST_XDIST_WORKER"):
+        shutil.rmtree(_RUN, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def quick_model():
     from diffusion.models import get_model
 
     return get_model("digits", "quick", progress=False)
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_main():
+    """A command line's main(argv) in this process, as a user's shell would see it: the exit status
+    (SystemExit's code, or main's return value), stdout and stderr. Any other exception propagates,
+    so a traceback fails the test."""
+
+    def run(main, *argv) -> Ran:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in argv])
+            except SystemExit as e:
+                code = e.code
+        if isinstance(code, str):                # sys.exit("message") prints it and exits 1
+            err.write(code + "\n")
+            code = 1
+        return Ran(0 if code is None else code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def reverse_process_render(quick_model):
+    """ReverseProcess rendered once for the whole run, with its slides (`python -m publish slides`
+    renders the video and saves a slide per beat): the render, blog and slides tests all read it. The
+    first worker to get here renders; the others wait on the lock and find it done."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from diffusion.core.cache import file_lock
+
+    media = Path(os.environ["SCENES_MEDIA_DIR"])
+    done = media / ".reverse_process.done"
+    media.mkdir(parents=True, exist_ok=True)
+    with file_lock(media / ".reverse_process"):
+        if not done.exists():
+            r = subprocess.run([sys.executable, "-m", "publish", "slides", "ReverseProcess", "--quality", "l"],
+                               cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+            assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
+            done.write_text(r.stdout)
+    return media / "videos" / "reverse_process" / "480p15" / "ReverseProcess.mp4"
 
 
 SLOW_MODULES = ("test_render", "test_publish")      # every test in these modules renders video

@@ -68,3 +68,13 @@ def test_every_bench_script_reports_through_the_writer_and_exits_with_its_status
     assert not [a.name for n in imports for a in n.names if a.name.startswith("_") and a.name != "__future__"]
     assert any(n.module == "bench.report" for n in imports)
     assert "return rep.finish()" in source and source.rstrip().endswith("raise SystemExit(main())")
+
+
+def test_make_bench_runs_every_script():
+    """The Makefile's BENCH list names every bench script, so `make bench` rewrites every report."""
+    import re
+
+    text = (BENCH.parent / "Makefile").read_text()
+    listed = re.search(r"^BENCH \?=((?:.*\\\n)*.*)$", text, re.M).group(1)
+    names = {word.split(":")[0] for word in listed.replace("\\\n", " ").split()}
+    assert names == {p.stem for p in SCRIPTS}

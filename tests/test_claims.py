@@ -2,10 +2,6 @@
 the frames: DDIM's update (DDIMDeterminism), the clipped x0_hat (ReverseProcess)."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -13,8 +9,6 @@ import torch
 from diffusion.core.schedule import NoiseSchedule
 from scenes.kit.claims import (ClaimFailed, Spread, apart, bootstrap_diff, choose, claim, fact, require, summary, table,
                            worded)
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- the framework ------------------------------------------------------------------------------
@@ -91,9 +85,10 @@ def test_bootstrap_interval_covers_a_real_difference_and_straddles_none():
     assert apart(s1, s2) and not apart(s1, Spread.of([1.05, 0.95, 1.0]))
 
 
-def test_claims_command_prints_counts_and_rejects_unknown_scenes():
-    r = subprocess.run([sys.executable, "-m", "scenes", "claims", "ForwardEquation", "MarkovChain"], cwd=ROOT,
-                       capture_output=True, text=True)
+def test_claims_command_prints_counts_and_rejects_unknown_scenes(run_main):
+    from scenes.kit.cli import main
+
+    r = run_main(main, "claims", "ForwardEquation", "MarkovChain")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     out = r.stdout
     assert "cosine_beta_small_share" in out and "fact" in out
@@ -103,8 +98,7 @@ def test_claims_command_prints_counts_and_rejects_unknown_scenes():
     assert counts["ForwardEquation"] == ["0", "/", "0", "/", "4"]
     e, _, shown, _, facts = counts["MarkovChain"]
     assert int(e) >= 5 and e == shown and int(facts) == 2
-    r = subprocess.run([sys.executable, "-m", "scenes", "claims", "NoSuchScene"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = run_main(main, "claims", "NoSuchScene")
     assert r.returncode == 2 and "unknown scene 'NoSuchScene'" in r.stderr
 
 

@@ -8,15 +8,11 @@ import torch
 
 from diffusion.studies.experiments import (QUICK, RUNS, ddim, default_config, get_experiment, patch_mask, perturb_patch,
                                    run_determinism, slerp)
-from diffusion.models import get_model
 
 
 @pytest.fixture(scope="module")
-def tm(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("cache")))
-        mp.setenv("DIFFUSION_PRESET", "quick")
-        yield get_model("digits", progress=False)
+def tm(quick_model):
+    return quick_model
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from publish import figures as F  # noqa: E402
+from publish import figures as F
 
 SHOTS = os.environ.get("FIGURE_SHOTS")        # set it to keep the screenshots (to look at them)
 
@@ -128,10 +125,8 @@ def exported(quick_model, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from chromium_pipe import Browser
-    from test_publish import CHROMIUM, CHROMIUM_FLAGS
-    assert CHROMIUM, "chromium is not installed (make system-deps installs Debian's chromium)"
-    with Browser(CHROMIUM, CHROMIUM_FLAGS, 820, 900) as b:
+    from browser import Browser
+    with Browser(820, 900) as b:
         yield b
 
 

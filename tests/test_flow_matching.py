@@ -213,7 +213,7 @@ def test_ddim_and_flow_euler_are_one_ode_family():
 def quick_fm():
     from diffusion.models import get_model
 
-    return get_model("toy2d-fm", "quick", progress=False)
+    return get_model("toy2d-fm", "quick", progress=False)       # the run's one cache (conftest.py)
 
 
 def _relative_field_error(net, tm, ks=(99, 299, 499, 699, 899, 999), n=2000) -> float:

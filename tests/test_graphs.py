@@ -23,14 +23,9 @@ COND_NODES = [0, 1, 2, 3, 8, 9]          # four nodes of one block, two of the o
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    """The quick graph model, trained once into a private cache (a few seconds)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("graph-cache")))
-    try:
-        yield get_model("graphs", "quick", progress=False)
-    finally:
-        mp.undo()
+def quick():
+    """The quick graph model, trained once into the run's cache (a few seconds)."""
+    return get_model("graphs", "quick", progress=False)
 
 
 def test_forward_marginals_match_closed_form():

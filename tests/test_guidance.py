@@ -1,6 +1,4 @@
 """The class-conditional digits model and classifier-free guidance (quick preset, private cache)."""
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -130,8 +128,10 @@ def test_formula_on_screen_is_the_code(cond):
         torch.testing.assert_close(eval(py, {}, dict(w=w, eps_c=e_c, eps_null=e_0)), GuidedEps(cond.model, y, w)(x, t))
 
 
-def test_cli_train_and_guided_sample(tmp_path, cond):
-    run = lambda *a: subprocess.run([sys.executable, "-m", "diffusion", *a], capture_output=True, text=True)
+def test_cli_train_and_guided_sample(tmp_path, cond, run_main):
+    from diffusion.__main__ import main
+
+    run = lambda *a: run_main(main, *a)
     r = run("train", "digits-cond", "--preset", "quick")
     assert r.returncode == 0 and f"model digits-cond {cond.key}" in r.stdout, r.stderr[-2000:]
     out = tmp_path / "s.npz"
@@ -148,16 +148,18 @@ def test_cli_train_and_guided_sample(tmp_path, cond):
 
 @pytest.mark.parametrize("bad,msg", [(["--label", "10"], "label must be"), (["--label", "3", "--guidance", "-1"], "guidance"),
                                      ([], "needs --label"), (["--label", "3", "--guidance", "nan"], "guidance")])
-def test_cli_rejects_bad_guidance(tmp_path, bad, msg):
+def test_cli_rejects_bad_guidance(tmp_path, run_main, bad, msg):
+    from diffusion.__main__ import main
+
     out = tmp_path / "x.npz"
-    r = subprocess.run([sys.executable, "-m", "diffusion", "sample", "digits-cond", "--out", str(out), *bad],
-                       capture_output=True, text=True)
+    r = run_main(main, "sample", "digits-cond", "--out", out, *bad)
     assert r.returncode == 2 and msg in r.stderr and "Traceback" not in r.stderr and not out.exists()
 
 
-def test_cli_labels_only_for_the_conditional_model(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "diffusion", "sample", "digits", "--label", "3", "--out",
-                        str(tmp_path / "x.npz")], capture_output=True, text=True)
+def test_cli_labels_only_for_the_conditional_model(tmp_path, run_main):
+    from diffusion.__main__ import main
+
+    r = run_main(main, "sample", "digits", "--label", "3", "--out", tmp_path / "x.npz")
     assert r.returncode == 2 and "digits-cond" in r.stderr
 
 

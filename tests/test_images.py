@@ -1,16 +1,9 @@
 """A user's own image: loading, cropping, conversion, and clean failures from the render command."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from diffusion.studies.images import DEFAULT_CROP, ImageError, image_from_env, load_image, parse_crop
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -67,18 +60,25 @@ def test_errors_are_one_line(tmp_path, photo):
         assert "\n" not in str(e.value)
 
 
-def _render_with(env_extra, tmp_path):
+def _render_with(env_extra, tmp_path, monkeypatch, run_main):
+    """`python -m scenes render MarkovChain` in this process, with its own media folder and cache."""
+    from scenes.kit import registry, rendering
+    from scenes.kit.cli import main
+
     media = tmp_path / "media"
     cache = tmp_path / "cache"
-    env = {k: v for k, v in os.environ.items() if k not in ("IMAGE", "CROP")}
-    env.update(SCENES_MEDIA_DIR=str(media), DIFFUSION_CACHE=str(cache), **env_extra)
-    r = subprocess.run([sys.executable, "-m", "scenes", "render", "MarkovChain", "--quality", "l"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    return r, media, cache
+    for k in ("IMAGE", "CROP"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env_extra.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("DIFFUSION_CACHE", str(cache))
+    monkeypatch.setattr(registry, "MEDIA", media)          # read when the module loads: set it as the env would
+    monkeypatch.setattr(rendering, "MEDIA", media)
+    return run_main(main, "render", "MarkovChain", "--quality", "l"), media, cache
 
 
 @pytest.mark.parametrize("kind", ["missing", "not_image", "bad_crop", "bad_crop_syntax"])
-def test_render_stops_cleanly_on_bad_image(kind, tmp_path, photo):
+def test_render_stops_cleanly_on_bad_image(kind, tmp_path, photo, monkeypatch, run_main):
     if kind == "missing":
         extra, msg = {"IMAGE": str(tmp_path / "missing.jpg")}, "image file not found"
     elif kind == "not_image":
@@ -89,7 +89,7 @@ def test_render_stops_cleanly_on_bad_image(kind, tmp_path, photo):
         extra, msg = {"IMAGE": str(photo), "CROP": "50,50,100,100"}, "lies outside the 120x80 image"
     else:
         extra, msg = {"IMAGE": str(photo), "CROP": "10,10,20"}, "CROP must be four integers"
-    r, media, cache = _render_with(extra, tmp_path)
+    r, media, cache = _render_with(extra, tmp_path, monkeypatch, run_main)
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and msg in lines[0], r.stderr

@@ -5,17 +5,11 @@ import numpy as np
 import pytest
 
 from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
-from diffusion.models import get_model
 
 
 @pytest.fixture(scope="module")
-def quick_digits(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("inpaint-cache")))
-    try:
-        yield get_model("digits", "quick", progress=False)
-    finally:
-        mp.undo()
+def quick_digits(quick_model):
+    return quick_model
 
 
 def test_half_masks():

@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from publish.subtitles import parse_srt, parse_vtt
+from publish.video import GIF_MAX_BYTES, GIF_MAX_WIDTH
+
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = Path(os.environ["SCENES_MEDIA_DIR"])          # set by conftest.py (a temporary directory)
 SCENE = "ReverseProcess"
-sys.path.insert(0, str(ROOT))
-from publish.subtitles import parse_srt, parse_vtt  # noqa: E402
-from publish.video import GIF_MAX_BYTES, GIF_MAX_WIDTH  # noqa: E402
 
 
 def run(*args, env=None):
@@ -36,8 +36,8 @@ def run(*args, env=None):
 
 
 @pytest.fixture(scope="module")
-def blog(quick_model):
-    run("-m", "publish", "blog", "--quality", "l", "--scenes", SCENE)
+def blog(reverse_process_render):
+    run("-m", "publish", "blog", "--quality", "l", "--scenes", SCENE)       # exports the video rendered once
     return MEDIA / "blog"
 
 
@@ -271,8 +271,8 @@ def test_gallery_in_headless_chromium(blog, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def slides(quick_model):
-    run("-m", "publish", "slides", SCENE, "--quality", "l")
+def slides(reverse_process_render):
+    """The decks `python -m publish slides ReverseProcess` built with the run's one render (conftest.py)."""
     return MEDIA / "slides"
 
 

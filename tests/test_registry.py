@@ -1,22 +1,11 @@
-"""The scene registry: series order, chapters, needs; and that a scene's needs are all it loads."""
+"""The scene registry: series order, chapters, needs (that a scene's needs are all it loads:
+tests/test_every_scene.py)."""
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from scenes.kit import registry
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args, env=None, check=True):
-    r = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                       env=dict(os.environ, **(env or {})))
-    assert not check or r.returncode == 0, r.stderr[-3000:]
-    return r
 
 
 def test_every_scene_has_a_place_in_the_series():
@@ -42,10 +31,12 @@ def test_chapters_with_scenes_have_a_lead():
         assert names and len(chapter.lead) > 80, f"chapter {chapter.title!r} needs its lead paragraph"
 
 
-def test_list_follows_the_series_order():
-    names = [line.split()[0] for line in run("-m", "scenes", "list").stdout.splitlines()]
+def test_list_follows_the_series_order(run_main):
+    from scenes.kit.cli import main
+
+    names = [line.split()[0] for line in run_main(main, "list").stdout.splitlines()]
     assert names == [n for n in registry.ORDER if n in names] == list(registry.discover())
-    assert json.loads(run("-m", "scenes", "list", "--json").stdout) == names
+    assert json.loads(run_main(main, "list", "--json").stdout) == names
     assert names.index("ForwardEquation") < names.index("MarkovChain") < names.index("UNetNoisePrediction") \
         < names.index("ReverseProcess") < names.index("DDIMDeterminism")
 
@@ -66,48 +57,6 @@ def test_needs_are_documented_functions():
         for fn in registry.needs(cls):
             assert callable(fn) and registry.need_doc(fn) != registry.need_name(fn), \
                 f"{name}: need {registry.need_name(fn)} has no docstring"
-
-
-def cache_files(cache: Path) -> set:
-    return {str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
-
-
-def prepared(tmp_path, scene):
-    cache = tmp_path / "cache"
-    env = dict(DIFFUSION_CACHE=str(cache), DIFFUSION_PRESET="quick")
-    r = run("-m", "scenes", "prepare", scene, env=env)
-    assert f"{scene}: " in r.stderr
-    return cache, env
-
-
-def dry_run(scene, env, tmp_path):
-    """construct() in full, animations skipped, only the last frame written (-s): it loads all it
-    loads without the cost of a video (manim's --dry_run fails in manim-slides' play here)."""
-    module = registry.discover()[scene][0]
-    run("-m", "manim", "render", "-ql", "-s", "--progress_bar", "none", "--media_dir",
-        str(tmp_path / "media"), str(ROOT / "scenes" / f"{module}.py"), scene, env=env)
-
-
-@pytest.mark.slow          # trains the quick model in a subprocess and renders a frame
-def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(tmp_path):
-    cache, env = prepared(tmp_path, "ReverseProcess")
-    files = cache_files(cache)
-    models = sorted(f for f in files if f.startswith("models/") and f.endswith(".pt"))
-    assert len(models) == 1 and Path(models[0]).name.startswith("digits-"), files
-    trajectories = [f for f in files if "traj" in f and not f.endswith(".sha256")]
-    assert len(trajectories) == 1, files
-    # what construct() loads is exactly what was prepared: the render builds nothing more
-    dry_run("ReverseProcess", env, tmp_path)
-    assert cache_files(cache) == files
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("scene", [n for n in registry.ORDER if n in registry.discover() and n != "ReverseProcess"])
-def test_a_prepared_scene_renders_without_building_anything(scene, tmp_path):
-    cache, env = prepared(tmp_path, scene)
-    files = cache_files(cache)
-    dry_run(scene, env, tmp_path)
-    assert cache_files(cache) == files
 
 
 def test_gallery_and_slide_index_follow_the_series():

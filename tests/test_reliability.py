@@ -114,23 +114,27 @@ def test_same_command_twice_gives_identical_bytes(tmp_path, quick_model):
     (["sample", "graphs", "--sampler", "ddim", "--out", "x.npz"], "graphs has ancestral"),
     (["train", "toy1d", "--set", "width=3"], "toy1d has no setting width"),
     (["train", "digits", "--preset", "huge"], "invalid choice"),
-    (["sample", "digits", "--sampler", "heun", "--out", "x.npz"], "invalid choice"),
+    (["sample", "digits", "--sampler", "plms", "--out", "x.npz"], "invalid choice"),
     (["sample", "digits", "--steps", "0", "--out", "x.npz"], "positive integer"),
     (["sample", "digits", "--steps", "1001", "--out", "x.npz"], "1..1000"),
     (["sample", "digits", "--n", "-5", "--out", "x.npz"], "positive integer"),
 ])
-def test_cli_bad_input_is_one_clear_error(tmp_path, args, needle):
-    r = subprocess.run([sys.executable, "-m", "diffusion", *args], cwd=tmp_path, env=run_env(tmp_path / "c"),
-                       capture_output=True, text=True)
+def test_cli_bad_input_is_one_clear_error(tmp_path, monkeypatch, run_main, args, needle):
+    from diffusion.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIFFUSION_CACHE", str(tmp_path / "c"))
+    r = run_main(main, *args)
     assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "x.npz").exists() and not (tmp_path / "c").exists()
 
 
-def test_missing_latex_is_detected_up_front(tmp_path):
+def test_missing_latex_is_detected_up_front(monkeypatch, run_main):
     """With LaTeX off the PATH, rendering stops before manim with the exact install line."""
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + ":/nonexistent")
-    r = subprocess.run([sys.executable, "-m", "scenes", "render", "ReverseProcess"], cwd=ROOT, env=env,
-                       capture_output=True, text=True)
+    from scenes.kit.cli import main
+
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + ":/nonexistent")
+    r = run_main(main, "render", "ReverseProcess")
     assert r.returncode == 3
     assert "latex" in r.stderr and "apt-get install -y --no-install-recommends" in r.stderr
     assert "Traceback" not in r.stderr

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,8 +40,8 @@ def video_info(path: Path):
                     fps=float(s.average_rate), seconds=float(c.duration / av.time_base))
 
 
-def test_reverse_process_renders(quick_model):
-    path = render("ReverseProcess")
+def test_reverse_process_renders(reverse_process_render):
+    path = reverse_process_render                 # rendered once for the run (conftest.py), as `make render` does
     info = video_info(path)
     assert (info["width"], info["height"]) == (854, 480) and info["fps"] == 15
     assert 30 < info["seconds"] < 240      # paced by its narration (reading time), so bounded loosely
@@ -55,12 +54,12 @@ def test_reverse_process_renders(quick_model):
     assert sum(d > 1 for d in diffs) > 10
 
 
-def test_unknown_scene_and_quality_fail_clearly():
-    r = subprocess.run([sys.executable, "-m", "scenes", "render", "NoSuchScene"], cwd=ROOT,
-                       capture_output=True, text=True)
+def test_unknown_scene_and_quality_fail_clearly(run_main):
+    from scenes.kit.cli import main
+
+    r = run_main(main, "render", "NoSuchScene")
     assert r.returncode == 2 and "unknown scene" in r.stderr and "ReverseProcess" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "scenes", "render", "ReverseProcess", "--quality", "x"],
-                       cwd=ROOT, capture_output=True, text=True)
+    r = run_main(main, "render", "ReverseProcess", "--quality", "x")
     assert r.returncode == 2 and "unknown quality" in r.stderr and "480p15" in r.stderr
 
 

@@ -1,8 +1,6 @@
 """Low-quality renders of the sampler-noise scenes (DDIMDeterminism, ForwardBackward, Trajectories1D) with
 the quick preset, checked on the decoded pixels. Everything the scenes load is built first from
 their needs (scenes never train)."""
-import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -10,7 +8,6 @@ import numpy as np
 import pytest
 from test_render import render
 
-ROOT = Path(__file__).resolve().parent.parent
 BG = np.array([0x14, 0x16, 0x1C])
 
 
@@ -48,8 +45,10 @@ def test_scene_renders(prepared, scene, min_s, max_s):
     assert sum(d > 1 for d in diffs) > 8                  # and it changes
 
 
-def test_scenes_are_registered():
-    r = subprocess.run([sys.executable, "-m", "scenes", "list"], cwd=ROOT, capture_output=True, text=True)
+def test_scenes_are_registered(run_main):
+    from scenes.kit.cli import main
+
+    r = run_main(main, "list")
     assert r.returncode == 0
     for name in ("DDIMDeterminism", "ForwardBackward", "Trajectories1D"):
         assert name in r.stdout

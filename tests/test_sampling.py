@@ -1,5 +1,3 @@
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -68,22 +66,24 @@ def test_cached_trajectory_is_reused_and_identical(quick_model):
     assert np.array_equal(a.x, b.x) and a.sampler == "ddim"
 
 
-def test_cli_sample_writes_npz(tmp_path, quick_model):
+def test_cli_sample_writes_npz(tmp_path, quick_model, run_main):
+    from diffusion.__main__ import main
+
     out = tmp_path / "s.npz"
-    cmd = [sys.executable, "-m", "diffusion", "sample", "digits", "--n", "12", "--sampler", "ddim",
-           "--steps", "5", "--out", str(out)]
-    subprocess.run(cmd, check=True, capture_output=True)
+    cmd = ["sample", "digits", "--n", "12", "--sampler", "ddim", "--steps", "5", "--out"]
+    assert run_main(main, *cmd, out).returncode == 0
     s = np.load(out)["samples"]
     assert s.shape == (12, 8, 8) and s.min() >= -1 and s.max() <= 1
     out2 = tmp_path / "s2.npz"
-    subprocess.run(cmd[:-1] + [str(out2)], check=True, capture_output=True)
+    assert run_main(main, *cmd, out2).returncode == 0
     assert np.array_equal(s, np.load(out2)["samples"])           # same command, same samples
 
 
 @pytest.mark.parametrize("bad", [["--steps", "0"], ["--steps", "-2"], ["--steps", "5000"], ["--sampler", "euler"]])
-def test_cli_rejects_bad_arguments(tmp_path, bad):
+def test_cli_rejects_bad_arguments(tmp_path, run_main, bad):
+    from diffusion.__main__ import main
+
     out = tmp_path / "x.npz"
-    r = subprocess.run([sys.executable, "-m", "diffusion", "sample", "digits", "--out", str(out), *bad],
-                       capture_output=True, text=True)
+    r = run_main(main, "sample", "digits", "--out", out, *bad)
     assert r.returncode != 0 and "error" in r.stderr and not out.exists()
     assert "Traceback" not in r.stderr

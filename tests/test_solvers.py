@@ -1,8 +1,6 @@
 """The ODE solvers of the one sampling loop (DPM-Solver++(2M), Heun): how they spend network calls, their
 one-line errors, that they reduce to DDIM where they should, and that they work for every kind of
 eps-model (U-Net, guided conditional U-Net, 1D and 2D points). Oracle and order tests: test_solver_oracles.py."""
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -133,14 +131,15 @@ def test_solvers_on_points(sampler):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sampler", SOLVERS)
-def test_cli_samples_digits_with_each_solver(tmp_path, quick_model, sampler):
+def test_cli_samples_digits_with_each_solver(tmp_path, quick_model, run_main, sampler):
+    from diffusion.__main__ import main
+
     out = tmp_path / "s.npz"
-    cmd = [sys.executable, "-m", "diffusion", "sample", "digits", "--n", "6", "--sampler", sampler,
-           "--steps", "7", "--out", str(out)]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = ["sample", "digits", "--n", "6", "--sampler", sampler, "--steps", "7", "--out", out]
+    r = run_main(main, *cmd)
     assert r.returncode == 0, r.stderr
     assert np.load(out)["samples"].shape == (6, 8, 8) and f"{sampler} 7 steps" in r.stdout
-    r = subprocess.run(cmd + ["--eta", "0.5"], capture_output=True, text=True)
+    r = run_main(main, *cmd, "--eta", "0.5")
     assert r.returncode == 2 and "eta must be 0" in r.stderr
 
 

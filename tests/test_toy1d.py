@@ -19,10 +19,8 @@ TS = (0, 49, 199, 499, 999)
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield get_model("toy1d", "quick", progress=False)
+def quick():
+    return get_model("toy1d", "quick", progress=False)
 
 
 def test_marginal_parameters_at_the_ends():

@@ -31,10 +31,8 @@ def _one_thread():
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DIFFUSION_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield get_model("toy2d", TOY2D_PRESETS["quick"], progress=False)
+def quick():
+    return get_model("toy2d", TOY2D_PRESETS["quick"], progress=False)      # the run's one cache (conftest.py)
 
 
 def test_spiral_components_are_separated_and_centred_on_the_spiral():

@@ -147,6 +147,7 @@ def srt_times(path):
     return [(to_s(*m[:4]), to_s(*m[4:])) for m in re.findall(pat, path.read_text())]
 
 
+@pytest.mark.slow          # a full -ql render
 def test_unet_prediction_renders(quick_model):
     from test_render import frames, render, video_info
 

@@ -90,8 +90,34 @@ def file_lock(path: Path):
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
+_WATCHERS: list[set] = []
+
+
+@contextlib.contextmanager
+def record_access():
+    """The artifacts loaded or built inside the block, as paths relative to the cache directory: what a
+    piece of code reads from the cache (a scene's construct() against what its needs prepared)."""
+    seen: set = set()
+    _WATCHERS.append(seen)
+    try:
+        yield seen
+    finally:
+        _WATCHERS.remove(seen)
+
+
+def note_access(path: Path) -> None:
+    """Tell record_access() blocks that the artifact at `path` is being used (also when a copy in memory
+    serves it)."""
+    if _WATCHERS:
+        path = Path(path)
+        shown = str(path.relative_to(cache_dir())) if path.is_relative_to(cache_dir()) else str(path)
+        for seen in _WATCHERS:
+            seen.add(shown)
+
+
 def get_or_build(path: Path, build, serialize, deserialize):
     """Load the artifact at `path`, or build it once (other processes wait on the lock)."""
+    note_access(path)
     data = read_artifact(path)
     if data is None:
         with file_lock(path):

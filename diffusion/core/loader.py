@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from . import engine
-from .cache import cache_dir, cached, cached_training, codec_of, config_key, model_file
+from .cache import cache_dir, cached, cached_training, codec_of, config_key, model_file, note_access
 from .sample import Trajectory, sample
 from .trained import TrainedModel
 
@@ -25,6 +25,7 @@ def load_model(recipe, config=None, progress: bool = True, **overrides) -> Train
     """The trained model of `recipe` for a preset name (None: the active preset, core/presets.py) or a
     config, with optional setting overrides (steps=9000): loaded from the cache or trained once."""
     config = recipe.config(config, **overrides)
+    note_access(model_path(recipe.name, config))    # also when the copy in memory below serves it
     # the cache directory is part of the key: a changed $DIFFUSION_CACHE loads from (or trains into) it
     return _load_model(recipe, config, str(cache_dir()), progress)
 
