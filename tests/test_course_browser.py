@@ -84,10 +84,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from chromium_pipe import Browser
-    from test_publish import CHROMIUM, CHROMIUM_FLAGS
-    assert CHROMIUM, "chromium is not installed (make system-deps installs Debian's chromium)"
-    with Browser(CHROMIUM, CHROMIUM_FLAGS, 800, 600) as b:
+    from browser import Browser
+    with Browser(800, 600) as b:
         yield b
 
 

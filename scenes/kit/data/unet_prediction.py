@@ -53,16 +53,23 @@ def training_snapshots():
     return snapshot_samples(digits_model(), n=16, seed=0, steps=SNAPSHOT_STEPS, weights="raw")
 
 
-def snapshot_confident(samples: dict) -> dict:
-    """{snapshot step: how many of its samples the digit classifier names with confidence above CONFIDENT}"""
-    from diffusion.models.digits.classifier import classify, get_classifier
+def digits_classifier():
+    """the digit classifier that counts the snapshots' confident samples (trained once, cached)"""
+    from diffusion.models.digits.classifier import get_classifier
     from diffusion.studies.experiments import default_config
 
-    clf = get_classifier(default_config().classifier)
+    return get_classifier(default_config().classifier)
+
+
+def snapshot_confident(samples: dict) -> dict:
+    """{snapshot step: how many of its samples the digit classifier names with confidence above CONFIDENT}"""
+    from diffusion.models.digits.classifier import classify
+
+    clf = digits_classifier()
     return {k: int((classify(np.clip(v, -1, 1), clf)[1] > CONFIDENT).sum()) for k, v in samples.items()}
 
 
-NEEDS = (digits_model, noise_error_curve, training_snapshots)
+NEEDS = (digits_model, noise_error_curve, training_snapshots, digits_classifier)
 
 
 def claims():
