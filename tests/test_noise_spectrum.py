@@ -12,13 +12,9 @@ from diffusion.core.sample import sample
 from diffusion.core.schedule import NoiseSchedule
 from diffusion.studies import spectrum as S
 from scenes.kit.data import noise_spectrum as D
+from test_spectrum import shuffled_pixels
 
 SCHED = NoiseSchedule("linear", 1000)
-
-
-def shuffled_pixels(x, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.stack([rng.permutation(v.ravel()).reshape(v.shape) for v in np.asarray(x)])
 
 
 @pytest.fixture(scope="module")
