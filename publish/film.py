@@ -202,13 +202,7 @@ def part_webm(src: Path, dest: Path) -> None:
             s = out.add_stream("libvpx-vp9", rate=rate)
             s.width, s.height, s.pix_fmt = ins.codec_context.width, ins.codec_context.height, "yuv420p"
             s.options = dict(WEBM_OPTIONS, g=str(int(round(float(rate) * 5))))
-            for i, frame in enumerate(inp.decode(ins)):
-                f = frame.reformat(format="yuv420p")
-                f.pts, f.time_base = i, 1 / rate
-                for p in s.encode(f):
-                    out.mux(p)
-            for p in s.encode(None):
-                out.mux(p)
+            video.encode_frames(inp.decode(ins), s, out, rate)
 
 
 # --- the film ------------------------------------------------------------------------------------

@@ -66,13 +66,18 @@ def _transcode_h264(src: Path, dest: Path, info: Info) -> None:
             s = out.add_stream("libx264", rate=rate)
             s.width, s.height, s.pix_fmt = info.width, info.height, "yuv420p"
             s.options = {"crf": "20", "preset": "medium"}
-            for i, frame in enumerate(inp.decode(video=0)):
-                frame = frame.reformat(format="yuv420p")
-                frame.pts, frame.time_base = i, 1 / rate
-                for p in s.encode(frame):
-                    out.mux(p)
-            for p in s.encode(None):
-                out.mux(p)
+            encode_frames(inp.decode(video=0), s, out, rate)
+
+
+def encode_frames(frames, stream, out, rate: Fraction) -> None:
+    """Encode decoded frames as yuv420p at a constant `rate` (frame i at time i / rate), then flush."""
+    for i, frame in enumerate(frames):
+        frame = frame.reformat(format="yuv420p")
+        frame.pts, frame.time_base = i, 1 / rate
+        for p in stream.encode(frame):
+            out.mux(p)
+    for p in stream.encode(None):
+        out.mux(p)
 
 
 def _gif_frame(rgb: np.ndarray, width: int) -> Image.Image:
