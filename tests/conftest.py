@@ -97,9 +97,33 @@ def reverse_process_render(quick_model):
 
 
 SLOW_MODULES = ("test_render", "test_publish")      # every test in these modules renders video
+# the longest chain of work that must run in order on one worker (the run's one render of ReverseProcess,
+# then its blog, film and lecture): handed out first, so the other worker's work runs beside it
+FIRST = ("test_publish",)
 
 
+@pytest.hookimpl(tryfirst=True)          # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items):
+    """Mark the slow modules; put every test in an xdist group, so `make test` (`--dist loadgroup`) keeps
+    the tests that share a module's fixtures on one worker: a module is one group unless a test names its
+    own (pytest.mark.xdist_group: a render, or one scene's pass, that shares nothing but the run's cache,
+    so the two workers split the module). Then order the groups longest first (the chain above, the
+    renders, the other slow ones, then the rest, each in collection order): xdist hands them out in that
+    order, so the run ends with short groups on both workers instead of one long group on one."""
     for item in items:
         if item.path.name.startswith(SLOW_MODULES):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+    group = {id(item): item.get_closest_marker("xdist_group").args[0] for item in items}
+    rank, waits = {}, set()
+    for item in items:
+        g = group[id(item)]
+        renders = item.path.name.startswith(SLOW_MODULES) or g.startswith("render-")
+        r = 0 if item.path.stem in FIRST else 1 if renders else 2 if item.get_closest_marker("slow") else 3
+        rank[g] = min(r, rank.get(g, r))
+        if item.path.stem not in FIRST and "reverse_process_render" in item.fixturenames:
+            waits.add(g)                  # it would wait for the chain's render: it goes after the renders
+    for g in waits:
+        rank[g] = max(rank[g], 2)
+    items.sort(key=lambda item: rank[group[id(item)]])       # stable: collection order within a rank
