@@ -13,8 +13,6 @@ import pytest
 from scenes.kit import audit, registry
 
 SCENES = list(registry.discover())
-# one xdist group per scene: its two checks share its pass (below); two workers split the scenes
-BY_SCENE = [pytest.param(s, marks=pytest.mark.xdist_group(f"scene-{s}")) for s in SCENES]
 pytestmark = pytest.mark.slow          # trains the quick models (once per run) and runs every construct()
 
 
@@ -83,16 +81,16 @@ def scene_pass(tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("scene", BY_SCENE)
+@pytest.mark.parametrize("scene", SCENES)
 def test_a_scene_loads_only_what_its_needs_prepare(scene, scene_pass):
     r = scene_pass(scene)
     assert not r["built"], f"{scene}: construct() built what its needs did not: {sorted(r['built'])}"
     assert r["loaded"] <= r["prepared"], f"{scene} loads what its needs do not build: {sorted(r['loaded'] - r['prepared'])}"
 
 
-@pytest.mark.xdist_group("scene-ReverseProcess")
-def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(scene_pass):
-    r = scene_pass("ReverseProcess")
+@pytest.mark.parametrize("scene", ["ReverseProcess"])    # a scene parameter: `make test` runs it with that scene's pass
+def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(scene, scene_pass):
+    r = scene_pass(scene)
     models = sorted(f for f in r["prepared"] if f.startswith("models/") and f.endswith(".pt"))
     assert len(models) == 1 and Path(models[0]).name.startswith("digits-"), r["prepared"]
     trajectories = [f for f in r["prepared"] if f.startswith("trajectories/")]
@@ -100,7 +98,7 @@ def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(scene_pa
     assert r["loaded"], "construct() loaded nothing from the cache: the recorder saw nothing"
 
 
-@pytest.mark.parametrize("scene", BY_SCENE)
+@pytest.mark.parametrize("scene", SCENES)
 def test_every_scene_passes_the_audit(scene, scene_pass):
     assert scene_pass(scene)["violations"] == []
 

@@ -1,6 +1,5 @@
 """Low-quality renders of the forward-process scenes, checked on the decoded pixels."""
 import numpy as np
-import pytest
 
 from test_render import frames, render, video_info
 from scenes.kit import style
@@ -28,7 +27,6 @@ def _check(path, lo, hi):
     return fr
 
 
-@pytest.mark.xdist_group("render-ForwardEquation")      # a render each: the two workers split them
 def test_forward_equation_renders():
     fr = _check(render("ForwardEquation"), 60, 300)
     # the palette's signal and noise colours appear (terms of the equation, the curves)
@@ -37,7 +35,6 @@ def test_forward_equation_renders():
     assert any(_has_colour(f, style.HIGHLIGHT) for _, f in fr)   # SNR = 1 marks, t tracker
 
 
-@pytest.mark.xdist_group("render-MarkovChain")
 def test_markov_chain_renders():
     fr = _check(render("MarkovChain"), 50, 240)
     assert any(_has_colour(f, style.STATE) for _, f in fr)      # histogram bars

@@ -10,9 +10,8 @@ def share_fixed(frame) -> float:
     return float((np.abs(frame.astype(int) - FIXED_RGB).sum(-1) < 40).mean())
 
 
-@pytest.mark.parametrize("scene,low,high", [      # a render each, in a group of its own: two workers split them
-    pytest.param(scene, low, high, marks=pytest.mark.xdist_group(f"render-{scene}"))
-    for scene, low, high in [("GraphDenoising", 30, 180), ("ImageInpainting", 15, 240), ("DiscreteVsContinuous", 6, 60)]])
+@pytest.mark.parametrize("scene,low,high", [("GraphDenoising", 30, 180), ("ImageInpainting", 15, 240),
+                                            ("DiscreteVsContinuous", 6, 60)])
 def test_graph_and_inpainting_scenes_render(scene, low, high, quick_model):
     path = render(scene)
     info = video_info(path)

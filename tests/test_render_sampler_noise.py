@@ -33,9 +33,8 @@ def frames(path: Path, every: float = 0.5):
     return info, out
 
 
-@pytest.mark.parametrize("scene,min_s,max_s", [      # a render each, in a group of its own: two workers split them
-    pytest.param(scene, lo, hi, marks=pytest.mark.xdist_group(f"render-{scene}"))
-    for scene, lo, hi in [("DDIMDeterminism", 40, 240), ("ForwardBackward", 20, 180), ("Trajectories1D", 30, 200)]])
+@pytest.mark.parametrize("scene,min_s,max_s", [("DDIMDeterminism", 40, 240), ("ForwardBackward", 20, 180),
+                                               ("Trajectories1D", 30, 200)])
 def test_scene_renders(prepared, scene, min_s, max_s):
     info, fr = frames(render(scene))
     assert (info["width"], info["height"]) == (854, 480) and abs(info["fps"] - 15) < 0.1

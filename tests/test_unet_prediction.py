@@ -148,7 +148,6 @@ def srt_times(path):
 
 
 @pytest.mark.slow          # a full -ql render
-@pytest.mark.xdist_group("render-UNetNoisePrediction")     # its own group: the other worker runs the rest
 def test_unet_prediction_renders(quick_model):
     from test_render import frames, render, video_info
 
