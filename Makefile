@@ -21,7 +21,7 @@ endif
 APT_PKGS := libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base texlive-latex-recommended \
             texlive-latex-extra texlive-fonts-recommended dvisvgm
 
-.PHONY: setup system-deps models render list test test-fast bench clean distclean gif claims
+.PHONY: setup setup-dev system-deps models render list test test-fast bench clean distclean gif claims
 
 setup: system-deps $(VENV)/.installed
 
@@ -38,6 +38,12 @@ system-deps:
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+# the test-only packages (pytest, reference schedulers, the browser driver): not needed to render
+setup-dev: setup $(VENV)/.installed-dev
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
 # every registered model (python -m diffusion list) at $(PRESET), then what the scenes load
@@ -66,11 +72,11 @@ claims: setup models
 # everything (CI), two workers. A module's tests stay on one worker (they share its fixtures) unless a
 # test names a group of its own (a render, one scene's pass); groups go out longest first (tests/conftest.py)
 XDIST := -n 2 --dist loadgroup --no-loadscope-reorder
-test: setup
+test: setup-dev
 	$(PY) -m pytest -q $(XDIST) --durations=15 tests
 
 # the inner loop: no renders, no publishing, no subprocess training runs
-test-fast: setup
+test-fast: setup-dev
 	$(PY) -m pytest -q $(XDIST) -m "not slow" tests
 
 # every measured report: each bench script (python -m bench.NAME) rewrites bench/reports/NAME.md and exits 1

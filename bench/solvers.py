@@ -10,11 +10,11 @@ Models come from $DIFFUSION_CACHE (trained there if missing, default preset). Me
 - toy2d (4000 particles from one x_T): sliced Wasserstein-1 to exact draws of the spiral divided by the
   floor (two exact sets), and the share of samples more than 3 std from every component (exact draws:
   exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / DPM-Solver++(2M) at
-  each NFE, DDPM over all 1000 steps as the reference row.
+  each NFE on uniform and on Karras (rho = 7) timesteps, DDPM over all 1000 steps as the reference row.
 - digits: the digits bench's measure (diffusion.models.digits.classifier.quality_over_seeds: Fréchet
   distance of classifier features to the held-out half over the floor, 1000 samples per x_T seed, mean
   and min-max over the seeds) for the network and the memoriser (core/empirical.py, the exact score of
-  the train half), same rows. Samples are kept in bench/results/solver-samples/ (by model key, sampler,
+  the train half), same rows (DDPM-1000 over the first --ddpm-seeds seeds). Samples are kept in bench/results/solver-samples/ (by model key, sampler,
   NFE, seed), so a second run only scores them.
 - speed: 1000 digits at 50 NFE (DDIM and the best solver), the plain path (the network as trained, as
   `sample` ran it before) against `diffusion.core.inference.fast_eps_model`, in the same run, and the
@@ -35,7 +35,9 @@ from bench.report import Report, save_json
 
 SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
 SOLVERS = ("ddim", "heun", "dpm++2m")
+SPACINGS = ("uniform", "karras")
 NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "dpm++2m": "DPM-Solver++(2M)", "ddpm": "DDPM"}
+RUNS = [(s, sp) for s in SOLVERS for sp in SPACINGS]      # the report's rows, each over the NFE columns
 SPEED_BOUND_S = 4.0          # 1000 digits at 50 calls on this CPU
 
 
@@ -59,28 +61,30 @@ def toy2d_rows(nfes, n=4000, seed=0) -> dict:
     fl = floor(mix, n)["sw1"]
     exact_draws = sample_marginal(mix, tm.schedule, -1, n, seed=20_000)
     rows = []
-    runs = [("ddpm", tm.schedule.T)] + [(s, k) for s in SOLVERS for k in nfes]
+    runs = [("ddpm", "uniform", tm.schedule.T)] + [(s, sp, k) for s, sp in RUNS for k in nfes]
     for model_name, model in (("exact eps*", ExactEps(mix, tm.schedule)), ("network", None)):
-        for sampler, nfe in runs:
-            x = sample_toy2d(tm, n, seed, sampler, nfe, record=False, model=model).numpy()
-            rows.append(dict(model=model_name, sampler=sampler, nfe=nfe,
+        for sampler, spacing, nfe in runs:
+            x = sample_toy2d(tm, n, seed, sampler, nfe, record=False, model=model, spacing=spacing).numpy()
+            rows.append(dict(model=model_name, sampler=sampler, spacing=spacing, nfe=nfe,
                              sw1_ratio=distances_to_mixture(x, mix)["sw1"] / fl, outliers=outlier_share(x, mix)))
-            print(f"toy2d {model_name:10s} {sampler:8s} {nfe:5d}: SW1 {rows[-1]['sw1_ratio']:.2f}x floor, "
+            print(f"toy2d {model_name:10s} {sampler:8s} {spacing:7s} {nfe:5d}: SW1 {rows[-1]['sw1_ratio']:.2f}x floor, "
                   f"outliers {100 * rows[-1]['outliers']:.1f} %", flush=True)
     return dict(model=tm.key, n=n, seed=seed, floor_sw1=fl, exact_outliers=outlier_share(exact_draws, mix), rows=rows)
 
 
 # --- digits -----------------------------------------------------------------------------------
 
-def digit_samples(model, model_key: str, schedule, sampler: str, nfe: int, seed: int, n: int = 1000) -> np.ndarray:
+def digit_samples(model, model_key: str, schedule, sampler: str, nfe: int, seed: int, n: int = 1000,
+                  spacing: str = "uniform") -> np.ndarray:
     """n samples from x_T seeded by `seed` (the digits bench's draw), kept on disk after the first run."""
     from diffusion.core.sample import sample
 
-    path = SAMPLES / f"{model_key}-{sampler}-{nfe}-{seed}-{n}.npy"
+    path = SAMPLES / f"{model_key}-{sampler}-{nfe}-{seed}-{n}{'' if spacing == 'uniform' else '-' + spacing}.npy"
     if path.exists():
         return np.load(path)
     x_T = torch.randn((n, 1, 8, 8), generator=torch.Generator().manual_seed(seed))
-    x = sample(model, schedule, x_T, sampler, nfe, 0.0, torch.Generator().manual_seed(seed + 1), record=False).numpy()
+    x = sample(model, schedule, x_T, sampler, nfe, 0.0, torch.Generator().manual_seed(seed + 1), record=False,
+               spacing=spacing).numpy()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, x)
@@ -99,27 +103,28 @@ def digits_rows(nfes, seeds, ddpm_seeds=None) -> dict:
     train_x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "train")
     models = (("network", fast_eps_model(tm.model, (1, 8, 8)), tm.key),
               ("memoriser", EmpiricalEps(train_x, tm.schedule), f"memo-{tm.key}"))
-    runs = [("ddpm", tm.schedule.T)] + [(s, k) for s in SOLVERS for k in nfes]
+    runs = [("ddpm", "uniform", tm.schedule.T)] + [(s, sp, k) for s, sp in RUNS for k in nfes]
     rows = []
     for name, model, key in models:
-        for sampler, nfe in runs:
+        for sampler, spacing, nfe in runs:
             t0 = time.perf_counter()
-            use = ddpm_seeds if (sampler == "ddpm" and name == "network" and ddpm_seeds) else seeds
-            xs = {s: digit_samples(model, key, tm.schedule, sampler, nfe, s) for s in use}
+            use = ddpm_seeds if (sampler == "ddpm" and ddpm_seeds) else seeds
+            xs = {s: digit_samples(model, key, tm.schedule, sampler, nfe, s, spacing=spacing) for s in use}
             q = quality_over_seeds(xs, tm.config.image_size)
-            rows.append(dict(model=name, sampler=sampler, nfe=nfe, ratio_mean=q["ratio_mean"],
+            rows.append(dict(model=name, sampler=sampler, spacing=spacing, nfe=nfe, ratio_mean=q["ratio_mean"],
                              ratio_min=q["ratio_min"], ratio_max=q["ratio_max"],
                              seeds=list(use), per_seed=[q["per_seed"][s]["fd_ratio_samples_to_real"] for s in use],
                              confident=q["confident_mean"]))
-            print(f"digits {name:9s} {sampler:8s} {nfe:5d}: {q['ratio_mean']:.2f}x ({q['ratio_min']:.2f}-"
+            print(f"digits {name:9s} {sampler:8s} {spacing:7s} {nfe:5d}: {q['ratio_mean']:.2f}x ({q['ratio_min']:.2f}-"
                   f"{q['ratio_max']:.2f}) in {time.perf_counter() - t0:.0f}s", flush=True)
     return dict(model=tm.key, seeds=list(seeds), rows=rows)
 
 
 def speed(samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int = 1234, repeats: int = 2) -> list[dict]:
     """Seconds for n digits at nfe calls: the plain network (as `sample` ran it before) against
-    fast_eps_model (and, for the first sampler, its two parts alone), alternated `repeats` times (best
-    time of each), and the largest difference between each one's samples and the plain ones."""
+    fast_eps_model (and, for the first sampler, the chunks on one thread at a time and with channels-last
+    tensors), alternated `repeats` times (best time of each), and the largest difference between each
+    one's samples and the plain ones."""
     from diffusion.core.inference import CHUNK, FastEps, fast_eps_model
     from diffusion.core.sample import sample
     from diffusion.models import get_model
@@ -128,10 +133,11 @@ def speed(samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int 
     x_T = tm.noise(n, seed)
     out = []
     for i, sampler in enumerate(samplers):
-        variants = {"plain": tm.model, "fast": fast_eps_model(tm.model, tm.shape)}
+        fast = fast_eps_model(tm.model, tm.shape)
+        variants = {"plain": tm.model, f"fast: chunks of {CHUNK} on {fast.workers} workers of one core": fast}
         if i == 0:
-            variants |= {f"chunks of {CHUNK} and channels-last": FastEps(tm.model, CHUNK, channels_last=True),
-                         "channels-last only": FastEps(tm.model, n, channels_last=True)}
+            variants |= {f"chunks of {CHUNK}, torch's threads on each": FastEps(tm.model, CHUNK),
+                         f"chunks of {CHUNK}, channels-last": FastEps(tm.model, CHUNK, channels_last=True)}
         best = {k: np.inf for k in variants}
         res = {}
         for _ in range(repeats):
@@ -151,16 +157,18 @@ def speed(samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int 
 # --- report -----------------------------------------------------------------------------------
 
 def decide(digits: dict, nfe: int = 50) -> dict:
-    """The best sampler at `nfe` calls on the network, whether it beats DDIM beyond the seed spread
-    (its worst seed below DDIM's best seed) and whether it reaches DDPM-1000 (its mean at or below
-    DDPM's worst seed)."""
-    net = {(r["sampler"], r["nfe"]): r for r in digits["rows"] if r["model"] == "network"}
-    cand = {s: net[(s, nfe)] for s in SOLVERS if (s, nfe) in net}
-    best = min(cand, key=lambda s: cand[s]["ratio_mean"])
-    ddim, ddpm = cand["ddim"], next(r for k, r in net.items() if k[0] == "ddpm")
+    """The best (sampler, spacing) at `nfe` calls on the network, whether it beats DDIM on uniform steps
+    (the default so far) beyond the seed spread (its worst seed below DDIM's best seed) and whether it
+    reaches DDPM-1000 (its mean at or below DDPM's worst seed)."""
+    net = {(r["sampler"], r.get("spacing", "uniform"), r["nfe"]): r for r in digits["rows"] if r["model"] == "network"}
+    cand = {run: net[(*run, nfe)] for run in RUNS if (*run, nfe) in net}
+    best = min(cand, key=lambda run: cand[run]["ratio_mean"])
+    ddim, ddpm = cand[("ddim", "uniform")], next(r for k, r in net.items() if k[0] == "ddpm")
     b = cand[best]
-    return dict(nfe=nfe, best=best, best_mean=b["ratio_mean"],
-                beats_ddim_beyond_spread=best != "ddim" and b["ratio_max"] < ddim["ratio_min"],
+    return dict(nfe=nfe, best=best[0], spacing=best[1], best_mean=b["ratio_mean"], best_max=b["ratio_max"],
+                ddim_mean=ddim["ratio_mean"], ddim_min=ddim["ratio_min"], ddpm_mean=ddpm["ratio_mean"],
+                ddpm_max=ddpm["ratio_max"],
+                beats_ddim_beyond_spread=best != ("ddim", "uniform") and b["ratio_max"] < ddim["ratio_min"],
                 within_ddpm_spread_or_better=b["ratio_mean"] <= ddpm["ratio_max"])
 
 
@@ -168,18 +176,22 @@ def write(rep: Report, res: dict) -> None:
     nfes = res["nfes"]
     rep.text("NFE = network calls. DDIM (eta 0) is Euler's method on the probability-flow ODE; Heun (EDM) spends "
              "two calls per step (its last step, to sigma = 0, is Euler); DPM-Solver++(2M) one call per step, "
-             "extrapolating the data prediction from the last two. All solvers use DDIM's timesteps (evenly "
-             "spaced in t). DDPM over all 1000 steps is the reference row.")
+             "extrapolating the data prediction from the last two. Spacing of the timesteps: uniform, evenly "
+             "spaced in t (the default); karras, evenly spaced in sigma^(1/7) with sigma = sqrt((1 - alpha_bar) / "
+             "alpha_bar) (Karras et al. 2022, rho = 7), taken to the nearest trained step: short steps near the "
+             "data. DDPM over all 1000 steps is the reference row.")
     if "speed" in res:
         rep.text("**Speed, 1000 digits.** plain: the trained network as `sample` ran it before; fast: "
-                 "`diffusion.core.inference.fast_eps_model` (the batch cut into chunks), with channels-last "
-                 "variants; timed alternately in the same run, best of two each. The difference column is the "
-                 "largest difference between each path's samples and the plain ones.")
+                 "`diffusion.core.inference.fast_eps_model`, the batch cut into chunks shared among worker threads "
+                 "of one core each (the default path of the command line and the digits bench); the chunks one "
+                 "at a time with torch's threads splitting each layer (the previous fast path), and with "
+                 "channels-last tensors; timed alternately in the same run, best of two each. The difference "
+                 "column is the largest difference between each path's samples and the plain ones.")
         rep.table(["sampler", "NFE", "path", "seconds", "speed-up", "max abs difference to plain"],
                   [[NAMES[r["sampler"]], r["nfe"], r["path"], f"{r['seconds']:.2f} s", f"{r['speedup']:.2f}x",
                     f"{r['max_abs_diff']:.1e}"] for r in res["speed"]])
         for r in res["speed"]:
-            if r["path"] == "fast":
+            if r["path"].startswith("fast"):
                 rep.check(f"1000 digits, {NAMES[r['sampler']]} {r['nfe']} NFE, fast path", f"{r['seconds']:.2f} s",
                           f"<= {SPEED_BOUND_S} s", met=r["seconds"] <= SPEED_BOUND_S)
     if "toy2d" in res:
@@ -188,11 +200,11 @@ def write(rep: Report, res: dict) -> None:
                  f"Wasserstein-1 to exact draws over that of two exact sets ({t2['floor_sw1']:.4f}); outliers: share "
                  f"further than 3 std from every component (exact draws: {100 * t2['exact_outliers']:.1f} %).")
         for model in ("exact eps*", "network"):
-            rows = {(r["sampler"], r["nfe"]): r for r in t2["rows"] if r["model"] == model}
+            rows = {(r["sampler"], r["spacing"], r["nfe"]): r for r in t2["rows"] if r["model"] == model}
             ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
-            rep.table(["solver"] + [f"NFE {k}" for k in nfes],
-                      [[NAMES[s]] + [f"{rows[(s, k)]['sw1_ratio']:.2f}x, {100 * rows[(s, k)]['outliers']:.1f} %"
-                                     for k in nfes] for s in SOLVERS],
+            rep.table(["solver", "spacing"] + [f"NFE {k}" for k in nfes],
+                      [[NAMES[s], sp] + [f"{rows[(s, sp, k)]['sw1_ratio']:.2f}x, "
+                                         f"{100 * rows[(s, sp, k)]['outliers']:.1f} %" for k in nfes] for s, sp in RUNS],
                       caption=f"toy2d, {model}: SW1 / floor, outliers (DDPM 1000: {ddpm['sw1_ratio']:.2f}x, "
                               f"{100 * ddpm['outliers']:.1f} %)")
     if "digits" in res:
@@ -201,18 +213,22 @@ def write(rep: Report, res: dict) -> None:
                  f"x_T seed, mean over the seeds {dg['seeds']} with the min-max in brackets. Memoriser: the exact "
                  "score of the train half (diffusion/core/empirical.py).")
         for model in ("network", "memoriser"):
-            rows = {(r["sampler"], r["nfe"]): r for r in dg["rows"] if r["model"] == model}
+            rows = {(r["sampler"], r["spacing"], r["nfe"]): r for r in dg["rows"] if r["model"] == model}
             ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
             seeds = "" if len(ddpm["seeds"]) == len(dg["seeds"]) else f", seeds {ddpm['seeds']}"
-            rep.table(["solver"] + [f"NFE {k}" for k in nfes],
-                      [[NAMES[s]] + [f"{rows[(s, k)]['ratio_mean']:.2f}x ({rows[(s, k)]['ratio_min']:.2f}-"
-                                     f"{rows[(s, k)]['ratio_max']:.2f})" for k in nfes] for s in SOLVERS],
+            cell = lambda r: f"{r['ratio_mean']:.2f}x ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})"
+            rep.table(["solver", "spacing"] + [f"NFE {k}" for k in nfes],
+                      [[NAMES[s], sp] + [cell(rows[(s, sp, k)]) for k in nfes] for s, sp in RUNS],
                       caption=f"digits, {model} (DDPM 1000: {ddpm['ratio_mean']:.2f}x ({ddpm['ratio_min']:.2f}-"
                               f"{ddpm['ratio_max']:.2f}{seeds}))")
-        rep.text(f"Best at {dec['nfe']} NFE on the network: {NAMES[dec['best']]}, {dec['best_mean']:.2f}x. It "
+        rep.text(f"Best at {dec['nfe']} NFE on the network: {NAMES[dec['best']]} on {dec['spacing']} steps, "
+                 f"{dec['best_mean']:.2f}x (worst seed {dec['best_max']:.2f}x), against DDIM on uniform steps "
+                 f"{dec['ddim_mean']:.2f}x (best seed {dec['ddim_min']:.2f}x) and DDPM over 1000 steps "
+                 f"{dec['ddpm_mean']:.2f}x (worst seed {dec['ddpm_max']:.2f}x). It "
                  f"{'beats' if dec['beats_ddim_beyond_spread'] else 'does not beat'} DDIM beyond the seed spread "
                  "(its worst seed better than DDIM's best), so the digits default sampler "
-                 f"{'becomes it' if dec['beats_ddim_beyond_spread'] else 'stays DDIM'}.")
+                 + (f"becomes {NAMES[dec['best']]} on {dec['spacing']} steps" if dec['beats_ddim_beyond_spread']
+                    else "stays DDIM on uniform steps") + ".")
         rep.check(f"digits network, best solver at {dec['nfe']} NFE, within DDPM-1000's seed spread or better",
                   f"{dec['best_mean']:.2f}x", "mean <= DDPM-1000's worst seed", met=dec["within_ddpm_spread_or_better"])
         rep.check(f"digits network, best solver at {dec['nfe']} NFE beats DDIM beyond the seed spread",
@@ -227,7 +243,7 @@ def main(argv=None) -> int:
     p.add_argument("--nfe", type=int, nargs="+", default=[5, 10, 20, 50])
     p.add_argument("--seeds", type=int, default=len(QUALITY_SEEDS), help="how many of the digits bench's x_T seeds")
     p.add_argument("--ddpm-seeds", type=int, default=len(QUALITY_SEEDS),
-                   help="seeds of the digits DDPM-1000 rows (1000 calls per seed)")
+                   help="seeds of the digits DDPM-1000 rows, network and memoriser (1000 calls per seed)")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     rep = Report("solvers", "ODE solvers: quality against network calls, and sampling speed", argv=argv,

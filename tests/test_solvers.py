@@ -152,6 +152,9 @@ def test_fast_eps_model_is_the_same_function(quick_model):
     assert isinstance(fast, FastEps)
     with torch.inference_mode():
         assert torch.equal(fast(x, t), tm.model(x, t))          # chunks: every layer works per image
+        threads = torch.get_num_threads()
+        assert torch.equal(FastEps(tm.model, 64, workers=2)(x, t), tm.model(x, t))   # chunks on two threads
+        assert torch.get_num_threads() == threads               # the caller's thread count is restored
         torch.testing.assert_close(FastEps(tm.model, 128, channels_last=True)(x, t), tm.model(x, t),
                                    rtol=1e-5, atol=1e-5)
     a = sample(tm.model, tm.schedule, tm.noise(300, 1), "dpm++2m", 10, record=False)

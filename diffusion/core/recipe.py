@@ -95,9 +95,10 @@ class Recipe:
         return SAMPLERS
 
     def sample(self, tm: TrainedModel, n: int, seed: int = 0, sampler: str = "ddim", steps: int = 50,
-               eta: float = 0.0, batch: int = 1000, device="cpu", model_kwargs: dict | None = None) -> np.ndarray:
+               eta: float = 0.0, batch: int = 1000, device="cpu", model_kwargs: dict | None = None,
+               spacing: str = "uniform") -> np.ndarray:
         """n final samples as a numpy array: x_T = tm.noise(n, seed), sampler noise seeded by seed + 1,
-        run on `device` in batches of `batch` network inputs."""
+        run on `device` in batches of `batch` network inputs; spacing of the timesteps as `sample_steps`."""
         from .inference import fast_eps_model
         from .sample import sample
 
@@ -109,7 +110,7 @@ class Recipe:
             return v[i:i + batch] if torch.is_tensor(v) and v.ndim and len(v) == n else v
 
         out = [sample(net, tm.schedule, x_T[i:i + batch], sampler, steps, eta, gen, record=False, clip_x0=self.clip_x0,
-                      model_kwargs={k: part(v, i) for k, v in (model_kwargs or {}).items()}).cpu()
+                      spacing=spacing, model_kwargs={k: part(v, i) for k, v in (model_kwargs or {}).items()}).cpu()
                for i in range(0, n, batch)]
         return self.to_numpy(torch.cat(out))
 

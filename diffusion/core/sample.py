@@ -13,6 +13,8 @@ animate it step by step; `sample` runs it to the end and collects a `Trajectory`
   d x_bar / d sigma = eps; the last interval, to sigma = 0, is one Euler call. So an odd budget
   steps//2 + 1 intervals with Heun on all but the last; an even one ends on two Euler intervals
   (`diffusion.core.ode.heun_plan`). Its timesteps are `NoiseSchedule.timesteps(steps//2 + 1)`.
+- spacing: the timesteps above are evenly spaced in t ("uniform", the default) or Karras et al.'s
+  rho = 7 spacing in sigma ("karras": short steps near the data), for every eps-model sampler.
 - on a FlowPath (a velocity model, flow matching): euler, one call per step of dx/dt = v over t on
   `FlowPath.timesteps(steps)`; heun, the same Heun steps over t, on every interval (the velocity is
   defined at t = 0 too), so ceil(steps/2) intervals, an odd budget ending on one Euler interval.
@@ -28,7 +30,7 @@ import torch
 
 from .ode import call_stages, heun_plan, ode_steps
 from .path import FlowPath
-from .schedule import NoiseSchedule
+from .schedule import SPACINGS, NoiseSchedule, check_spacing  # noqa: F401 (SPACINGS: the choices, here too)
 
 SOLVERS = ("dpm++2m", "heun")                # deterministic ODE solvers
 SAMPLERS = ("ddpm", "ddim") + SOLVERS
@@ -128,7 +130,7 @@ def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tenso
 def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
                  eta: float = 0.0, generator: torch.Generator | None = None, clip_x0: bool = True,
                  known: torch.Tensor | None = None, mask: torch.Tensor | None = None, start: int | None = None,
-                 model_kwargs: dict | None = None, jump: int = 1, resample: int = 1):
+                 model_kwargs: dict | None = None, jump: int = 1, resample: int = 1, spacing: str = "uniform"):
     """Yield a `Step` per network call, from x_T down to the sample.
 
     sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
@@ -146,13 +148,18 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     jump/resample (with known/mask, DDPM over every step): RePaint's resampling — every `jump` steps
     the state is noised back `jump` steps with q(x_t | x_{t-1}) and denoised again, `resample` times
     in all, so the free region is harmonised with the known one. A Step is yielded per denoising.
+    spacing: how the steps are spread over t, "uniform" or "karras" (`NoiseSchedule.timesteps`), for
+    every sampler of an eps-model; a flow path takes uniform only.
     """
     model_kwargs = model_kwargs or {}
     flow = isinstance(schedule, FlowPath)
     check_sampler(sampler, steps, schedule.T, eta, flow)
+    check_spacing(spacing)
     if flow:
         if known is not None or resample > 1 or jump > 1:
             raise ValueError("the flow's samplers take no known/mask (RePaint)")
+        if spacing != "uniform":
+            raise ValueError(f"spacing {spacing!r} is for an eps-model's noise schedule; a flow path takes uniform")
         yield from _flow_steps(model, schedule, x_T, sampler, steps, start, model_kwargs)
         return
     if sampler == "ddpm":
@@ -161,15 +168,14 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
         if resample > 1 or jump > 1:
             raise ValueError(f"jump/resample (RePaint) need the DDPM sampler over every step, not {sampler}")
         solver = _heun_steps if sampler == "heun" else _dpm_solver_steps
-        yield from solver(model, schedule, x_T, steps, generator, clip_x0, known, mask, start, model_kwargs)
+        yield from solver(model, schedule, x_T, steps, generator, clip_x0, known, mask, start, model_kwargs, spacing)
         return
     if resample > 1 or jump > 1:
         if known is None or sampler != "ddpm" or steps != schedule.T or start is not None:
             raise ValueError("jump/resample (RePaint) need known/mask and the DDPM sampler over every step")
         moves = repaint_schedule(schedule.T, jump, resample)
     else:
-        ts = schedule.timesteps(steps, start)
-        moves = ts + [-1]
+        moves = schedule.timesteps(steps, start, spacing) + [-1]
     x = x_T
     n = x.shape[0]
     for t, t_prev in zip(moves, moves[1:]):
@@ -206,9 +212,9 @@ def _predict(model, schedule, x, t, clip_x0, model_kwargs):
     return eps_hat, x0_hat, schedule.predict_eps(x, t, x0_hat)
 
 
-def _dpm_solver_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs):
+def _dpm_solver_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs, spacing):
     """DPM-Solver++(2M): one call per step, the data prediction extrapolated from the last two."""
-    moves = schedule.timesteps(steps, start) + [-1]
+    moves = schedule.timesteps(steps, start, spacing) + [-1]
     x0_last = t_last = None
     for t, t_prev in zip(moves, moves[1:]):
         eps_hat, x0_hat, _ = _predict(model, schedule, x, t, clip_x0, model_kwargs)
@@ -219,10 +225,10 @@ def _dpm_solver_steps(model, schedule, x, steps, generator, clip_x0, known, mask
         x, x0_last, t_last = x_prev, x0_hat, t
 
 
-def _heun_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs):
+def _heun_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs, spacing):
     """Heun in x_bar = x / sqrt(alpha_bar) over sigma (diffusion.core.ode), one Step per network call."""
     intervals, heun = heun_plan(steps)
-    moves = schedule.timesteps(intervals, start) + [-1]
+    moves = schedule.timesteps(intervals, start, spacing) + [-1]
     grid = [schedule.ode_sigma(t) for t in moves]
     scale = [math.sqrt(schedule.ab_at(t)) for t in moves]          # x = scale * x_bar
     seen = {}

@@ -42,6 +42,15 @@ def make_betas(name: str, T: int) -> np.ndarray:
     return BETA_SCHEDULES[name](T)
 
 
+SPACINGS = ("uniform", "karras")        # how a sampler's timesteps are spread (NoiseSchedule.timesteps)
+KARRAS_RHO = 7.0
+
+
+def check_spacing(spacing: str) -> None:
+    if spacing not in SPACINGS:
+        raise ValueError(f"unknown spacing {spacing!r}; choose one of {', '.join(SPACINGS)}")
+
+
 def check_t_focus(t_focus: tuple, T: int) -> None:
     """A training config's t_focus is () or (lo, hi, share) with 0 <= lo < hi <= 1 (a non-empty range of
     steps once scaled by T) and 0 <= share <= 1."""
@@ -227,17 +236,41 @@ class NoiseSchedule:
         x_prev = math.sqrt((1 - ab_prev) / (1 - ab_t)) * x_t - math.sqrt(ab_prev) * math.expm1(-h) * D
         return x_prev, D
 
-    def timesteps(self, steps: int, start: int | None = None) -> list[int]:
-        """Evenly spaced descending steps for a sampler with `steps` network calls: `linspace` spacing
-        (Lin et al. 2024's name), from `start` down to 0, both ends included.
+    def timesteps(self, steps: int, start: int | None = None, spacing: str = "uniform") -> list[int]:
+        """Descending steps for a sampler with `steps` network calls, from `start` down to 0, both ends
+        included.
 
         start: the 0-based step to begin from (default T - 1, pure noise); a smaller start denoises
         a partly noised x_t (SDEdit-style), with at most start + 1 steps.
+        spacing "uniform": evenly spaced in t (`linspace`, Lin et al. 2024's name). "karras": evenly
+        spaced in ode_sigma ** (1 / 7) (Karras et al. 2022, rho = 7), each sigma taken to the nearest
+        trained step by interpolating t in log sigma (diffusers' use_karras_sigmas): small steps near the
+        data, where x0_hat changes fastest, large ones in the noise. The network is called at that
+        integer step and the solvers use its own sigma (diffusers keeps the unrounded sigma instead).
         """
+        check_spacing(spacing)
         start = self.T - 1 if start is None else start
         if not isinstance(start, int) or isinstance(start, bool) or not 0 <= start < self.T:
             raise ValueError(f"start must be an integer in 0..{self.T - 1}, got {start!r}")
         if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1 or steps > start + 1:
             raise ValueError(f"steps must be an integer in 1..{start + 1}, got {steps!r}")
-        ts = np.round(np.linspace(start, 0, steps)).astype(int) if steps > 1 else np.array([start])
+        if steps == 1:
+            return [start]
+        if spacing == "karras":
+            return self._karras_timesteps(steps, start)
+        return [int(t) for t in np.round(np.linspace(start, 0, steps)).astype(int)]
+
+    def _karras_timesteps(self, steps: int, start: int, rho: float = KARRAS_RHO) -> list[int]:
+        log_sigma = 0.5 * (torch.log1p(-self.alpha_bar) - torch.log(self.alpha_bar)).numpy()   # rises with t
+        s_max, s_min = np.exp(log_sigma[start]), np.exp(log_sigma[0])
+        ramp = np.linspace(0, 1, steps)
+        sigmas = (s_max ** (1 / rho) + ramp * (s_min ** (1 / rho) - s_max ** (1 / rho))) ** rho
+        ts = np.round(np.interp(np.log(sigmas), log_sigma, np.arange(self.T))).astype(int)
+        # many calls crowd several sigmas into one step near the data: keep the steps distinct (each
+        # call at its own step), pushing collisions up from t = 0 and, past `start`, back down
+        for i in range(steps - 2, -1, -1):
+            ts[i] = max(ts[i], ts[i + 1] + 1)
+        ts[0] = min(ts[0], start)
+        for i in range(1, steps):
+            ts[i] = min(ts[i], ts[i - 1] - 1)
         return [int(t) for t in ts]

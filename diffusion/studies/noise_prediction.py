@@ -165,7 +165,7 @@ def smoothed_loss(history: dict, window: int = 50) -> tuple[np.ndarray, np.ndarr
     return steps, (c[i] - c[lo]) / (i - lo)
 
 
-def raw_snapshots(tm, progress: bool = False) -> dict:
+def raw_snapshots(tm, progress: bool = True) -> dict:
     """{snapshot step: state dict}: the optimiser's own weights at the training snapshot steps. Only the
     EMA weights are kept by training (an EMA of decay 0.999 still holds most of the random start after a
     few hundred steps), so the run is replayed from its seed with the same engine, and the replay is
@@ -174,6 +174,7 @@ def raw_snapshots(tm, progress: bool = False) -> dict:
     from ..core.cache import TORCH
     from ..core.engine import train
 
+    # a replay costs a whole training run: show its progress bar
     spec = dict(kind="raw_snapshots", model=tm.key, snapshots=sorted(tm.snapshots))
 
     def build():

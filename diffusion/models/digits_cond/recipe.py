@@ -52,7 +52,7 @@ class DigitsCond(Digits):
         return batch
 
     def sample(self, tm, n, seed=0, sampler="ddim", steps=50, eta=0.0, batch=1000, device="cpu",
-               model_kwargs=None, label=None, guidance=0.0) -> np.ndarray:
+               model_kwargs=None, label=None, guidance=0.0, spacing="uniform") -> np.ndarray:
         """Guided samples of class `label`: eps = (1 + guidance) eps(x, t, label) - guidance eps(x, t, ∅)."""
         from ...core.guidance import GuidedEps
         from ...core.sample import sample
@@ -61,7 +61,7 @@ class DigitsCond(Digits):
         gen = torch.Generator().manual_seed(seed + 1)
         x_T = tm.noise(n, seed).to(device)
         out = [sample(net, tm.schedule, x_T[i:i + batch], sampler, steps, eta, gen, record=False,
-                      clip_x0=self.clip_x0).cpu() for i in range(0, n, batch)]
+                      clip_x0=self.clip_x0, spacing=spacing).cpu() for i in range(0, n, batch)]
         return self.to_numpy(torch.cat(out))
 
 

@@ -85,15 +85,17 @@ def ode_sample(eps_fn, schedule: NoiseSchedule, x_T: torch.Tensor, steps_out=Non
 
 
 def sample_toy2d(tm, n: int = 200, seed: int = 0, sampler: str = "ddpm", steps: int | None = None,
-                 eta: float = 0.0, record: bool = True, model: torch.nn.Module | None = None):
+                 eta: float = 0.0, record: bool = True, model: torch.nn.Module | None = None,
+                 spacing: str = "uniform"):
     """Particles from x_T = tm.noise(n, seed) through the one shared sampler (clip_x0 off: the data is
     not in [-1, 1]); sampler noise seeded by seed + 1. steps defaults to T for DDPM and 100 for DDIM.
-    model: another eps-model with the network's signature (e.g. ExactEps) from the same x_T."""
+    model: another eps-model with the network's signature (e.g. ExactEps) from the same x_T.
+    spacing: of the timesteps, as `sample_steps`."""
     steps = steps or (tm.schedule.T if sampler == "ddpm" else 100)
     gen = torch.Generator().manual_seed(seed + 1)
     with one_thread():
         return sample(model or tm.model, tm.schedule, tm.noise(n, seed), sampler, steps, eta, gen, record=record,
-                      clip_x0=False)
+                      clip_x0=False, spacing=spacing)
 
 
 def get_toy2d_trajectory(tm, n: int = 200, seed: int = 0, sampler: str = "ddpm", steps: int | None = None,

@@ -123,8 +123,9 @@ def claims():
             (lambda v: True, "Growing eta does not spread them apart.")],
             perturb={"a sampler that ignores eta": lambda: tuple(round(m["pair"][etas[0]], 3) for _ in etas)}),
         worded("eta_mid_vs_unrelated", eta_ratio(m, mid), eta_choices(mid),
+               # a sampler that scales eta down (eta**2, eta / 5, ...) must not read the same
                perturb={"a sampler that ignores eta": lambda: 0.0,
-                        "unrelated x_T in place of sampler seeds": lambda: 1.0}),
+                        f"the smallest eta shown ({etas[1]:g}) in place of {mid:g}": lambda: eta_ratio(m, etas[1])}),
         worded("eta_max_vs_unrelated", eta_ratio(m, top), eta_choices(top),
                perturb={"a sampler that ignores eta": lambda: 0.0}),
         worded("patch_change_smooth", m["patch_monotone"], [
