@@ -4,7 +4,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SCENE ?= ReverseProcess
+# the first video: a real model (the 1D mixture's, about a minute of training) and the idea the series
+# turns on (DDPM paths cross, DDIM paths flow); the digits scenes add about five minutes of training
+SCENE ?= Trajectories1D
 QUALITY ?= l
 PRESET ?=
 export PYTHONPATH := $(CURDIR)
@@ -53,7 +55,7 @@ models: setup
 	$(PY) -m scenes prepare --all
 
 # builds only what SCENE loads (its `needs`, scenes/kit/registry.py) before rendering: the first
-# ReverseProcess trains the digits model and samples one trajectory, nothing else
+# Trajectories1D trains the 1D model and samples its paths, nothing else
 render: setup
 	$(PY) -m scenes render $(SCENE) --quality $(QUALITY)
 

@@ -76,7 +76,8 @@ class FewerSteps(DiffusionScene):
         self.play(*[FadeOut(x) for x in starts], *[FadeIn(ends[s]) for s in SOLVERS], FadeIn(caps))
         self.wait(3)
         self.hold_narration()
-        self.fade = [paths[s] for s in SOLVERS] + [ends[s] for s in SOLVERS] + [caps]
+        self.fade = [paths[s] for s in SOLVERS] + [ends[s] for s in SOLVERS]
+        self.caps = caps
         self.ode = ode
 
     def states(self, s) -> np.ndarray:
@@ -93,7 +94,8 @@ class FewerSteps(DiffusionScene):
         moves = np.linalg.norm(e["x_prev"] - e["x_t"], axis=-1)                  # (calls, particles)
         k_e = int(moves.mean(1).argmax())
         j = int(np.argmax([moves[k_e, i] * inside(e["x_t"][k_e, i], e["x_prev"][k_e, i]) for i in range(moves.shape[1])]))
-        self.play(*[x.animate.set_opacity(0.15) for x in self.fade])
+        # the paths stay as faint context; the end-point captions go (dimmed text would be unreadable)
+        self.play(*[x.animate.set_opacity(0.15) for x in self.fade], FadeOut(self.caps))
         g = {}
         c2p = lambda s, xy: self.pl[s].c2p(np.asarray(xy)[None])[0]
         arrow = lambda s, a, b: Arrow(c2p(s, a), c2p(s, b), buff=0, color=COLORS[s], stroke_width=6,
@@ -188,10 +190,10 @@ class FewerSteps(DiffusionScene):
         grid = fit(image_grid(np.concatenate(rows), len(rows), rows[0].shape[0], height=1.0, scale=8), grid_box)
         h = grid.height / len(rows)
         labs = VGroup(*[label(t, style.SMALL_SIZE, c) for t, c in zip(names, colors)])
-        for i, lab in enumerate(labs):
-            lab.move_to([(label_box[0] + label_box[2]) / 2, grid.get_top()[1] - h * (i + 0.5), 0])
         if labs.width > label_box[2] - label_box[0]:
             labs.scale((label_box[2] - label_box[0]) / labs.width)
+        for i, lab in enumerate(labs):            # each caption right-aligned against its row
+            lab.next_to([grid.get_left()[0], grid.get_top()[1] - h * (i + 0.5), 0], LEFT, buff=0.3)
         note = footnote("RMS gap: root-mean-square pixel distance to the top row, mean over the 8 digits")
         self.next_beat(f"The trained digits U-Net, {len(rows[0])} digits from one x_T. Top: the ODE solved finely. "
                        f"Below, {DIGITS_NFE} calls each; {f['digits_closest_at_10'].text}.", 9)

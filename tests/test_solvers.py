@@ -143,6 +143,15 @@ def test_cli_samples_digits_with_each_solver(tmp_path, quick_model, run_main, sa
     assert r.returncode == 2 and "eta must be 0" in r.stderr
 
 
+class SignBranch(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x, t):
+        return self.w * x if x.sum() > 0 else -x
+
+
 def test_fast_eps_model_is_the_same_function(quick_model):
     from diffusion.core.inference import FastEps, fast_eps_model
 
@@ -155,6 +164,10 @@ def test_fast_eps_model_is_the_same_function(quick_model):
         threads = torch.get_num_threads()
         assert torch.equal(FastEps(tm.model, 64, workers=2)(x, t), tm.model(x, t))   # chunks on two threads
         assert torch.get_num_threads() == threads               # the caller's thread count is restored
+        traced = FastEps(tm.model, 64, workers=2, trace=True)
+        assert torch.equal(traced(x, t), tm.model(x, t)) and list(traced._traced.values())[0] is not None
+        branchy = FastEps(SignBranch(), 300, trace=True)        # a branch on the data: a trace would freeze it
+        assert torch.equal(branchy(x, t), SignBranch()(x, t)) and list(branchy._traced.values()) == [None]
         torch.testing.assert_close(FastEps(tm.model, 128, channels_last=True)(x, t), tm.model(x, t),
                                    rtol=1e-5, atol=1e-5)
     a = sample(tm.model, tm.schedule, tm.noise(300, 1), "dpm++2m", 10, record=False)

@@ -3,7 +3,9 @@ MLP for points (the 1D and 2D toys; the point-cloud analogue of the U-Net's ResB
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from .keys import key_dict
 
 import torch
 import torch.nn as nn
@@ -61,7 +63,7 @@ class TimeMLPConfig:
     seed: int = 0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return key_dict(self)
 
     def network(self, dim: int) -> TimeMLP:
         return TimeMLP(dim, self.hidden, self.layers, self.time_dim)

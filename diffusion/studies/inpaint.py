@@ -10,7 +10,9 @@ The sampling loop itself is `diffusion.core.sample.sample_steps` (its `known` / 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from ..core.keys import added, key_dict
 
 import numpy as np
 import torch
@@ -31,14 +33,11 @@ class InpaintSpec:
     seed: int = 0
     sampler: str = "ddpm"
     steps: int = 1000
-    jump: int = 1                  # RePaint: noise back this many steps ...
-    resample: int = 1              # ... so each step is denoised this many times (1: replacement only)
+    jump: int = added(1, refines="resample")  # RePaint: noise back this many steps ...
+    resample: int = added(1)       # ... so each step is denoised this many times (1: replacement only)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        if self.jump == 1 and self.resample == 1:      # replacement only: the cache key it always had
-            del d["jump"], d["resample"]
-        return d
+        return key_dict(self)
 
 
 def half_mask(size: int, keep: str) -> torch.Tensor:
@@ -95,7 +94,7 @@ class SeamStudy:
     resample: int = 5
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return key_dict(self)
 
 
 def boundary_jump(x: np.ndarray, keep: str) -> np.ndarray:

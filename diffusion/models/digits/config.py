@@ -1,11 +1,12 @@
 """The digits model's config and its presets: quick (tests), default (renders), large (GPU or patience)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ...core.presets import check_table
 from ...core.schedule import check_t_focus
-from .network import UNetConfig, drop_unset
+from ...core.keys import added, key_dict
+from .network import UNetConfig
 
 
 @dataclass(frozen=True)
@@ -22,29 +23,19 @@ class TrainConfig:
     seed: int = 0
     snapshots: tuple = (100, 300, 1000, 2500, 4800)   # steps whose EMA weights are kept (training montage)
     checkpoint_every: int = 500                        # resumable state is saved this often
-    label_drop: float = 0.0                            # conditional U-Net: share of examples trained with the null label
-    ema_warmup: bool = False                           # EMA decay min(ema_decay, (1 + n) / (10 + n)) at update n
-    min_snr_gamma: float = 0.0                         # > 0: eps loss weighted by min(SNR, gamma) / SNR (Hang et al. 2023)
-    prediction: str = "eps"                            # what the U-Net outputs and the MSE compares: eps, x0 or v
+    label_drop: float = added(0.0)                     # conditional U-Net: share of examples trained with the null label
+    ema_warmup: bool = added(False)                    # EMA decay min(ema_decay, (1 + n) / (10 + n)) at update n
+    min_snr_gamma: float = added(0.0)                  # > 0: eps loss weighted by min(SNR, gamma) / SNR (Hang et al. 2023)
+    prediction: str = added("eps")                     # what the U-Net outputs and the MSE compares: eps, x0 or v
     # (lo, hi, share): a share of each batch draws t from [lo T, hi T) instead of [0, T) (as graphs do);
     # () = uniform t. It moves training effort, and so loss weight, to those steps.
-    t_focus: tuple = ()
+    t_focus: tuple = added(())
 
     def __post_init__(self):
         check_t_focus(self.t_focus, self.T)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["unet"] = drop_unset(d["unet"])
-        # settings at their off value leave the dict (and so the cache key) as it was before they existed
-        for name in ("label_drop", "ema_warmup", "min_snr_gamma"):
-            if not d[name]:
-                d.pop(name)
-        if d["prediction"] == "eps":
-            d.pop("prediction")
-        if not d["t_focus"]:
-            d.pop("t_focus")
-        return d
+        return key_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":

@@ -6,12 +6,13 @@ draw the architecture from the model itself.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ...core.keys import added, key_dict
 from ...core.nets import timestep_embedding
 
 
@@ -22,21 +23,11 @@ class UNetConfig:
     channel_mults: tuple = (1, 2)        # one resolution level per entry; each after the first halves H, W
     time_dim: int = 64
     groups: int = 8                      # GroupNorm groups
-    num_classes: int | None = None       # class-conditional when set: labels 0..num_classes-1, plus a null label
-    attention: bool = False              # a self-attention block after the middle block (lowest resolution)
+    num_classes: int | None = added(None)  # class-conditional when set: labels 0..num_classes-1, plus a null label
+    attention: bool = added(False)       # a self-attention block after the middle block (lowest resolution)
 
     def to_dict(self) -> dict:
-        return drop_unset(asdict(self))
-
-
-def drop_unset(d: dict) -> dict:
-    """An unconditional config's dict without `num_classes`, so its cache key is what it was before
-    conditioning existed (trained models stay valid)."""
-    if d.get("num_classes") is None:
-        d.pop("num_classes", None)
-    if not d.get("attention", False):    # likewise a U-Net without attention
-        d.pop("attention", None)
-    return d
+        return key_dict(self)
 
 
 class ResBlock(nn.Module):

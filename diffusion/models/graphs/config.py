@@ -1,7 +1,9 @@
 """The graph model's config and its presets: quick (tests), default (renders), large (the default, 3x longer)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+
+from ...core.keys import added, key_dict
 
 from ...core.presets import check_table
 from ...core.schedule import check_t_focus
@@ -19,19 +21,19 @@ class GraphDenoiserConfig:
     #   "spectral": the projection onto the top-2 eigenspace of N per pair (the two communities, sign-free)
     #               and N's 2nd and 3rd eigenvalues per graph
     # () = only degree, triangles, A and A^2 (what the quick preset keeps)
-    features: tuple = ()
-    walk_steps: int = 4
+    features: tuple = added(())
+    walk_steps: int = added(4, refines="features")
     # self-conditioning (Chen et al. 2022, "Analog Bits"): the denoiser also reads its own previous
     # estimate of p(edge in A_0) (the last sampling step's; in training, on half of the batch, a first
     # pass's), as a pair input and through the same structure features, so it refines a guess instead of
     # reading the communities afresh from the noisy A_t at every step
-    self_condition: bool = False
+    self_condition: bool = added(False)
     # add the forward process's log-likelihood ratio log q(a_ij | edge) / q(a_ij | no edge) to the output
     # logit, so the network predicts only what the rest of A_t says about the pair (Bayes splits the exact
     # posterior's logit into these two terms); the ratio is known, so the network need not learn how noise
     # at step t blurs an observed pair, and its small probabilities (a missing edge across the communities)
     # come out sharper
-    likelihood_skip: bool = False
+    likelihood_skip: bool = added(False)
 
 
 @dataclass(frozen=True)
@@ -57,22 +59,13 @@ class GraphTrainConfig:
     # The clean-edge cross-entropy has the same optimum at every t whatever the mix, so this only moves
     # training effort to the middle steps where the communities are decided.
     # () = uniform t
-    t_focus: tuple = ()
+    t_focus: tuple = added(())
 
     def __post_init__(self):
         check_t_focus(self.t_focus, self.T)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        if not self.denoiser.features:       # the plain inputs: the same dict (cache key) as before features
-            del d["denoiser"]["features"], d["denoiser"]["walk_steps"]
-        if not self.denoiser.self_condition:
-            del d["denoiser"]["self_condition"]
-        if not self.denoiser.likelihood_skip:
-            del d["denoiser"]["likelihood_skip"]
-        if not self.t_focus:                 # uniform t: the same cache key as before the setting existed
-            del d["t_focus"]
-        return d
+        return key_dict(self)
 
 
 # the default: structure features, the likelihood skip, 4 layers of width

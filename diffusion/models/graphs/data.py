@@ -8,11 +8,13 @@ information it could use).
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 import networkx as nx
 import numpy as np
+
+from ...core.keys import key_dict
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class SBMConfig:
         return int(sum(self.sizes))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return key_dict(self)
 
     @property
     def edge_density(self) -> float:
