@@ -71,8 +71,8 @@ list: setup
 claims: setup models
 	$(PY) -m scenes claims
 
-# everything (CI), two workers. A module's tests stay on one worker (they share its fixtures) unless a
-# test names a group of its own (a render, one scene's pass); groups go out longest first (tests/conftest.py)
+# everything (CI), two workers. A module's tests stay on one worker (they share its fixtures), except in the
+# modules tests/conftest.py splits (a render or one scene's pass each); the groups go out longest first
 XDIST := -n 2 --dist loadgroup --no-loadscope-reorder
 test: setup-dev
 	$(PY) -m pytest -q $(XDIST) --durations=15 tests
