@@ -71,13 +71,15 @@ list: setup
 claims: setup models
 	$(PY) -m scenes claims
 
-# everything (CI), two workers; a module's tests stay on one worker (they share its fixtures)
+# everything (CI), two workers. A module's tests stay on one worker (they share its fixtures), except in the
+# modules tests/conftest.py splits (a render or one scene's pass each); the groups go out longest first
+XDIST := -n 2 --dist loadgroup --no-loadscope-reorder
 test: setup-dev
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15 tests
+	$(PY) -m pytest -q $(XDIST) --durations=15 tests
 
 # the inner loop: no renders, no publishing, no subprocess training runs
 test-fast: setup-dev
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow" tests
+	$(PY) -m pytest -q $(XDIST) -m "not slow" tests
 
 # every measured report: each bench script (python -m bench.NAME) rewrites bench/reports/NAME.md and exits 1
 # on a missed bound; all of them run, then the status says whether any missed. One or a few:

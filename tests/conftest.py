@@ -98,8 +98,58 @@ def reverse_process_render(quick_model):
 
 SLOW_MODULES = ("test_render", "test_publish")      # every test in these modules renders video
 
+# How `make test` shares the work between its two xdist workers (`--dist loadgroup`, scheduler below).
+# A group runs on one worker. A module is one group (its tests share its fixtures), except in modules
+# whose tests share nothing but the run's cache: there each test is a group of its own (a render each),
+# or, in test_every_scene, each scene (a scene's two checks share its one pass), so the workers split them.
+GROUP_PER_TEST = ("test_render_forward.py", "test_render_graphs.py", "test_render_sampler_noise.py",
+                  "test_unet_prediction.py")
+GROUP_PER_PARAMETER = ("test_every_scene.py",)
+# the longest chain of work that must run in order on one worker (the run's one render of ReverseProcess,
+# then its blog, film and lecture): handed out first, so the other worker's work runs beside it
+FIRST = ("test_publish.py",)
 
+
+def xdist_group(nodeid: str) -> str:
+    path, _, test = nodeid.partition("::")
+    module = path.rsplit("/", 1)[-1]
+    if module in GROUP_PER_PARAMETER and test.endswith("]"):
+        return f"{path}[{test.rsplit('[', 1)[1]}"
+    return nodeid if module in GROUP_PER_TEST else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's own loadgroup reads groups from `item._nodeid`, which pytest 9 no longer uses for node
+    ids (every test would be a group, splitting modules that share fixtures); this one computes the
+    groups above from the node ids."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Groups(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return xdist_group(nodeid)
+
+    return Groups(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    """Mark the slow modules, then order the groups longest first (the chain above, the renders, the other
+    slow ones, then the rest, each in collection order): xdist hands them out in the order collected
+    (`--no-loadscope-reorder`), so the run ends with short groups on both workers instead of one long
+    group on one."""
     for item in items:
         if item.path.name.startswith(SLOW_MODULES):
             item.add_marker(pytest.mark.slow)
+    rank, waits = {}, set()
+    for item in items:
+        g, module, slow = xdist_group(item.nodeid), item.path.name, item.get_closest_marker("slow")
+        renders = slow and (module.startswith(SLOW_MODULES) or module in GROUP_PER_TEST)
+        r = 0 if module in FIRST else 1 if renders else 2 if slow else 3
+        rank[g] = min(r, rank.get(g, r))
+        if module not in FIRST and "reverse_process_render" in item.fixturenames:
+            waits.add(g)                  # it would wait for the chain's render: it goes after the renders
+    for g in waits:
+        rank[g] = max(rank[g], 2)
+    items.sort(key=lambda item: rank[xdist_group(item.nodeid)])     # stable: collection order within a rank

@@ -1,8 +1,9 @@
 """Every scene once, in this process: its needs prepared, then construct() in the layout audit's dry run.
 That one pass serves two checks per scene: what construct() loads from the cache is what its needs
-prepared (so a render builds nothing more; each scene in a cache of its own that holds only the run's
-trained models, so nothing another scene built can hide a missing need), and the layout audit finds
-no violation."""
+prepared (so a render builds nothing more; construct() runs in a cache of its own that holds only the
+run's trained models and what the scene's needs used, so nothing another scene built can hide a missing
+need), and the layout audit finds no violation."""
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -29,14 +30,22 @@ def cache_files(cache: Path) -> set:
     return {str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file() and not p.name.endswith(".lock")}
 
 
+def link(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:                                            # another file system: a copy does too
+        shutil.copy2(src, dest)
+
+
 @pytest.fixture(scope="module")
 def scene_pass(tmp_path_factory):
     """scene -> dict(prepared=artifacts its needs used, loaded=artifacts setup() and construct() used,
     built=files construct() added to the cache, violations=the audit's lines); each scene is run the
-    first time a test asks for it. Each scene gets a cache of its own holding only the run's trained
-    models (linked, never trained again): everything else it loads, its needs must build."""
-    import os
-
+    first time a test asks for it. Its needs run once, in the run's cache (training what is missing, once
+    for every test that uses it), recording what they use; construct() then runs in a cache of its own
+    holding only the run's trained models and the artifacts its needs used (linked, never built again),
+    so nothing another scene built can hide a missing need."""
     from diffusion.core.cache import record_access
 
     done = {}
@@ -44,21 +53,21 @@ def scene_pass(tmp_path_factory):
     def run(name):
         if name not in done:
             cls = registry.discover()[name][1]
-            registry.prepare(name, quiet=True)                 # the run's cache: trains what is missing, once
             shared = Path(os.environ["DIFFUSION_CACHE"])
+            forget_memory()
+            with record_access() as prepared:
+                registry.prepare(name, quiet=True)
             own = tmp_path_factory.mktemp(name)
             (own / "models").mkdir()
             for f in (shared / "models").glob("*.pt*"):
                 if not f.name.endswith(".lock"):
-                    try:
-                        os.link(f, own / "models" / f.name)
-                    except OSError:                            # another file system: a copy does too
-                        shutil.copy2(f, own / "models" / f.name)
+                    link(f, own / "models" / f.name)
+            for artifact in prepared:
+                if not Path(artifact).is_absolute() and not artifact.startswith("models/"):
+                    for f in (shared / artifact, shared / f"{artifact}.sha256"):
+                        link(f, own / f.relative_to(shared))
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("DIFFUSION_CACHE", str(own))
-                forget_memory()
-                with record_access() as prepared:
-                    registry.prepare(name, quiet=True)
                 before = cache_files(own)
                 forget_memory()
                 with record_access() as loaded:
@@ -79,8 +88,9 @@ def test_a_scene_loads_only_what_its_needs_prepare(scene, scene_pass):
     assert r["loaded"] <= r["prepared"], f"{scene} loads what its needs do not build: {sorted(r['loaded'] - r['prepared'])}"
 
 
-def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(scene_pass):
-    r = scene_pass("ReverseProcess")
+@pytest.mark.parametrize("scene", ["ReverseProcess"])    # a scene parameter: `make test` runs it with that scene's pass
+def test_reverse_process_needs_only_the_digits_model_and_one_trajectory(scene, scene_pass):
+    r = scene_pass(scene)
     models = sorted(f for f in r["prepared"] if f.startswith("models/") and f.endswith(".pt"))
     assert len(models) == 1 and Path(models[0]).name.startswith("digits-"), r["prepared"]
     trajectories = [f for f in r["prepared"] if f.startswith("trajectories/")]
