@@ -62,7 +62,8 @@ CHAPTERS = (
     Chapter("DDIM: sampling as a function of the noise", ("Trajectories1D", "DDIMDeterminism", "ForwardBackward"),
             "With η = 0 the sampler adds no noise. In one dimension, where every density is known exactly, "
             "DDPM paths cross and DDIM paths never do; on digits, the same x_T always gives the same digit, "
-            "nearby noise a nearby digit, and noising a real digit part way and denoising it shows when it "
+            "a changed patch of the noise moves the digit by a measured amount, and noising a real digit part "
+            "way and denoising it shows when it "
             "turns into another. Models: the 1D two-bump model (toy1d) and the digits U-Net."),
     # places kept for scenes arriving from other branches; their lead is written with the scene
     # (a chapter shows only once one of its scenes exists, and tests require its lead then)
