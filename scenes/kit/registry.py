@@ -53,7 +53,8 @@ CHAPTERS = (
     Chapter("The network", ("UNetNoisePrediction",),
             "What the network is asked to do: given x_t and t, predict the noise ε. Real tensors go "
             "through the trained digits U-Net block by block; its error is measured against t on held-out "
-            "digits, and its training run is replayed from the loss history and EMA snapshots. "
+            "digits, and its training run is shown by its loss history and by samples from the network's own "
+            "weights at five steps of the run (replayed from its seed; the EMA weights would show their lag). "
             "Model: the digits U-Net."),
     Chapter("The reverse process", ("ReverseProcess",),
             "Sampling: DDPM starts from pure noise and steps from t = T to 0, showing x_t, the predicted "
