@@ -122,8 +122,21 @@ def profile(name: str, scenes: dict, top: int = 25) -> int:
         prof = cProfile.Profile()
         prof.runcall(lambda: cls().render())
     prof.dump_stats(out)
-    pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+    stats = pstats.Stats(prof)
+    stats.sort_stats("cumulative").print_stats(top)
     print(f"profile written to {out} (python -m pstats {out})")
+    # where the render's own time goes (start-up of Python, torch and manim is outside it), as a report
+    # section of its own: bench/reports/render-profile.md keeps one section per profiled scene
+    total = max(v[3] for v in stats.stats.values())
+    rows = sorted(((v[3], f"{Path(k[0]).name}:{k[1]}({k[2]})") for k, v in stats.stats.items()
+                   if not k[2].startswith("<") and k[0] != "~"), reverse=True)
+    rep = Report("render-profile", "Where a scene's render time goes (cProfile of the render at -ql)",
+                 argv=["--profile", name], keep_other_commands=True, echo=False)
+    rep.text(f"{name}: {total:.1f} s in the render call (construct() and the encoder feed; the start-up of Python, "
+             f"torch and manim is not in it). The functions with the most cumulative time, callers included:")
+    rep.table(["function", "cumulative s", "share of the render"],
+              [[f, round(c, 2), f"{c / total:.0%}"] for c, f in rows[1:16]])
+    rep.finish()
     return 0
 
 

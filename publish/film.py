@@ -64,7 +64,7 @@ def span(path: Path) -> tuple[Fraction, int]:
             last = end if last is None else max(last, end)
         if frames == 0:
             raise ValueError(f"{path}: no video frames")
-        rate = Fraction(s.average_rate or s.guessed_rate)
+        rate = Fraction(s.base_rate or s.average_rate or s.guessed_rate)
         seconds = (last - first) * Fraction(s.time_base)
         if seconds <= 0 or abs(seconds - frames / rate) > 1 / rate:   # no packet durations: count frames
             seconds = frames / rate
@@ -134,7 +134,9 @@ def _signature(path: Path) -> dict:
         s = c.streams.video[0]
         cc = s.codec_context
         return dict(codec=cc.name, width=cc.width, height=cc.height,
-                    pix_fmt=cc.format.name if cc.format else "", rate=str(s.average_rate),
+                    # the nominal rate: a render's average rate can miss it by a few ppm (its last
+                    # packet's duration), which would force a needless re-encode
+                    pix_fmt=cc.format.name if cc.format else "", rate=str(s.base_rate or s.average_rate),
                     extradata=(cc.extradata or b"").hex())
 
 

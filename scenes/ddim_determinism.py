@@ -36,7 +36,7 @@ def patch_outline(img, cfg, size: int):
 
 
 class DDIMDeterminism(DiffusionScene):
-    description = "DDIM (eta=0) is a function of x_T: same noise, same digit; nearby noise, nearby digit; eta and slerp."
+    description = "DDIM (eta=0) is a function of x_T: same noise, same digit; how far a changed patch of noise moves the digit; eta and slerp."
     data = ddim_determinism
 
     def construct(self):
@@ -44,7 +44,7 @@ class DDIMDeterminism(DiffusionScene):
         cfg = default_config()
         res = experiments()
         self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
-        self.title_card("DDIM and its starting noise", "same noise, same digit; nearby noise, nearby digit")
+        self.title_card("DDIM and its starting noise", "same noise, same digit; changed noise, how much change")
         self.update_rule(cfg)
         self.determinism(res["determinism"], cfg)
         self.patch(res["patch"], cfg)

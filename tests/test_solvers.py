@@ -178,3 +178,16 @@ def test_fast_eps_model_is_the_same_function(quick_model):
         torch.testing.assert_close(FastEps(net, chunk=64)(x, t, y=y), net(x, t, y=y), rtol=1e-5, atol=1e-5)
     points = torch.nn.Linear(2, 2)
     assert fast_eps_model(points, (2,)) is points                # not images: left as it is
+
+
+def test_keep_freed_memory_is_set_once_where_glibc_is():
+    import ctypes
+    import platform
+
+    from diffusion.core.inference import keep_freed_memory
+
+    try:
+        glibc = platform.system() == "Linux" and ctypes.CDLL("libc.so.6") is not None
+    except OSError:
+        glibc = False
+    assert keep_freed_memory() is glibc and keep_freed_memory() is glibc

@@ -53,7 +53,8 @@ CHAPTERS = (
     Chapter("The network", ("UNetNoisePrediction",),
             "What the network is asked to do: given x_t and t, predict the noise ε. Real tensors go "
             "through the trained digits U-Net block by block; its error is measured against t on held-out "
-            "digits, and its training run is replayed from the loss history and EMA snapshots. "
+            "digits, and its training run is shown by its loss history and by samples from the network's own "
+            "weights at five steps of the run (replayed from its seed; the EMA weights would show their lag). "
             "Model: the digits U-Net."),
     Chapter("The reverse process", ("ReverseProcess",),
             "Sampling: DDPM starts from pure noise and steps from t = T to 0, showing x_t, the predicted "
@@ -62,7 +63,8 @@ CHAPTERS = (
     Chapter("DDIM: sampling as a function of the noise", ("Trajectories1D", "DDIMDeterminism", "ForwardBackward"),
             "With η = 0 the sampler adds no noise. In one dimension, where every density is known exactly, "
             "DDPM paths cross and DDIM paths never do; on digits, the same x_T always gives the same digit, "
-            "nearby noise a nearby digit, and noising a real digit part way and denoising it shows when it "
+            "a changed patch of the noise moves the digit by a measured amount, and noising a real digit part "
+            "way and denoising it shows when it "
             "turns into another. Models: the 1D two-bump model (toy1d) and the digits U-Net."),
     # places kept for scenes arriving from other branches; their lead is written with the scene
     # (a chapter shows only once one of its scenes exists, and tests require its lead then)
