@@ -36,7 +36,7 @@ def load_model_file(cache):
 
 @pytest.mark.slow
 def test_sigkill_during_training_resumes_without_torn_files(tmp_path):
-    steps = "400"
+    steps = "200"            # the first checkpoint comes at step 25: 175 steps (seconds) left to kill it in
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     p = subprocess.Popen([sys.executable, "-c", TRAIN_SCRIPT, steps], env=run_env(killed), cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)

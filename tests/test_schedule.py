@@ -4,7 +4,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from diffusers import DDIMScheduler, DDPMScheduler
 
 from diffusion.core.schedule import NoiseSchedule, cosine_beta_schedule, linear_beta_schedule
 
@@ -23,6 +22,7 @@ def test_alpha_bar_is_cumulative_product(name):
 
 
 def test_betas_match_diffusers():
+    from diffusers import DDPMScheduler     # imported here: 2 s that collection would pay on every worker
     ref = DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear")
     np.testing.assert_allclose(linear_beta_schedule(1000), ref.betas.numpy(), rtol=1e-5)
     ref = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2")
@@ -38,6 +38,7 @@ def test_unknown_schedule_and_bad_T():
 
 @pytest.mark.parametrize("name,ref_name", [("linear", "linear"), ("cosine", "squaredcos_cap_v2")])
 def test_add_noise_matches_formula_and_diffusers(name, ref_name):
+    from diffusers import DDPMScheduler
     s = NoiseSchedule(name)
     g = torch.Generator().manual_seed(0)
     x0, eps = torch.rand(8, 1, 8, 8, generator=g) * 2 - 1, torch.randn(8, 1, 8, 8, generator=g)
@@ -69,6 +70,7 @@ def test_snr_crosses_one_once():
 
 @pytest.mark.parametrize("t", [999, 500, 37, 1])
 def test_ddpm_step_matches_diffusers(t):
+    from diffusers import DDPMScheduler
     s = NoiseSchedule()
     ref = DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=True,
                         variance_type="fixed_small")
@@ -82,6 +84,7 @@ def test_ddpm_step_matches_diffusers(t):
 
 @pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
 def test_ddim_step_matches_diffusers(eta):
+    from diffusers import DDIMScheduler
     s = NoiseSchedule()
     ref = DDIMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=False, set_alpha_to_one=True)
     ref.set_timesteps(50)
