@@ -15,6 +15,7 @@ import torch
 
 from diffusion.core.sample import sample, sample_steps
 from diffusion.core.schedule import NoiseSchedule
+from spiral_ode import error_at_t0, spiral_reference
 
 
 def toy_eps(x, t):
@@ -66,24 +67,15 @@ def test_dpm_solver_oracle_sees_a_wrong_extrapolation():
     assert (ddim - ref).abs().max() > 100 * (ours - ref).abs().max()
 
 
-def _error_at_t0(sampler, nfe, model, schedule, x, ref):
-    for st in sample_steps(model, schedule, x, sampler, nfe, clip_x0=False):
-        if st.t_prev == -1:                            # the state at t = 0, before the last step to the data
-            return float(np.median(np.linalg.norm(st.x_t.numpy() - ref, axis=-1)))
-
-
 def test_error_falls_with_the_solver_order_on_the_spiral():
-    from diffusion.models.toy2d.flow import exact_eps_fn, ode_sample, one_thread
-    from diffusion.models.toy2d.mixture import ExactEps, Spiral
+    from diffusion.models.toy2d.flow import one_thread
 
-    s, mix = NoiseSchedule("linear", 1000), Spiral()
-    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    ref = ode_sample(exact_eps_fn(mix), s, x, [0], rtol=1e-10, atol=1e-10)[0]
+    s, eps_star, x, ref = spiral_reference()
     nfes = [100, 200, 400, 800]
     slopes = {}
     with one_thread():
         for sampler in ("ddim", "heun", "dpm++2m"):
-            err = [_error_at_t0(sampler, n, ExactEps(mix, s), s, x, ref) for n in nfes]
+            err = [error_at_t0(sampler, n, eps_star, s, x, ref) for n in nfes]
             slopes[sampler] = -np.polyfit(np.log(nfes), np.log(err), 1)[0]
     assert 0.75 < slopes["ddim"] < 1.25, slopes
     assert 1.5 < slopes["heun"] < 2.5 and 1.5 < slopes["dpm++2m"] < 2.5, slopes

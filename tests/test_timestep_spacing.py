@@ -13,6 +13,7 @@ import torch
 
 from diffusion.core.sample import SAMPLERS, SPACINGS, sample, sample_steps
 from diffusion.core.schedule import NoiseSchedule
+from spiral_ode import error_at_t0, spiral_reference
 
 
 @pytest.mark.parametrize("name", ["linear", "cosine"])
@@ -115,20 +116,11 @@ def test_cli_spacing(tmp_path, quick_model, run_main):
     assert r.returncode == 2 and "unknown spacing 'evenly'" in r.stderr and len(r.stderr.strip().splitlines()) <= 3
 
 
-def _error_at_t0(sampler, nfe, spacing, model, schedule, x, ref):
-    for st in sample_steps(model, schedule, x, sampler, nfe, clip_x0=False, spacing=spacing):
-        if st.t_prev == -1:                            # the state at t = 0, before the last step to the data
-            return float(np.median(np.linalg.norm(st.x_t.numpy() - ref, axis=-1)))
-
-
 def test_karras_spacing_lowers_dpm_solver_error_at_few_calls_on_the_spiral():
-    from diffusion.models.toy2d.flow import exact_eps_fn, ode_sample, one_thread
-    from diffusion.models.toy2d.mixture import ExactEps, Spiral
+    from diffusion.models.toy2d.flow import one_thread
 
-    s, mix = NoiseSchedule("linear", 1000), Spiral()
-    x = torch.randn(64, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    ref = ode_sample(exact_eps_fn(mix), s, x, [0], rtol=1e-10, atol=1e-10)[0]
+    s, eps_star, x, ref = spiral_reference()
     with one_thread():
         for nfe in (5, 10, 20):
-            err = {sp: _error_at_t0("dpm++2m", nfe, sp, ExactEps(mix, s), s, x, ref) for sp in SPACINGS}
+            err = {sp: error_at_t0("dpm++2m", nfe, eps_star, s, x, ref, spacing=sp) for sp in SPACINGS}
             assert err["karras"] < 0.6 * err["uniform"], (nfe, err)
