@@ -123,23 +123,25 @@ def export_derived(src: Path, webm: Path, gif: Path, poster: Path, bg_hex: str,
             s.width, s.height, s.pix_fmt = ins.codec_context.width, ins.codec_context.height, "yuv420p"
             s.options = dict(WEBM_OPTIONS, g=str(int(round(float(rate) * 5))))
             picker = PosterPicker(float(rate), bg, beat_ends, poster_beat, poster_time)
-            for i, frame in enumerate(inp.decode(ins)):
-                t = float(frame.time)
-                end = t + 1 / float(rate)
-                if i % step == 0 or picker.wants(i):
-                    rgb = frame.to_ndarray(format="rgb24")
-                    if i % step == 0:
-                        gif_frames.append(_gif_frame(rgb, GIF_MAX_WIDTH))
-                        gif_times.append(t)
-                    if picker.wants(i):
-                        picker.feed(i, rgb)
-                yuv = frame.reformat(format="yuv420p")
-                yuv.pts, yuv.time_base = i, 1 / rate
-                for p in s.encode(yuv):
-                    out.mux(p)
-            for p in s.encode(None):
-                out.mux(p)
-    picker.last = (i, frame.to_ndarray(format="rgb24"))   # should no poster have been found
+            last = {}                                   # the last frame, its index and end time
+
+            def frames_seen():
+                """The decoded frames, each on its way to the encoder also read for the GIF and the poster."""
+                for i, frame in enumerate(inp.decode(ins)):
+                    t = float(frame.time)
+                    if i % step == 0 or picker.wants(i):
+                        rgb = frame.to_ndarray(format="rgb24")
+                        if i % step == 0:
+                            gif_frames.append(_gif_frame(rgb, GIF_MAX_WIDTH))
+                            gif_times.append(t)
+                        if picker.wants(i):
+                            picker.feed(i, rgb)
+                    last.update(i=i, frame=frame, end=t + 1 / float(rate))
+                    yield frame
+
+            encode_frames(frames_seen(), s, out, rate)
+    end = last["end"]
+    picker.last = (last["i"], last["frame"].to_ndarray(format="rgb24"))   # should no poster have been found
     picture, chosen = picker.result()
     with atomic_path(poster) as tmp:
         Image.fromarray(picture).save(tmp, format="PNG", optimize=True)
