@@ -4,7 +4,6 @@ or the beat the scene names."""
 from __future__ import annotations
 
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -15,6 +14,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from publish.poster import PosterPicker, changed, content  # noqa: E402
+from tiny_media import video_of  # noqa: E402
 
 FPS, H, W = 15, 48, 64
 BG = np.array([20, 22, 28], dtype=np.int16)
@@ -82,17 +82,7 @@ def test_the_scene_names_its_poster_beat():
 def test_blog_poster_of_an_encoded_video_is_a_settled_frame(tmp_path):
     from publish import video
     frames, ends = storyboard()
-    src = tmp_path / "story.mp4"
-    with av.open(str(src), "w") as out:
-        s = out.add_stream("libx264", rate=FPS, options={"crf": "18"})
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        for i, a in enumerate(frames):
-            f = av.VideoFrame.from_ndarray(a, format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, FPS)
-            for p in s.encode(f):
-                out.mux(p)
-        for p in s.encode(None):
-            out.mux(p)
+    src = video_of(tmp_path / "story.mp4", frames, FPS, options={"crf": "18"})
     info = video.export_derived(src, tmp_path / "s.webm", tmp_path / "s.gif", tmp_path / "s.png", "#14161c",
                                 beat_ends=ends)
     assert 3 * FPS <= info["poster_frame"] < 4 * FPS - 5
