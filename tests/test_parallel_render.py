@@ -63,3 +63,28 @@ def test_two_renders_sharing_tex_strings_both_succeed_twice(tmp_path):
         for svg in svgs + sorted((media / "texts").glob("*.svg")):
             ET.parse(svg)                                    # complete XML
         assert not [f for f in (media / "Tex").iterdir() if f.name.startswith(".")]   # no temp files left
+
+
+def test_text_svg_edit_never_leaves_a_shared_file_empty(tmp_path, monkeypatch):
+    """Text edits its cached SVG after every load (manimpango's remove_last_M truncates, then writes):
+    a render reading it at that moment parsed an empty file. The installed edit renames a complete
+    file into place, and leaves an already edited file untouched."""
+    from manim.mobject.text import text_mobject
+
+    import scenes.kit.text  # noqa: F401  (installs svg_cache)
+    edit = text_mobject.PangoUtils.remove_last_M
+    svg = tmp_path / "glyphs.svg"
+    svg.write_text('<svg><path d="M 1 2 L 3 4 Z M 5 6 "/></svg>')
+    before = svg.stat().st_ino
+    writes = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda f, mode="r", *a, **k: (
+        writes.append((str(f), mode)), real_open(f, mode, *a, **k))[1])
+    edit(str(svg))
+    assert not [w for w in writes if w[0] == str(svg) and "w" in w[1]]      # never opened for writing
+    assert svg.read_text() == '<svg><path d="M 1 2 L 3 4 Z "/></svg>'        # manimpango's edit
+    assert svg.stat().st_ino != before                                       # a new file renamed in
+    edited = svg.stat().st_ino
+    edit(str(svg))
+    assert svg.stat().st_ino == edited                                       # nothing to edit: untouched
+    assert not [f for f in tmp_path.iterdir() if f.name.startswith(".")]

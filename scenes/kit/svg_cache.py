@@ -7,12 +7,15 @@ inside that shared folder and, after each compile, deletes every file there that
 then says "Your installation does not support converting .dvi files to SVG"); and a render can
 open an .svg that dvisvgm or Pango is still writing. Reading is not safe either: SVGMobject writes a
 modified copy as <name>_.svg beside the cached file, parses it and deletes it, so two renders
-reading the same SVG delete (or overwrite) each other's copy.
+reading the same SVG delete (or overwrite) each other's copy. And Text rewrites its cached SVG in
+place after every load (manimpango's PangoUtils.remove_last_M truncates, then writes), so another
+render could parse an empty file.
 
 Here every SVG is made in a private temporary folder and moved into the shared one with
 os.replace, which is atomic: a render finds a complete SVG or none. Two renders that need the same
 new string may both compile it (identical bytes; the last rename wins). The modified copy is
-written in a private temporary folder too. No locks: nothing is left
+written in a private temporary folder too, and remove_last_M rewrites by atomic rename, only when
+it changes something. No locks: nothing is left
 locked by a killed render, and it works the same on a folder shared by several machines.
 
 `install()` is called when scenes.kit.text is imported (by every kit module that makes Text or MathTex).
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +35,7 @@ from manim import RIGHT, Mobject, config
 from manim.mobject.svg import svg_mobject
 from manim.mobject.text import tex_mobject, text_mobject
 from manim.utils import tex_file_writing as tfw
+from manimpango import PangoUtils
 
 _ORIGINAL_TEXT2SVG = {}
 
@@ -50,6 +55,33 @@ def publish(made: Path, dest: Path) -> Path:
             os.unlink(tmp)
         raise
     return dest
+
+
+def _write_atomic(dest: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".part.svg")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class AtomicPangoUtils(PangoUtils):
+    """manimpango's PangoUtils, whose remove_last_M rewrites a shared SVG without a moment when it is
+    empty: the same edit (drop the stray last move-to), written by atomic rename, and only if it changes
+    the file (a cached SVG was already edited when it was made)."""
+
+    @staticmethod
+    def remove_last_M(file_name: str) -> None:
+        path = Path(file_name)
+        content = path.read_text(encoding="utf-8")
+        edited = re.sub(r'Z M [^A-Za-z]*? "\/>', 'Z "/>', content)
+        if edited != content:
+            _write_atomic(path, edited)
 
 
 def tex_to_svg_file(expression: str, environment: str | None = None, tex_template=None) -> Path:
@@ -99,6 +131,7 @@ def _atomic_text2svg(cls):
             with tempfile.TemporaryDirectory(prefix="manim-text-") as tmp:
                 with _text_dir(tmp):
                     made = Path(original(self, color))
+                AtomicPangoUtils.remove_last_M(str(made))    # edited before it is shared
                 publish(made, svg)
         return str(svg.resolve())
 
@@ -136,5 +169,6 @@ def install() -> None:
     tex_mobject.tex_to_svg_file = tex_to_svg_file      # imported by name there
     for cls in (text_mobject.Text, text_mobject.MarkupText):
         cls._text2svg = _atomic_text2svg(cls)
+    text_mobject.PangoUtils = AtomicPangoUtils           # imported by name there
     svg_mobject.SVGMobject.generate_mobject = generate_mobject
     svg_mobject.VMobjectFromSVGPath.__deepcopy__ = _deepcopy_sharing_path
