@@ -100,5 +100,9 @@ def main(argv=None) -> int:
     if extra and args.cmd != "render":
         p.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
-    use_preset(active_preset())          # every model the command loads is of this preset
+    if args.cmd != "list":
+        try:
+            use_preset(active_preset())  # every model the command loads is of this preset
+        except ValueError as e:
+            fail(str(e))
     return COMMANDS[args.cmd](args)
