@@ -19,14 +19,16 @@ import time
 import numpy as np
 
 from bench.report import Report, save_json
+from diffusion.core.presets import active_preset
 from diffusion.studies.experiments import RUNS, default_config, get_experiment
 from diffusion.models import get_model
 
 
 def main(argv=None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    tm = get_model("digits")
-    cfg = default_config()
+    preset = active_preset()
+    tm = get_model("digits", preset)
+    cfg = default_config(preset)
     res, secs = {}, {}
     for name in RUNS:
         t0 = time.perf_counter()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 
 from bench.report import Report, save_json
+from diffusion.core.presets import active_preset
 from diffusion.studies.flow_compare import NFES, PATH_STEPS, digits_measure, get_toy2d_measure, same_ode_check
 
 MODELS_2D = (("diffusion ODE", "toy2d"), ("flow", "toy2d-fm"), ("flow, reflowed once", "toy2d-reflow"))
@@ -28,10 +29,10 @@ def _rows(m: dict) -> dict:
     return {(r["sampler"], r["nfe"], r["model"]): r for r in m["rows"]}
 
 
-def toy2d_section(rep: Report) -> dict:
+def toy2d_section(rep: Report, preset) -> dict:
     from diffusion.models import get_model
 
-    tms = {name: get_model(name, progress=True) for _, name in MODELS_2D}
+    tms = {name: get_model(name, preset, progress=True) for _, name in MODELS_2D}
     ms = {name: get_toy2d_measure(tm) for name, tm in tms.items()}
     floor = ms["toy2d"]["floor"]["sw1"]
     n = ms["toy2d"]["n"]
@@ -78,12 +79,12 @@ def toy2d_section(rep: Report) -> dict:
     return dict(measures=ms, keys={name: tm.key for name, tm in tms.items()}, same_ode=same)
 
 
-def digits_section(rep: Report) -> dict:
+def digits_section(rep: Report, preset) -> dict:
     from diffusion.models import get_model
 
     out = {}
     for name in ("digits", "digits-fm"):
-        tm = get_model(name, progress=True)
+        tm = get_model(name, preset, progress=True)
         out[name] = dict(key=tm.key, train_seconds=tm.history["seconds"][-1], rows=digits_measure(tm))
     seeds = len(out["digits"]["rows"][0]["seeds"])
 
@@ -109,10 +110,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skip-digits", action="store_true", help="the 2D part only")
     args = p.parse_args(argv)
+    preset = active_preset()
     rep = Report("flow", "Flow matching and the diffusion ODE on the same data", argv=argv)
-    res = dict(toy2d=toy2d_section(rep))
+    res = dict(toy2d=toy2d_section(rep, preset))
     if not args.skip_digits:
-        res["digits"] = digits_section(rep)
+        res["digits"] = digits_section(rep, preset)
     save_json("flow", res)
     return rep.finish()
 

@@ -48,7 +48,10 @@ def main(argv=None) -> int:
     p.add_argument("--retry-animation", type=int, default=20, help="used instead when that frame is (nearly) empty")
     p.add_argument("--scenes", nargs="*")
     args = p.parse_args(argv)
+    from diffusion.core.presets import active_preset
+    from scenes.kit.preset import use_preset
     from scenes.kit.registry import discover, prepare
+    use_preset(active_preset())          # the models the scenes load are of this preset
 
     scenes = discover()
     names = args.scenes or list(scenes)

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench.report import ROOT, Report, save_json
-from diffusion.core.presets import preset_name
+from diffusion.core.presets import active_preset
 
 EMPTY = '''from manim import Scene, config
 from scenes.kit import style
@@ -60,7 +60,9 @@ def main(argv=None) -> int:
     p.add_argument("--scenes", nargs="*", help="only these scenes (default: every scene)")
     p.add_argument("--profile", metavar="SCENE", help="profile one scene's render (cProfile) instead")
     args = p.parse_args(argv)
+    from scenes.kit.preset import use_preset
     from scenes.kit.registry import discover, prepare
+    use_preset(active_preset())          # the models the scenes load are of this preset
     from publish.video import probe
 
     scenes = discover()
@@ -85,7 +87,7 @@ def main(argv=None) -> int:
                          wall_ratio=round(seconds / floor, 2), render_cpu_seconds=round(cpu, 1),
                          empty_cpu_seconds=round(floor_cpu, 1), ratio=round(cpu / floor_cpu, 2)))
         print(row_text(rows[-1]), flush=True)
-    save_json("render", dict(quality="l", preset=preset_name(), max_ratio=MAX_RATIO,
+    save_json("render", dict(quality="l", preset=active_preset().name, max_ratio=MAX_RATIO,
                              scenes=rows))
     rep = Report("render", "Render cost of every scene at -ql against an empty scene of the same length", argv=argv)
     rep.text("ratio = the scene's render CPU seconds / an empty scene's (same length and frame rate, same command); "

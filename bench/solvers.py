@@ -6,7 +6,7 @@ bench/results/solvers-PARTS.json).
 
 Each --part is its own section of the report (a run of some parts keeps the others' sections).
 
-Models come from $DIFFUSION_CACHE (trained there if missing, default preset). Measures:
+Models come from $DIFFUSION_CACHE (trained there if missing; $DIFFUSION_PRESET, else the default preset). Measures:
 - toy2d (4000 particles from one x_T): sliced Wasserstein-1 to exact draws of the spiral divided by the
   floor (two exact sets), and the share of samples more than 3 std from every component (exact draws:
   exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / DPM-Solver++(2M) /
@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from bench.report import Report, save_json
+from diffusion.core.presets import active_preset
 
 SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
 SAMPLE_SETS = {"made": 0, "loaded": 0}       # digit sample sets this run made, and loaded from an earlier one
@@ -55,13 +56,13 @@ def outlier_share(x: np.ndarray, mix) -> float:
     return float((d.min(1) > 3).mean())
 
 
-def toy2d_rows(nfes, n=4000, seed=0) -> dict:
+def toy2d_rows(nfes, preset, n=4000, seed=0) -> dict:
     from diffusion.models import get_model
     from diffusion.models.toy2d.flow import sample_toy2d
     from diffusion.models.toy2d.measure import distances_to_mixture, floor
     from diffusion.models.toy2d.mixture import ExactEps, sample_marginal
 
-    tm = get_model("toy2d", progress=False)
+    tm = get_model("toy2d", preset, progress=False)
     mix = tm.config.mixture
     fl = floor(mix, n)["sw1"]
     exact_draws = sample_marginal(mix, tm.schedule, -1, n, seed=20_000)
@@ -99,14 +100,14 @@ def digit_samples(model, model_key: str, schedule, sampler: str, nfe: int, seed:
     return x
 
 
-def digits_rows(nfes, seeds, ddpm_seeds=None) -> dict:
+def digits_rows(nfes, preset, seeds, ddpm_seeds=None) -> dict:
     from diffusion.core.empirical import EmpiricalEps
     from diffusion.core.inference import fast_eps_model
     from diffusion.models import get_model
     from diffusion.models.digits.classifier import quality_over_seeds
     from diffusion.models.digits.data import load_dataset
 
-    tm = get_model("digits", progress=False)
+    tm = get_model("digits", preset, progress=False)
     train_x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "train")
     models = (("network", fast_eps_model(tm.model, (1, 8, 8)), tm.key),
               ("memoriser", EmpiricalEps(train_x, tm.schedule), f"memo-{tm.key}"))
@@ -127,7 +128,7 @@ def digits_rows(nfes, seeds, ddpm_seeds=None) -> dict:
     return dict(model=tm.key, T=tm.schedule.T, seeds=list(seeds), rows=rows)
 
 
-def speed(samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int = 1234, repeats: int = 2) -> list[dict]:
+def speed(preset, samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int = 1234, repeats: int = 2) -> list[dict]:
     """Seconds for n digits at nfe calls: the plain network as `sample` ran it before (timed first, before a
     FastEps keeps freed memory), then, alternated `repeats` times, the same after it and fast_eps_model
     (and, for the first sampler, its parts: untraced, the chunks one at a time with torch's threads, and
@@ -137,7 +138,7 @@ def speed(samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int 
     from diffusion.core.sample import sample
     from diffusion.models import get_model
 
-    tm = get_model("digits", progress=False)
+    tm = get_model("digits", preset, progress=False)
     x_T = tm.noise(n, seed)
     out = []
     before, old = {}, {}        # the plain network before any FastEps changed the allocator: the old path
@@ -277,16 +278,17 @@ def main(argv=None) -> int:
     p.add_argument("--ddpm-seeds", type=int, default=len(QUALITY_SEEDS),
                    help="seeds of the digits DDPM-1000 rows, network and memoriser (1000 calls per seed)")
     args = p.parse_args(argv)
+    preset = active_preset()
     t0 = time.perf_counter()
     rep = Report("solvers", "ODE and SDE solvers: quality against network calls, and sampling speed", argv=argv,
                  keep_other_commands=True)
     res = dict(nfes=args.nfe)
     if "speed" in args.part:
-        res["speed"] = speed()
+        res["speed"] = speed(preset)
     if "toy2d" in args.part:
-        res["toy2d"] = toy2d_rows(args.nfe)
+        res["toy2d"] = toy2d_rows(args.nfe, preset)
     if "digits" in args.part:
-        res["digits"] = digits_rows(args.nfe, QUALITY_SEEDS[:args.seeds], QUALITY_SEEDS[:args.ddpm_seeds])
+        res["digits"] = digits_rows(args.nfe, preset, QUALITY_SEEDS[:args.seeds], QUALITY_SEEDS[:args.ddpm_seeds])
         res["decision"] = decide(res["digits"], max(args.nfe))
     write(rep, res)
     reused = (f" ({SAMPLE_SETS['loaded']} of {sum(SAMPLE_SETS.values())} digit sample sets were made by an earlier "

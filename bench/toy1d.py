@@ -20,6 +20,7 @@ import numpy as np
 
 from bench.report import Report, save_json
 from diffusion.core.sample import sample
+from diffusion.core.presets import active_preset
 from diffusion.models import get_model
 from diffusion.models.toy1d.mixture import (ExactEps, mode_weights, sample_marginal, sample_toy1d,
                              wasserstein1)
@@ -33,7 +34,7 @@ PER_T = (999, 799, 499, 199, 49)
 
 def main(argv=None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    tm = get_model("toy1d")
+    tm = get_model("toy1d", active_preset())
     mix, sched = tm.config.mixture, tm.schedule
     rows, ok = [], True
 

@@ -19,6 +19,7 @@ import argparse
 import numpy as np
 
 from bench.report import Report, save_json
+from diffusion.core.presets import active_preset
 from diffusion.models import get_model
 from diffusion.models.toy2d.measure import error_by_density, field_error, fields_on_grid, get_quality_vs_steps
 
@@ -33,7 +34,7 @@ YES = {True: "yes", False: "NO", None: "-"}
 
 def main(argv=None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    tm = get_model("toy2d")
+    tm = get_model("toy2d", active_preset())
     q = get_quality_vs_steps(tm)
     fl = q["floor"]
     rep = Report("toy2d", "The 2D spiral model against its exact truth", argv=argv)

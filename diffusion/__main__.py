@@ -79,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    from .core.presets import active_preset
     from .models import MODELS, get_recipe
 
     if args.cmd == "list":
@@ -95,7 +96,7 @@ def main(argv=None) -> int:
     if args.cmd == "train" and args.steps:
         settings["steps"] = args.steps
     try:
-        config = recipe.config(args.preset, **settings)
+        config = recipe.config(active_preset(args.preset), **settings)
     except (ValueError, TypeError) as e:
         p.error(str(e))
 

@@ -50,6 +50,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.cmd == "present":
         return present(args.scene)
+    from diffusion.core.presets import active_preset
+    from scenes.kit.preset import use_preset
+    use_preset(active_preset())          # the models the figures and renders load are of this preset
     if args.cmd == "figures":
         from pathlib import Path
 

@@ -13,6 +13,7 @@ from scenes.kit import layout, style
 from scenes.kit.data import ddim_determinism
 from scenes.kit.data.ddim_determinism import DDIM_TEX, experiments, measure
 from scenes.kit.models import digits_model
+from scenes.kit.preset import scene_preset
 from scenes.kit.images import framed, image_grid, pixel_image
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
@@ -41,7 +42,7 @@ class DDIMDeterminism(DiffusionScene):
 
     def construct(self):
         tm = digits_model()
-        cfg = default_config()
+        cfg = default_config(scene_preset())
         res = experiments()
         self.beat("DDIM with eta = 0 adds no noise while sampling: the image is a function of the starting noise.", 4)
         self.title_card("DDIM and its starting noise", "same noise, same digit; changed noise, how much change")

@@ -14,6 +14,7 @@ from scenes.kit import layout, style
 from scenes.kit.data import forward_backward as data
 from scenes.kit.data.forward_backward import forward_backward, sampler_name, typical_digit
 from scenes.kit.images import framed, pixel_image
+from scenes.kit.preset import scene_preset
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
 
@@ -30,7 +31,7 @@ class ForwardBackward(DiffusionScene):
         r = forward_backward()
         d = typical_digit(r)
         s = SimpleNamespace(r=r, d=d, y=int(r["labels_true"][d]), R=r["labels"].shape[2],
-                            sampler=sampler_name(default_config(), int(r["T"])))
+                            sampler=sampler_name(default_config(scene_preset()), int(r["T"])))
         s.n_shown = min(N_SHOWN, s.R)
         self.beat("Take a real digit the model has never seen, add noise, and let the model remove it again: "
                   "SDEdit (Meng et al. 2022).", 4)

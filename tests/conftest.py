@@ -38,6 +38,17 @@ def pytest_unconfigure(config):
         shutil.rmtree(_RUN, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def scenes_preset():
+    """The scenes' edge for every test in this process: what they load is of the quick preset (the
+    environment above carries it to the renders and commands tests start)."""
+    from diffusion.core.presets import Preset
+    from scenes.kit.preset import use_preset
+
+    use_preset(Preset("quick"))
+    return Preset("quick")
+
+
 @pytest.fixture(scope="session")
 def quick_model():
     from diffusion.models import get_model

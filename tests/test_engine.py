@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from diffusion.core import engine
-from diffusion.core.presets import PRESET_NAMES, preset_name
+from diffusion.core.presets import PRESET_NAMES, Preset, active_preset
 from diffusion.models import MODELS, get_config, get_recipe
 
 STEPS = 12
@@ -68,12 +68,24 @@ def test_every_model_has_the_three_presets(name):
         assert isinstance(get_config(name, p), recipe.config_type)
 
 
-def test_preset_from_the_environment(monkeypatch):
-    monkeypatch.setenv("DIFFUSION_PRESET", "large")
-    assert preset_name() == "large" and get_config("graphs") == get_config("graphs", "large")
-    monkeypatch.setenv("DIFFUSION_PRESET", "huge")
+def test_the_edges_resolve_the_preset_flag_then_the_environment_then_the_default():
+    assert active_preset("quick", environ={"DIFFUSION_PRESET": "large"}) == Preset("quick")
+    assert active_preset(environ={"DIFFUSION_PRESET": "large"}) == Preset("large")
+    assert active_preset(environ={}) == Preset("default")
+    assert active_preset(default="quick", environ={}) == Preset("quick")
     with pytest.raises(ValueError, match="unknown preset 'huge'; choose one of quick, default, large"):
+        active_preset(environ={"DIFFUSION_PRESET": "huge"})
+
+
+def test_the_library_takes_the_preset_as_an_argument_and_never_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("DIFFUSION_PRESET", "huge")            # an edge would refuse it; the library never looks
+    assert get_config("graphs", Preset("large")) == get_config("graphs", "large") == get_recipe("graphs").presets["large"]
+    with pytest.raises(TypeError):
         get_config("digits")
+    with pytest.raises(TypeError, match="a preset is a Preset or one of quick, default, large, got None"):
+        get_config("digits", None)
+    with pytest.raises(ValueError, match="unknown preset 'huge'; choose one of quick, default, large"):
+        get_config("digits", "huge")
 
 
 def test_unknown_model_and_setting_are_one_line_errors():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from diffusion.core.presets import Preset
 from diffusion.studies.experiments import (QUICK, RUNS, ddim, default_config, get_experiment, patch_mask, perturb_patch,
                                    run_determinism, slerp)
 
@@ -20,11 +21,9 @@ def results(tm):
     return {name: get_experiment(name, tm, QUICK) for name in RUNS}
 
 
-def test_default_config_follows_the_preset(monkeypatch):
-    monkeypatch.setenv("DIFFUSION_PRESET", "quick")
-    assert default_config() == QUICK
-    monkeypatch.setenv("DIFFUSION_PRESET", "default")
-    assert default_config() != QUICK
+def test_default_config_follows_the_preset():
+    assert default_config(Preset("quick")) == default_config("quick") == QUICK
+    assert default_config(Preset("default")) != QUICK
 
 
 def test_ddim_eta0_is_bitwise_deterministic(tm):

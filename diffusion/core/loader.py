@@ -21,9 +21,9 @@ def model_path(name: str, config):
     return model_file(name, config)
 
 
-def load_model(recipe, config=None, progress: bool = True, **overrides) -> TrainedModel:
-    """The trained model of `recipe` for a preset name (None: the active preset, core/presets.py) or a
-    config, with optional setting overrides (steps=9000): loaded from the cache or trained once."""
+def load_model(recipe, config, progress: bool = True, **overrides) -> TrainedModel:
+    """The trained model of `recipe` for a Preset (or its name) or a config, with optional setting
+    overrides (steps=9000): loaded from the cache or trained once."""
     config = recipe.config(config, **overrides)
     note_access(model_path(recipe.name, config))    # also when the copy in memory below serves it
     # the cache directory is part of the key: a changed $DIFFUSION_CACHE loads from (or trains into) it

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .presets import preset_name
+from .presets import Preset, as_preset
 from .schedule import NoiseSchedule
 from .trained import TrainedModel
 
@@ -32,9 +32,9 @@ class Recipe:
     extra_keys: tuple = ()             # result entries beside the weights that the loaded model keeps
 
     # --- configs ---------------------------------------------------------------------------
-    def config(self, preset=None, **overrides):
-        """A config from a preset name (None: $DIFFUSION_PRESET or default) or a config, with overrides."""
-        config = preset if isinstance(preset, self.config_type) else self.presets[preset_name(preset)]
+    def config(self, preset: Preset | str, **overrides):
+        """A config from a Preset (or its name) or a config, with overrides."""
+        config = preset if isinstance(preset, self.config_type) else self.presets[as_preset(preset).name]
         return self.override(config, **overrides) if overrides else config
 
     def override(self, config, **overrides):

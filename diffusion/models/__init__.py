@@ -2,7 +2,7 @@
 
 Registering a model: a package diffusion/models/<name>/ (data, network, config with quick/default/large
 presets, recipe.py defining RECIPE, a `diffusion.core.recipe.Recipe`) and one line in MODELS below.
-Then `get_model(name)`, `python -m diffusion train|sample <name>` and `make models` know it.
+Then `get_model(name, preset)`, `python -m diffusion train|sample <name>` and `make models` know it.
 """
 from __future__ import annotations
 
@@ -36,11 +36,11 @@ def get_recipe(name: str):
     return import_module(MODELS[check_name(name)]).RECIPE
 
 
-def get_config(name: str, preset=None, **overrides):
-    """The config of model `name` for a preset (None: the active preset, core/presets.py), with overrides."""
+def get_config(name: str, preset, **overrides):
+    """The config of model `name` for a Preset (or its name), with overrides."""
     return get_recipe(name).config(preset, **overrides)
 
 
-def get_model(name: str, config=None, progress: bool = True, **overrides):
+def get_model(name: str, config, progress: bool = True, **overrides):
     """The trained model `name` (diffusion.core.loader.load_model): loaded from the cache or trained once."""
     return load_model(get_recipe(name), config, progress, **overrides)

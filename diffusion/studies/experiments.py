@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..core.cache import cached, TORCH
-from ..core.presets import preset_name
+from ..core.presets import Preset, as_preset
 from ..models.digits.classifier import ClassifierConfig, classify, get_classifier
 from ..models.digits.data import load_dataset
 from ..core.sample import sample
@@ -213,7 +213,6 @@ def get_experiment(name: str, tm, cfg: ExperimentConfig = ExperimentConfig()) ->
     return cached("experiments", name, spec, lambda: RUNS[name](tm, cfg), TORCH)
 
 
-def default_config(preset: str | None = None) -> ExperimentConfig:
-    """QUICK when the digits preset is 'quick' (None: the active preset, core/presets.py), else the full
-    ExperimentConfig."""
-    return QUICK if preset_name(preset) == "quick" else ExperimentConfig()
+def default_config(preset: Preset | str) -> ExperimentConfig:
+    """QUICK for the quick preset (the model it studies is quick too), else the full ExperimentConfig."""
+    return QUICK if as_preset(preset).quick else ExperimentConfig()

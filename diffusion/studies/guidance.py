@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from ..core.cache import cached, TORCH
 from ..core.guidance import guided_sample
-from ..core.presets import preset_name
+from ..core.presets import Preset, as_preset
 from ..models.digits.classifier import ClassifierConfig, classify, frechet_distance, get_classifier
 from ..models.digits.data import load_digits
 
@@ -40,9 +40,9 @@ class GuidanceStudyConfig:
 QUICK = GuidanceStudyConfig(ws=(0.0, 2.0, 8.0), n_per_class=6, steps=5, classifier=ClassifierConfig(steps=200))
 
 
-def default_study_config(preset: str | None = None) -> GuidanceStudyConfig:
-    """QUICK when the digits preset is 'quick' (None: the active preset, core/presets.py), else the full sweep."""
-    return QUICK if preset_name(preset) == "quick" else GuidanceStudyConfig()
+def default_study_config(preset: Preset | str) -> GuidanceStudyConfig:
+    """QUICK for the quick preset (the model it studies is quick too), else the full sweep."""
+    return QUICK if as_preset(preset).quick else GuidanceStudyConfig()
 
 
 def mean_pairwise_distance(x: np.ndarray) -> float:
@@ -114,8 +114,7 @@ def run_guidance_study(tm, cfg: GuidanceStudyConfig = GuidanceStudyConfig(), pro
     )
 
 
-def get_guidance_study(tm, cfg: GuidanceStudyConfig | None = None, progress: bool = True) -> dict:
+def get_guidance_study(tm, cfg: GuidanceStudyConfig, progress: bool = True) -> dict:
     """The cached sweep for a trained conditional model (built on first use)."""
-    cfg = cfg or default_study_config()
     spec = dict(model=tm.key, config=asdict(cfg), revision=REVISION)
     return cached("studies", "guidance", spec, lambda: run_guidance_study(tm, cfg, progress), TORCH)

@@ -401,7 +401,10 @@ def contact_sheet(rec: Recorder, path: Path, cols: int = 4):
 
 
 def main(names=None, sheet: str | None = None) -> int:
-    os.environ.setdefault("DIFFUSION_PRESET", "quick")     # layout does not depend on how well a model trained
+    from diffusion.core.presets import active_preset
+
+    from .preset import use_preset
+    use_preset(active_preset(default="quick"))     # layout does not depend on how well a model trained
     scenes = _discover()
     names = names or list(scenes)
     unknown = [n for n in names if n not in scenes]

@@ -11,6 +11,9 @@ import argparse
 import json
 import sys
 
+from diffusion.core.presets import active_preset
+
+from .preset import use_preset
 from .registry import check_scene, chapters, discover, fail, need_name, needs, prepare, unplaced
 from .rendering import render
 
@@ -97,4 +100,9 @@ def main(argv=None) -> int:
     if extra and args.cmd != "render":
         p.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    if args.cmd != "list":
+        try:
+            use_preset(active_preset())  # every model the command loads is of this preset
+        except ValueError as e:
+            fail(str(e))
     return COMMANDS[args.cmd](args)

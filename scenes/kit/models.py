@@ -1,5 +1,7 @@
 """What scenes load from the library: the trained models and cached trajectories (never trained here
-in a hot path — the first call trains and caches once, `make models` does it ahead of time). No Manim."""
+in a hot path — the first call trains and caches once, `make models` does it ahead of time). No Manim.
+
+Every model is loaded for the scenes' preset (scenes/kit/preset.py)."""
 from __future__ import annotations
 
 import sys
@@ -8,16 +10,23 @@ from functools import lru_cache
 import numpy as np
 
 from diffusion.core.loader import get_trajectory
+from diffusion.core.presets import Preset
 from diffusion.core.trained import TrainedModel
 from diffusion.models import get_model
 from diffusion.models.graphs.data import make_graphs
 from diffusion.models.graphs.discrete import TrainedGraphModel, get_graph_trajectory
 
+from .preset import scene_preset
+
+
+def digits_model() -> TrainedModel:
+    """the digits U-Net of the scenes' preset"""
+    return _digits_model(scene_preset())
+
 
 @lru_cache(maxsize=1)
-def digits_model() -> TrainedModel:
-    """the digits U-Net of the active preset ($DIFFUSION_PRESET, default 'default')"""
-    return get_model("digits", progress=sys.stderr.isatty())     # a bar when it trains in a terminal
+def _digits_model(preset: Preset) -> TrainedModel:
+    return get_model("digits", preset, progress=sys.stderr.isatty())     # a bar when it trains in a terminal
 
 
 def digits_trajectory(n: int = 16, seed: int = 0, sampler: str = "ddpm", steps: int = 1000, eta: float = 0.0):
@@ -28,10 +37,14 @@ COND_NODES = (0, 1, 2, 3, 8, 9)         # held fixed: four nodes of one block, t
 COND_INDEX = 0                           # which test-split graph gives the fixed subgraph
 
 
-@lru_cache(maxsize=1)
 def graph_model() -> TrainedGraphModel:
-    """the graph denoiser of the active preset ($DIFFUSION_PRESET, default 'default')"""
-    return get_model("graphs", progress=sys.stderr.isatty())
+    """the graph denoiser of the scenes' preset"""
+    return _graph_model(scene_preset())
+
+
+@lru_cache(maxsize=1)
+def _graph_model(preset: Preset) -> TrainedGraphModel:
+    return get_model("graphs", preset, progress=sys.stderr.isatty())
 
 
 def condition_graph() -> np.ndarray:
@@ -48,5 +61,5 @@ def unconditional_trajectory(n: int = 4, seed: int = 0):
 
 
 def toy2d_model():
-    """the 2D spiral MLP eps-model of the active preset"""
-    return get_model("toy2d", progress=False)
+    """the 2D spiral MLP eps-model of the scenes' preset"""
+    return get_model("toy2d", scene_preset(), progress=False)

@@ -45,6 +45,11 @@ class DiffusionScene(Slide):
         return list(cls.data.claims()) if cls.data is not None else []
 
     def render(self, *args, **kwargs):
+        # the edge of `manim render`: the preset every model of this scene is loaded for, chosen once
+        from diffusion.core.presets import active_preset
+
+        from .preset import use_preset
+        use_preset(active_preset())
         if os.environ.get("SCENES_SLIDES_DIR"):
             return Slide.render(self, *args, **kwargs)      # video + slide clips + <Scene>.json
         return Scene.render(self, *args, **kwargs)          # video only

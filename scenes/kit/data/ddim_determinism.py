@@ -10,6 +10,7 @@ import numpy as np
 from diffusion.studies.experiments import default_config, get_experiment
 from scenes.kit.claims import fact, worded
 from scenes.kit.models import digits_model
+from scenes.kit.preset import scene_preset
 
 # The DDIM update on screen (Song et al. 2021, eq. 12, with sigma_t(eta) of eq. 16), line by line, and
 # the same lines as code: tests/test_claims.py evaluates `ddim_update_on_screen` against
@@ -39,14 +40,14 @@ SHOWN = ("determinism", "patch", "eta_sweep", "interpolation")
 
 def experiments() -> dict:
     """the DDIM experiments the scene shows: determinism, patch, eta sweep, slerp (digits U-Net)"""
-    return {name: get_experiment(name, digits_model(), default_config()) for name in SHOWN}
+    return {name: get_experiment(name, digits_model(), default_config(scene_preset())) for name in SHOWN}
 
 
 @lru_cache(maxsize=2)
 def measure(untrained: bool = False) -> dict:
     """The figures the narration states, from the cached experiments the scene shows (with `untrained`,
     the same experiments on the freshly initialised network: what the claims must fail on)."""
-    cfg = default_config()
+    cfg = default_config(scene_preset())
     tm = digits_model().untrained() if untrained else digits_model()
     res = {name: get_experiment(name, tm, cfg) for name in SHOWN}
     det, patch, eta, interp = (res[k] for k in SHOWN)
@@ -105,7 +106,7 @@ def claims():
         """(noise change, output change), each as a share of the unrelated pair's distance"""
         return round(mm["full_noise"] / mm["unrelated_noise"], 3), round(mm["full_patch"] / mm["unrelated"], 3)
 
-    interp = get_experiment("interpolation", digits_model(), default_config())
+    interp = get_experiment("interpolation", digits_model(), default_config(scene_preset()))
     lab = interp["labels"]
     at_switch = lambda L: bool((L[1:] != L[:-1])[int(np.argmax(interp["step_dist"]))])
     ns, os_ = amplification(m)
@@ -132,7 +133,7 @@ def claims():
             (lambda v: v, "the image moves steadily further as more of the patch is replaced"),
             (lambda v: True, "the image moves further as more of the patch is replaced, though not at every step")],
             perturb={"the amounts in shuffled order": lambda: bool(np.all(np.diff(
-                np.random.default_rng(0).permutation(get_experiment("patch", digits_model(), default_config())
+                np.random.default_rng(0).permutation(get_experiment("patch", digits_model(), default_config(scene_preset()))
                                                      ["mean_out_dist"])) > 0))}),
         worded("patch_amplified", (ns, os_), [
             (lambda v: v[1] > 1.25 * v[0], f"replacing the whole patch changes the noise by {ns:.0%} of the "

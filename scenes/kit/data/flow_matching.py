@@ -17,6 +17,7 @@ from diffusion.models.toy2d_fm.velocity import exact_velocity, flow_log_density,
 from diffusion.studies.flow_compare import get_toy2d_measure, run, same_ode_check, straightness
 from scenes.kit.claims import claim, worded
 from scenes.kit.models import toy2d_model
+from scenes.kit.preset import scene_preset
 
 LINES = dict(n=36, seed=21)                 # training pairs drawn as lines, and the paths from their noise
 PATH_CALLS = 100                            # Euler calls of the drawn marginal paths
@@ -30,13 +31,13 @@ LINK_N = 500
 
 
 def toy2d_fm_model():
-    """the 2D spiral MLP trained by flow matching (toy2d-fm), active preset"""
-    return get_model("toy2d-fm", progress=False)
+    """the 2D spiral MLP trained by flow matching (toy2d-fm), the scenes' preset"""
+    return get_model("toy2d-fm", scene_preset(), progress=False)
 
 
 def toy2d_reflow_model():
-    """toy2d-fm rectified once (toy2d-reflow), active preset"""
-    return get_model("toy2d-reflow", progress=False)
+    """toy2d-fm rectified once (toy2d-reflow), the scenes' preset"""
+    return get_model("toy2d-reflow", scene_preset(), progress=False)
 
 
 def measures() -> dict:

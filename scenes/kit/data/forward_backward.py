@@ -8,6 +8,7 @@ import numpy as np
 from diffusion.studies.experiments import default_config, get_experiment
 from scenes.kit.claims import worded
 from scenes.kit.models import digits_model
+from scenes.kit.preset import scene_preset
 
 
 def sampler_name(cfg, T: int) -> str:
@@ -33,7 +34,7 @@ def share_words(s: float) -> str:
 
 def forward_backward() -> dict:
     """real digits noised to 0.2T..0.8T and denoised back, classified (digits U-Net)"""
-    return get_experiment("forward_backward", digits_model(), default_config())
+    return get_experiment("forward_backward", digits_model(), default_config(scene_preset()))
 
 
 def typical_digit(r: dict) -> int:

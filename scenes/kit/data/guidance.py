@@ -9,6 +9,7 @@ import numpy as np
 from diffusion.models import get_model
 from diffusion.studies.guidance import default_study_config, get_guidance_study
 from scenes.kit.claims import bootstrap_diff, fact, interval_words, worded
+from scenes.kit.preset import scene_preset
 
 # the formula on screen: each TeX part with the same term in Python (tests/test_guidance.py evaluates
 # the Python and compares it with diffusion.core.guidance.GuidedEps, the code that made the frames)
@@ -28,12 +29,12 @@ def formula_tex() -> list[str]:
 @lru_cache(maxsize=1)
 def cond_model():
     """the class-conditional digits model (digits-cond)"""
-    return get_model("digits-cond", progress=False)
+    return get_model("digits-cond", scene_preset(), progress=False)
 
 
 def guidance_sweep():
     """the guidance sweep: samples and measures for every w (diffusion/studies/guidance.py)"""
-    return get_guidance_study(cond_model(), default_study_config())
+    return get_guidance_study(cond_model(), default_study_config(scene_preset()))
 
 
 def w_str(w: float) -> str:

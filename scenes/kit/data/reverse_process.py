@@ -11,6 +11,7 @@ from diffusion.models.digits.data import load_dataset
 from diffusion.studies.experiments import default_config
 from scenes.kit.claims import choose, claim, fact, worded
 from scenes.kit.models import digits_model, digits_trajectory
+from scenes.kit.preset import scene_preset
 
 GRID = 4                               # GRID x GRID samples
 SHOW_STEPS = (1000, 800, 600, 400, 250, 100, 30, 1)   # paper's 1-based t shown in the close-up
@@ -26,7 +27,7 @@ def reverse_trajectory():
 @lru_cache(maxsize=1)
 def digit_classifier():
     """the digit classifier that names the final samples (measure() reads its verdicts)"""
-    return get_classifier(default_config().classifier)
+    return get_classifier(default_config(scene_preset()).classifier)
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ import numpy as np
 from diffusion.models import get_model
 from diffusion.models.toy1d.mixture import get_toy1d_trajectory, mode_boundary, order_flip_share
 from scenes.kit.claims import worded
+from scenes.kit.preset import scene_preset
 
 # the particles both samplers start from (the same x_T): DDPM over every step, DDIM over 100
 TRAJECTORIES = dict(ddpm=dict(n=2000, seed=0, sampler="ddpm", steps=None),
@@ -16,8 +17,8 @@ TRAJECTORIES = dict(ddpm=dict(n=2000, seed=0, sampler="ddpm", steps=None),
 
 
 def toy1d_model():
-    """the 1D two-bump MLP eps-model of the active preset"""
-    return get_model("toy1d", progress=sys.stderr.isatty())
+    """the 1D two-bump MLP eps-model of the scenes' preset"""
+    return get_model("toy1d", scene_preset(), progress=sys.stderr.isatty())
 
 
 def trajectories() -> dict:

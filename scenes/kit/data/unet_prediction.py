@@ -7,6 +7,7 @@ import numpy as np
 from diffusion.studies.noise_prediction import error_curve, prediction, smoothed_loss, snapshot_samples, x0_references
 from scenes.kit.claims import worded
 from scenes.kit.models import digits_model
+from scenes.kit.preset import scene_preset
 
 SAMPLE_INDEX = 0                  # held-out digit followed through the scene
 EPS_SEED = 0                      # seed of its noise eps
@@ -58,7 +59,7 @@ def digits_classifier():
     from diffusion.models.digits.classifier import get_classifier
     from diffusion.studies.experiments import default_config
 
-    return get_classifier(default_config().classifier)
+    return get_classifier(default_config(scene_preset()).classifier)
 
 
 def snapshot_confident(samples: dict) -> dict:
