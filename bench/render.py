@@ -30,7 +30,9 @@ from bench.report import ROOT, Report, save_json
 from diffusion.core.presets import active_preset
 
 EMPTY = '''from manim import Scene, config
-from scenes.kit import style
+from scenes.kit import encoder, style
+
+encoder.install()      # the same encoder settings as the scenes
 
 class Empty(Scene):
     def construct(self):

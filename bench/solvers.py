@@ -1,4 +1,4 @@
-"""Higher-order ODE solvers against the number of network calls (NFE): quality on the 2D spiral and on
+"""Higher-order ODE solvers, and their SDE form, against the number of network calls (NFE): quality on the 2D spiral and on
 digits, and the speed of sampling 1000 digits. Writes bench/reports/solvers.md (and the numbers to
 bench/results/solvers-PARTS.json).
 
@@ -9,8 +9,9 @@ Each --part is its own section of the report (a run of some parts keeps the othe
 Models come from $DIFFUSION_CACHE (trained there if missing; $DIFFUSION_PRESET, else the default preset). Measures:
 - toy2d (4000 particles from one x_T): sliced Wasserstein-1 to exact draws of the spiral divided by the
   floor (two exact sets), and the share of samples more than 3 std from every component (exact draws:
-  exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / DPM-Solver++(2M) at
-  each NFE on uniform and on Karras (rho = 7) timesteps, DDPM over all 1000 steps as the reference row.
+  exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / DPM-Solver++(2M) /
+  SDE-DPM-Solver++(2M) at each NFE on uniform and on Karras (rho = 7) timesteps, DDPM on the same
+  uniform steps (ancestral, respaced), DDPM over all 1000 steps as the reference row.
 - digits: the digits bench's measure (diffusion.models.digits.classifier.quality_over_seeds: Fréchet
   distance of classifier features to the held-out half over the floor, 1000 samples per x_T seed, mean
   and min-max over the seeds) for the network and the memoriser (core/empirical.py, the exact score of
@@ -36,10 +37,13 @@ from diffusion.core.presets import active_preset
 
 SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
 SAMPLE_SETS = {"made": 0, "loaded": 0}       # digit sample sets this run made, and loaded from an earlier one
-SOLVERS = ("ddim", "heun", "dpm++2m")
+SOLVERS = ("ddim", "heun", "dpm++2m", "dpm++2m-sde")
 SPACINGS = ("uniform", "karras")
-NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "dpm++2m": "DPM-Solver++(2M)", "ddpm": "DDPM"}
-RUNS = [(s, sp) for s in SOLVERS for sp in SPACINGS]      # the report's rows, each over the NFE columns
+NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "dpm++2m": "DPM-Solver++(2M)",
+         "dpm++2m-sde": "SDE-DPM-Solver++(2M)", "ddpm": "DDPM"}
+# the report's rows, each over the NFE columns: the solvers on both spacings, and DDPM respaced to the
+# same uniform steps (fresh noise each step, first order)
+RUNS = [("ddpm", "uniform")] + [(s, sp) for s in SOLVERS for sp in SPACINGS]
 SPEED_BOUND_S = 4.0          # 1000 digits at 50 calls on this CPU
 
 
@@ -63,7 +67,7 @@ def toy2d_rows(nfes, preset, n=4000, seed=0) -> dict:
     fl = floor(mix, n)["sw1"]
     exact_draws = sample_marginal(mix, tm.schedule, -1, n, seed=20_000)
     rows = []
-    runs = [("ddpm", "uniform", tm.schedule.T)] + [(s, sp, k) for s, sp in RUNS for k in nfes]
+    runs = [("ddpm", "uniform", tm.schedule.T)] + [(s, sp, k) for s, sp in RUNS for k in nfes if k < tm.schedule.T]
     for model_name, model in (("exact eps*", ExactEps(mix, tm.schedule)), ("network", None)):
         for sampler, spacing, nfe in runs:
             x = sample_toy2d(tm, n, seed, sampler, nfe, record=False, model=model, spacing=spacing).numpy()
@@ -71,7 +75,7 @@ def toy2d_rows(nfes, preset, n=4000, seed=0) -> dict:
                              sw1_ratio=distances_to_mixture(x, mix)["sw1"] / fl, outliers=outlier_share(x, mix)))
             print(f"toy2d {model_name:10s} {sampler:8s} {spacing:7s} {nfe:5d}: SW1 {rows[-1]['sw1_ratio']:.2f}x floor, "
                   f"outliers {100 * rows[-1]['outliers']:.1f} %", flush=True)
-    return dict(model=tm.key, n=n, seed=seed, floor_sw1=fl, exact_outliers=outlier_share(exact_draws, mix), rows=rows)
+    return dict(model=tm.key, T=tm.schedule.T, n=n, seed=seed, floor_sw1=fl, exact_outliers=outlier_share(exact_draws, mix), rows=rows)
 
 
 # --- digits -----------------------------------------------------------------------------------
@@ -107,12 +111,12 @@ def digits_rows(nfes, preset, seeds, ddpm_seeds=None) -> dict:
     train_x, _ = load_dataset(tm.config.dataset, tm.config.image_size, "train")
     models = (("network", fast_eps_model(tm.model, (1, 8, 8)), tm.key),
               ("memoriser", EmpiricalEps(train_x, tm.schedule), f"memo-{tm.key}"))
-    runs = [("ddpm", "uniform", tm.schedule.T)] + [(s, sp, k) for s, sp in RUNS for k in nfes]
+    runs = [("ddpm", "uniform", tm.schedule.T)] + [(s, sp, k) for s, sp in RUNS for k in nfes if k < tm.schedule.T]
     rows = []
     for name, model, key in models:
         for sampler, spacing, nfe in runs:
             t0 = time.perf_counter()
-            use = ddpm_seeds if (sampler == "ddpm" and ddpm_seeds) else seeds
+            use = ddpm_seeds if (sampler == "ddpm" and nfe == tm.schedule.T and ddpm_seeds) else seeds
             xs = {s: digit_samples(model, key, tm.schedule, sampler, nfe, s, spacing=spacing) for s in use}
             q = quality_over_seeds(xs, tm.config.image_size)
             rows.append(dict(model=name, sampler=sampler, spacing=spacing, nfe=nfe, ratio_mean=q["ratio_mean"],
@@ -121,7 +125,7 @@ def digits_rows(nfes, preset, seeds, ddpm_seeds=None) -> dict:
                              confident=q["confident_mean"]))
             print(f"digits {name:9s} {sampler:8s} {spacing:7s} {nfe:5d}: {q['ratio_mean']:.2f}x ({q['ratio_min']:.2f}-"
                   f"{q['ratio_max']:.2f}) in {time.perf_counter() - t0:.0f}s", flush=True)
-    return dict(model=tm.key, seeds=list(seeds), rows=rows)
+    return dict(model=tm.key, T=tm.schedule.T, seeds=list(seeds), rows=rows)
 
 
 def speed(preset, samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, seed: int = 1234, repeats: int = 2) -> list[dict]:
@@ -182,11 +186,13 @@ def decide(digits: dict, nfe: int = 50) -> dict:
     net = {(r["sampler"], r.get("spacing", "uniform"), r["nfe"]): r for r in digits["rows"] if r["model"] == "network"}
     cand = {run: net[(*run, nfe)] for run in RUNS if (*run, nfe) in net}
     best = min(cand, key=lambda run: cand[run]["ratio_mean"])
-    ddim, ddpm = cand[("ddim", "uniform")], next(r for k, r in net.items() if k[0] == "ddpm")
+    ddim, ddpm = cand[("ddim", "uniform")], net[("ddpm", "uniform", digits["T"])]
     b = cand[best]
+    paired = dict(zip(b["seeds"], b["per_seed"]))          # the best run on DDPM-1000's own seeds, seed by seed
+    on_ddpm_seeds = float(np.mean([paired[s] for s in ddpm["seeds"]])) if set(ddpm["seeds"]) <= set(paired) else None
     return dict(nfe=nfe, best=best[0], spacing=best[1], best_mean=b["ratio_mean"], best_max=b["ratio_max"],
                 ddim_mean=ddim["ratio_mean"], ddim_min=ddim["ratio_min"], ddpm_mean=ddpm["ratio_mean"],
-                ddpm_max=ddpm["ratio_max"],
+                ddpm_max=ddpm["ratio_max"], ddpm_seeds=ddpm["seeds"], best_on_ddpm_seeds=on_ddpm_seeds,
                 beats_ddim_beyond_spread=best != ("ddim", "uniform") and b["ratio_max"] < ddim["ratio_min"],
                 within_ddpm_spread_or_better=b["ratio_mean"] <= ddpm["ratio_max"])
 
@@ -195,7 +201,10 @@ def write(rep: Report, res: dict) -> None:
     nfes = res["nfes"]
     rep.text("NFE = network calls. DDIM (eta 0) is Euler's method on the probability-flow ODE; Heun (EDM) spends "
              "two calls per step (its last step, to sigma = 0, is Euler); DPM-Solver++(2M) one call per step, "
-             "extrapolating the data prediction from the last two. Spacing of the timesteps: uniform, evenly "
+             "extrapolating the data prediction from the last two; SDE-DPM-Solver++(2M) the same calls and "
+             "extrapolation on the reverse SDE, forgetting part of x_t and adding fresh noise each step (diffusers' "
+             "sde-dpmsolver++); DDPM at NFE < 1000: ancestral sampling respaced to the same uniform steps (DDIM "
+             "eta 1), fresh noise each step and first order. Spacing of the timesteps: uniform, evenly "
              "spaced in t (the default); karras, evenly spaced in sigma^(1/7) with sigma = sqrt((1 - alpha_bar) / "
              "alpha_bar) (Karras et al. 2022, rho = 7), taken to the nearest trained step: short steps near the "
              "data. DDPM over all 1000 steps is the reference row.")
@@ -222,7 +231,7 @@ def write(rep: Report, res: dict) -> None:
                  f"further than 3 std from every component (exact draws: {100 * t2['exact_outliers']:.1f} %).")
         for model in ("exact eps*", "network"):
             rows = {(r["sampler"], r["spacing"], r["nfe"]): r for r in t2["rows"] if r["model"] == model}
-            ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
+            ddpm = rows[("ddpm", "uniform", t2["T"])]
             rep.table(["solver", "spacing"] + [f"NFE {k}" for k in nfes],
                       [[NAMES[s], sp] + [f"{rows[(s, sp, k)]['sw1_ratio']:.2f}x, "
                                          f"{100 * rows[(s, sp, k)]['outliers']:.1f} %" for k in nfes] for s, sp in RUNS],
@@ -235,7 +244,7 @@ def write(rep: Report, res: dict) -> None:
                  "score of the train half (diffusion/core/empirical.py).")
         for model in ("network", "memoriser"):
             rows = {(r["sampler"], r["spacing"], r["nfe"]): r for r in dg["rows"] if r["model"] == model}
-            ddpm = next(r for k, r in rows.items() if k[0] == "ddpm")
+            ddpm = rows[("ddpm", "uniform", dg["T"])]
             seeds = "" if len(ddpm["seeds"]) == len(dg["seeds"]) else f", seeds {ddpm['seeds']}"
             cell = lambda r: f"{r['ratio_mean']:.2f}x ({r['ratio_min']:.2f}-{r['ratio_max']:.2f})"
             rep.table(["solver", "spacing"] + [f"NFE {k}" for k in nfes],
@@ -250,6 +259,9 @@ def write(rep: Report, res: dict) -> None:
                  "(its worst seed better than DDIM's best), so the digits default sampler "
                  + (f"becomes {NAMES[dec['best']]} on {dec['spacing']} steps" if dec['beats_ddim_beyond_spread']
                     else "stays DDIM on uniform steps") + ".")
+        if dec["best_on_ddpm_seeds"] is not None:
+            rep.text(f"On DDPM-1000's own seeds {dec['ddpm_seeds']} (the same x_T): {NAMES[dec['best']]} at "
+                     f"{dec['nfe']} NFE {dec['best_on_ddpm_seeds']:.2f}x, DDPM over 1000 steps {dec['ddpm_mean']:.2f}x.")
         rep.check(f"digits network, best solver at {dec['nfe']} NFE, within DDPM-1000's seed spread or better",
                   f"{dec['best_mean']:.2f}x", "mean <= DDPM-1000's worst seed", met=dec["within_ddpm_spread_or_better"])
         rep.check(f"digits network, best solver at {dec['nfe']} NFE beats DDIM beyond the seed spread",
@@ -268,7 +280,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     preset = active_preset()
     t0 = time.perf_counter()
-    rep = Report("solvers", "ODE solvers: quality against network calls, and sampling speed", argv=argv,
+    rep = Report("solvers", "ODE and SDE solvers: quality against network calls, and sampling speed", argv=argv,
                  keep_other_commands=True)
     res = dict(nfes=args.nfe)
     if "speed" in args.part:

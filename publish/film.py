@@ -200,7 +200,7 @@ def part_webm(src: Path, dest: Path) -> None:
     with av.open(str(src)) as inp, atomic_path(dest) as tmp:
         ins = inp.streams.video[0]
         rate = Fraction(ins.average_rate)
-        with av.open(str(tmp), "w", format="webm") as out:
+        with av.open(str(tmp), "w", format="webm", options=video.WEBM_CONTAINER) as out:
             s = out.add_stream("libvpx-vp9", rate=rate)
             s.width, s.height, s.pix_fmt = ins.codec_context.width, ins.codec_context.height, "yuv420p"
             s.options = dict(WEBM_OPTIONS, g=str(int(round(float(rate) * 5))))
@@ -265,7 +265,7 @@ def assemble(parts: list[Part], out: Path, webm: bool = True, blog: Path | None 
                     part_webm(p.video, dest)
                 manifest.record(f"webm:{p.name}", src, dict(options=WEBM_OPTIONS), out / "parts", [dest.name], {})
             webms.append(dest)
-        concat_copy(webms, starts, out / "film.webm", "webm")
+        concat_copy(webms, starts, out / "film.webm", "webm", video.WEBM_CONTAINER)
     cues = merged_cues(placed)
     write_text(out / "film.srt", subtitles.to_srt(cues))
     write_text(out / "film.vtt", subtitles.to_vtt(cues))

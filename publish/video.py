@@ -22,6 +22,9 @@ GIF_MAX_BYTES = 8 * 1024 * 1024
 GIF_COLORS = 128
 # VP9 at constant quality; 'good' deadline with a fast cpu-used: small files at a few x real time
 WEBM_OPTIONS = {"crf": "33", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"}
+# the WebM (Matroska) muxer writes a random segment ID into every file unless told to be bit-exact:
+# the same command twice then gives the same bytes
+WEBM_CONTAINER = {"fflags": "+bitexact"}
 
 
 @dataclass
@@ -118,7 +121,7 @@ def export_derived(src: Path, webm: Path, gif: Path, poster: Path, bg_hex: str,
         ins = inp.streams.video[0]
         rate = Fraction(ins.average_rate)
         step = -(-rate.numerator // (rate.denominator * GIF_MAX_FPS))   # every step-th frame: <= 10 fps
-        with av.open(str(tmp_webm), "w", format="webm") as out:
+        with av.open(str(tmp_webm), "w", format="webm", options=WEBM_CONTAINER) as out:
             s = out.add_stream("libvpx-vp9", rate=rate)
             s.width, s.height, s.pix_fmt = ins.codec_context.width, ins.codec_context.height, "yuv420p"
             s.options = dict(WEBM_OPTIONS, g=str(int(round(float(rate) * 5))))

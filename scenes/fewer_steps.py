@@ -6,8 +6,8 @@ from one x_T at 10 calls. Data part: scenes/kit/data/fewer_steps.py."""
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, Arrow, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Transform, VGroup, VMobject,
-                   linear)
+from manim import (DOWN, LEFT, Arrow, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Line, Square, Transform, VGroup,
+                   VMobject, linear)
 
 from diffusion.studies.solvers import SOLVERS
 from scenes.kit import style
@@ -22,6 +22,7 @@ from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label
 
 LIM = 2.9
+INSET = 0.5                   # an inset's side, as a share of its panel's
 COLORS = {"ddim": style.STATE, "heun": style.NOISE, "dpm++2m": style.PREDICTION}
 
 
@@ -86,53 +87,98 @@ class FewerSteps(DiffusionScene):
         keep = [i for i, st in enumerate(r["stage"]) if st != "predict"]
         return np.concatenate([self.m["p"]["x_T"][None], r["x_prev"][keep]])
 
-    def one_step(self):
-        m, p = self.m, self.m["p"]
+    def step_points(self) -> dict:
+        """Per solver, the one step the next beat draws, in plane coordinates: the particle j whose DDIM
+        move is largest in the step with the largest mean move (kept in the window); Heun's interval and
+        DPM-Solver++'s step where that particle moves most."""
+        p = self.m["p"]
         inside = lambda *xy: all(np.abs(v).max() < LIM - 0.2 for v in xy)
-        # the particle whose DDIM move is largest in the step with the largest mean move (kept in the window)
         e = p["ddim"]
         moves = np.linalg.norm(e["x_prev"] - e["x_t"], axis=-1)                  # (calls, particles)
         k_e = int(moves.mean(1).argmax())
         j = int(np.argmax([moves[k_e, i] * inside(e["x_t"][k_e, i], e["x_prev"][k_e, i]) for i in range(moves.shape[1])]))
-        # the paths stay as faint context; the end-point captions go (dimmed text would be unreadable)
-        self.play(*[x.animate.set_opacity(0.15) for x in self.fade], FadeOut(self.caps))
-        g = {}
-        c2p = lambda s, xy: self.pl[s].c2p(np.asarray(xy)[None])[0]
-        arrow = lambda s, a, b: Arrow(c2p(s, a), c2p(s, b), buff=0, color=COLORS[s], stroke_width=6,
-                                      max_tip_length_to_length_ratio=0.2)
-        # Euler: one tangent from x_t
-        g["ddim"] = VGroup(Dot(c2p("ddim", e["x_t"][k_e, j]), radius=0.07, color=style.TEXT),
-                           arrow("ddim", e["x_t"][k_e, j], e["x_prev"][k_e, j]))
-        # Heun: Euler guess (dashed), the slope there, the corrected end, on the interval that moves most
         h = p["heun"]
         pred = [i for i, st in enumerate(h["stage"]) if st == "predict"]
         k_h = max(pred, key=lambda i: np.linalg.norm(h["x_prev"][i + 1, j] - h["x_t"][i, j]))
-        x0, guess, end = h["x_t"][k_h, j], h["x_prev"][k_h, j], h["x_prev"][k_h + 1, j]
-        g["heun"] = VGroup(Dot(c2p("heun", x0), radius=0.07, color=style.TEXT),
-                           DashedLine(c2p("heun", x0), c2p("heun", np.clip(guess, -LIM, LIM)), color=style.MUTED,
-                                      stroke_width=4),
-                           Dot(c2p("heun", np.clip(guess, -LIM, LIM)), radius=0.07, color=style.MUTED),
-                           arrow("heun", x0, end))
-        # DPM-Solver++: x0_hat of the last two calls, the extrapolated D beyond them, the step toward D
         d = p["dpm++2m"]
         k_d = 1 + int(np.linalg.norm(d["x_prev"][1:-1, j] - d["x_t"][1:-1, j], axis=-1).argmax())
-        a, b, D = d["x0_hat"][k_d - 1, j], d["x0_hat"][k_d, j], np.clip(d["D"][k_d, j], -LIM, LIM)
-        g["dpm++2m"] = VGroup(Dot(c2p("dpm++2m", a), radius=0.06, color=style.MUTED),
-                              Dot(c2p("dpm++2m", b), radius=0.07, color=style.SIGNAL),
-                              DashedLine(c2p("dpm++2m", a), c2p("dpm++2m", D), color=style.SIGNAL, stroke_width=3),
-                              Dot(c2p("dpm++2m", D), radius=0.08, color=style.HIGHLIGHT),
-                              Dot(c2p("dpm++2m", d["x_t"][k_d, j]), radius=0.07, color=style.TEXT),
-                              arrow("dpm++2m", d["x_t"][k_d, j], d["x_prev"][k_d, j]))
-        self.next_beat("One step of one particle in each. Euler: one call, one tangent, followed to the next time.", 5)
-        self.play(Transform(self.heading, heading("One step, as each solver takes it")), Create(g["ddim"]))
-        self.wait(2)
+        clip = lambda xy: np.clip(xy, -LIM, LIM)
+        return dict(j=j, ddim=dict(x=e["x_t"][k_e, j], end=e["x_prev"][k_e, j]),
+                    heun=dict(x=h["x_t"][k_h, j], guess=clip(h["x_prev"][k_h, j]), end=h["x_prev"][k_h + 1, j]),
+                    dpm=dict(a=d["x0_hat"][k_d - 1, j], b=d["x0_hat"][k_d, j], D=clip(d["D"][k_d, j]),
+                             x=d["x_t"][k_d, j], end=d["x_prev"][k_d, j]))
+
+    def step_marks(self, s: str, pt: dict, to_screen) -> VGroup:
+        """One step of solver s drawn through `to_screen` (plane point -> screen point): the panel's own map,
+        or an inset's zoomed one. Dots and strokes keep their size under either."""
+        arrow = lambda a, b: Arrow(to_screen(a), to_screen(b), buff=0, color=COLORS[s], stroke_width=6,
+                                   max_tip_length_to_length_ratio=0.2)
+        dot = lambda xy, r, c: Dot(to_screen(xy), radius=r, color=c)
+        if s == "ddim":           # Euler: one tangent from x_t
+            return VGroup(dot(pt["x"], 0.07, style.TEXT), arrow(pt["x"], pt["end"]))
+        if s == "heun":           # the Euler guess (dashed), the slope there, the corrected end
+            return VGroup(dot(pt["x"], 0.07, style.TEXT),
+                          DashedLine(to_screen(pt["x"]), to_screen(pt["guess"]), color=style.MUTED, stroke_width=4),
+                          dot(pt["guess"], 0.07, style.MUTED), arrow(pt["x"], pt["end"]))
+        # DPM-Solver++: x0_hat of the last two calls, the extrapolated D beyond them, the step toward D
+        return VGroup(dot(pt["a"], 0.06, style.MUTED), dot(pt["b"], 0.07, style.SIGNAL),
+                      DashedLine(to_screen(pt["a"]), to_screen(pt["D"]), color=style.SIGNAL, stroke_width=3),
+                      dot(pt["D"], 0.08, style.HIGHLIGHT), dot(pt["x"], 0.07, style.TEXT), arrow(pt["x"], pt["end"]))
+
+    def zoom_inset(self, s: str, pt: dict, path: np.ndarray) -> tuple[VGroup, VGroup]:
+        """(the window, the inset): the step's bounding square in the panel (with margin), and a square of
+        INSET of the panel's side in the panel's corner clear of it, showing that window enlarged:
+        the particle's exact ODE path (thin yellow) and the step, redrawn at the larger scale."""
+        pan = self.pl[s]
+        xy = np.array([v for v in pt.values()])
+        lo, hi = xy.min(0), xy.max(0)
+        half = max(0.6 * (hi - lo).max(), 0.15)                    # a square window around the step
+        mid = (lo + hi) / 2
+        side = INSET * pan.size
+        win_side = 2 * half * pan.size / (2 * pan.lim)               # the window's side on screen
+        zoom = side / win_side
+        win_c = pan.c2p(mid[None])[0]
+        # the corner whose inset overlaps the window least (then: lies furthest from it)
+        corners = [np.array([cx, cy, 0.0]) for cx in (-1, 1) for cy in (-1, 1)]
+        centre = lambda c: pan.frame.get_center() + c * (pan.size - side) / 2
+        overlap = lambda c: np.prod(np.clip((side + win_side) / 2 - np.abs(centre(c) - win_c)[:2], 0, None))
+        toward = min(corners, key=lambda c: (round(overlap(c), 6), -np.linalg.norm(centre(c) - win_c)))
+        in_c = centre(toward)
+        to_inset = lambda q: in_c + zoom * (pan.c2p(np.asarray(q, dtype=np.float64)[None])[0] - win_c)
+        window = Square(side_length=win_side, color=COLORS[s], stroke_width=2).move_to(win_c)
+        frame = Square(side_length=side, color=COLORS[s], stroke_width=3).move_to(in_c)
+        frame.set_fill(style.BG, opacity=1)
+        near = path[np.abs(path - mid).max(1) < half]               # the ODE path inside the window
+        ode = VMobject(stroke_color=style.HIGHLIGHT, stroke_width=2, stroke_opacity=0.9)
+        if len(near) > 1:
+            ode.set_points_as_corners([to_inset(q) for q in near])
+        link = Line(window.get_corner(toward), frame.get_corner(-toward), color=COLORS[s], stroke_width=1.5,
+                    stroke_opacity=0.7)
+        return VGroup(window, link), VGroup(frame, ode, self.step_marks(s, pt, to_inset))
+
+    def one_step(self):
+        pts = self.step_points()
+        key = {"ddim": "ddim", "heun": "heun", "dpm++2m": "dpm"}
+        # the paths stay as faint context; the end-point captions go (dimmed text would be unreadable)
+        self.play(*[x.animate.set_opacity(0.15) for x in self.fade], FadeOut(self.caps))
+        g, zoom = {}, {}
+        ode_j = self.m["p"]["ode"][:, pts["j"]]
+        for s in SOLVERS:
+            to_panel = lambda q, s=s: self.pl[s].c2p(np.asarray(q, dtype=np.float64)[None])[0]
+            g[s] = self.step_marks(s, pts[key[s]], to_panel)
+            zoom[s] = self.zoom_inset(s, pts[key[s]], ode_j)
+        show = lambda s, t: [Create(g[s]), Create(zoom[s][0]), FadeIn(zoom[s][1][0]), Create(zoom[s][1][1:])]
+        self.next_beat("One step of one particle in each, enlarged in the inset beside the thin yellow exact path. "
+                       "Euler: one call, one tangent, followed to the next time.", 7)
+        self.play(Transform(self.heading, heading("One step, as each solver takes it")), *show("ddim", 1))
+        self.wait(3)
         self.next_beat("Heun: the Euler guess first (dashed), a second call at the guess, and the step along the "
                        "average of the two slopes. Two calls per step.", 7)
-        self.play(Create(g["heun"]), run_time=2)
+        self.play(*show("heun", 2), run_time=2)
         self.wait(3)
         self.next_beat("DPM-Solver++: one call per step. It extends the line through the last two predictions "
                        "of the clean point, x0-hat, grey then teal, to the yellow point, and steps toward that.", 8)
-        self.play(Create(g["dpm++2m"]), run_time=2)
+        self.play(*show("dpm++2m", 2), run_time=2)
         self.wait(4)
         self.hold_narration()
         self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])

@@ -53,3 +53,34 @@ def test_drawn_extrapolation_is_the_library_step():
     guess = (xb + (s.ode_sigma(t1) - s.ode_sigma(t0)) * h["eps_hat"][0]) * np.sqrt(s.ab_at(t1))
     np.testing.assert_allclose(h["x_prev"][0], guess, rtol=1e-9, atol=1e-9)
     assert p["ode"].shape == (len(p["ode_t"]), 4, 2) and np.isfinite(p["ode"]).all()
+
+
+def test_zoom_inset_is_the_panel_step_enlarged_and_clear_of_its_window():
+    """The inset draws the same step as the panel, every dot mapped by one zoom about the window's centre,
+    the window holds every point of the step, and the inset sits in a corner that leaves the window free."""
+    from types import SimpleNamespace
+
+    from manim import Dot
+
+    from scenes.fewer_steps import FewerSteps, LIM
+    from scenes.kit.plane import PlanePanel
+
+    pan = PlanePanel(LIM, 3.0, "DDIM")
+    scene = SimpleNamespace(pl={"ddim": pan, "dpm++2m": pan})
+    scene.step_marks = lambda *a: FewerSteps.step_marks(scene, *a)
+    to_panel = lambda q: pan.c2p(np.asarray(q, dtype=np.float64)[None])[0]
+    centres = lambda g: np.array([m.get_center() for m in g if isinstance(m, Dot)])
+    for s, pt in (("ddim", dict(x=np.array([1.3, -0.45]), end=np.array([1.05, -0.5]))),
+                  ("dpm++2m", dict(a=np.array([-0.5, 0.4]), b=np.array([-0.9, 0.45]), D=np.array([-1.9, 0.5]),
+                                   x=np.array([-1.2, 0.6]), end=np.array([-1.9, 0.45])))):
+        path = np.linspace(pt["x"] + 0.02, pt["end"] - 0.02, 20)
+        (window, _), (frame, ode, marks) = FewerSteps.zoom_inset(scene, s, pt, path)
+        zoom = frame.width / window.width
+        assert zoom > 1.5
+        panel_dots, inset_dots = centres(FewerSteps.step_marks(scene, s, pt, to_panel)), centres(marks)
+        np.testing.assert_allclose(inset_dots, frame.get_center() + zoom * (panel_dots - window.get_center()), atol=1e-6)
+        lo, hi = window.get_corner([-1, -1, 0]), window.get_corner([1, 1, 0])
+        assert ((panel_dots >= lo - 1e-9) & (panel_dots <= hi + 1e-9)).all()
+        gap = np.abs(frame.get_center() - window.get_center())[:2] - (frame.width + window.width) / 2
+        assert (gap > 0).any()                                       # apart along x or y: no overlap
+        assert len(ode.points) > 0                                   # the exact path runs through the window

@@ -1,5 +1,5 @@
-"""Sampling: one loop for DDPM, DDIM and two ODE solvers (and Euler or Heun over t on a flow-matching
-path) that yields every network call, and a Trajectory that keeps them.
+"""Sampling: one loop for DDPM, DDIM, two ODE solvers and one SDE solver (and Euler or Heun over t on a
+flow-matching path) that yields every network call, and a Trajectory that keeps them.
 
 `sample_steps` is a generator (like improved-diffusion's p_sample_loop_progressive): a scene can
 animate it step by step; `sample` runs it to the end and collects a `Trajectory`.
@@ -9,6 +9,9 @@ animate it step by step; `sample` runs it to the end and collects a `Trajectory`
 - dpm++2m (DPM-Solver++(2M), Lu et al. 2022): one call per step on the same timesteps as DDIM; the
   first step is first order (DDIM), the next ones extrapolate from the last two x0_hat, and the last
   step (to the data) is first order again (diffusers' default, final_sigmas_type="zero").
+- dpm++2m-sde (SDE-DPM-Solver++(2M), Lu et al. 2022; diffusers' "sde-dpmsolver++"): the same calls, the
+  same extrapolated x0_hat, solved along the reverse SDE instead of the ODE: each step forgets part of
+  x_t and adds fresh noise from `generator` (its first step is DDPM's posterior on the same grid).
 - heun (EDM, Karras et al. 2022): two calls per interval (Euler guess, then the slope there) in
   d x_bar / d sigma = eps; the last interval, to sigma = 0, is one Euler call. So an odd budget
   steps//2 + 1 intervals with Heun on all but the last; an even one ends on two Euler intervals
@@ -33,7 +36,8 @@ from .path import FlowPath
 from .schedule import SPACINGS, NoiseSchedule, check_spacing  # noqa: F401 (SPACINGS: the choices, here too)
 
 SOLVERS = ("dpm++2m", "heun")                # deterministic ODE solvers
-SAMPLERS = ("ddpm", "ddim") + SOLVERS
+SDE_SOLVERS = ("dpm++2m-sde",)               # solvers of the reverse SDE: fresh noise every step
+SAMPLERS = ("ddpm", "ddim") + SOLVERS + SDE_SOLVERS
 FLOW_SAMPLERS = ("euler", "heun")            # for a velocity model on a FlowPath
 
 
@@ -119,6 +123,8 @@ def check_sampler(sampler: str, steps: int, T: int, eta: float = 0.0, flow: bool
         raise ValueError(f"steps must be an integer in 1..{T}, got {steps!r}")
     if (sampler in SOLVERS or flow) and eta != 0:
         raise ValueError(f"{sampler} solves a deterministic ODE: eta must be 0, got {eta!r}")
+    if sampler in SDE_SOLVERS and eta != 0:
+        raise ValueError(f"{sampler} solves the reverse SDE, whose noise is fixed: eta must be 0, got {eta!r}")
 
 
 def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -138,6 +144,7 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     sampler "ddim": the DDIM update with the given eta (0 = deterministic).
     sampler "dpm++2m" / "heun": second-order solvers of the probability-flow ODE (eta must be 0); `steps`
     counts network calls for every sampler (module docstring: how each spends them).
+    sampler "dpm++2m-sde": DPM-Solver++(2M) on the reverse SDE (eta must be 0; its noise from `generator`).
     known/mask (optional, same shape as x_T): RePaint-style conditioning — after every step the
     region where mask == 1 is replaced by `known` noised to the new step with fresh noise.
     start (optional): x_T is taken to be x at this 0-based step instead of T - 1 (denoise a partly
@@ -164,10 +171,10 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
         return
     if sampler == "ddpm":
         eta = 1.0
-    if sampler in SOLVERS:
+    if sampler in SOLVERS + SDE_SOLVERS:
         if resample > 1 or jump > 1:
             raise ValueError(f"jump/resample (RePaint) need the DDPM sampler over every step, not {sampler}")
-        solver = _heun_steps if sampler == "heun" else _dpm_solver_steps
+        solver = {"heun": _heun_steps, "dpm++2m": _dpm_solver_steps, "dpm++2m-sde": _dpm_solver_sde_steps}[sampler]
         yield from solver(model, schedule, x_T, steps, generator, clip_x0, known, mask, start, model_kwargs, spacing)
         return
     if resample > 1 or jump > 1:
@@ -219,6 +226,20 @@ def _dpm_solver_steps(model, schedule, x, steps, generator, clip_x0, known, mask
     for t, t_prev in zip(moves, moves[1:]):
         eps_hat, x0_hat, _ = _predict(model, schedule, x, t, clip_x0, model_kwargs)
         x_prev, _ = schedule.dpm_solver_pp_step(x, t, t_prev, x0_hat, x0_last, t_last)
+        if known is not None:
+            x_prev = _paste_known(schedule, x_prev, t_prev, known, mask, generator)
+        yield Step(t, t_prev, x, eps_hat, x0_hat, x_prev)
+        x, x0_last, t_last = x_prev, x0_hat, t
+
+
+def _dpm_solver_sde_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs, spacing):
+    """SDE-DPM-Solver++(2M): as `_dpm_solver_steps`, plus fresh noise on every step but the last."""
+    moves = schedule.timesteps(steps, start, spacing) + [-1]
+    x0_last = t_last = None
+    for t, t_prev in zip(moves, moves[1:]):
+        eps_hat, x0_hat, _ = _predict(model, schedule, x, t, clip_x0, model_kwargs)
+        noise = _randn(x, generator) if t_prev >= 0 else None
+        x_prev, _ = schedule.dpm_solver_pp_sde_step(x, t, t_prev, x0_hat, x0_last, t_last, noise)
         if known is not None:
             x_prev = _paste_known(schedule, x_prev, t_prev, known, mask, generator)
         yield Step(t, t_prev, x, eps_hat, x0_hat, x_prev)

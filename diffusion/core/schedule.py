@@ -225,16 +225,44 @@ class NoiseSchedule:
         final_sigmas_type="zero". Returns (x_prev, D)."""
         if t_prev < 0:
             return x0_hat, x0_hat
+        h, D = self._dpm_solver_pp_d(t, t_prev, x0_hat, x0_last, t_last)
         ab_t, ab_prev = self.ab_at(t), self.ab_at(t_prev)
+        x_prev = math.sqrt((1 - ab_prev) / (1 - ab_t)) * x_t - math.sqrt(ab_prev) * math.expm1(-h) * D
+        return x_prev, D
+
+    def dpm_solver_pp_sde_step(self, x_t: torch.Tensor, t: int, t_prev: int, x0_hat: torch.Tensor,
+                               x0_last: torch.Tensor | None, t_last: int | None, noise: torch.Tensor | None):
+        """SDE-DPM-Solver++(2M) (Lu et al. 2022, sec. 5; diffusers' algorithm_type="sde-dpmsolver++",
+        midpoint): the same extrapolated D as `dpm_solver_pp_step`, solved along the reverse SDE, so part
+        of x_t is forgotten and made up by fresh noise each step:
+
+            x_prev = (sigma_prev / sigma_t) exp(-h) x_t + alpha_prev (1 - exp(-2h)) D
+                     + sigma_prev sqrt(1 - exp(-2h)) z
+
+        The first step (x0_last None) is first order, which is DDIM with eta = 1 (DDPM's posterior on
+        its own grid); the step to the data (t_prev = -1) lands on x0_hat and takes no noise.
+        Returns (x_prev, D)."""
+        if t_prev < 0:
+            return x0_hat, x0_hat
+        if noise is None:
+            raise ValueError("the SDE step needs noise for every step but the last")
+        h, D = self._dpm_solver_pp_d(t, t_prev, x0_hat, x0_last, t_last)
+        ab_t, ab_prev = self.ab_at(t), self.ab_at(t_prev)
+        keep = -math.expm1(-2 * h)                                  # 1 - exp(-2h)
+        x_prev = (math.sqrt((1 - ab_prev) / (1 - ab_t)) * math.exp(-h) * x_t + math.sqrt(ab_prev) * keep * D
+                  + math.sqrt(1 - ab_prev) * math.sqrt(keep) * noise)
+        return x_prev, D
+
+    def _dpm_solver_pp_d(self, t: int, t_prev: int, x0_hat: torch.Tensor, x0_last: torch.Tensor | None,
+                         t_last: int | None):
+        """(h, D) of a DPM-Solver++(2M) step: h = lambda_prev - lambda_t and the data prediction
+        extrapolated from the last two (x0_hat itself on the first step)."""
         lam = lambda u: self.lam(u).item()                          # = -log(ode_sigma(u))
         h = lam(t_prev) - lam(t)
         if x0_last is None:
-            D = x0_hat
-        else:
-            r = (lam(t) - lam(t_last)) / h
-            D = (1 + 0.5 / r) * x0_hat - (0.5 / r) * x0_last
-        x_prev = math.sqrt((1 - ab_prev) / (1 - ab_t)) * x_t - math.sqrt(ab_prev) * math.expm1(-h) * D
-        return x_prev, D
+            return h, x0_hat
+        r = (lam(t) - lam(t_last)) / h
+        return h, (1 + 0.5 / r) * x0_hat - (0.5 / r) * x0_last
 
     def timesteps(self, steps: int, start: int | None = None, spacing: str = "uniform") -> list[int]:
         """Descending steps for a sampler with `steps` network calls, from `start` down to 0, both ends

@@ -21,6 +21,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -111,23 +112,47 @@ def fail(msg: str) -> None:
     raise SystemExit(2)
 
 
-def _found() -> dict:
-    from .scene import DiffusionScene
-
-    found = {}
+def _scene_modules() -> list[str]:
     # every module of scenes/ is a scene module; the infrastructure is a package (scenes/kit/)
-    for info in pkgutil.iter_modules([str(SCENES_DIR)]):
-        if info.ispkg or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"scenes.{info.name}")
+    return [info.name for info in pkgutil.iter_modules([str(SCENES_DIR)])
+            if not info.ispkg and not info.name.startswith("_")]
+
+
+def _is_scene(module, name: str, cls) -> bool:
+    from .scene import DiffusionScene
+    return (inspect.isclass(cls) and issubclass(cls, DiffusionScene) and cls.__module__ == module.__name__
+            and bool(cls.description))
+
+
+def _found() -> dict:
+    found = {}
+    for module_name in _scene_modules():
+        module = importlib.import_module(f"scenes.{module_name}")
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, DiffusionScene) and cls.__module__ == module.__name__ and cls.description:
-                found[name] = (info.name, cls)
+            if _is_scene(module, name, cls):
+                found[name] = (module_name, cls)
     return found
 
 
-def discover() -> dict:
-    """{scene name: (module name, class)} for every scene, in series order (unplaced ones last, by name)."""
+def _found_one(name: str) -> dict:
+    """{name: (module name, class)} importing only the module whose source defines `class name`
+    (a render needs one scene; importing all of them costs about two seconds a render); {} if none does."""
+    line = re.compile(rf"^class {re.escape(name)}\b", re.M)
+    for module_name in _scene_modules():
+        if line.search((SCENES_DIR / f"{module_name}.py").read_text(encoding="utf-8")):
+            module = importlib.import_module(f"scenes.{module_name}")
+            cls = getattr(module, name, None)
+            return {name: (module_name, cls)} if _is_scene(module, name, cls) else {}
+    return {}
+
+
+def discover(only: str | None = None) -> dict:
+    """{scene name: (module name, class)} for every scene, in series order (unplaced ones last, by name).
+    only: just that scene, importing only its module; every scene when it is not one (for the error)."""
+    if only is not None:
+        one = _found_one(only)
+        if one:
+            return one
     found = _found()
     rank = {name: i for i, name in enumerate(ORDER)}
     return {name: found[name] for name in sorted(found, key=lambda n: (rank.get(n, len(rank)), n))}

@@ -78,7 +78,7 @@ def render(name: str, quality: str, extra=(), if_stale: bool = False):
         if fresh is not None:
             print(f"{name}: up to date ({fresh.name}, slides)")
             return fresh
-    scenes = discover()
+    scenes = discover(only=name)              # imports this scene's module alone
     check_scene(name, scenes)
     module, cls = scenes[name]
     out = video_path(module, name, quality)

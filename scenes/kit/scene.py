@@ -8,8 +8,10 @@ from pathlib import Path
 from manim import DOWN, FadeOut, ManimColor, Scene, Text, VGroup, VMobject
 from manim_slides import Slide
 
-from . import style
+from . import encoder, style
 from . import text as _text  # noqa: F401  (installs the shared SVG cache)
+
+encoder.install()      # x264 settings of every partial movie (scenes/kit/encoder.py)
 
 
 class DiffusionScene(Slide):

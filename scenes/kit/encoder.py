@@ -1,0 +1,40 @@
+"""The H.264 settings manim encodes every partial movie with: x264's "veryfast" preset at CRF 20, one
+thread.
+
+manim encodes with x264's default preset ("medium") at CRF 23 and as many threads as cores. On a
+scene's raw frames (`python -m bench.encoder`, bench/reports/render-encoder.md), "veryfast" at CRF 20
+takes far less CPU time for a file of about the same size and a picture within about a decibel of PSNR:
+a scene's frames are flat colours and thin lines, where the slower presets' extra motion search finds
+little, and encoding was a large share of every render. One thread: renders run two
+at a time (`make all -j 2`), and threads add work to split and join the frames.
+
+`install()` is called when scenes.kit.scene is imported; importing this module changes nothing.
+"""
+from __future__ import annotations
+
+from manim.scene.scene_file_writer import SceneFileWriter
+
+PRESET = "veryfast"
+CRF = "20"
+THREADS = 1
+
+_ORIGINAL_OPEN = SceneFileWriter.open_partial_movie_stream
+
+
+def apply(stream) -> None:
+    """Set the x264 options on a libx264 stream that has not encoded a frame yet (others unchanged)."""
+    if stream.codec_context.name != "libx264":
+        return
+    stream.codec_context.options = {**stream.codec_context.options, "preset": PRESET, "crf": CRF}
+    stream.codec_context.thread_count = THREADS
+
+
+def open_partial_movie_stream(self, file_path=None) -> None:
+    """manim's open_partial_movie_stream, then the x264 settings above (the codec opens at its first frame)."""
+    _ORIGINAL_OPEN(self, file_path)
+    apply(self._current_encode_job.stream)
+
+
+def install() -> None:
+    """Encode manim's partial movies with the settings above (idempotent)."""
+    SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream

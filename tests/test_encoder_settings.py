@@ -1,0 +1,51 @@
+"""The scenes' partial movies are encoded with scenes/kit/encoder.py's x264 settings, not manim's own."""
+import re
+
+import av
+import numpy as np
+from manim.scene.scene_file_writer import SceneFileWriter
+
+import scenes.kit.scene  # noqa: F401  (installs the encoder settings)
+from scenes.kit import encoder
+
+
+def x264_options(path) -> dict:
+    """The options x264 wrote into the stream (its SEI text: "... options: cabac=1 ref=1 ...")."""
+    text = path.read_bytes().split(b"options: ", 1)[1].split(b"\x00", 1)[0].decode("ascii", "replace")
+    return dict(kv.split("=", 1) for kv in text.split() if "=" in kv)
+
+
+def encode_three(path, codec="libx264", settings=True):
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=15, options={"crf": "23"} if codec == "libx264" else {})
+        stream.pix_fmt, stream.width, stream.height = "yuv420p", 64, 48
+        before = dict(stream.codec_context.options)
+        if settings:
+            encoder.apply(stream)
+        after = dict(stream.codec_context.options)
+        for i in range(3):
+            frame = np.full((48, 64, 4), 40 * i, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgba")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return before, after
+
+
+def test_scenes_open_their_partial_movies_with_the_settings():
+    assert SceneFileWriter.open_partial_movie_stream is encoder.open_partial_movie_stream
+
+
+def test_x264_encodes_with_the_preset_crf_and_threads(tmp_path):
+    encode_three(tmp_path / "ours.mp4")
+    encode_three(tmp_path / "manim.mp4", settings=False)
+    ours, manims = x264_options(tmp_path / "ours.mp4"), x264_options(tmp_path / "manim.mp4")
+    assert float(ours["crf"]) == float(encoder.CRF) and float(manims["crf"]) == 23.0
+    assert ours["threads"] == str(encoder.THREADS)
+    # the preset shows in the motion search it sets: veryfast's subpixel refinement 2, medium's 7
+    assert (ours["subme"], manims["subme"]) == ("2", "7")
+
+
+def test_other_codecs_are_left_alone(tmp_path):
+    before, after = encode_three(tmp_path / "other.mp4", codec="mpeg4")
+    assert before == after
