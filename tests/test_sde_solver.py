@@ -86,14 +86,18 @@ def test_sde_bad_combinations_are_one_line_errors(quick_model):
     assert "\n" not in str(e.value)
 
 
-def test_sde_inpaints_and_starts_midway(quick_model):
+@pytest.mark.parametrize("sampler", SDE_SOLVERS)
+def test_stochastic_solvers_inpaint_and_start_midway(quick_model, sampler):
     tm = quick_model
     known = torch.linspace(-1, 1, 64).reshape(1, 1, 8, 8).repeat(2, 1, 1, 1)
     mask = torch.zeros_like(known); mask[..., :4, :] = 1
-    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), SDE, 7, 0.0, gen(0), known=known, mask=mask)
+    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), sampler, 7, 0.0, gen(0), known=known, mask=mask)
     np.testing.assert_allclose(tr.final[..., :4, :], known.numpy()[..., :4, :], atol=1e-6)
-    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), SDE, 5, 0.0, gen(0), start=300)
-    assert tr.timesteps[0] == 300 and len(tr.timesteps) == 5
+    assert np.abs(tr.final[..., 4:, :] - known.numpy()[..., 4:, :]).max() > 0.1     # the free region is sampled
+    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), sampler, 5, 0.0, gen(0), start=300)
+    assert len(tr.timesteps) == 5 and np.isfinite(tr.final).all()
+    # from t = 300 (sigma ~ 0.6, inside EDM's churn range) the churn first noises up to a later step
+    assert tr.timesteps[0] == 300 if sampler == SDE else tr.timesteps[0] > 300
 
 
 def test_sde_takes_a_guided_conditional_model():

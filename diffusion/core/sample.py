@@ -322,18 +322,14 @@ def _heun_churn_steps(model, schedule, x, steps, generator, clip_x0, known, mask
         if t_hat > t:                                 # fresh noise raises sigma_i to sigma_hat
             x_bar = x_bar + math.sqrt(s_hat ** 2 - s_i ** 2) * churn.s_noise * _randn(x_bar, generator)
         eps_hat, x0_hat, d = _predict(model, schedule, x_bar * scale(t_hat), t_hat, clip_x0, model_kwargs)
-        if t_to < 0:      # Euler to sigma = 0 is x0_hat: taken exactly, as `_heun_steps`
-            x_prev = x0_hat
-            if known is not None:
-                x_prev = _paste_known(schedule, x_prev, t_to, known, mask, generator)
-            yield Step(t_hat, t_to, x_bar * scale(t_hat), eps_hat, x0_hat, x_prev, "euler")
-            return
         guess = x_bar + (s_next - s_hat) * d
-        if i >= heun:
-            x_prev = guess * scale(t_to)
+        if i >= heun:     # Euler; to sigma = 0 that is x0_hat, taken exactly as in `_heun_steps`
+            x_prev = x0_hat if t_to < 0 else guess * scale(t_to)
             if known is not None:
                 x_prev = _paste_known(schedule, x_prev, t_to, known, mask, generator)
             yield Step(t_hat, t_to, x_bar * scale(t_hat), eps_hat, x0_hat, x_prev, "euler")
+            if t_to < 0:
+                return
             x_bar = x_prev / scale(t_to)
             continue
         yield Step(t_hat, t_to, x_bar * scale(t_hat), eps_hat, x0_hat, guess * scale(t_to), "predict")
