@@ -67,3 +67,31 @@ def test_bad_names_and_jobs_are_one_line_errors(fake_render, capsys):
         rendering.render_many(list(discover())[:1], "l", jobs=0)
     assert "--jobs must be at least 1" in capsys.readouterr().err
     assert not fake_render.exists()
+
+
+CHILD_TORCH = """
+import sys, torch
+from scenes.kit import rendering
+
+def render(name, quality, extra=(), if_stale=False):
+    a = torch.randn(600, 600)
+    float((a @ a).sum())                      # a parallel torch call in the child: it must not hang
+    print(f"{name} threads {torch.get_num_threads()}", flush=True)
+
+rendering.render = render
+rendering.render_many(sys.argv[2:], "l", jobs=int(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_children_run_torch_on_their_share_of_the_threads(jobs):
+    import subprocess
+    import sys
+
+    names = list(discover())[:2]
+    r = subprocess.run([sys.executable, "-c", CHILD_TORCH, str(jobs), *names], cwd=rendering.ROOT,
+                       capture_output=True, text=True, timeout=120,
+                       env={"PYTHONPATH": str(rendering.ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "2"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    want = max(1, 2 // jobs)
+    assert sorted(r.stdout.split("\n")[:2]) == sorted(f"{n} threads {want}" for n in names)

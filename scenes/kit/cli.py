@@ -46,7 +46,7 @@ def cmd_render(args) -> int:
             fail(f"manim options ({' '.join(args.extra)}) go with one scene, not several")
         if args.all and args.scenes:
             fail("name scenes or --all, not both")
-        render_many(list(discover()) if args.all else args.scenes, args.quality, args.jobs, if_stale=args.if_stale)
+        render_many(None if args.all else args.scenes, args.quality, args.jobs, if_stale=args.if_stale)
     elif args.scenes:
         render(args.scenes[0], args.quality, args.extra, if_stale=args.if_stale)
     else:
