@@ -9,8 +9,8 @@ Each --part is its own section of the report (a run of some parts keeps the othe
 Models come from $DIFFUSION_CACHE (trained there if missing; $DIFFUSION_PRESET, else the default preset). Measures:
 - toy2d (4000 particles from one x_T): sliced Wasserstein-1 to exact draws of the spiral divided by the
   floor (two exact sets), and the share of samples more than 3 std from every component (exact draws:
-  exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / DPM-Solver++(2M) /
-  SDE-DPM-Solver++(2M) at each NFE on uniform and on Karras (rho = 7) timesteps, DDPM on the same
+  exp(-4.5) = 1.1 %), for the exact eps* and the trained network, DDIM / Heun / Heun with EDM's churn /
+  DPM-Solver++(2M) / SDE-DPM-Solver++(2M) at each NFE on uniform and on Karras (rho = 7) timesteps, DDPM on the same
   uniform steps (ancestral, respaced), DDPM over all 1000 steps as the reference row.
 - digits: the digits bench's measure (diffusion.models.digits.classifier.quality_over_seeds: Fréchet
   distance of classifier features to the held-out half over the floor, 1000 samples per x_T seed, mean
@@ -37,9 +37,9 @@ from diffusion.core.presets import active_preset
 
 SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
 SAMPLE_SETS = {"made": 0, "loaded": 0}       # digit sample sets this run made, and loaded from an earlier one
-SOLVERS = ("ddim", "heun", "dpm++2m", "dpm++2m-sde")
+SOLVERS = ("ddim", "heun", "heun-churn", "dpm++2m", "dpm++2m-sde")
 SPACINGS = ("uniform", "karras")
-NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "dpm++2m": "DPM-Solver++(2M)",
+NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "heun-churn": "Heun with EDM's churn", "dpm++2m": "DPM-Solver++(2M)",
          "dpm++2m-sde": "SDE-DPM-Solver++(2M)", "ddpm": "DDPM"}
 # the report's rows, each over the NFE columns: the solvers on both spacings, and DDPM respaced to the
 # same uniform steps (fresh noise each step, first order)
@@ -200,7 +200,9 @@ def decide(digits: dict, nfe: int = 50) -> dict:
 def write(rep: Report, res: dict) -> None:
     nfes = res["nfes"]
     rep.text("NFE = network calls. DDIM (eta 0) is Euler's method on the probability-flow ODE; Heun (EDM) spends "
-             "two calls per step (its last step, to sigma = 0, is Euler); DPM-Solver++(2M) one call per step, "
+             "two calls per step (its last step, to sigma = 0, is Euler); Heun with EDM's churn (Karras et al. 2022, "
+             "Algorithm 2, their ImageNet-64 settings S_churn 40, S_tmin 0.05, S_tmax 50, S_noise 1.003) the same "
+             "calls, each step first noised up from sigma to sigma (1 + gamma); DPM-Solver++(2M) one call per step, "
              "extrapolating the data prediction from the last two; SDE-DPM-Solver++(2M) the same calls and "
              "extrapolation on the reverse SDE, forgetting part of x_t and adding fresh noise each step (diffusers' "
              "sde-dpmsolver++); DDPM at NFE < 1000: ancestral sampling respaced to the same uniform steps (DDIM "

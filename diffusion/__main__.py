@@ -60,12 +60,13 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--n", type=_positive_int, default=16)
     sp.add_argument("--sampler", default=None,
                     help="ddim (default), ddpm, dpm++2m (DPM-Solver++(2M)), dpm++2m-sde (its SDE form: fresh noise "
-                         "each step, seeded by --seed) or heun (EDM); graphs: ancestral")
+                         "each step, seeded by --seed), heun (EDM) or heun-churn (EDM's stochastic Heun, its "
+                         "ImageNet-64 churn settings); graphs: ancestral")
     sp.add_argument("--steps", type=_positive_int, default=50, help="network calls (NFE); heun spends two per step")
     sp.add_argument("--spacing", default="uniform",
                     help="timesteps evenly spaced in t (uniform, default) or in sigma ** (1/7) (karras: short steps "
                          "near the data, Karras et al. 2022); eps-models only")
-    sp.add_argument("--eta", type=float, default=0.0, help="ddim's noise (0: deterministic); 0 for dpm++2m, dpm++2m-sde and heun")
+    sp.add_argument("--eta", type=float, default=0.0, help="ddim's noise (0: deterministic); 0 for the solvers")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--batch", type=_positive_int, default=1000, help="samples per network call")
     sp.add_argument("--device", default=None, help="default: cuda when present, else cpu")

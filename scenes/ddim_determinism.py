@@ -4,6 +4,8 @@ outputs; and a spherical path between two x_T gives a path of images. Every numb
 diffusion.experiments on the trained digits model."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
                    Rectangle, Transform, VGroup, VMobject, Write)
@@ -34,6 +36,18 @@ def patch_outline(img, cfg, size: int):
     rect = Rectangle(width=cfg.patch * px, height=cfg.patch * px, color=style.HIGHLIGHT, stroke_width=2.5)
     rect.move_to(img.get_corner(UP + LEFT) + RIGHT * (c + cfg.patch / 2) * px + DOWN * (r + cfg.patch / 2) * px)
     return rect
+
+
+def patch_axes(r):
+    """Axes whose ranges come from the data, so every measured point is on the plot; and the x range's end."""
+    ymax = float(np.ceil(max(r["out_dist"].max(), float(r["unrelated_dist"])) * 1.1 / 0.1) * 0.1)
+    xmax = float(np.ceil(r["noise_dist"].max() / 0.1) * 0.1)
+    ax = Axes(x_range=[0, xmax, 0.1], y_range=[0, ymax, 0.2], x_length=10.0, y_length=4.6, tips=False,
+              axis_config=dict(color=style.GRID, font_size=style.TICK_SIZE),
+              x_axis_config=dict(numbers_to_include=np.arange(0, xmax + 1e-9, 0.2).round(1),
+                                 decimal_number_config=dict(num_decimal_places=1)),
+              y_axis_config=dict(numbers_to_include=np.arange(0, ymax, 0.2).round(1), decimal_number_config=dict(num_decimal_places=1)))
+    return ax.move_to([0.5, -0.45, 0]), xmax
 
 
 class DDIMDeterminism(DiffusionScene):
@@ -99,56 +113,56 @@ class DDIMDeterminism(DiffusionScene):
         self.play(FadeOut(Group(heading, grid, names, result)))
 
     def patch(self, r, cfg):
-        size = r["x_T"].shape[-1]
         heading = label(f"Change one {cfg.patch}×{cfg.patch} patch of the noise, more and more", style.LABEL_SIZE)
         heading.to_edge(UP, buff=0.35)
+        self.patch_tiles(r, cfg, heading)
+        self.patch_curve(r, cfg, heading)
+
+    def patch_tiles(self, r, cfg, heading):
+        """One typical x_T with its patch changed by growing amounts (top) and the digit each gives (bottom)."""
         sub = label("the patch is rotated towards new noise; the rest is untouched", style.SMALL_SIZE, style.MUTED)
         sub.next_to(heading, DOWN, buff=0.15)
-        # show the x_T whose curve is closest to the mean curve (a typical one, not a picked one)
+        pt = self.patch_tile_parts(r, cfg, sub)
+        note = layout.footnote("Δ: root-mean-square change per pixel from the first column")
+        self.beat("Now change only a small square of the noise, by growing amounts, and keep the rest.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
+        self.play(FadeIn(heading), FadeIn(sub), FadeIn(pt.top), Create(pt.outlines), Write(pt.names[0]))
+        self.play(FadeIn(pt.nd))
+        self.next_beat("The digit changes gradually as more of the patch is replaced. How much, against unrelated noise?", 5)
+        self.play(LaggedStart(*[FadeIn(b) for b in pt.bots], lag_ratio=0.3), Write(pt.names[1]), run_time=2.5)
+        self.play(FadeIn(pt.od), FadeIn(note))
+        self.wait(3.5)
+        self.hold_narration()
+        self.play(FadeOut(Group(pt.top, pt.bot, pt.outlines, pt.nd, pt.od, pt.names, note, sub)))
+
+    def patch_tile_parts(self, r, cfg, sub) -> SimpleNamespace:
+        """The tiles under `sub`: x_T of the run whose curve is closest to the mean curve (a typical one,
+        not a picked one) at each of SHOW_AMOUNTS with the patch outlined, the outputs, the distances."""
+        size = r["x_T"].shape[-1]
         b = int(np.argmin(((r["out_dist"] - r["mean_out_dist"]) ** 2).sum(1)))
         amounts = list(np.round(r["amounts"], 3))
         shown = [amounts.index(a) for a in SHOW_AMOUNTS if a in amounts]
         side = min(1.75, (12.4 - 0.5 * (len(shown) - 1)) / len(shown))     # the tiles fill the width
-        tops, bots, outlines = [], [], VGroup()
-        for a in shown:
-            img = noise_image(r["x_T_all"][a, b, 0], side)
-            tops.append(img)
-            bots.append(framed(pixel_image(r["outputs_all"][a, b, 0], side), style.GENERATED))
+        tops = [noise_image(r["x_T_all"][a, b, 0], side) for a in shown]
+        bots = [framed(pixel_image(r["outputs_all"][a, b, 0], side), style.GENERATED) for a in shown]
         top = Group(*tops).arrange(RIGHT, buff=0.5)
         bot = Group(*bots).arrange(RIGHT, buff=0.5 - 0.08)
         Group(top, bot).arrange(DOWN, buff=0.95)
         x0, y0, x1, y1 = layout.region(top=sub.get_bottom()[1] - 0.3, note=True)
         Group(top, bot).move_to([(x0 + x1) / 2 + 0.45, (y0 + y1) / 2 + 0.2, 0])
-        for img in tops:
-            outlines.add(patch_outline(img, cfg, size))
-        nd = VGroup(*[math(rf"\Delta x_T = {r['noise_dist'][b, a]:.2f}", style.TICK_SIZE, style.NOISE).next_to(t, DOWN, buff=0.12)
-                      for a, t in zip(shown, tops)])
-        od = VGroup(*[math(rf"\Delta x_0 = {r['out_dist'][b, a]:.2f}", style.TICK_SIZE, style.GENERATED).next_to(m, DOWN, buff=0.12)
-                      for a, m in zip(shown, bots)])
-        names = VGroup(math(r"x_T", size=36, color=style.STATE).next_to(top, LEFT, buff=0.35),
-                       math(r"x_0", size=36, color=style.GENERATED).next_to(bot, LEFT, buff=0.35))
-        note = layout.footnote("Δ: root-mean-square change per pixel from the first column")
-        self.beat("Now change only a small square of the noise, by growing amounts, and keep the rest.", 4)
-        self.layout_exempt("fill", "build-up: the next beat completes this picture")
-        self.play(FadeIn(heading), FadeIn(sub), FadeIn(top), Create(outlines), Write(names[0]))
-        self.play(FadeIn(nd))
-        self.next_beat("The digit changes gradually as more of the patch is replaced. How much, against unrelated noise?", 5)
-        self.play(LaggedStart(*[FadeIn(b) for b in bots], lag_ratio=0.3), Write(names[1]), run_time=2.5)
-        self.play(FadeIn(od), FadeIn(note))
-        self.wait(3.5)
-        self.hold_narration()
-        self.play(FadeOut(Group(top, bot, outlines, nd, od, names, note, sub)))
+        return SimpleNamespace(
+            top=top, bot=bot, bots=bots, outlines=VGroup(*[patch_outline(img, cfg, size) for img in tops]),
+            nd=VGroup(*[math(rf"\Delta x_T = {r['noise_dist'][b, a]:.2f}", style.TICK_SIZE, style.NOISE)
+                        .next_to(t, DOWN, buff=0.12) for a, t in zip(shown, tops)]),
+            od=VGroup(*[math(rf"\Delta x_0 = {r['out_dist'][b, a]:.2f}", style.TICK_SIZE, style.GENERATED)
+                        .next_to(m, DOWN, buff=0.12) for a, m in zip(shown, bots)]),
+            names=VGroup(math(r"x_T", size=36, color=style.STATE).next_to(top, LEFT, buff=0.35),
+                         math(r"x_0", size=36, color=style.GENERATED).next_to(bot, LEFT, buff=0.35)))
 
-        # --- the measured curve, averaged over x_T ---------------------------------------------
-        # axis ranges from the data: every measured point is on the plot
-        ymax = float(np.ceil(max(r["out_dist"].max(), float(r["unrelated_dist"])) * 1.1 / 0.1) * 0.1)
-        xmax = float(np.ceil(r["noise_dist"].max() / 0.1) * 0.1)
-        ax = Axes(x_range=[0, xmax, 0.1], y_range=[0, ymax, 0.2], x_length=10.0, y_length=4.6, tips=False,
-                  axis_config=dict(color=style.GRID, font_size=style.TICK_SIZE),
-                  x_axis_config=dict(numbers_to_include=np.arange(0, xmax + 1e-9, 0.2).round(1),
-                                     decimal_number_config=dict(num_decimal_places=1)),
-                  y_axis_config=dict(numbers_to_include=np.arange(0, ymax, 0.2).round(1), decimal_number_config=dict(num_decimal_places=1)))
-        ax.move_to([0.5, -0.45, 0])
+    def patch_curve(self, r, cfg, heading):
+        """The change of the image against the change of the noise, every x_T and their mean, beside
+        the distance between the outputs of two unrelated noise images."""
+        ax, xmax = patch_axes(r)
         xl = label("change of the noise (RMS)", style.SMALL_SIZE, style.NOISE).next_to(ax.x_axis, DOWN, buff=0.15)
         yl = label("change of the image (RMS)", style.SMALL_SIZE, style.GENERATED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.25)
         dots = VGroup(*[Dot(ax.c2p(x, y), radius=0.025, color=style.MUTED, fill_opacity=0.6)

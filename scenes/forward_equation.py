@@ -16,7 +16,7 @@ from scenes.kit import layout, style
 from scenes.kit.data import forward_equation
 from scenes.kit.data.forward_equation import BETA_MAX, STRIP_T, T, describe_source, image_and_eps
 from scenes.kit.images import framed, pixel_image
-from scenes.kit.numbers import GlyphNumber
+from scenes.kit.numbers import Tracked
 from scenes.kit.plots import curve_from_array, schedule_axes
 from scenes.kit.scene import DiffusionScene
 from scenes.kit.text import label, math
@@ -282,6 +282,34 @@ class ForwardEquation(DiffusionScene):
 
     # ------------------------------------------------------------------------------------------
     def same_eps(self):
+        """One image and one fixed eps; t moves and only the two weights change; then six t at once."""
+        se = self.same_eps_parts()
+        self.next_beat("Now the closed form on a real image. Draw one noise image epsilon, and keep it fixed.", 4)
+        self.play(FadeIn(se.heading), Write(se.formula))
+        self.play(FadeIn(se.x0_img), FadeIn(se.names[0]), FadeIn(se.src), FadeIn(se.eps_img), FadeIn(se.names[1]),
+                  FadeIn(se.fixed))
+        self.play(FadeIn(se.xt_img), FadeIn(se.xt_name), FadeIn(se.reads))
+        self.wait(1.5)
+        self.next_beat("Move t: only the two weights change. The image fades and the same noise grows.", 8)
+        self.play(se.t.animate.set_value(T), run_time=7, rate_func=lambda a: a ** 1.6)
+        self.wait(1)
+        t_star = F.snr_crossing(self.lin)
+        self.next_beat(f"At t = {t_star} the two weights are equal: SNR = 1. The image is still visible.", 4.5)
+        self.play(se.t.animate.set_value(t_star), run_time=2.5)
+        self.wait(2)
+        self.next_beat(f"The same epsilon at {len(STRIP_T)} steps. Each is one jump from x_0, no chain needed.", 5)
+        self.play(FadeOut(Group(se.row, se.names, se.src, se.fixed, se.reads, se.xt_name)), FadeIn(se.strip),
+                  FadeIn(se.strip_labels))
+        self.wait(3.5)
+        se.xt_img.clear_updaters()
+        for r in se.reads:
+            r.stop()
+        self.hold_narration()
+        self.play(FadeOut(Group(se.heading, se.formula, se.strip, se.strip_labels)))
+
+    def same_eps_parts(self) -> SimpleNamespace:
+        """The formula, the row x_0 | eps | x_t (x_t and the read-outs follow the tracker t) and the
+        grid of STRIP_T steps that replaces the row."""
         s = self.lin
         x0, eps = image_and_eps()
         ab = s.alpha_bar.numpy()
@@ -294,68 +322,33 @@ class ForwardEquation(DiffusionScene):
         x0_img = framed(pixel_image(x0, size), C_SIG)
         eps_img = framed(pixel_image(eps, size, -2.5, 2.5), C_NOISE)
         t = ValueTracker(1)
-
-        def xt_array():
-            k = int(round(t.get_value()))
-            return F.closed_form(s, x0, k, eps)
-
+        k_of = lambda: int(round(t.get_value()))
+        xt_array = lambda: F.closed_form(s, x0, k_of(), eps)
         xt_img = framed(pixel_image(xt_array(), 3.1), C_STATE)
         row = Group(x0_img, eps_img, xt_img).arrange(RIGHT, buff=0.7).next_to(formula, DOWN, buff=0.55)
         row.shift(LEFT * 1.2)
-        names = VGroup(math("x_0", color=C_SIG).next_to(x0_img, UP, buff=0.15),
-                       math(r"\epsilon", color=C_NOISE).next_to(eps_img, UP, buff=0.15))
-        src = label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(x0_img, DOWN, buff=0.15)
-        fixed = label("fixed", style.SMALL_SIZE, style.MUTED).next_to(eps_img, DOWN, buff=0.15)
-
-        def refresh(m):
-            m[0].become(pixel_image(xt_array(), 3.1).move_to(m[0]))
-        xt_img.add_updater(refresh)
-
+        xt_img.add_updater(lambda m: m[0].become(pixel_image(xt_array(), 3.1).move_to(m[0])))
         # read-outs: t, sqrt(ab_t), sqrt(1 - ab_t) from the schedule
-        def readout(tex, color, getter, places):
-            lab = math(tex, size=30, color=color)
-            num = GlyphNumber(getter(), decimals=places, size=30, color=color, kind="tex")
-            num.next_to(lab, RIGHT, buff=0.15)
-            num.add_updater(lambda m: m.set_value(getter()))
-            return VGroup(lab, num)
-
-        k_of = lambda: int(round(t.get_value()))
-        t_lab = math("t =", size=32, color=style.HIGHLIGHT)
-        t_num = GlyphNumber(1, size=32, color=style.HIGHLIGHT, kind="tex").next_to(t_lab, RIGHT, buff=0.15)
-        t_num.add_updater(lambda m: m.set_value(k_of()))
-        reads = VGroup(VGroup(t_lab, t_num),
-                       readout(r"\sqrt{\bar\alpha_t} =", C_SIG, lambda: np.sqrt(ab[k_of() - 1]), 3),
-                       readout(r"\sqrt{1-\bar\alpha_t} =", C_NOISE, lambda: np.sqrt(1 - ab[k_of() - 1]), 3))
+        reads = VGroup(Tracked("t =", k_of, size=32, color=style.HIGHLIGHT),
+                       Tracked(r"\sqrt{\bar\alpha_t} =", lambda: np.sqrt(ab[k_of() - 1]), 3, color=C_SIG),
+                       Tracked(r"\sqrt{1-\bar\alpha_t} =", lambda: np.sqrt(1 - ab[k_of() - 1]), 3, color=C_NOISE))
         reads.arrange(DOWN, aligned_edge=LEFT, buff=0.3).next_to(xt_img, RIGHT, buff=0.4)
-        xt_name = math("x_t", color=C_STATE).next_to(xt_img, UP, buff=0.15)
+        strip, strip_labels = self.strip_grid(formula, x0, eps)
+        return SimpleNamespace(
+            heading=heading, formula=formula, x0_img=x0_img, eps_img=eps_img, t=t, xt_img=xt_img, row=row, reads=reads,
+            names=VGroup(math("x_0", color=C_SIG).next_to(x0_img, UP, buff=0.15),
+                         math(r"\epsilon", color=C_NOISE).next_to(eps_img, UP, buff=0.15)),
+            src=label(describe_source(), style.SMALL_SIZE, style.MUTED).next_to(x0_img, DOWN, buff=0.15),
+            fixed=label("fixed", style.SMALL_SIZE, style.MUTED).next_to(eps_img, DOWN, buff=0.15),
+            xt_name=math("x_t", color=C_STATE).next_to(xt_img, UP, buff=0.15), strip=strip, strip_labels=strip_labels)
 
-        # the six steps replace the row, as a 2 x 3 grid as large as the space under the formula allows
+    def strip_grid(self, formula, x0, eps):
+        """The six steps as a 2 x 3 grid as large as the space under the formula allows, with their t."""
         x_0, y_0, x_1, y_1 = layout.region(top=formula.get_bottom()[1] - 0.3)
         side = min((y_1 - y_0 - 2 * 0.5 - 0.3) / 2, (x_1 - x_0 - 2 * 0.6) / 3)
-        strip_imgs = [pixel_image(F.closed_form(s, x0, tt, eps), side) for tt in STRIP_T]
+        strip_imgs = [pixel_image(F.closed_form(self.lin, x0, tt, eps), side) for tt in STRIP_T]
         strip = Group(*strip_imgs).arrange_in_grid(rows=2, cols=3, buff=(0.6, 0.6))
         strip.move_to([0, (y_0 + y_1) / 2 + 0.2, 0])
         strip_labels = VGroup(*[math(rf"t={tt}", size=style.TICK_SIZE, color=style.MUTED).next_to(im, DOWN, buff=0.08)
                                 for tt, im in zip(STRIP_T, strip_imgs)])
-
-        self.next_beat("Now the closed form on a real image. Draw one noise image epsilon, and keep it fixed.", 4)
-        self.play(FadeIn(heading), Write(formula))
-        self.play(FadeIn(x0_img), FadeIn(names[0]), FadeIn(src), FadeIn(eps_img), FadeIn(names[1]), FadeIn(fixed))
-        self.play(FadeIn(xt_img), FadeIn(xt_name), FadeIn(reads))
-        self.wait(1.5)
-        self.next_beat("Move t: only the two weights change. The image fades and the same noise grows.", 8)
-        self.play(t.animate.set_value(T), run_time=7, rate_func=lambda a: a ** 1.6)
-        self.wait(1)
-        t_star = F.snr_crossing(s)
-        self.next_beat(f"At t = {t_star} the two weights are equal: SNR = 1. The image is still visible.", 4.5)
-        self.play(t.animate.set_value(t_star), run_time=2.5)
-        self.wait(2)
-        self.next_beat(f"The same epsilon at {len(STRIP_T)} steps. Each is one jump from x_0, no chain needed.", 5)
-        self.play(FadeOut(Group(row, names, src, fixed, reads, xt_name)), FadeIn(strip), FadeIn(strip_labels))
-        self.wait(3.5)
-        xt_img.clear_updaters()
-        for r in reads[1:]:
-            r[1].clear_updaters()
-        t_num.clear_updaters()
-        self.hold_narration()
-        self.play(FadeOut(Group(heading, formula, strip, strip_labels)))
+        return strip, strip_labels

@@ -3,6 +3,8 @@ the trained denoiser generating graphs around a fixed red subgraph (reverse), ed
 as the sampler flipped them. Every graph, matrix and number comes from the library."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from manim import (DOWN, RIGHT, UP, FadeIn, FadeOut, Group, SurroundingRectangle, ValueTracker, VGroup, Write,
                    linear)
@@ -36,33 +38,44 @@ class GraphDenoising(DiffusionScene):
 
     # --- a real graph dissolving -------------------------------------------------------------
     def forward(self, tm, T):
-        family = tm.config.family
+        fw = self.forward_parts(tm)
+        sizes = tm.config.family.sizes
+        blocks = (f"{len(sizes)} communities of {sizes[0]} nodes" if len(set(sizes)) == 1 else
+                  f"communities of {', '.join(map(str, sizes))} nodes")
+        self.next_beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
+        self.play(FadeIn(fw.heading), FadeIn(fw.dots), FadeIn(fw.edges), FadeIn(fw.mat), Write(fw.mat_name),
+                  FadeIn(fw.text))
+        self.wait(1.5)
+        self.next_beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
+                       "no edge with probability 1 - rho, an edge with probability rho.", 4)
+        self.play(Write(fw.eq), FadeIn(fw.m_note))
+        self.wait(1)
+        self.next_beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
+        self.play(fw.k.animate.set_value(T), run_time=8, rate_func=linear)
+        for mob in (fw.edges, fw.mat[0], fw.text):
+            mob.clear_updaters()
+        self.wait(1.5)
+        self.hold_narration()
+        self.play(FadeOut(Group(fw.heading, fw.eq, fw.dots, fw.edges, fw.mat, fw.mat_name, fw.text, fw.m_note)))
+
+    def forward_parts(self, tm) -> SimpleNamespace:
+        """The real graph (its edges following the tracker k through the forward run), its adjacency
+        matrix, t, alpha_bar_t and the edge count under it, the equation and the footnote."""
         a0, traj = shown_graph(), forward_run()
-        pos, order = two_circle_layout(a0, family, radius=1.15, gap=3.7)
+        pos, order = two_circle_layout(a0, tm.config.family, radius=1.15, gap=3.7)
         pos = centre(pos, GRAPH_AT)
         heading = label("Forward: a real graph dissolves into noise", style.LABEL_SIZE).to_edge(UP, buff=0.3)
-        eq = math(r"q(A_t \mid A_0) = \mathrm{Cat}\big(A_t;\ A_0 \bar Q_t\big),\quad "
-                  r"\bar Q_t = \bar\alpha_t I + (1-\bar\alpha_t)\,\mathbf{1} m^\top", size=30).next_to(heading, DOWN, buff=0.25)
-        dots = node_dots(pos)
         k = ValueTracker(0)
-
-        def edges_at(i):
-            return edge_lines(traj.adj[i], pos, color=style.SIGNAL if i == 0 else style.STATE, opacity=0.7)
-
+        i_of = lambda: int(round(k.get_value()))
+        edges_at = lambda i: edge_lines(traj.adj[i], pos, color=style.SIGNAL if i == 0 else style.STATE, opacity=0.7)
         edges = edges_at(0)
-        edges.add_updater(lambda m: m.become(edges_at(int(round(k.get_value())))))
+        edges.add_updater(lambda m: m.become(edges_at(i_of())))
         mat = framed(pixel_image(adjacency_pixels(a0, order), MATRIX_H, 0, 1), style.STATE)
         mat.move_to([4.2, 0.6, 0])
-        mat[0].add_updater(lambda m: m.become(pixel_image(
-            adjacency_pixels(traj.adj[int(round(k.get_value()))], order), MATRIX_H, 0, 1).move_to(m)))
-        mat_name = math(r"A_t", color=style.STATE).next_to([4.2, 0.6 + MATRIX_H / 2, 0], UP, buff=0.15)
-
-        def alpha_bar(i):
-            return 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
-
-        def edge_count(i):
-            return int(np.triu(traj.adj[i], 1).sum())
-
+        mat[0].add_updater(lambda m: m.become(pixel_image(adjacency_pixels(traj.adj[i_of()], order), MATRIX_H, 0, 1)
+                                              .move_to(m)))
+        alpha_bar = lambda i: 1.0 if i == 0 else tm.schedule.alpha_bar[i - 1].item()
+        edge_count = lambda i: int(np.triu(traj.adj[i], 1).sum())
         # numbers update in place (LiveValue: no LaTeX compile per frame)
         text = VGroup(LiveValue("t", 0, size=30, color=style.HIGHLIGHT),
                       LiveValue(r"\bar\alpha_t", alpha_bar(0), decimals=2, size=28),
@@ -70,54 +83,54 @@ class GraphDenoising(DiffusionScene):
                       ).arrange(DOWN, buff=0.18).next_to(mat, DOWN, buff=0.35)
 
         def update_info(m):
-            i = int(round(k.get_value()))
+            i = i_of()
             m[0].set_value(i)
             m[1].set_value(alpha_bar(i))
             m[2].set_value(edge_count(i))
         text.add_updater(update_info)
-        # footnote(): the bottom line, scaled down only if it would not fit the frame's width
-        m_note = footnote(f"per pair, one-hot A (no edge, edge);  m = (1 − ρ, ρ),  ρ = edge density of the training "
-                          f"graphs = {tm.density:.3f}")
-        sizes = family.sizes
-        blocks = (f"{len(sizes)} communities of {sizes[0]} nodes" if len(set(sizes)) == 1 else
-                  f"communities of {', '.join(map(str, sizes))} nodes")
-        self.next_beat(f"A real graph from the family: {blocks}, {self.facts['shown_graph_blocks'].text}.", 4)
-        self.play(FadeIn(heading), FadeIn(dots), FadeIn(edges), FadeIn(mat), Write(mat_name), FadeIn(text))
-        self.wait(1.5)
-        self.next_beat("Each step keeps a pair as it is with probability alpha_t, or redraws it from m: "
-                       "no edge with probability 1 - rho, an edge with probability rho.", 4)
-        self.play(Write(eq), FadeIn(m_note))
-        self.wait(1)
-        self.next_beat("Step by step the communities dissolve, until every pair is an independent coin.", 8)
-        self.play(k.animate.set_value(T), run_time=8, rate_func=linear)
-        for mob in (edges, mat[0], text):
-            mob.clear_updaters()
-        self.wait(1.5)
-        self.hold_narration()
-        self.play(FadeOut(Group(heading, eq, dots, edges, mat, mat_name, text, m_note)))
+        return SimpleNamespace(
+            heading=heading, dots=node_dots(pos), k=k, edges=edges, mat=mat, text=text,
+            eq=math(r"q(A_t \mid A_0) = \mathrm{Cat}\big(A_t;\ A_0 \bar Q_t\big),\quad "
+                    r"\bar Q_t = \bar\alpha_t I + (1-\bar\alpha_t)\,\mathbf{1} m^\top", size=30).next_to(heading, DOWN, buff=0.25),
+            mat_name=math(r"A_t", color=style.STATE).next_to([4.2, 0.6 + MATRIX_H / 2, 0], UP, buff=0.15),
+            # footnote(): the bottom line, scaled down only if it would not fit the frame's width
+            m_note=footnote(f"per pair, one-hot A (no edge, edge);  m = (1 − ρ, ρ),  ρ = edge density of the training "
+                            f"graphs = {tm.density:.3f}"))
 
     # --- generating around a fixed subgraph ------------------------------------------------------
     def reverse(self, tm, T):
-        family = tm.config.family
-        traj = reverse_run()
-        cond = condition_graph()
+        rv = self.reverse_parts(tm, T)
+        self.next_beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
+        self.play(FadeIn(rv.heading), FadeIn(rv.dots), FadeIn(rv.cond_edges), FadeIn(rv.legend))
+        self.wait(1.5)
+        self.next_beat("Everything else starts as independent coins with the data's edge density.", 3)
+        self.play(FadeIn(rv.edges), FadeIn(rv.mats), Write(rv.names), FadeIn(rv.text))
+        self.wait(1)
+        self.next_beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
+        self.play(Write(rv.eq))
+        self.wait(1.5)
+        self.next_beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
+        self.play(rv.k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.8)
+        for mob in (rv.edges, rv.mats[0][0], rv.mats[1][0], rv.text):
+            mob.clear_updaters()
+        self.wait(2)
+        self.play(FadeOut(Group(rv.eq, rv.mats, rv.names, rv.text)))
+        self.completions(tm, rv.traj, rv.cond, rv.traj.fixed, rv.heading, rv.dots, rv.edges, rv.cond_edges, rv.legend)
+
+    def reverse_parts(self, tm, T) -> SimpleNamespace:
+        """The sampled graph around the fixed subgraph (its edges following the tracker k through the
+        reverse run), A_t and p(A_0 | A_t) as matrices, t and the flips of the step, the equation."""
+        traj, cond = reverse_run(), condition_graph()
         fixed = traj.fixed
-        final = traj.final[0]
-        pos, order = two_circle_layout(final, family, radius=1.15, gap=3.7, first=COND_NODES)
+        pos, order = two_circle_layout(traj.final[0], tm.config.family, radius=1.15, gap=3.7, first=COND_NODES)
         pos = centre(pos, GRAPH_AT)
         heading = label("Reverse: generate around a fixed subgraph", style.LABEL_SIZE).to_edge(UP, buff=0.3)
-        eq = math(r"p_\theta(A_{t-1} \mid A_t) = \sum_{A_0} q(A_{t-1} \mid A_t, A_0)\, p_\theta(A_0 \mid A_t)",
-                  size=30).next_to(heading, DOWN, buff=0.25)
-        dots = node_dots(pos, COND_NODES)
         k = ValueTracker(0)
-
-        def edges_at(i):
-            return edge_lines(traj.adj[i, 0], pos, fixed, color=style.GENERATED, opacity=0.6)
-
-        cond_edges = edge_lines(np.where(fixed, cond, 0), pos, fixed)
+        i_of = lambda: int(round(k.get_value()))
+        edges_at = lambda i: edge_lines(traj.adj[i, 0], pos, fixed, color=style.GENERATED, opacity=0.6)
         edges = edges_at(0)
-        edges.add_updater(lambda m: m.become(edges_at(int(round(k.get_value())))))
-
+        edges.add_updater(lambda m: m.become(edges_at(i_of())))
         mats_at = [3.2, 5.35]
 
         def matrix(i, which):
@@ -126,13 +139,8 @@ class GraphDenoising(DiffusionScene):
 
         mats = Group(framed(matrix(0, 0), style.STATE), framed(matrix(0, 1), style.PREDICTION))
         for which in (0, 1):
-            mats[which][0].add_updater(lambda m, w=which: m.become(matrix(int(round(k.get_value())), w)))
-        names = VGroup(math(r"A_t", color=style.STATE).next_to([mats_at[0], 1.6, 0], UP, buff=0.12),
-                       math(r"p_\theta(A_0 \mid A_t)", size=26, color=style.PREDICTION).next_to([mats_at[1], 1.6, 0], UP, buff=0.12))
-
-        def flipped(i):
-            return int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
-
+            mats[which][0].add_updater(lambda m, w=which: m.become(matrix(i_of(), w)))
+        flipped = lambda i: int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
         flipped_text = GlyphNumber(flipped(0), lambda n: "{} pair flipped in this step" if n == 1 else
                                    "{} pairs flipped in this step", size=style.SMALL_SIZE, color=style.MUTED,
                                    align="centre")
@@ -140,31 +148,19 @@ class GraphDenoising(DiffusionScene):
         text.move_to([4.3, -1.05, 0])
 
         def update_info(m):
-            i = int(round(k.get_value()))
-            m[0].set_value(T - i)
-            m[1].set_value(flipped(i))
+            m[0].set_value(T - i_of())
+            m[1].set_value(flipped(i_of()))
         text.add_updater(update_info)
         legend = VGroup(label("fixed subgraph (copied at every step)", style.SMALL_SIZE, style.FIXED),
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
-        legend.to_edge(DOWN, buff=0.3)
-
-        self.next_beat(f"Now backwards. {len(COND_NODES)} nodes and the edges among them are held fixed, in red.", 4)
-        self.layout_exempt("fill", "build-up: the next beat completes this picture")
-        self.play(FadeIn(heading), FadeIn(dots), FadeIn(cond_edges), FadeIn(legend))
-        self.wait(1.5)
-        self.next_beat("Everything else starts as independent coins with the data's edge density.", 3)
-        self.play(FadeIn(edges), FadeIn(mats), Write(names), FadeIn(text))
-        self.wait(1)
-        self.next_beat("At each step the network predicts the clean graph; the posterior takes one step towards it.", 4)
-        self.play(Write(eq))
-        self.wait(1.5)
-        self.next_beat("Edges appear and vanish as the sampler flips them; the red subgraph never changes.", 9)
-        self.play(k.animate.set_value(T), run_time=9, rate_func=lambda a: a ** 0.8)
-        for mob in (edges, mats[0][0], mats[1][0], text):
-            mob.clear_updaters()
-        self.wait(2)
-        self.play(FadeOut(Group(eq, mats, names, text)))
-        self.completions(tm, traj, cond, fixed, heading, dots, edges, cond_edges, legend)
+        return SimpleNamespace(
+            traj=traj, cond=cond, heading=heading, dots=node_dots(pos, COND_NODES), k=k, edges=edges, mats=mats, text=text,
+            cond_edges=edge_lines(np.where(fixed, cond, 0), pos, fixed), legend=legend.to_edge(DOWN, buff=0.3),
+            eq=math(r"p_\theta(A_{t-1} \mid A_t) = \sum_{A_0} q(A_{t-1} \mid A_t, A_0)\, p_\theta(A_0 \mid A_t)",
+                    size=30).next_to(heading, DOWN, buff=0.25),
+            names=VGroup(math(r"A_t", color=style.STATE).next_to([mats_at[0], 1.6, 0], UP, buff=0.12),
+                         math(r"p_\theta(A_0 \mid A_t)", size=26, color=style.PREDICTION)
+                         .next_to([mats_at[1], 1.6, 0], UP, buff=0.12)))
 
     def completions(self, tm, traj, cond, fixed, heading, dots, edges, cond_edges, legend):
         family = tm.config.family

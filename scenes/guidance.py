@@ -27,6 +27,31 @@ def formula(size: int = 40):
     return m
 
 
+def tradeoff_labels(pts, ws, plot_box, real_dot):
+    """The real digits' label, then the w labels of the curve's points: points closer than a label's
+    width share one label ("w = 3, 5, 8"); every label goes on the first side of its points where it
+    stays inside the plot and clear of the curve, the dots, the star and the labels placed before it."""
+    groups = [[0]]
+    for k in range(1, len(pts)):
+        if np.linalg.norm(pts[k] - pts[groups[-1][0]]) < 0.9:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    along = np.concatenate([np.linspace(a, b, 40)[:, :2] for a, b in zip(pts[:-1], pts[1:])] or [np.zeros((0, 2))])
+    avoid = [along, np.array(pts)[:, :2], box_points(real_dot)]
+    real_l = place_clear(label("held-out real digits", style.LABEL_SIZE, style.SIGNAL), real_dot.get_center(),
+                         plot_box, np.concatenate(avoid))
+    avoid.append(box_points(real_l))
+    w_labels = VGroup()
+    for g in groups:
+        where = np.mean([pts[k] for k in g], axis=0)
+        spread = max(np.linalg.norm(pts[k] - where) for k in g)
+        txt = math("w = " + ", ".join(w_str(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
+        w_labels.add(place_clear(txt, where, plot_box, np.concatenate(avoid), buff=0.25 + spread))
+        avoid.append(box_points(txt))
+    return real_l, w_labels
+
+
 class Guidance(DiffusionScene):
     description = "Classifier-free guidance on a class-conditional digits model: rows of w, the measured trade-off"
     data = guidance
@@ -160,52 +185,13 @@ class Guidance(DiffusionScene):
         s, ws, m, f = self.s, self.ws, self.m, self.facts
         share, div, fd = m["share"], m["div"], m["fd"]
         real = s["real"]
-        xs = np.concatenate([div, [real["diversity"]]])
-        ys = np.concatenate([share, [real["share"] * 100]])
-        x_lo, x_hi = np.floor(xs.min() * 2 - 1) / 2, np.ceil(xs.max() * 2 + 1) / 2
-        y_lo = max(0.0, np.floor(ys.min() / 10 - 1) * 10)
-        x_step = 0.5 if x_hi - x_lo <= 4 else 1.0
-        x0, y0, x1, y1 = self.below_formula()
-        # the axes take the box less the numbers and the axis labels below and left
-        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=x1 - x0 - 2.3,
-                  y_length=y1 - y0 - 1.3, tips=False,
-                  axis_config=dict(color=style.GRID, font_size=style.LABEL_SIZE, include_numbers=True),
-                  x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
-                  y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
-        ax.move_to([(x0 + x1) / 2 + 0.75, (y0 + y1) / 2 + 0.5, 0])
-        for axis in (ax.x_axis, ax.y_axis):
-            axis.numbers.set_color(style.TEXT)              # manim's default white vanishes on THEME=light
-        xl = label("variety: mean distance between samples of a class", style.LABEL_SIZE, style.MUTED)
-        xl.next_to(ax.x_axis, DOWN, buff=0.3)
-        yl = label("requested class (%)", style.LABEL_SIZE, style.MUTED).rotate(np.pi / 2)
-        yl.next_to(ax.y_axis, LEFT, buff=0.3)
+        ax, xl, yl, plot_box = self.tradeoff_axes(div, share, real)
         pts = [ax.c2p(x, y) for x, y in zip(div, share)]
         curve = VMobject(color=style.HIGHLIGHT, stroke_width=4).set_points_as_corners(pts)
         dots = VGroup(*[Dot(p, radius=0.08, color=style.HIGHLIGHT) for p in pts])
-        # points closer than a label's width share one label ("w = 3, 5, 8"); every label goes on the first
-        # side of its points where it stays inside the plot and clear of the curve, the dots, the star
-        # and the labels placed before it
-        groups = [[0]]
-        for k in range(1, len(pts)):
-            if np.linalg.norm(pts[k] - pts[groups[-1][0]]) < 0.9:
-                groups[-1].append(k)
-            else:
-                groups.append([k])
-        plot_box = (*ax.c2p(x_lo, y_lo)[:2], *ax.c2p(x_hi, 100)[:2])
-        along = np.concatenate([np.linspace(a, b, 40)[:, :2] for a, b in zip(pts[:-1], pts[1:])] or [np.zeros((0, 2))])
         real_dot = Star(n=5, outer_radius=0.16, color=style.SIGNAL, fill_opacity=1).move_to(
             ax.c2p(real["diversity"], real["share"] * 100))
-        avoid = [along, np.array(pts)[:, :2], box_points(real_dot)]
-        real_l = place_clear(label("held-out real digits", style.LABEL_SIZE, style.SIGNAL), real_dot.get_center(),
-                             plot_box, np.concatenate(avoid))
-        avoid.append(box_points(real_l))
-        w_labels = VGroup()
-        for g in groups:
-            where = np.mean([pts[k] for k in g], axis=0)
-            spread = max(np.linalg.norm(pts[k] - where) for k in g)
-            txt = math("w = " + ", ".join(w_str(ws[k]) for k in g), size=style.LABEL_SIZE, color=style.HIGHLIGHT)
-            w_labels.add(place_clear(txt, where, plot_box, np.concatenate(avoid), buff=0.25 + spread))
-            avoid.append(box_points(txt))
+        real_l, w_labels = tradeoff_labels(pts, ws, plot_box, real_dot)
         best = m["best"]
         self.next_beat(f"Measured on {s['n_per_class']} samples per class and w: the requested class goes from "
                        f"{share[0]:.0f} % at w = 0 to {share[-1]:.0f} % at w = {w_str(ws[-1])}, "
@@ -227,3 +213,27 @@ class Guidance(DiffusionScene):
         self.wait(4)
         self.hold_narration()
         self.play(FadeOut(Group(ax, xl, yl, curve, dots, w_labels, real_dot, real_l, self.formula)))
+
+    def tradeoff_axes(self, div, share, real):
+        """Variety against the requested class's share, ranges from the data and the real digits, in the
+        box under the formula; with the axis names and the plot's box (x0, y0, x1, y1)."""
+        xs = np.concatenate([div, [real["diversity"]]])
+        ys = np.concatenate([share, [real["share"] * 100]])
+        x_lo, x_hi = np.floor(xs.min() * 2 - 1) / 2, np.ceil(xs.max() * 2 + 1) / 2
+        y_lo = max(0.0, np.floor(ys.min() / 10 - 1) * 10)
+        x_step = 0.5 if x_hi - x_lo <= 4 else 1.0
+        x0, y0, x1, y1 = self.below_formula()
+        # the axes take the box less the numbers and the axis labels below and left
+        ax = Axes(x_range=[x_lo, x_hi, x_step], y_range=[y_lo, 100, 10], x_length=x1 - x0 - 2.3,
+                  y_length=y1 - y0 - 1.3, tips=False,
+                  axis_config=dict(color=style.GRID, font_size=style.LABEL_SIZE, include_numbers=True),
+                  x_axis_config=dict(decimal_number_config=dict(num_decimal_places=1)),
+                  y_axis_config=dict(decimal_number_config=dict(num_decimal_places=0)))
+        ax.move_to([(x0 + x1) / 2 + 0.75, (y0 + y1) / 2 + 0.5, 0])
+        for axis in (ax.x_axis, ax.y_axis):
+            axis.numbers.set_color(style.TEXT)              # manim's default white vanishes on THEME=light
+        xl = label("variety: mean distance between samples of a class", style.LABEL_SIZE, style.MUTED)
+        xl.next_to(ax.x_axis, DOWN, buff=0.3)
+        yl = label("requested class (%)", style.LABEL_SIZE, style.MUTED).rotate(np.pi / 2)
+        yl.next_to(ax.y_axis, LEFT, buff=0.3)
+        return ax, xl, yl, (*ax.c2p(x_lo, y_lo)[:2], *ax.c2p(x_hi, 100)[:2])

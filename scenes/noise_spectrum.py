@@ -5,6 +5,8 @@ process, read band by band, settles coarse first. Storyboard only: every number 
 scenes/kit/data/noise_spectrum.py (which reads diffusion/studies/spectrum.py)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Group, Line, MathTex,
                    ValueTracker, VGroup, VMobject, Write)
@@ -108,6 +110,57 @@ def sweep_t(alpha: float, t0: int, t1: int) -> int:
     return int(round(t0 * (t1 / t0) ** alpha))
 
 
+class Readouts(VGroup):
+    """t, lambda_t and f* in a column under a picture, left-aligned with `left_edge` (default: the
+    mobject above); f* shows only while it lies inside the band."""
+
+    def __init__(self, under, t0: int, left_edge=None):
+        t = LiveValue("t", t0, size=30, color=style.HIGHLIGHT)
+        lam = LiveValue(r"\lambda_t", 0, decimals=2, size=30, color=style.TEXT)
+        f = LiveValue(r"f^*", 0, decimals=3, size=30, color=style.HIGHLIGHT)
+        super().__init__(t, lam, f)
+        self.t, self.lam, self.f = t, lam, f
+        self.arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(under, DOWN, buff=0.25)
+        for v in self:
+            v.align_to(under if left_edge is None else left_edge, LEFT)
+
+    def show(self, t: int, lam: float, fstar: float) -> "Readouts":
+        inside = bool(np.isfinite(fstar) and fstar > 0)
+        self.t.set_value(t)
+        self.lam.set_value(lam)
+        self.f.set_value(fstar if inside else 0.0)
+        self.f.set_opacity(1.0 if inside else 0.0)
+        return self
+
+
+def fit_width(mob, box):
+    """`mob` shrunk to the width of `box` (x0, y0, x1, y1) when wider."""
+    if mob.width > box[2] - box[0]:
+        mob.scale_to_fit_width(box[2] - box[0])
+    return mob
+
+
+def sweep_equations(right):
+    """The forward process in frequency and the crossing condition, at the top of the right column."""
+    eq = MathTex(r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon", r"\;\Rightarrow\;",
+                 r"P_t(f)", r"=", r"\bar\alpha_t P_0(f)", r"+", r"(1-\bar\alpha_t)", font_size=32, color=style.TEXT)
+    eq[2].set_color(style.STATE); eq[4].set_color(style.SIGNAL); eq[6].set_color(style.NOISE)
+    eq.move_to([(right[0] + right[2]) / 2, right[3] - 0.25, 0])
+    fit_width(eq, right)
+    cross_eq = MathTex(r"f^*:\ \bar\alpha_t P_0(f^*) = 1-\bar\alpha_t", r"\iff", r"P_0(f^*) = e^{-2\lambda_t},",
+                       r"\lambda_t = \log(\alpha_t/\sigma_t)", font_size=30, color=style.TEXT)
+    cross_eq[0].set_color(style.HIGHLIGHT)
+    fit_width(cross_eq, right).next_to(eq, DOWN, buff=0.2)
+    return eq, cross_eq
+
+
+def settle_equation(right):
+    """When a ring of the reverse process counts as settled, at the top of the right column."""
+    eq = math(r"x_t^{(b)} = c\,x_0^{(b)} + r:\ \text{ring } b \text{ settled when } c^2\|x_0^{(b)}\|^2 \ge \|r\|^2", size=30)
+    eq.move_to([(right[0] + right[2]) / 2, right[3] - 0.25, 0])
+    return fit_width(eq, right)
+
+
 class NoiseSpectrum(DiffusionScene):
     description = ("The forward process in frequency: images' power falls with frequency, noise is flat, so noise "
                    "drowns fine detail first; the digits model's reverse process builds coarse first.")
@@ -163,76 +216,68 @@ class NoiseSpectrum(DiffusionScene):
         self.p0 = p0
         return plot, dict(box=left, image=image, name=name)
 
-    def readouts(self, under, t0: int, left_edge=None):
-        """t, lambda_t and f* under the picture (f* only while it lies inside the band)."""
-        t_val = LiveValue("t", t0, size=30, color=style.HIGHLIGHT)
-        lam_val = LiveValue(r"\lambda_t", 0, decimals=2, size=30, color=style.TEXT)
-        f_val = LiveValue(r"f^*", 0, decimals=3, size=30, color=style.HIGHLIGHT)
-        VGroup(t_val, lam_val, f_val).arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(under, DOWN, buff=0.25)
-        for v in (t_val, lam_val, f_val):
-            v.align_to(under if left_edge is None else left_edge, LEFT)
-        return t_val, lam_val, f_val
-
+    # --- the photo noised: the floor rises, the signal sinks, f* moves from fine to coarse ------------
     def photo_sweep(self, plot, left):
+        sw = self.photo_sweep_parts(plot, left)
+        self.noise_floor_beat(sw)
+        self.crossing_beat(sw)
+        with self.redrawn(sw.redraw):
+            self.pause_sweep(sw.k)
+        self.hold_narration()
+        self.play(FadeOut(VGroup(sw.heading, sw.eq, sw.cross_eq, sw.note, sw.noise, sw.meas, sw.cross, *sw.readouts,
+                                 sw.xt_name, sw.sig)), FadeOut(sw.image))
+        self.p0 = plot.curve(sw.spec.freq, sw.spec.power, style.MUTED, width=3)
+
+    def photo_sweep_parts(self, plot, left) -> SimpleNamespace:
+        """The photo sweep's mobjects, its t tracker and its redraw(): x_t, the signal curve, the noise
+        floor, the measured dots, f* and the readouts at the t the tracker gives."""
         sch, x0 = D.photo_schedule(), D.photo()
         spec = S.radial_power_spectrum(x0)
         eps = D.eps_like(x0.shape)
-        T = sch.T
         f_range = (spec.freq[0], spec.freq[-1])
-        heading = layout.heading("Add noise: the flat noise floor rises, the signal sinks")
-        _, right = self.frame_parts()
-        eq = MathTex(r"x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon", r"\;\Rightarrow\;",
-                     r"P_t(f)", r"=", r"\bar\alpha_t P_0(f)", r"+", r"(1-\bar\alpha_t)", font_size=32, color=style.TEXT)
-        eq[2].set_color(style.STATE); eq[4].set_color(style.SIGNAL); eq[6].set_color(style.NOISE)
-        eq.move_to([(right[0] + right[2]) / 2, right[3] - 0.25, 0])
-        if eq.width > right[2] - right[0]:
-            eq.scale_to_fit_width(right[2] - right[0])
-        cross_eq = MathTex(r"f^*:\ \bar\alpha_t P_0(f^*) = 1-\bar\alpha_t", r"\iff", r"P_0(f^*) = e^{-2\lambda_t},",
-                           r"\lambda_t = \log(\alpha_t/\sigma_t)", font_size=30, color=style.TEXT)
-        cross_eq[0].set_color(style.HIGHLIGHT)
-        if cross_eq.width > right[2] - right[0]:
-            cross_eq.scale_to_fit_width(right[2] - right[0])
-        cross_eq.next_to(eq, DOWN, buff=0.2)
+        eq, cross_eq = sweep_equations(self.frame_parts()[1])
         note = layout.footnote(f"α_t = √ᾱ_t, σ_t = √(1−ᾱ_t); some texts write log(α²/σ²) = 2λ_t. "
-                               f"t = 0 is the data, t = T = {T} pure noise.")
+                               f"t = 0 is the data, t = T = {sch.T} pure noise.")
         k = ValueTracker(0.0)
         t_of = lambda: sweep_t(k.get_value(), 1, D.SWEEP_END)
-        state = lambda: D.sweep_state(sch, x0, spec, t_of(), eps)
         image, name = left["image"], left["name"]
         xt_name = math(r"x_t", size=32, color=style.STATE).move_to(name)
-        t_val, lam_val, f_val = self.readouts(xt_name, 1, image)
+        sw = SimpleNamespace(heading=layout.heading("Add noise: the flat noise floor rises, the signal sinks"),
+                             spec=spec, eq=eq, cross_eq=cross_eq, note=note, k=k, image=image, name=name,
+                             xt_name=xt_name, readouts=Readouts(xt_name, 1, image), sig=self.p0, noise=VMobject(),
+                             meas=VGroup(), cross=Crossing(plot))
 
         def redraw(_):
-            s = state()
+            s = D.sweep_state(sch, x0, spec, t_of(), eps)
             image.become(pixel_image(s["x"], image.height).move_to(image))
-            sig.become(plot.curve(spec.freq, s["signal"], style.SIGNAL))
-            noise.become(plot.level(s["noise"], style.NOISE, f_range))
-            meas.become(plot.dots(spec.freq, s["measured"], style.STATE))
-            cross.show(s["fstar"], s["noise"], f_range)
-            t_val.set_value(t_of()); lam_val.set_value(s["lam"])
-            inside = bool(np.isfinite(s["fstar"]) and s["fstar"] > 0)
-            f_val.set_value(s["fstar"] if inside else 0.0)
-            f_val.set_opacity(1.0 if inside else 0.0)
+            sw.sig.become(plot.curve(spec.freq, s["signal"], style.SIGNAL))
+            sw.noise.become(plot.level(s["noise"], style.NOISE, f_range))
+            sw.meas.become(plot.dots(spec.freq, s["measured"], style.STATE))
+            sw.cross.show(s["fstar"], s["noise"], f_range)
+            sw.readouts.show(t_of(), s["lam"], s["fstar"])
 
-        sig = self.p0
-        noise, meas, cross = VMobject(), VGroup(), Crossing(plot)
-        driver = VMobject()
+        sw.redraw = redraw
+        return sw
+
+    def noise_floor_beat(self, sw):
         self.next_beat("Now add noise. In frequency the forward process is simple: the signal's power is scaled by alpha_bar, "
                   "and white noise adds the same power, 1 - alpha_bar, at every frequency. "
                   + self.facts["xt_power_formula"].text.capitalize() + ".", 7)
-        redraw(None)
-        self.play(FadeIn(heading), Write(eq), FadeOut(name), FadeIn(xt_name), FadeIn(noise), FadeIn(meas),
-                  FadeIn(t_val), FadeIn(lam_val))
-        self.add(cross, f_val)                       # shown as redraw() set them (hidden until f* enters the band)
+        sw.redraw(None)
+        self.play(FadeIn(sw.heading), Write(sw.eq), FadeOut(sw.name), FadeIn(sw.xt_name), FadeIn(sw.noise),
+                  FadeIn(sw.meas), FadeIn(sw.readouts.t), FadeIn(sw.readouts.lam))
+        self.add(sw.cross, sw.readouts.f)            # shown as redraw() set them (hidden until f* enters the band)
         self.wait(2)
+
+    def crossing_beat(self, sw):
         self.next_beat("Where the rising noise floor meets the sinking signal is the crossing frequency f*: above it the noise "
                   "wins. We write lambda_t = log(alpha_t / sigma_t); the crossing is where P_0 equals e to the minus 2 "
                   "lambda_t. Time runs from the data at t = 0 to pure noise at t = T.", 9)
-        self.play(Write(cross_eq), FadeIn(note))
+        self.play(Write(sw.cross_eq), FadeIn(sw.note))
         self.wait(2)
-        driver.add_updater(redraw)
-        self.add(driver)
-        self.bring_to_back(driver)         # first in the scene: manim redraws every mobject after it each frame
+
+    def pause_sweep(self, k):
+        """t from 1 to the end of the sweep, pausing at each of D.PAUSE_T (k: the sweep fraction)."""
         fstar_words = "; ".join(f"t = {t}: {'nothing drowned yet' if not np.isfinite(f) else f'f* = {f:.3f}'}"
                                 for t, f in D.measure()["pause"])
         self.next_beat(f"As t grows, {self.facts['crossing_fine_to_coarse'].text}: {fstar_words}. x_t keeps its coarse shapes "
@@ -245,148 +290,143 @@ class NoiseSpectrum(DiffusionScene):
             a = b
         self.play(k.animate.set_value(1.0), run_time=2.0)
         self.wait(1)
-        driver.clear_updaters()
-        self.remove(driver)
-        self.hold_narration()
-        self.play(FadeOut(VGroup(heading, eq, cross_eq, note, noise, meas, cross, t_val, lam_val, f_val, xt_name, sig)),
-                  FadeOut(image))
-        self.p0 = plot.curve(spec.freq, spec.power, style.MUTED, width=3)
 
+    # --- the training digits noised: four rings drown fine first ------------------------------------
     def digits_sweep(self, plot):
-        tm, m = digits_model(), D.measure()
-        sch = tm.schedule
+        ds = self.digits_sweep_parts(plot)
+        self.digits_spectrum_beat(ds)
+        ds.redraw(None)
+        self.next_beat(f"Noise them: the finest ring drowns at t = {ds.drowned[-1]}, then {ds.drowned[-2]}, "
+                       f"{ds.drowned[-3]}, and the coarsest at t = {ds.drowned[0]}. "
+                       f"{self.facts['digits_drown_fine_first'].text.capitalize()}.", 8)
+        self.play(FadeIn(ds.noise), FadeIn(ds.readouts.t), FadeIn(ds.readouts.lam), FadeOut(ds.gname),
+                  FadeIn(ds.xt_name))
+        self.add(ds.cross, ds.readouts.f)
+        with self.redrawn(ds.redraw):
+            self.play(ds.k.animate.set_value(1.0), run_time=7)
+            self.wait(1)
+        self.hold_narration()
+        self.play(FadeOut(VGroup(ds.heading, ds.note, ds.noise, ds.cross, *ds.readouts, ds.xt_name, ds.sig, ds.d_dots,
+                                 ds.photo_name, self.p0)), FadeOut(ds.grid))
+
+    def digits_sweep_parts(self, plot) -> SimpleNamespace:
+        """The digits sweep's mobjects, its t tracker and its redraw() (the noised grid, signal curve and
+        dots, noise floor, f* and readouts at the t the tracker gives)."""
+        sch = digits_model().schedule
         x0 = D.real_digits()
         spec = S.radial_power_spectrum(x0)
         f_range = (spec.freq[0], spec.freq[-1])
-        left, _ = self.frame_parts()
-        box = self.picture_box(left)
+        box = self.picture_box(self.frame_parts()[0])
         shown = x0[:D.GRID ** 2]
         eps = D.eps_like(shown.shape, seed=D.EPS_SEED + 1)
-        heading = layout.heading("8×8 digits: only four radial frequency bins")
         grid = layout.fit(image_grid(shown, D.GRID, D.GRID, height=1.0, scale=8), box, align=UP)
         gname = math(r"x_0", size=32, color=style.SIGNAL).next_to(grid, DOWN, buff=0.15)
-        d_curve = plot.curve(spec.freq, spec.power, style.SIGNAL)
-        d_dots = plot.dots(spec.freq, spec.power, style.SIGNAL, radius=0.08)
         pspec = S.radial_power_spectrum(D.photo())
-        photo_name = label("photo", style.SMALL_SIZE, style.MUTED).next_to(plot.p(pspec.freq[1], pspec.power[0]),
-                                                                           UP + RIGHT, buff=0.1)
-        drowned = m["drowned"]
-        note = layout.footnote(f"rings at 1/8, 2/8, 3/8, 4/8 cycle per pixel; mean over {D.N_DIGITS} training digits")
-        self.next_beat(f"The digits the model learned are tiny: {self.facts['digit_bins'].text}, so their spectrum is four "
-                  f"points, on the same axes as the photo's (grey); the photo shows the power law far better. "
-                  f"{self.facts['digits_power_falls'].text.capitalize()}.", 8)
-        self.play(FadeIn(heading), FadeIn(grid), FadeIn(gname), FadeIn(self.p0), FadeIn(photo_name))
-        self.play(Create(d_curve), FadeIn(d_dots), FadeIn(note))
-        self.wait(2)
         k = ValueTracker(0.0)
         t_of = lambda: sweep_t(k.get_value(), 1, sch.T)
         xt_name = math(r"x_t", size=32, color=style.STATE).move_to(gname)
-        t_val, lam_val, f_val = self.readouts(xt_name, 1, grid)
-        cross = Crossing(plot)
-        noise = VMobject()
-        sig = d_curve
+        ds = SimpleNamespace(
+            heading=layout.heading("8×8 digits: only four radial frequency bins"), grid=grid, gname=gname,
+            sig=plot.curve(spec.freq, spec.power, style.SIGNAL), d_dots=plot.dots(spec.freq, spec.power, style.SIGNAL, radius=0.08),
+            photo_name=label("photo", style.SMALL_SIZE, style.MUTED).next_to(plot.p(pspec.freq[1], pspec.power[0]),
+                                                                             UP + RIGHT, buff=0.1),
+            drowned=D.measure()["drowned"], k=k, xt_name=xt_name, readouts=Readouts(xt_name, 1, grid),
+            note=layout.footnote(f"rings at 1/8, 2/8, 3/8, 4/8 cycle per pixel; mean over {D.N_DIGITS} training digits"),
+            cross=Crossing(plot), noise=VMobject())
 
         def redraw(_):
             t = t_of()
             grid.become(layout.fit(image_grid(D.x_t(sch, shown, t, eps), D.GRID, D.GRID, height=1.0, scale=8), box, align=UP))
-            sig.become(plot.curve(spec.freq, S.signal_power(sch, t - 1, spec.power), style.SIGNAL))
-            d_dots.become(plot.dots(spec.freq, S.signal_power(sch, t - 1, spec.power), style.SIGNAL, radius=0.08))
-            noise.become(plot.level(S.noise_power(sch, t - 1), style.NOISE, f_range))
+            ds.sig.become(plot.curve(spec.freq, S.signal_power(sch, t - 1, spec.power), style.SIGNAL))
+            ds.d_dots.become(plot.dots(spec.freq, S.signal_power(sch, t - 1, spec.power), style.SIGNAL, radius=0.08))
+            ds.noise.become(plot.level(S.noise_power(sch, t - 1), style.NOISE, f_range))
             fstar = S.crossing_frequency(spec, float(S.crossing_level(sch, t - 1)))
-            cross.show(fstar, float(S.noise_power(sch, t - 1)), f_range)
-            inside = bool(np.isfinite(fstar) and fstar > 0)
-            t_val.set_value(t); lam_val.set_value(float(sch.lam(t - 1)))
-            f_val.set_value(fstar if inside else 0.0)
-            f_val.set_opacity(1.0 if inside else 0.0)
+            ds.cross.show(fstar, float(S.noise_power(sch, t - 1)), f_range)
+            ds.readouts.show(t, float(sch.lam(t - 1)), fstar)
 
-        driver = VMobject()
-        redraw(None)
-        self.next_beat(f"Noise them: the finest ring drowns at t = {drowned[-1]}, then {drowned[-2]}, {drowned[-3]}, and the "
-                  f"coarsest at t = {drowned[0]}. {self.facts['digits_drown_fine_first'].text.capitalize()}.", 8)
-        self.play(FadeIn(noise), FadeIn(t_val), FadeIn(lam_val), FadeOut(gname), FadeIn(xt_name))
-        self.add(cross, f_val)
-        driver.add_updater(redraw)
-        self.add(driver)
-        self.bring_to_back(driver)         # first in the scene: manim redraws every mobject after it each frame
-        self.play(k.animate.set_value(1.0), run_time=7)
-        self.wait(1)
-        driver.clear_updaters()
-        self.remove(driver)
-        self.hold_narration()
-        self.play(FadeOut(VGroup(heading, note, noise, cross, t_val, lam_val, f_val, xt_name, sig, d_dots, photo_name,
-                                 self.p0)), FadeOut(grid))
+        ds.redraw = redraw
+        return ds
 
+    def digits_spectrum_beat(self, ds):
+        self.next_beat(f"The digits the model learned are tiny: {self.facts['digit_bins'].text}, so their spectrum is four "
+                  f"points, on the same axes as the photo's (grey); the photo shows the power law far better. "
+                  f"{self.facts['digits_power_falls'].text.capitalize()}.", 8)
+        self.play(FadeIn(ds.heading), FadeIn(ds.grid), FadeIn(ds.gname), FadeIn(self.p0), FadeIn(ds.photo_name))
+        self.play(Create(ds.sig), FadeIn(ds.d_dots), FadeIn(ds.note))
+        self.wait(2)
+
+    # --- the digits model's reverse process, read ring by ring --------------------------------------
     def reverse_in_spectrum(self, plot):
-        tm = digits_model()
-        sch, T = tm.schedule, tm.schedule.T
+        rs = self.reverse_parts(plot)
+        rs.redraw(None)
+        self.next_beat("Now run the trained digits model backwards, from pure noise at t = T. The dots are the measured spectrum "
+                  "of its x_t; grey is the spectrum of the samples it ends with. A ring has settled once at least half of its "
+                  "power is the final sample's, for good.", 9)
+        self.play(FadeIn(rs.heading), FadeIn(rs.grid), FadeIn(rs.xt_name), FadeIn(rs.readouts.t), FadeIn(rs.readouts.lam),
+                  FadeIn(rs.gname), FadeIn(rs.final_curve), FadeIn(rs.meas), FadeIn(rs.noise), FadeIn(rs.sig),
+                  FadeIn(rs.settled), Write(rs.eq), FadeIn(rs.note))
+        self.add(rs.ticks)
+        self.wait(2)
+        st = rs.settle
+        self.next_beat(f"{self.facts['reverse_coarse_first'].text.capitalize()}: the coarsest ring at t = {st[0]}, then "
+                  f"{st[1]}, {st[2]}, and the finest at t = {st[3]}.", 7)
+        with self.redrawn(rs.redraw):
+            self.play(rs.k.animate.set_value(rs.n_states - 1), run_time=10, rate_func=lambda a: a ** 0.7)
+            self.wait(1.5)
+        self.hold_narration()
+        self.play(FadeOut(VGroup(rs.heading, rs.readouts.t, rs.readouts.lam, rs.xt_name, rs.gname, rs.meas, rs.sig,
+                                 rs.noise, rs.final_curve, rs.ticks, rs.settled, rs.eq, rs.note, plot)), FadeOut(rs.grid))
+
+    def reverse_parts(self, plot) -> SimpleNamespace:
+        """The reverse run's mobjects, its state tracker and its redraw(): the grid of x_t, its measured
+        dots, the signal and noise of the final samples' spectrum at t, and the settled rings."""
+        sch, T = digits_model().schedule, digits_model().schedule.T
         traj = D.reverse_trajectory()
         rev = D.reverse_bands(traj)
         freq = np.arange(1, 5) / 8
         f_range = (freq[0], freq[-1])
-        left, right = self.frame_parts()
-        box = self.picture_box(left)
-        heading = layout.heading("The reverse process, seen in the same spectrum")
+        box = self.picture_box(self.frame_parts()[0])
         xs = traj.x[:, :, 0]
         grid = layout.fit(image_grid(xs[0], D.GRID, D.GRID, height=1.0, scale=8), box, align=UP)
         k = ValueTracker(0.0)
         n_states = len(xs)
-        idx = lambda: min(int(round(k.get_value())), n_states - 1)
         xt_name = math(r"x_t", size=32, color=style.STATE).next_to(grid, DOWN, buff=0.15)
-        t_val, lam_val, _ = self.readouts(xt_name, T, grid)
-        gname = label("16 samples, DDPM", style.SMALL_SIZE, style.MUTED).next_to(lam_val, DOWN, buff=0.25).align_to(grid, LEFT)
-        meas = plot.dots(freq, S.radial_power_spectrum(xs[0]).power, style.STATE, radius=0.08)
-        sig = plot.curve(freq, S.signal_power(sch, T - 1, rev["final_power"]), style.SIGNAL)
-        noise = plot.level(S.noise_power(sch, T - 1), style.NOISE, f_range)
-        final_curve = plot.curve(freq, rev["final_power"], style.MUTED, width=3)
+        readouts = Readouts(xt_name, T, grid)
         ticks = VGroup(*[Dot(plot.p(f, 10 ** (LOG10_P[1] - 0.5)), radius=0.09, color=c).set_opacity(0.2)
                          for f, c in zip(freq, BAND_COLORS)])
-        settled = label("settled rings:", style.SMALL_SIZE, style.TEXT).next_to(ticks, LEFT, buff=0.25)
-        eq = math(r"x_t^{(b)} = c\,x_0^{(b)} + r:\ \text{ring } b \text{ settled when } c^2\|x_0^{(b)}\|^2 \ge \|r\|^2", size=30)
-        eq.move_to([(right[0] + right[2]) / 2, right[3] - 0.25, 0])
-        if eq.width > right[2] - right[0]:
-            eq.scale_to_fit_width(right[2] - right[0])
-        note = layout.footnote("dots: measured power of x_t; grey: of the final samples; "
-                               "coloured line: ᾱ_t × grey; orange: 1 − ᾱ_t")
+        rs = SimpleNamespace(
+            heading=layout.heading("The reverse process, seen in the same spectrum"), grid=grid, k=k,
+            n_states=n_states, xt_name=xt_name, readouts=readouts, settle=rev["settle"],
+            gname=label("16 samples, DDPM", style.SMALL_SIZE, style.MUTED).next_to(readouts.lam, DOWN, buff=0.25)
+            .align_to(grid, LEFT),
+            meas=plot.dots(freq, S.radial_power_spectrum(xs[0]).power, style.STATE, radius=0.08),
+            sig=plot.curve(freq, S.signal_power(sch, T - 1, rev["final_power"]), style.SIGNAL),
+            noise=plot.level(S.noise_power(sch, T - 1), style.NOISE, f_range),
+            final_curve=plot.curve(freq, rev["final_power"], style.MUTED, width=3), ticks=ticks,
+            settled=label("settled rings:", style.SMALL_SIZE, style.TEXT).next_to(ticks, LEFT, buff=0.25),
+            eq=settle_equation(self.frame_parts()[1]),
+            note=layout.footnote("dots: measured power of x_t; grey: of the final samples; "
+                                 "coloured line: ᾱ_t × grey; orange: 1 − ᾱ_t"))
 
         def redraw(_):
-            i = idx()
+            i = min(int(round(k.get_value())), n_states - 1)
             t0 = int(rev["t"][i])                     # paper's t of the state shown
             grid.become(layout.fit(image_grid(xs[i], D.GRID, D.GRID, height=1.0, scale=8), box, align=UP))
-            meas.become(plot.dots(freq, S.radial_power_spectrum(xs[i]).power, style.STATE, radius=0.08))
+            rs.meas.become(plot.dots(freq, S.radial_power_spectrum(xs[i]).power, style.STATE, radius=0.08))
             if t0 > 0:
-                sig.become(plot.curve(freq, S.signal_power(sch, t0 - 1, rev["final_power"]), style.SIGNAL))
-                noise.become(plot.level(S.noise_power(sch, t0 - 1), style.NOISE, f_range))
-                lam_val.set_value(float(sch.lam(t0 - 1)))
+                rs.sig.become(plot.curve(freq, S.signal_power(sch, t0 - 1, rev["final_power"]), style.SIGNAL))
+                rs.noise.become(plot.level(S.noise_power(sch, t0 - 1), style.NOISE, f_range))
+                readouts.lam.set_value(float(sch.lam(t0 - 1)))
             else:                                     # the sample itself: all signal, no noise left
-                sig.become(plot.curve(freq, rev["final_power"], style.SIGNAL))
-                noise.set_stroke(opacity=0)
-                lam_val.set_opacity(0)
+                rs.sig.become(plot.curve(freq, rev["final_power"], style.SIGNAL))
+                rs.noise.set_stroke(opacity=0)
+                readouts.lam.set_opacity(0)
             for b, dot in enumerate(ticks):
                 dot.set_opacity(1.0 if t0 <= rev["settle"][b] else 0.2)
-            t_val.set_value(t0)
+            readouts.t.set_value(t0)
 
-        driver = VMobject()
-        redraw(None)
-        self.next_beat("Now run the trained digits model backwards, from pure noise at t = T. The dots are the measured spectrum "
-                  "of its x_t; grey is the spectrum of the samples it ends with. A ring has settled once at least half of its "
-                  "power is the final sample's, for good.", 9)
-        self.play(FadeIn(heading), FadeIn(grid), FadeIn(xt_name), FadeIn(t_val), FadeIn(lam_val), FadeIn(gname),
-                  FadeIn(final_curve), FadeIn(meas), FadeIn(noise), FadeIn(sig), FadeIn(settled), Write(eq), FadeIn(note))
-        self.add(ticks)
-        self.wait(2)
-        st = rev["settle"]
-        self.next_beat(f"{self.facts['reverse_coarse_first'].text.capitalize()}: the coarsest ring at t = {st[0]}, then "
-                  f"{st[1]}, {st[2]}, and the finest at t = {st[3]}.", 7)
-        driver.add_updater(redraw)
-        self.add(driver)
-        self.bring_to_back(driver)         # first in the scene: manim redraws every mobject after it each frame
-        self.play(k.animate.set_value(n_states - 1), run_time=10, rate_func=lambda a: a ** 0.7)
-        self.wait(1.5)
-        driver.clear_updaters()
-        self.remove(driver)
-        self.hold_narration()
-        self.play(FadeOut(VGroup(heading, t_val, lam_val, xt_name, gname, meas, sig, noise, final_curve, ticks, settled,
-                                 eq, note, plot)), FadeOut(grid))
+        rs.redraw = redraw
+        return rs
 
     def settle_order(self):
         """The share of each ring's power that is the final sample's, against t, and where each settles

@@ -1,13 +1,15 @@
-"""The SDE solver of the one sampling loop (SDE-DPM-Solver++(2M), "dpm++2m-sde"): seeded noise, one step
-per network call, what it reduces to, its one-line errors, and that it works for every kind of eps-model
-and the command line. Its oracle against diffusers: test_solver_oracles.py."""
+"""The stochastic solvers of the one sampling loop. SDE-DPM-Solver++(2M) ("dpm++2m-sde"): seeded noise, one
+step per network call, what it reduces to, its one-line errors, and that it works for every kind of
+eps-model and the command line (its oracle against diffusers: test_solver_oracles.py). EDM's churn for
+Heun ("heun-churn"): without churn it is Heun, and with it it is EDM's Algorithm 2 (the loop of NVlabs/edm's
+edm_sampler, written here in its own form) given the same noise."""
 
 import numpy as np
 import pytest
 import torch
 
 from diffusion.core.guidance import GuidedEps
-from diffusion.core.sample import SAMPLERS, SDE_SOLVERS, sample, sample_steps
+from diffusion.core.sample import SAMPLERS, SDE_SOLVERS, Churn, sample, sample_steps
 from diffusion.core.schedule import NoiseSchedule
 from diffusion.models.digits.network import UNet, UNetConfig
 
@@ -84,14 +86,18 @@ def test_sde_bad_combinations_are_one_line_errors(quick_model):
     assert "\n" not in str(e.value)
 
 
-def test_sde_inpaints_and_starts_midway(quick_model):
+@pytest.mark.parametrize("sampler", SDE_SOLVERS)
+def test_stochastic_solvers_inpaint_and_start_midway(quick_model, sampler):
     tm = quick_model
     known = torch.linspace(-1, 1, 64).reshape(1, 1, 8, 8).repeat(2, 1, 1, 1)
     mask = torch.zeros_like(known); mask[..., :4, :] = 1
-    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), SDE, 7, 0.0, gen(0), known=known, mask=mask)
+    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), sampler, 7, 0.0, gen(0), known=known, mask=mask)
     np.testing.assert_allclose(tr.final[..., :4, :], known.numpy()[..., :4, :], atol=1e-6)
-    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), SDE, 5, 0.0, gen(0), start=300)
-    assert tr.timesteps[0] == 300 and len(tr.timesteps) == 5
+    assert np.abs(tr.final[..., 4:, :] - known.numpy()[..., 4:, :]).max() > 0.1     # the free region is sampled
+    tr = sample(tm.model, tm.schedule, tm.noise(2, 0), sampler, 5, 0.0, gen(0), start=300)
+    assert len(tr.timesteps) == 5 and np.isfinite(tr.final).all()
+    # from t = 300 (sigma ~ 0.6, inside EDM's churn range) the churn first noises up to a later step
+    assert tr.timesteps[0] == 300 if sampler == SDE else tr.timesteps[0] > 300
 
 
 def test_sde_takes_a_guided_conditional_model():
@@ -118,16 +124,108 @@ def test_sde_on_points():
 
 
 @pytest.mark.slow
-def test_cli_samples_digits_with_the_sde_solver(tmp_path, quick_model, run_main):
+@pytest.mark.parametrize("sampler", SDE_SOLVERS)
+def test_cli_samples_digits_with_each_stochastic_solver(tmp_path, quick_model, run_main, sampler):
     from diffusion.__main__ import main
 
     out = tmp_path / "s.npz"
-    cmd = ["sample", "digits", "--n", "6", "--sampler", SDE, "--steps", "7", "--out", out]
+    cmd = ["sample", "digits", "--n", "6", "--sampler", sampler, "--steps", "7", "--out", out]
     r = run_main(main, *cmd)
     assert r.returncode == 0, r.stderr
     first = np.load(out)["samples"]
-    assert first.shape == (6, 8, 8) and f"{SDE} 7 steps" in r.stdout
+    assert first.shape == (6, 8, 8) and f"{sampler} 7 steps" in r.stdout
     assert run_main(main, *cmd).returncode == 0 and np.array_equal(np.load(out)["samples"], first)  # seeded
     assert run_main(main, *cmd, "--seed", "1").returncode == 0 and not np.array_equal(np.load(out)["samples"], first)
     r = run_main(main, *cmd, "--eta", "0.5")
     assert r.returncode == 2 and "eta must be 0" in r.stderr
+
+
+# --- EDM's churn ------------------------------------------------------------------------------
+
+def toy_eps(x, t):
+    tt = t.to(x.dtype).reshape(-1, *([1] * (x.ndim - 1))) / 1000
+    return torch.tanh(1.5 * x * (1 - 0.6 * tt) + torch.sin(3 * tt + x)) * (0.4 + 0.6 * tt)
+
+
+def edm_sampler(eps_model, s, x_T, nfe, churn, noise_seed):
+    """EDM Algorithm 2 as NVlabs/edm's edm_sampler writes it, over sigma with the denoiser
+    D(x_bar; sigma) = x_bar - sigma eps(x_bar sqrt(alpha_bar), t): the network at the trained step t of
+    each sigma (round_sigma: the nearest trained step), odd nfe = Heun on every interval but the last.
+    Noise drawn (from noise_seed) only where gamma raises sigma, as the loop under test draws it."""
+    n_steps = nfe // 2 + 1
+    ts = s.timesteps(n_steps)
+    t_steps = [s.ode_sigma(t) for t in ts] + [0.0]
+    step_of = lambda sig: s.step_at_sigma(sig)
+    round_sigma = lambda sig: s.ode_sigma(step_of(sig))
+
+    def denoise(x_bar, sig):
+        t = step_of(sig)
+        scale = s.ab_at(t) ** 0.5
+        return x_bar - sig * toy_eps(x_bar * scale, torch.full((len(x_bar),), t, dtype=torch.long))
+
+    gen = torch.Generator().manual_seed(noise_seed)
+    x_next = x_T / s.ab_at(ts[0]) ** 0.5
+    for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
+        x_cur = x_next
+        gamma = min(churn.s_churn / n_steps, np.sqrt(2) - 1) if churn.s_tmin <= t_cur <= churn.s_tmax else 0
+        t_hat = max(round_sigma(t_cur + gamma * t_cur), t_cur)
+        x_hat = x_cur
+        if t_hat > t_cur:
+            x_hat = x_cur + (t_hat ** 2 - t_cur ** 2) ** 0.5 * churn.s_noise * torch.randn(x_cur.shape, generator=gen)
+        d_cur = (x_hat - denoise(x_hat, t_hat)) / t_hat
+        x_next = x_hat + (t_next - t_hat) * d_cur
+        if i < n_steps - 1:
+            d_prime = (x_next - denoise(x_next, t_next)) / t_next
+            x_next = x_hat + (t_next - t_hat) * (0.5 * d_cur + 0.5 * d_prime)
+    return x_next
+
+
+@pytest.mark.parametrize("nfe", [5, 11])
+@pytest.mark.parametrize("churn", [Churn(), Churn(s_churn=3, s_tmin=0.2, s_tmax=20, s_noise=1.0)])
+def test_heun_churn_is_edm_algorithm_2(nfe, churn):
+    s = NoiseSchedule("linear", 1000)
+    x_T = torch.randn(6, 1, 4, 4, generator=gen(nfe))
+    ref = edm_sampler(toy_eps, s, x_T, nfe, churn, noise_seed=9)
+    ours = sample(toy_eps, s, x_T, "heun-churn", nfe, 0.0, gen(9), clip_x0=False, record=False, churn=churn)
+    torch.testing.assert_close(ours, ref, rtol=1e-4, atol=1e-4)
+    plain = sample(toy_eps, s, x_T, "heun", nfe, clip_x0=False, record=False)
+    assert (plain - ref).abs().max() > 1e-2                       # the churn changed the result: the test sees it
+
+
+@pytest.mark.parametrize("nfe", [1, 2, 5, 10])
+def test_heun_churn_without_churn_is_heun(quick_model, nfe):
+    tm = quick_model
+    a = sample(tm.model, tm.schedule, tm.noise(3, 0), "heun", nfe)
+    b = sample(tm.model, tm.schedule, tm.noise(3, 0), "heun-churn", nfe, 0.0, gen(1), churn=Churn(s_churn=0))
+    assert list(a.timesteps) == list(b.timesteps) and b.stages == a.stages
+    # float32 in x_bar = x / sqrt(alpha_bar) (~157 at t = T - 1), summed in another order: ~1e-4; noise would be ~1
+    np.testing.assert_allclose(a.x, b.x, atol=1e-3)
+
+
+def test_heun_churn_calls_above_the_grid_where_it_churns(quick_model):
+    """With churn every churned interval starts at a higher trained step than Heun's grid (sigma raised by
+    1 + gamma, gamma = sqrt(2) - 1 at EDM's s_churn = 40 over 6 intervals); the first (sigma ~ 157 > s_tmax)
+    and the last (sigma ~ 0.01 < s_tmin) are not churned; still one Step per call."""
+    tm = quick_model
+    tr = sample(tm.model, tm.schedule, tm.noise(3, 0), "heun-churn", 11, 0.0, gen(1))
+    grid = tm.schedule.timesteps(6)
+    starts = [int(t) for t, st in zip(tr.timesteps, tr.stages) if st != "correct"]
+    assert len(tr.timesteps) == 11 and starts[0] == grid[0] and starts[-1] == grid[-1]
+    for t, g in zip(starts[1:-1], grid[1:-1]):
+        assert t > g
+        ratio = tm.schedule.ode_sigma(t) / tm.schedule.ode_sigma(g)
+        assert abs(ratio - np.sqrt(2)) < 0.02
+    again = sample(tm.model, tm.schedule, tm.noise(3, 0), "heun-churn", 11, 0.0, gen(1))
+    np.testing.assert_array_equal(tr.final, again.final)                    # seeded
+
+
+def test_churn_bad_settings_are_one_line_errors(quick_model):
+    tm = quick_model
+    for make, words in ((lambda: Churn(s_churn=-1), "s_churn >= 0"), (lambda: Churn(s_tmin=2, s_tmax=1), "s_tmin"),
+                        (lambda: next(sample_steps(tm.model, tm.schedule, tm.noise(1, 0), "heun", 5, churn=Churn())),
+                         "heun-churn sampler"),
+                        (lambda: next(sample_steps(tm.model, tm.schedule, tm.noise(1, 0), "heun-churn", 5, eta=0.5)),
+                         "eta must be 0")):
+        with pytest.raises(ValueError, match=words) as e:
+            make()
+        assert "\n" not in str(e.value)

@@ -12,6 +12,11 @@ animate it step by step; `sample` runs it to the end and collects a `Trajectory`
 - dpm++2m-sde (SDE-DPM-Solver++(2M), Lu et al. 2022; diffusers' "sde-dpmsolver++"): the same calls, the
   same extrapolated x0_hat, solved along the reverse SDE instead of the ODE: each step forgets part of
   x_t and adds fresh noise from `generator` (its first step is DDPM's posterior on the same grid).
+- heun-churn (EDM's stochastic sampler, Karras et al. 2022, Algorithm 2, `Churn`): Heun's calls and
+  timesteps, but before each interval whose sigma lies in [s_tmin, s_tmax] the state is noised up from
+  sigma to sigma_hat = sigma (1 + gamma), gamma = min(s_churn / intervals, sqrt(2) - 1), with fresh
+  noise from `generator` (times s_noise), and the interval starts there: sigma_hat taken to the
+  nearest trained step, where the network is called.
 - heun (EDM, Karras et al. 2022): two calls per interval (Euler guess, then the slope there) in
   d x_bar / d sigma = eps; the last interval, to sigma = 0, is one Euler call. So an odd budget
   steps//2 + 1 intervals with Heun on all but the last; an even one ends on two Euler intervals
@@ -36,9 +41,28 @@ from .path import FlowPath
 from .schedule import SPACINGS, NoiseSchedule, check_spacing  # noqa: F401 (SPACINGS: the choices, here too)
 
 SOLVERS = ("dpm++2m", "heun")                # deterministic ODE solvers
-SDE_SOLVERS = ("dpm++2m-sde",)               # solvers of the reverse SDE: fresh noise every step
+SDE_SOLVERS = ("dpm++2m-sde", "heun-churn")  # stochastic solvers: fresh noise every step
 SAMPLERS = ("ddpm", "ddim") + SOLVERS + SDE_SOLVERS
 FLOW_SAMPLERS = ("euler", "heun")            # for a velocity model on a FlowPath
+
+
+@dataclass(frozen=True)
+class Churn:
+    """EDM's churn (Karras et al. 2022, Algorithm 2), in sigma = sqrt((1 - alpha_bar) / alpha_bar): each
+    interval starting at a sigma in [s_tmin, s_tmax] first adds noise to raise it by the factor
+    1 + min(s_churn / intervals, sqrt(2) - 1); s_noise scales that noise. The defaults are EDM's
+    ImageNet-64 settings (their Table 5: 40, 0.05, 50, 1.003)."""
+    s_churn: float = 40.0
+    s_tmin: float = 0.05
+    s_tmax: float = 50.0
+    s_noise: float = 1.003
+
+    def __post_init__(self):
+        if not (self.s_churn >= 0 and 0 <= self.s_tmin <= self.s_tmax and self.s_noise > 0):
+            raise ValueError(f"churn needs s_churn >= 0, 0 <= s_tmin <= s_tmax and s_noise > 0, got {self}")
+
+    def gamma(self, sigma: float, intervals: int) -> float:
+        return min(self.s_churn / intervals, math.sqrt(2) - 1) if self.s_tmin <= sigma <= self.s_tmax else 0.0
 
 
 @dataclass
@@ -78,7 +102,7 @@ class Trajectory:
     def stages(self) -> list[str]:
         """Each call's `Step.stage` (Heun: predict/correct/euler; flow Euler: euler; the others: step)."""
         n = len(self.timesteps)
-        if self.sampler == "heun":
+        if self.sampler in ("heun", "heun-churn"):
             return call_stages(n, last_euler=not self.flow)
         return ["euler" if self.flow else "step"] * n
 
@@ -124,7 +148,7 @@ def check_sampler(sampler: str, steps: int, T: int, eta: float = 0.0, flow: bool
     if (sampler in SOLVERS or flow) and eta != 0:
         raise ValueError(f"{sampler} solves a deterministic ODE: eta must be 0, got {eta!r}")
     if sampler in SDE_SOLVERS and eta != 0:
-        raise ValueError(f"{sampler} solves the reverse SDE, whose noise is fixed: eta must be 0, got {eta!r}")
+        raise ValueError(f"{sampler} sets its own noise (eta is for ddim): eta must be 0, got {eta!r}")
 
 
 def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -136,7 +160,8 @@ def _randn(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tenso
 def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str = "ddim", steps: int = 50,
                  eta: float = 0.0, generator: torch.Generator | None = None, clip_x0: bool = True,
                  known: torch.Tensor | None = None, mask: torch.Tensor | None = None, start: int | None = None,
-                 model_kwargs: dict | None = None, jump: int = 1, resample: int = 1, spacing: str = "uniform"):
+                 model_kwargs: dict | None = None, jump: int = 1, resample: int = 1, spacing: str = "uniform",
+                 churn: Churn | None = None):
     """Yield a `Step` per network call, from x_T down to the sample.
 
     sampler "ddpm": ancestral sampling with the posterior q(x_{t-1}|x_t, x0_hat); with steps < T the
@@ -145,6 +170,7 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
     sampler "dpm++2m" / "heun": second-order solvers of the probability-flow ODE (eta must be 0); `steps`
     counts network calls for every sampler (module docstring: how each spends them).
     sampler "dpm++2m-sde": DPM-Solver++(2M) on the reverse SDE (eta must be 0; its noise from `generator`).
+    sampler "heun-churn": EDM's stochastic Heun, its settings `churn` (default `Churn()`; only for it).
     known/mask (optional, same shape as x_T): RePaint-style conditioning — after every step the
     region where mask == 1 is replaced by `known` noised to the new step with fresh noise.
     start (optional): x_T is taken to be x at this 0-based step instead of T - 1 (denoise a partly
@@ -169,8 +195,16 @@ def sample_steps(model, schedule: NoiseSchedule, x_T: torch.Tensor, sampler: str
             raise ValueError(f"spacing {spacing!r} is for an eps-model's noise schedule; a flow path takes uniform")
         yield from _flow_steps(model, schedule, x_T, sampler, steps, start, model_kwargs)
         return
+    if churn is not None and sampler != "heun-churn":
+        raise ValueError(f"churn settings are for the heun-churn sampler, not {sampler}")
     if sampler == "ddpm":
         eta = 1.0
+    if sampler == "heun-churn":
+        if resample > 1 or jump > 1:
+            raise ValueError(f"jump/resample (RePaint) need the DDPM sampler over every step, not {sampler}")
+        yield from _heun_churn_steps(model, schedule, x_T, steps, generator, clip_x0, known, mask, start,
+                                     model_kwargs, spacing, churn or Churn())
+        return
     if sampler in SOLVERS + SDE_SOLVERS:
         if resample > 1 or jump > 1:
             raise ValueError(f"jump/resample (RePaint) need the DDPM sampler over every step, not {sampler}")
@@ -269,6 +303,42 @@ def _heun_steps(model, schedule, x, steps, generator, clip_x0, known, mask, star
             x_prev = _paste_known(schedule, x_prev, t_to, known, mask, generator)
             call.x_next = x_prev / scale[call.interval + 1]       # the pasted state goes on
         yield Step(t, t_to, call.x * scale[call.at], seen["eps"], seen["x0"], x_prev, call.stage)
+
+
+def _heun_churn_steps(model, schedule, x, steps, generator, clip_x0, known, mask, start, model_kwargs, spacing,
+                      churn: Churn):
+    """EDM Algorithm 2 in x_bar = x / sqrt(alpha_bar) over sigma, one Step per network call: Heun's plan and
+    timesteps, each interval first churned (noised up from sigma_i to sigma_hat at a trained step t_hat,
+    yielded as the call's x_t at t_hat), then Heun (or, last, Euler to sigma = 0) from there."""
+    intervals, heun = heun_plan(steps)
+    moves = schedule.timesteps(intervals, start, spacing) + [-1]
+    sig = lambda t: schedule.ode_sigma(t) if t >= 0 else 0.0
+    scale = lambda t: math.sqrt(schedule.ab_at(t))
+    x_bar = x / scale(moves[0])
+    for i, (t, t_to) in enumerate(zip(moves, moves[1:])):
+        s_i, s_next = sig(t), sig(t_to)
+        t_hat = max(t, schedule.step_at_sigma(s_i * (1 + churn.gamma(s_i, intervals))))
+        s_hat = sig(t_hat)
+        if t_hat > t:                                 # fresh noise raises sigma_i to sigma_hat
+            x_bar = x_bar + math.sqrt(s_hat ** 2 - s_i ** 2) * churn.s_noise * _randn(x_bar, generator)
+        eps_hat, x0_hat, d = _predict(model, schedule, x_bar * scale(t_hat), t_hat, clip_x0, model_kwargs)
+        guess = x_bar + (s_next - s_hat) * d
+        if i >= heun:     # Euler; to sigma = 0 that is x0_hat, taken exactly as in `_heun_steps`
+            x_prev = x0_hat if t_to < 0 else guess * scale(t_to)
+            if known is not None:
+                x_prev = _paste_known(schedule, x_prev, t_to, known, mask, generator)
+            yield Step(t_hat, t_to, x_bar * scale(t_hat), eps_hat, x0_hat, x_prev, "euler")
+            if t_to < 0:
+                return
+            x_bar = x_prev / scale(t_to)
+            continue
+        yield Step(t_hat, t_to, x_bar * scale(t_hat), eps_hat, x0_hat, guess * scale(t_to), "predict")
+        eps2, x0_2, d2 = _predict(model, schedule, guess * scale(t_to), t_to, clip_x0, model_kwargs)
+        x_prev = (x_bar + (s_next - s_hat) * 0.5 * (d + d2)) * scale(t_to)
+        if known is not None:
+            x_prev = _paste_known(schedule, x_prev, t_to, known, mask, generator)
+        yield Step(t_to, t_to, guess * scale(t_to), eps2, x0_2, x_prev, "correct")
+        x_bar = x_prev / scale(t_to)
 
 
 def _flow_steps(model, path: FlowPath, x, sampler, steps, start, model_kwargs):

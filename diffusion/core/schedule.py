@@ -288,6 +288,12 @@ class NoiseSchedule:
             return self._karras_timesteps(steps, start)
         return [int(t) for t in np.round(np.linspace(start, 0, steps)).astype(int)]
 
+    def step_at_sigma(self, sigma: float) -> int:
+        """The trained 0-based step whose ode_sigma is nearest `sigma` in log (t interpolated in log sigma,
+        rounded, clipped to 0..T-1): where a sampler that raised sigma calls the network."""
+        log_sigma = 0.5 * (torch.log1p(-self.alpha_bar) - torch.log(self.alpha_bar)).numpy()   # rises with t
+        return int(np.clip(np.round(np.interp(np.log(sigma), log_sigma, np.arange(self.T))), 0, self.T - 1))
+
     def _karras_timesteps(self, steps: int, start: int, rho: float = KARRAS_RHO) -> list[int]:
         log_sigma = 0.5 * (torch.log1p(-self.alpha_bar) - torch.log(self.alpha_bar)).numpy()   # rises with t
         s_max, s_min = np.exp(log_sigma[start]), np.exp(log_sigma[0])

@@ -150,3 +150,20 @@ class LiveValue(VGroup):
         self.number.set_value(value)
         self._place()
         return self
+
+
+class Tracked(VGroup):
+    """`tex` and beside it a number that follows `getter()` every frame (a GlyphNumber with an updater),
+    for read-outs driven by a ValueTracker; `stop()` freezes it."""
+
+    def __init__(self, tex: str, getter, decimals: int = 0, size: int = 30, color: str = style.TEXT,
+                 buff: float = 0.15, sign: bool = False):
+        lab = _text.math(tex, size=size, color=color)
+        num = GlyphNumber(getter(), decimals=decimals, size=size, color=color, kind="tex", sign=sign)
+        num.next_to(lab, RIGHT, buff=buff)
+        num.add_updater(lambda m: m.set_value(getter()))
+        super().__init__(lab, num)
+
+    def stop(self) -> "Tracked":
+        self[1].clear_updaters()
+        return self

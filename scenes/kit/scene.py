@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
-from manim import DOWN, FadeOut, ManimColor, Scene, Text, VGroup
+from manim import DOWN, FadeOut, ManimColor, Scene, Text, VGroup, VMobject
 from manim_slides import Slide
 
 from . import encoder, style
@@ -93,6 +94,18 @@ class DiffusionScene(Slide):
         """A new beat, once the current one has been on screen as long as its narration takes to read."""
         self.hold_narration()
         self.beat(narration, duration)
+
+    @contextmanager
+    def redrawn(self, redraw):
+        """`redraw(dt)` before every frame while the block plays: the updater sits on an empty driver
+        mobject first in the scene, so manim redraws every mobject after it in the same frame."""
+        driver = VMobject()
+        driver.add_updater(redraw)
+        self.add(driver)
+        self.bring_to_back(driver)
+        yield
+        driver.clear_updaters()
+        self.remove(driver)
 
     def hold_narration(self):
         """Wait until the current beat has lasted the time its narration takes to read
