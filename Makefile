@@ -114,16 +114,18 @@ publish-deps:
 	  $$SUDO apt-get install -y --no-install-recommends npm || \
 	  { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends npm; }; }
 
-# every scene at QUALITY; `make -j N all` renders N at once. Each render builds what its scene needs
-# (as `make render` does), and the cache's per-model file lock makes a second render that needs a
-# model being trained wait for it instead of training it again; `make models` is not run first (it
-# loads every model, about 40 s, even when all are cached).
-all: setup
-	@names=$$($(PY) -m scenes list | awk '{print $$1}'); test -n "$$names" || { echo "no scenes found"; exit 2; }; \
-	$(MAKE) --no-print-directory $$(for n in $$names; do printf 'render-%s ' $$n; done)
-
+# every scene at QUALITY; `make -j N all` renders N at once, each in a process forked from one that has
+# imported torch, manim and the scenes once (scenes/kit/rendering.py render_many). Each render builds
+# what its scene needs (as `make render` does), and the cache's per-model file lock makes a second
+# render that needs a model being trained wait for it instead of training it again; `make models` is
+# not run first (it loads every model, about 40 s, even when all are cached).
 # --if-stale: a scene whose video and slides were made from the same code and settings is not rendered
 # again (scenes/kit/freshness.py), so a second `make all` (blog, film, lecture) with nothing changed takes seconds
+JOBS = $(if $(filter -j%,$(MAKEFLAGS)),$(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc)),1)
+all: setup
+	$(PY) -m scenes render --all --jobs $(JOBS) --quality $(QUALITY) --if-stale
+
+# one scene, as `make all` renders it
 render-%:
 	$(PY) -m scenes render $* --quality $(QUALITY) --if-stale
 

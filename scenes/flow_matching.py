@@ -22,6 +22,31 @@ PANEL_LIM = FIELD_GRID["lim"] * FIELD_GRID["n"] / (FIELD_GRID["n"] - 1)
 N_RACE_PATHS = 60             # of the race's particles, whose steps are drawn
 
 
+def race_table(q, s) -> VGroup:
+    """Distance to the data (x the floor) at every NFE and the straightness, a row per sampler and
+    model (the exact fields muted), in the region above the footnote."""
+    nfes = sorted(q["flow"])
+    head = ["network calls"] + [str(k) for k in nfes] + ["straightness"]
+    rows = [("diffusion, DDIM", q["diffusion"], s["diffusion"], style.STATE),
+            ("flow, Euler", q["flow"], s["flow"], style.PREDICTION),
+            ("diffusion, exact ε*", q["diffusion_exact"], s["diffusion_exact"], style.MUTED),
+            ("flow, exact u_t", q["flow_exact"], s["flow_exact"], style.MUTED)]
+    cols = [VGroup(*[label(h, style.LABEL_SIZE, style.TEXT)]) for h in head]
+    for name, qq, st, color in rows:
+        cols[0].add(label(name, style.LABEL_SIZE, color))
+        for j, k in enumerate(nfes):
+            cols[j + 1].add(label(f"{qq[k]:.1f}", style.LABEL_SIZE, color))
+        cols[-1].add(label(f"{st:.2f}", style.LABEL_SIZE, color))
+    for c in cols:
+        c.arrange(DOWN, buff=0.45, aligned_edge=LEFT if c is cols[0] else RIGHT)
+    table = VGroup(*cols).arrange(RIGHT, buff=0.55, aligned_edge=UP)
+    if table.width > region()[2] - region()[0]:
+        fit(table, region(note=True))
+    else:
+        table.move_to([0, (region(note=True)[1] + region(note=True)[3]) / 2, 0])
+    return table
+
+
 class FlowMatching(DiffusionScene):
     description = ("Flow matching on the 2D spiral: straight training lines, the learned velocity vs the exact "
                    "u_t, flow vs diffusion at few steps, the affine link, one reflow round.")
@@ -53,7 +78,7 @@ class FlowMatching(DiffusionScene):
         self.title_card("Flow matching", "straight lines from noise to data")
 
     def lines(self):
-        m, d = self.m, self.d
+        d = self.d
         n = len(d["x0"])
         left_box, right_box = split(region(note=True), [1, 1], gap=0.6)
         panel = PlanePanel.fitted(LIM, left_box, f"{n} training pairs (ε, x₀) and their lines", style.STATE)
@@ -79,7 +104,12 @@ class FlowMatching(DiffusionScene):
                        "velocity from x_t and t, by least squares. Nothing else changes: same MLP, same data.", 8)
         self.play(Write(eqs[0]), FadeIn(eqs[1])); self.play(Write(eqs[2])); self.play(Write(eqs[3])); self.wait(3)
         self.hold_narration()
-        # the flow it learned, from the same noise
+        self.trained_flow(right_box, eqs)
+        self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
+
+    def trained_flow(self, right_box, eqs):
+        """The flow the network learned, from the same noise, in place of the equations: its paths bend."""
+        m, d = self.m, self.d
         right = PlanePanel.fitted(LIM, right_box, "the trained flow from the same ε", style.PREDICTION)
         data_r = density_image(right, self.mix, 1.0, strength=0.45, color=style.SIGNAL)
         paths = polylines(right, d["flow_paths"].transpose(1, 0, 2), style.PREDICTION, 1.8, 0.9)
@@ -94,7 +124,6 @@ class FlowMatching(DiffusionScene):
         self.play(GrowPaths(paths), run_time=3, rate_func=linear)
         self.play(FadeIn(ends), FadeIn(note)); self.wait(4)
         self.hold_narration()
-        self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
 
     def fields_at(self, k):
         f = self.d["fields"]
@@ -177,24 +206,7 @@ class FlowMatching(DiffusionScene):
         self.wait(5)
         self.hold_narration()
         self.play(FadeOut(second[0]), FadeOut(second[1]))
-        # the table of every NFE
-        nfes = sorted(q["flow"])
-        head = ["network calls"] + [str(k) for k in nfes] + ["straightness"]
-        rows = [("diffusion, DDIM", q["diffusion"], s["diffusion"], style.STATE),
-                ("flow, Euler", q["flow"], s["flow"], style.PREDICTION),
-                ("diffusion, exact ε*", q["diffusion_exact"], s["diffusion_exact"], style.MUTED),
-                ("flow, exact u_t", q["flow_exact"], s["flow_exact"], style.MUTED)]
-        cols = [VGroup(*[label(h, style.LABEL_SIZE, style.TEXT)]) for h in head]
-        for name, qq, st, color in rows:
-            cols[0].add(label(name, style.LABEL_SIZE, color))
-            for j, k in enumerate(nfes):
-                cols[j + 1].add(label(f"{qq[k]:.1f}", style.LABEL_SIZE, color))
-            cols[-1].add(label(f"{st:.2f}", style.LABEL_SIZE, color))
-        for c in cols:
-            c.arrange(DOWN, buff=0.45, aligned_edge=LEFT if c is cols[0] else RIGHT)
-        table = VGroup(*cols).arrange(RIGHT, buff=0.55, aligned_edge=UP)
-        fit(table, region(note=True)) if table.width > region()[2] - region()[0] else table.move_to(
-            [0, (region(note=True)[1] + region(note=True)[3]) / 2, 0])
+        table = race_table(q, s)
         note = footnote(f"× the floor, {m['n_quality']} samples from one x_T (the noise itself: {m['noise']:.1f}×); "
                         "straightness = chord / length", color=style.TEXT)
         f = self.facts

@@ -29,6 +29,25 @@ def grid_shape(n: int) -> tuple[int, int]:
     return int(np.ceil(n / cols)), cols
 
 
+def seam_rows(r, rows_box, name_box):
+    """The first completions without and with resampling, a row each (known half boxed) fitted to
+    rows_box, and their names right-aligned in name_box."""
+    n = min(SEAM_SHOWN, SEAM.per_image)
+    rows = Group()
+    for key in ("replace", "repaint"):
+        tiles = Group(*[pixel_image(r[f"{key}_samples"][i], 1.0) for i in range(n)]).arrange(RIGHT, buff=0.2)
+        rows.add(Group(tiles, *[known_box(t_) for t_ in tiles]))
+    rows.arrange(DOWN, buff=0.45)
+    layout.fit(rows, rows_box, align=LEFT)
+    names = VGroup(label("replacement only", style.SMALL_SIZE, style.TEXT),
+                   label(f"RePaint ({SEAM.resample}× per step)", style.SMALL_SIZE, style.TEXT))
+    for name, row in zip(names, rows):
+        if name.width > name_box[2] - name_box[0]:
+            name.scale_to_fit_width(name_box[2] - name_box[0])
+        name.move_to([name_box[2] - name.width / 2, row.get_y(), 0])
+    return rows, names
+
+
 class ImageInpainting(DiffusionScene):
     description = "Inpainting digits: the top half of a real digit stays fixed, the model fills in the rest."
     data = image_inpainting
@@ -116,8 +135,26 @@ class ImageInpainting(DiffusionScene):
     def seam(self):
         """Replacement only against RePaint's resampling, on the same held-out digits and noise."""
         r = seam_study()
-        n = min(SEAM_SHOWN, SEAM.per_image)
         heading = layout.heading("Do the two halves agree? Replacement vs RePaint resampling")
+        facts = self.seam_facts(r)
+        # the two rows of completions fill the space between the title line and the measured lines
+        name_box, rows_box = layout.split(layout.region(bottom=facts.get_top()[1] + 0.35), [1, 3.2], gap=0.35)
+        rows, names = seam_rows(r, rows_box, name_box)
+        self.next_beat(f"RePaint's fix: every {SEAM.jump} steps, noise the image back {SEAM.jump} steps and denoise again, "
+                       f"{SEAM.resample} times, so the model can harmonise the halves. Same digits, same noise, both ways.", 6)
+        self.layout_exempt("fill", "build-up: the next beat completes this picture")
+        self.play(FadeIn(heading), FadeIn(rows), FadeIn(names))
+        self.wait(2)
+        f = self.facts
+        self.next_beat(f["seam_jump_off_real"].text + " " + f["hidden_rms_replace_vs_repaint"].text, 7)
+        self.play(FadeIn(facts))
+        self.wait(6)
+        self.hold_narration()
+        self.play(FadeOut(Group(heading, rows, names, facts)))
+
+    def seam_facts(self, r) -> VGroup:
+        """The measured lines at the bottom of the frame: the seam's jump and the hidden half's error,
+        without and with resampling, each with its bootstrap interval."""
         per = seam_per_digit(digits_model(), r, SEAM)
         f = self.facts
         def ci(name):
@@ -136,28 +173,4 @@ class ImageInpainting(DiffusionScene):
             if line.width > layout.FRAME_W - 2 * layout.MARGIN:
                 line.scale_to_fit_width(layout.FRAME_W - 2 * layout.MARGIN)
         facts.arrange(DOWN, buff=0.15)
-        facts.move_to([0, -layout.FRAME_H / 2 + layout.MARGIN + facts.height / 2, 0])
-        # the two rows of completions fill the space between the title line and the measured lines
-        name_box, rows_box = layout.split(layout.region(bottom=facts.get_top()[1] + 0.35), [1, 3.2], gap=0.35)
-        rows = Group()
-        for key in ("replace", "repaint"):
-            tiles = Group(*[pixel_image(r[f"{key}_samples"][i], 1.0) for i in range(n)]).arrange(RIGHT, buff=0.2)
-            rows.add(Group(tiles, *[known_box(t_) for t_ in tiles]))
-        rows.arrange(DOWN, buff=0.45)
-        layout.fit(rows, rows_box, align=LEFT)
-        names = VGroup(label("replacement only", style.SMALL_SIZE, style.TEXT),
-                       label(f"RePaint ({SEAM.resample}× per step)", style.SMALL_SIZE, style.TEXT))
-        for name, row in zip(names, rows):
-            if name.width > name_box[2] - name_box[0]:
-                name.scale_to_fit_width(name_box[2] - name_box[0])
-            name.move_to([name_box[2] - name.width / 2, row.get_y(), 0])
-        self.next_beat(f"RePaint's fix: every {SEAM.jump} steps, noise the image back {SEAM.jump} steps and denoise again, "
-                       f"{SEAM.resample} times, so the model can harmonise the halves. Same digits, same noise, both ways.", 6)
-        self.layout_exempt("fill", "build-up: the next beat completes this picture")
-        self.play(FadeIn(heading), FadeIn(rows), FadeIn(names))
-        self.wait(2)
-        self.next_beat(f["seam_jump_off_real"].text + " " + f["hidden_rms_replace_vs_repaint"].text, 7)
-        self.play(FadeIn(facts))
-        self.wait(6)
-        self.hold_narration()
-        self.play(FadeOut(Group(heading, rows, names, facts)))
+        return facts.move_to([0, -layout.FRAME_H / 2 + layout.MARGIN + facts.height / 2, 0])

@@ -133,6 +133,12 @@ class Readouts(VGroup):
         return self
 
 
+def settle_ticks(plot: SpectrumAxes, freq) -> VGroup:
+    """A dot per ring at the top of the plot, in the ring's colour, faint until the ring settles."""
+    return VGroup(*[Dot(plot.p(f, 10 ** (LOG10_P[1] - 0.5)), radius=0.09, color=c).set_opacity(0.2)
+                    for f, c in zip(freq, BAND_COLORS)])
+
+
 def fit_width(mob, box):
     """`mob` shrunk to the width of `box` (x0, y0, x1, y1) when wider."""
     if mob.width > box[2] - box[0]:
@@ -392,8 +398,7 @@ class NoiseSpectrum(DiffusionScene):
         n_states = len(xs)
         xt_name = math(r"x_t", size=32, color=style.STATE).next_to(grid, DOWN, buff=0.15)
         readouts = Readouts(xt_name, T, grid)
-        ticks = VGroup(*[Dot(plot.p(f, 10 ** (LOG10_P[1] - 0.5)), radius=0.09, color=c).set_opacity(0.2)
-                         for f, c in zip(freq, BAND_COLORS)])
+        ticks = settle_ticks(plot, freq)
         rs = SimpleNamespace(
             heading=layout.heading("The reverse process, seen in the same spectrum"), grid=grid, k=k,
             n_states=n_states, xt_name=xt_name, readouts=readouts, settle=rev["settle"],

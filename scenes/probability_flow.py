@@ -25,6 +25,64 @@ HIST_EDGES = np.linspace(-3, 3, 49)
 Y_MAX = 0.9                  # density axis of the histograms
 
 
+def marginal_axes():
+    """x from -3 to 3 against density 0..Y_MAX in the region above the footnote, less the key line above
+    (DDPM, DDIM, exact q(x_t)) and the tick numbers; no drawn density axis (at x = 0 it would run
+    through the bars; the shapes are compared)."""
+    x0, y0, x1, y1 = region(note=True)
+    key = VGroup(label("DDPM", style.LABEL_SIZE, style.NOISE), label("DDIM", style.LABEL_SIZE, style.STATE),
+                 label("exact q(x_t)", style.LABEL_SIZE, style.TEXT)).arrange(RIGHT, buff=0.6)
+    ax = Axes(x_range=[-3, 3, 1], y_range=[0, Y_MAX, 0.3], x_length=x1 - x0 - 1.0, y_length=y1 - y0 - key.height - 1.0,
+              tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),
+              x_axis_config=dict(include_numbers=True, font_size=style.TICK_SIZE),
+              y_axis_config=dict(include_ticks=False, stroke_opacity=0))
+    ax.x_axis.numbers.set_color(style.MUTED)
+    ax.move_to([(x0 + x1) / 2, (y0 + y1) / 2 - key.height / 2, 0])
+    key.next_to(ax, UP, buff=0.25).align_to(ax, RIGHT)
+    return ax, key
+
+
+def histogram_bars(ax, x, color, offset: int) -> VGroup:
+    """The density histogram of x[:, 0] over HIST_EDGES, each bar half a bin wide: offset 0 the left
+    half of its bin, 1 the right half (two histograms side by side)."""
+    edges = HIST_EDGES
+    dens, _ = np.histogram(x[:, 0], edges)
+    dens = dens / (len(x) * (edges[1] - edges[0]))
+    w = (edges[1] - edges[0]) / 2
+    g = VGroup()
+    for lo, v in zip(edges[:-1], dens):
+        if v <= 0:
+            continue
+        p0, p1 = ax.c2p(lo + offset * w, 0), ax.c2p(lo + (offset + 1) * w, min(v, Y_MAX))
+        g.add(Rectangle(width=p1[0] - p0[0], height=p1[1] - p0[1], stroke_width=0, fill_color=color,
+                        fill_opacity=0.7).move_to((p0 + p1) / 2))
+    return g
+
+
+def quality_axes(box, top: float, steps):
+    """log10(steps) against the distance (x the floor) in `box`, less the tick numbers and the axis
+    label below and the numbers left; with the step ticks and the axis label."""
+    y_max = float(np.ceil(top + 1))
+    y_step = max(1, round(y_max / 5))
+    x0, y0, x1, y1 = box
+    ax = Axes(x_range=[0.5, 3.1, 0.5], y_range=[0, y_max, y_step], x_length=x1 - x0 - 1.0, y_length=y1 - y0 - 1.2,
+              tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),
+              y_axis_config=dict(include_numbers=True, font_size=style.TICK_SIZE))
+    ax.y_axis.numbers.set_color(style.MUTED)
+    ax.move_to([(x0 + x1) / 2 + 0.5, (y0 + y1) / 2 + 0.6, 0])
+    ticks = VGroup(*[label(str(s), style.LABEL_SIZE, style.MUTED).next_to(ax.c2p(np.log10(s), 0), DOWN, buff=0.15)
+                     for s in steps])
+    xl = label("steps (network calls), log scale", style.LABEL_SIZE, style.MUTED).next_to(ticks, DOWN, buff=0.15)
+    return ax, ticks, xl
+
+
+def quality_curve(ax, vals: dict, color) -> VGroup:
+    """{steps: value} as a polyline with a dot at each measured step count."""
+    pts = [ax.c2p(np.log10(s), vals[s]) for s in sorted(vals)]
+    return VGroup(VMobject(stroke_color=color, stroke_width=3.5).set_points_as_corners(pts),
+                  *[Dot(p, radius=0.07, color=color) for p in pts])
+
+
 class ProbabilityFlow(DiffusionScene):
     description = "DDPM vs DDIM (eta=0) from the same particles: jitter vs a flow; marginals match q(x_t); quality vs steps."
     data = probability_flow
@@ -85,48 +143,11 @@ class ProbabilityFlow(DiffusionScene):
         self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
 
     def marginals(self):
-        d, tm, m, f = self.d, self.tm, self.m, self.facts
+        d, m, f = self.d, self.m, self.facts
         steps, hp, hi = d["hist_steps"], d["hist_ddpm"], d["hist_ddim"]
         n = hp.shape[1]
-        x0, y0, x1, y1 = region(note=True)
-        key = VGroup(label("DDPM", style.LABEL_SIZE, style.NOISE), label("DDIM", style.LABEL_SIZE, style.STATE),
-                     label("exact q(x_t)", style.LABEL_SIZE, style.TEXT)).arrange(RIGHT, buff=0.6)
-        # the axes take the region less the key line above and the tick numbers below and left
-        ax = Axes(x_range=[-3, 3, 1], y_range=[0, Y_MAX, 0.3], x_length=x1 - x0 - 1.0, y_length=y1 - y0 - key.height - 1.0,
-                  tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),
-                  x_axis_config=dict(include_numbers=True, font_size=style.TICK_SIZE),
-                  # no drawn density axis: at x = 0 it would run through the bars; the shapes are compared
-                  y_axis_config=dict(include_ticks=False, stroke_opacity=0))
-        ax.x_axis.numbers.set_color(style.MUTED)
-        ax.move_to([(x0 + x1) / 2, (y0 + y1) / 2 - key.height / 2, 0])
-        key.next_to(ax, UP, buff=0.25).align_to(ax, RIGHT)
-        xs = np.linspace(-3, 3, 300)
-        edges = HIST_EDGES
-
-        def bars(x, color, offset):
-            dens, _ = np.histogram(x[:, 0], edges)
-            dens = dens / (len(x) * (edges[1] - edges[0]))
-            w = (edges[1] - edges[0]) / 2
-            g = VGroup()
-            for lo, v in zip(edges[:-1], dens):
-                if v <= 0:
-                    continue
-                p0, p1 = ax.c2p(lo + offset * w, 0), ax.c2p(lo + (offset + 1) * w, min(v, Y_MAX))
-                g.add(Rectangle(width=p1[0] - p0[0], height=p1[1] - p0[1], stroke_width=0, fill_color=color,
-                                fill_opacity=0.7).move_to((p0 + p1) / 2))
-            return g
-
-        def state(k):
-            t = steps[k]
-            ab = alpha_bar_at(tm.schedule, t)
-            curve = VMobject(stroke_color=style.TEXT, stroke_width=3).set_points_smoothly(
-                [ax.c2p(x, y) for x, y in zip(xs, np.minimum(axis_marginal_pdf(tm.config.mixture, ab, xs), Y_MAX))])
-            sw = m["sw"][k]
-            txt = footnote(f"t = {t + 1 if t >= 0 else 0}:  SW₁ to q(x_t)  DDPM {sw[0]:.3f}   DDIM {sw[1]:.3f}   "
-                           f"(exact vs exact {sw[2]:.3f})", color=style.TEXT)
-            return VGroup(bars(hp[k], style.NOISE, 0), bars(hi[k], style.STATE, 1), curve, txt)
-
-        shown = [state(k) for k in range(len(steps))]
+        ax, key = marginal_axes()
+        shown = [self.marginal_state(ax, k, steps[k], hp[k], hi[k]) for k in range(len(steps))]
         self.next_beat(f"Different paths, same crowd: at every t shown, both samplers' particles are "
                        f"{f['marginals_within'].text} from the exact marginal q(x_t). "
                        "SW1 is the sliced Wasserstein distance.", 8)
@@ -138,6 +159,18 @@ class ProbabilityFlow(DiffusionScene):
         self.wait(1.5)
         self.hold_narration()
         self.play(FadeOut(g), FadeOut(ax), FadeOut(key))
+
+    def marginal_state(self, ax, k, t, x_ddpm, x_ddim) -> VGroup:
+        """At the k-th step shown (paper's t - 1 = t): both samplers' x-coordinate histograms side by side,
+        the exact marginal and the measured distances on the footnote line."""
+        ab = alpha_bar_at(self.tm.schedule, t)
+        xs = np.linspace(-3, 3, 300)
+        curve = VMobject(stroke_color=style.TEXT, stroke_width=3).set_points_smoothly(
+            [ax.c2p(x, y) for x, y in zip(xs, np.minimum(axis_marginal_pdf(self.tm.config.mixture, ab, xs), Y_MAX))])
+        sw = self.m["sw"][k]
+        txt = footnote(f"t = {t + 1 if t >= 0 else 0}:  SW₁ to q(x_t)  DDPM {sw[0]:.3f}   DDIM {sw[1]:.3f}   "
+                       f"(exact vs exact {sw[2]:.3f})", color=style.TEXT)
+        return VGroup(histogram_bars(ax, x_ddpm, style.NOISE, 0), histogram_bars(ax, x_ddim, style.STATE, 1), curve, txt)
 
     def update_rule(self):
         # the formulas as shown; tests/test_claims.py checks each against the code that made the frames
@@ -172,30 +205,13 @@ class ProbabilityFlow(DiffusionScene):
     def quality(self):
         m, f = self.m, self.facts
         net, exact, ddpm = m["net"], m["exact"], m["ddpm"]
-        steps = sorted(net)
         dd = m["ddpm_by_steps"]
-        y_max = float(np.ceil(max(max(net.values()), max(exact.values()), max(dd.values())) + 1))
-        y_step = max(1, round(y_max / 5))
         plot_box, key_box = split(region(), [3, 1.15], gap=0.5)
-        x0, y0, x1, y1 = plot_box
-        # the axes take the plot box less the tick numbers and the axis label below and the numbers left
-        ax = Axes(x_range=[0.5, 3.1, 0.5], y_range=[0, y_max, y_step], x_length=x1 - x0 - 1.0, y_length=y1 - y0 - 1.2,
-                  tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),
-                  y_axis_config=dict(include_numbers=True, font_size=style.TICK_SIZE))
-        ax.y_axis.numbers.set_color(style.MUTED)
-        ax.move_to([(x0 + x1) / 2 + 0.5, (y0 + y1) / 2 + 0.6, 0])
-        ticks = VGroup(*[label(str(s), style.LABEL_SIZE, style.MUTED).next_to(ax.c2p(np.log10(s), 0), DOWN, buff=0.15)
-                         for s in sorted({*steps, *dd})])
-        xl = label("steps (network calls), log scale", style.LABEL_SIZE, style.MUTED).next_to(ticks, DOWN, buff=0.15)
-
-        def curve(vals, color):
-            pts = [ax.c2p(np.log10(s), vals[s]) for s in sorted(vals)]
-            return VGroup(VMobject(stroke_color=color, stroke_width=3.5).set_points_as_corners(pts),
-                          *[Dot(p, radius=0.07, color=color) for p in pts])
-
-        c_net, c_ex = curve(net, style.STATE), curve(exact, style.SIGNAL)
+        ax, ticks, xl = quality_axes(plot_box, max(max(net.values()), max(exact.values()), max(dd.values())),
+                                     sorted({*net, *dd}))
+        c_net, c_ex = quality_curve(ax, net, style.STATE), quality_curve(ax, exact, style.SIGNAL)
         floor_line = DashedLine(ax.c2p(0.5, 1), ax.c2p(3.1, 1), color=style.MUTED)
-        ddpm_dot = curve(dd, style.NOISE)              # measured at each step count it was run with
+        ddpm_dot = quality_curve(ax, dd, style.NOISE)              # measured at each step count it was run with
         key = VGroup(label("DDIM η = 0,\ntrained network", style.LABEL_SIZE, style.STATE),
                      label("DDIM η = 0,\nexact ε*", style.LABEL_SIZE, style.SIGNAL),
                      label("DDPM (η = 1),\nrespaced", style.LABEL_SIZE, style.NOISE),
@@ -204,7 +220,7 @@ class ProbabilityFlow(DiffusionScene):
         key.move_to([(key_box[0] + key_box[2]) / 2, (key_box[1] + key_box[3]) / 2, 0])
         if key.width > key_box[2] - key_box[0]:
             fit(key, key_box)
-        s_mid, s_min = m["s_mid"], m["s_min"]
+        s_min = m["s_min"]
         self.next_beat(f"Sliced Wasserstein distance to the exact spiral, divided by the floor of two exact sample "
                        f"sets. DDPM with all {max(dd)} steps lands {ddpm:.1f} times the floor; "
                        f"{f['ddim_vs_ddpm_same_steps'].text}.", 10)

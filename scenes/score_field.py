@@ -78,12 +78,11 @@ class ScoreField(DiffusionScene):
         self.play(FadeOut(picture), FadeOut(q))
 
     def identity(self):
+        """eps* = E[eps | x_t] = -sqrt(1 - alpha_bar_t) grad log q_t, checked two ways, with the arrows."""
         idc, f = self.m["identity"], self.facts
         tw = tweedie()
         k = len(tw["t"]) // 2                                   # the middle t of the Monte Carlo check
         t = int(tw["t"][k])
-        ab = alpha_bar_at(self.sched, t)
-        ok = tw["ess"][k] >= TWEEDIE["min_ess"]
         eq = math(r"\varepsilon^*(x_t, t) \;=\; \mathbb{E}[\,\varepsilon \mid x_t\,] \;=\; "
                   r"-\sqrt{1-\bar\alpha_t}\;\nabla_{x}\log q_t(x_t)", size=style.TITLE_SIZE + 4)
         x0, y0, x1, y1 = region()
@@ -104,16 +103,7 @@ class ScoreField(DiffusionScene):
         body.move_to([(left[0] + left[2]) / 2, (left[1] + left[3]) / 2, 0])
         if body.width > left[2] - left[0] or body.height > left[3] - left[1]:
             fit(body, left)
-        # the picture: exact eps* arrows and the Monte Carlo average of the noise, on the same grid over q_t
-        panel = PlanePanel.fitted(PANEL_LIM, right, f"t = {t + 1}, over q_t",
-                                  style.TEXT)
-        cell = panel.size * FIELD_GRID["lim"] / PANEL_LIM / (FIELD_GRID["n"] - 1)
-        pts = self.fields["points"][ok]
-        star, mean = -tw["eps_star"][k][ok], -tw["eps_mc"][k][ok]     # turned around: toward the data
-        scale = float(np.median(np.linalg.norm(star, axis=1)))
-        shade = density_image(panel, self.mix, ab)
-        a_star = arrow_field(panel, pts, star, scale, style.SIGNAL, cell)
-        a_mc = arrow_field(panel, pts, mean, scale, style.HIGHLIGHT, cell).set_stroke(width=1.5)
+        panel, shade, a_star, a_mc = self.tweedie_picture(tw, k, right)
         self.next_beat("The ideal noise prediction is the average of the noise that could have made x_t; Tweedie's "
                        "formula turns that average into the score, scaled and turned around.", 7)
         self.play(self.retitle("The noise predictor is a score estimator"), Write(eq), FadeIn(panel), FadeIn(shade))
@@ -125,6 +115,21 @@ class ScoreField(DiffusionScene):
         self.play(FadeIn(mc), FadeIn(key[1]), Create(a_mc)); self.wait(5)
         self.hold_narration()
         self.play(*[FadeOut(x) for x in (eq, what, check, mc, key, panel, shade, a_star, a_mc)])
+
+    def tweedie_picture(self, tw, k, box):
+        """The exact eps* arrows and the Monte Carlo average of the noise at the check's k-th t, turned
+        around (toward the data), on the same grid over q_t, in `box`."""
+        t = int(tw["t"][k])
+        ok = tw["ess"][k] >= TWEEDIE["min_ess"]
+        panel = PlanePanel.fitted(PANEL_LIM, box, f"t = {t + 1}, over q_t", style.TEXT)
+        cell = panel.size * FIELD_GRID["lim"] / PANEL_LIM / (FIELD_GRID["n"] - 1)
+        pts = self.fields["points"][ok]
+        star, mean = -tw["eps_star"][k][ok], -tw["eps_mc"][k][ok]
+        scale = float(np.median(np.linalg.norm(star, axis=1)))
+        shade = density_image(panel, self.mix, alpha_bar_at(self.sched, t))
+        a_star = arrow_field(panel, pts, star, scale, style.SIGNAL, cell)
+        a_mc = arrow_field(panel, pts, mean, scale, style.HIGHLIGHT, cell).set_stroke(width=1.5)
+        return panel, shade, a_star, a_mc
 
     def frame(self, k):
         """Density images and both arrow fields at frame k of the cached fields."""

@@ -3,7 +3,7 @@ import re
 
 import av
 import numpy as np
-from manim.scene.scene_file_writer import SceneFileWriter
+from manim.scene.scene_file_writer import SceneFileWriter, _PartialMovieEncodeJob
 
 import scenes.kit.scene  # noqa: F401  (installs the encoder settings)
 from scenes.kit import encoder
@@ -49,3 +49,28 @@ def test_x264_encodes_with_the_preset_crf_and_threads(tmp_path):
 def test_other_codecs_are_left_alone(tmp_path):
     before, after = encode_three(tmp_path / "other.mp4", codec="mpeg4")
     assert before == after
+
+
+def test_a_frame_written_many_times_gives_the_same_bytes_as_manims_encode(tmp_path):
+    """A wait's frame converted once gives the file manim's own per-copy conversion gives."""
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (48, 64, 4), dtype=np.uint8) for _ in range(3)]
+    digests = []
+    for name, write in (("manim", encoder._ORIGINAL_ENCODE), ("ours", encoder.encode_and_write_frame)):
+        path = tmp_path / f"{name}.mp4"
+        with av.open(str(path), "w") as out:
+            stream = out.add_stream("libx264", rate=15, options={"crf": "23"})
+            stream.pix_fmt, stream.width, stream.height = "yuv420p", 64, 48
+            encoder.apply(stream)
+            job = SimpleNamespace(stream=stream, container=out)
+            for frame, copies in zip(frames, (4, 1, 6)):
+                write(job, frame, copies)
+            for packet in stream.encode():
+                out.mux(packet)
+        digests.append(path.read_bytes())
+        with av.open(str(path)) as c:
+            assert sum(1 for _ in c.decode(video=0)) == 11
+    assert digests[0] == digests[1]
+    assert _PartialMovieEncodeJob._encode_and_write_frame is encoder.encode_and_write_frame

@@ -303,12 +303,11 @@ def test_html_deck_is_offline(slides):
     assert res["report"]["slides"] == beats
 
 
-def test_make_all_has_one_target_per_scene():
-    scenes = [l.split()[0] for l in run("-m", "scenes", "list").splitlines() if l.strip()]
-    r = subprocess.run(["make", "-n", "all", "QUALITY=l"], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    for s in scenes:
-        assert re.search(rf"-m scenes render {s} --quality l\b", r.stdout), r.stdout
+def test_make_all_renders_every_scene_as_many_at_once_as_make_jobs():
+    for flags, jobs in (([], 1), (["-j", "2"], 2), (["-j3"], 3)):
+        r = subprocess.run(["make", "-n", *flags, "all", "QUALITY=l"], cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert re.search(rf"-m scenes render --all --jobs {jobs} --quality l --if-stale\b", r.stdout), r.stdout
 
 
 # --- incremental publishing, the film and the lecture deck (of the scene rendered above) ----------

@@ -15,7 +15,7 @@ from diffusion.core.presets import active_preset
 
 from .preset import use_preset
 from .registry import check_scene, chapters, discover, fail, need_name, needs, prepare, unplaced
-from .rendering import render
+from .rendering import render, render_many
 
 
 def cmd_list(args) -> int:
@@ -41,7 +41,16 @@ def cmd_list(args) -> int:
 
 
 def cmd_render(args) -> int:
-    render(args.scene, args.quality, args.extra, if_stale=args.if_stale)
+    if args.all or len(args.scenes) > 1 or args.jobs != 1:
+        if args.extra:
+            fail(f"manim options ({' '.join(args.extra)}) go with one scene, not several")
+        if args.all and args.scenes:
+            fail("name scenes or --all, not both")
+        render_many(None if args.all else args.scenes, args.quality, args.jobs, if_stale=args.if_stale)
+    elif args.scenes:
+        render(args.scenes[0], args.quality, args.extra, if_stale=args.if_stale)
+    else:
+        fail("name a scene to render, or --all")
     return 0
 
 
@@ -80,8 +89,10 @@ def main(argv=None) -> int:
     ls = sub.add_parser("list", help="the scenes in series order, one line each")
     ls.add_argument("--chapters", action="store_true", help="grouped by chapter, with leads and what each loads")
     ls.add_argument("--json", action="store_true", help="the names as a JSON list")
-    r = sub.add_parser("render", help="render one scene (builds only what it loads first)")
-    r.add_argument("scene")
+    r = sub.add_parser("render", help="render scenes (each builds only what it loads first)")
+    r.add_argument("scenes", nargs="*", help="scene names, in the order to render them")
+    r.add_argument("--all", action="store_true", help="every scene, in series order")
+    r.add_argument("--jobs", "-j", type=int, default=1, help="renders at once (several scenes only)")
     r.add_argument("--quality", "-q", default="l")
     r.add_argument("--if-stale", action="store_true",
                    help="only if the video or its slides are missing or were made from other code or settings")

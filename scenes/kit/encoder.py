@@ -6,19 +6,23 @@ scene's raw frames (`python -m bench.encoder`, bench/reports/render-encoder.md),
 takes far less CPU time for a file of about the same size and a picture within about a decibel of PSNR:
 a scene's frames are flat colours and thin lines, where the slower presets' extra motion search finds
 little, and encoding was a large share of every render. One thread: renders run two
-at a time (`make all -j 2`), and threads add work to split and join the frames.
+at a time (`make all -j 2`), and threads add work to split and join the frames. And a frame that manim
+writes many times over (every frame of a `wait()` without updaters) is converted from RGBA to the
+encoder's yuv420p once, not once per copy: the same bytes, about 1 ms less per copy at 480p.
 
 `install()` is called when scenes.kit.scene is imported; importing this module changes nothing.
 """
 from __future__ import annotations
 
-from manim.scene.scene_file_writer import SceneFileWriter
+import av
+from manim.scene.scene_file_writer import SceneFileWriter, _PartialMovieEncodeJob
 
 PRESET = "veryfast"
 CRF = "20"
 THREADS = 1
 
 _ORIGINAL_OPEN = SceneFileWriter.open_partial_movie_stream
+_ORIGINAL_ENCODE = _PartialMovieEncodeJob._encode_and_write_frame
 
 
 def apply(stream) -> None:
@@ -35,6 +39,20 @@ def open_partial_movie_stream(self, file_path=None) -> None:
     apply(self._current_encode_job.stream)
 
 
+def encode_and_write_frame(self, frame, num_frames: int) -> None:
+    """manim's _encode_and_write_frame (`num_frames` copies of one RGBA frame), converting the frame to
+    yuv420p once; each copy is still a frame of its own (x264 keeps the frames it is handed)."""
+    stream = self.stream
+    if (num_frames <= 1 or stream.codec_context.name != "libx264" or stream.pix_fmt != "yuv420p"
+            or frame.shape[:2] != (stream.height, stream.width)):
+        return _ORIGINAL_ENCODE(self, frame, num_frames)
+    yuv = av.VideoFrame.from_ndarray(frame, format="rgba").reformat(format="yuv420p").to_ndarray()
+    for _ in range(num_frames):
+        for packet in stream.encode(av.VideoFrame.from_ndarray(yuv, format="yuv420p")):
+            self.container.mux(packet)
+
+
 def install() -> None:
     """Encode manim's partial movies with the settings above (idempotent)."""
     SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
+    _PartialMovieEncodeJob._encode_and_write_frame = encode_and_write_frame

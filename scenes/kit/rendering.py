@@ -11,6 +11,7 @@ Safe to run many at once (make -j N, two terminals, several machines sharing the
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 
@@ -109,3 +110,55 @@ def render(name: str, quality: str, extra=(), if_stale: bool = False):
             freshness.write_stamp(module, name, quality, made_from)
     print(f"rendered {name} in {seconds:.0f} s -> {out}")
     return out
+
+
+def render_many(names: list[str] | None, quality: str, jobs: int = 1, if_stale: bool = False) -> None:
+    """Render `names` (None: every scene, in series order) in this order, `jobs` at a time, each in a
+    child process forked from this one.
+
+    This process imports torch, manim, the library and every scene once; a forked child starts with all
+    of it imported (about three seconds of start-up a render that separate processes each pay again), and
+    has nothing of another render's state: manim's config, the scene, the models it loaded. torch runs
+    on one thread here until the children are forked: an OpenMP thread team started in a parent is dead
+    in a forked child, which then hangs on its first parallel torch call; each child gets its share of
+    torch's threads back. Like make without -k: after a failed render no new one starts, the running
+    ones finish, and the exit status is 2 with the failed names."""
+    import torch
+
+    check_quality(quality)
+    if jobs < 1:
+        fail(f"--jobs must be at least 1, not {jobs}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                  # before any scene module is imported (see above)
+    scenes = discover()                       # every scene module, imported here once for all children
+    names = list(scenes) if names is None else names
+    for name in names:
+        check_scene(name, scenes)
+    queue, running, failed = list(names), {}, []
+    while running or (queue and not failed):
+        while queue and len(running) < jobs and not failed:
+            name = queue.pop(0)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:                      # the child: one render, then exit without the parent's cleanup
+                code = 1
+                try:
+                    torch.set_num_threads(max(1, threads // jobs))
+                    render(name, quality, if_stale=if_stale)
+                    code = 0
+                except SystemExit as e:
+                    code = e.code if isinstance(e.code, int) else 1
+                except BaseException:
+                    traceback.print_exc()
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            running[pid] = name
+        pid, status = os.wait()
+        name = running.pop(pid, None)
+        if name is not None and os.waitstatus_to_exitcode(status) != 0:
+            failed.append(name)
+    if failed:
+        fail(f"rendering failed: {', '.join(failed)}")

@@ -29,9 +29,23 @@ class UNetDiagram(VGroup):
         self.description = description
         self.names = [b["name"] for b in blocks]
         self.modules = [b["module"] for b in blocks]
+        self.rects, self.boxes, self.labels, self.time_feeds, self.skips = {}, {}, {}, {}, {}
+        self._blocks(blocks, col, row, font_size)
+        self.flow = VGroup(*[Arrow(self.rects[a].get_right(), self.rects[b].get_left(), buff=0.04, stroke_width=2,
+                                   color=style.MUTED, max_tip_length_to_length_ratio=0.35, tip_length=0.12)
+                             for a, b in zip(self.names, self.names[1:])])
+        self._skips(blocks, description["skips"])
+        self._time(description["time_embedding"], font_size)
+        self.add(*self.boxes.values(), *self.labels.values(), self.flow, *self.skips.values(), self.time)
+        if self.width > max_width:
+            self.scale_to_fit_width(max_width)
+        self.move_to(np.zeros(3))
+
+    def _blocks(self, blocks, col: float, row: float, font_size: int):
+        """A box per block (width by channels, height by resolution, one row lower per level), its kind
+        inside and its channels and resolution above."""
         max_ch = max(b["out_ch"] for b in blocks)
         max_res = max(b["resolution"] for b in blocks)
-        self.rects, self.boxes, self.labels, self.time_feeds, self.skips = {}, {}, {}, {}, {}
         for i, b in enumerate(blocks):
             w = 0.9 + 0.45 * b["out_ch"] / max_ch
             h = 0.45 + 0.8 * b["resolution"] / max_res
@@ -45,16 +59,14 @@ class UNetDiagram(VGroup):
                          Text(f"{b['resolution']}×{b['resolution']}", font_size=font_size, color=style.MUTED)
                          ).arrange(DOWN, buff=0.06).next_to(rect, UP, buff=0.08)
             self.rects[b["name"]], self.boxes[b["name"]], self.labels[b["name"]] = rect, VGroup(rect, kind), lab
-        self.flow = VGroup(*[Arrow(self.rects[a].get_right(), self.rects[b].get_left(), buff=0.04, stroke_width=2,
-                                   color=style.MUTED, max_tip_length_to_length_ratio=0.35, tip_length=0.12)
-                             for a, b in zip(self.names, self.names[1:])])
-        # skip connections: up from the down block, over the U, down into the up block
+
+    def _skips(self, blocks, skips):
+        """Skip connections: up from the down block, over the U (above its row's labels), down into the up block."""
         top_of_row = {}
         for name, b in zip(self.names, blocks):
             top = self.labels[name].get_top()[1]
             top_of_row[b["level"]] = max(top_of_row.get(b["level"], -1e9), top)
-        for s in description["skips"]:
-            src, dst = self.rects[s["src"]], self.rects[s["dst"]]
+        for s in skips:
             level = next(b["level"] for b in blocks if b["name"] == s["src"])
             y = top_of_row[level] + 0.3
             a = self.labels[s["src"]].get_top() + UP * 0.05
@@ -66,8 +78,9 @@ class UNetDiagram(VGroup):
             for part in path[:2]:
                 part.set_stroke(width=2.5)
             self.skips[(s["src"], s["dst"])] = path
-        # time embedding: a box at the bottom left, a bus under the U, one tick into each fed block
-        te = description["time_embedding"]
+
+    def _time(self, te: dict, font_size: int):
+        """The time embedding: a box at the bottom left, a bus under the U, one tick into each fed block."""
         bottom = min(r.get_bottom()[1] for r in self.rects.values())
         y_bus = bottom - 0.35
         self.time_box = VGroup(Text(f"t → time emb ({te['dim']})", font_size=font_size, color=style.HIGHLIGHT))
@@ -79,16 +92,11 @@ class UNetDiagram(VGroup):
         x_end = max(r.get_center()[0] for r in fed)
         self.time_bus = VGroup(Line(self.time_box.get_top(), [x0, y_bus, 0]), Line([x0, y_bus, 0], [x_end, y_bus, 0]))
         self.time_bus.set_stroke(color=style.HIGHLIGHT, width=2)
-        y = y_bus
         for n in te["feeds"]:
             r = self.rects[n]
-            self.time_feeds[n] = Arrow([r.get_center()[0], y, 0], r.get_bottom(), buff=0, stroke_width=2,
+            self.time_feeds[n] = Arrow([r.get_center()[0], y_bus, 0], r.get_bottom(), buff=0, stroke_width=2,
                                        color=style.HIGHLIGHT, tip_length=0.12, max_tip_length_to_length_ratio=0.3)
         self.time = VGroup(self.time_box, self.time_bus, *self.time_feeds.values())
-        self.add(*self.boxes.values(), *self.labels.values(), self.flow, *self.skips.values(), self.time)
-        if self.width > max_width:
-            self.scale_to_fit_width(max_width)
-        self.move_to(np.zeros(3))
 
 
 def unet_diagram(description: dict, **kw) -> UNetDiagram:
