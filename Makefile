@@ -85,7 +85,7 @@ test-fast: setup-dev
 # on a missed bound; all of them run, then the status says whether any missed. One or a few:
 #   make bench BENCH="toy1d graphs"      (NAME:ARGS passes arguments, e.g. hybrid:digits)
 BENCH ?= toy1d toy2d experiments guidance graphs digits hybrid:graphs hybrid:digits graphs_sweep \
-         digits_sweep:samplers digits_sweep:spacing flow solvers course engine:--steps=200 render quality
+         digits_sweep:samplers digits_sweep:spacing flow solvers course engine:--steps=200 render encoder quality
 bench: setup
 	@failed=; for b in $(BENCH); do name=$${b%%:*}; args=$$( [ "$$name" = "$$b" ] || echo "$${b#*:}" | tr ':' ' '); \
 	  echo "== python -m bench.$$name $$args"; $(PY) -m bench.$$name $$args || failed="$$failed $$b"; done; \

@@ -6,7 +6,7 @@
 The scene is rendered at -ql in this process and its raw frames (before any encoder) are kept; each
 setting then encodes the same frames with PyAV, as manim does (RGBA frames to yuv420p). CPU time is the
 process's (the encoder's threads included); PSNR is against the raw frames. Writes
-bench/reports/render-encoder.md; a missed bound exits 1.
+bench/reports/encoder.md; a missed bound exits 1.
 """
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def main(argv=None) -> int:
                              kib=round(os.path.getsize(out) / 1024), psnr_db=round(psnr(frames, out), 2)))
             print(rows[-1], flush=True)
     base, ours = rows[0], rows[-1]
-    rep = Report("render-encoder", "What the scenes' H.264 settings cost and give, against manim's own", argv=argv)
+    rep = Report("encoder", "What the scenes' H.264 settings cost and give, against manim's own", argv=argv)
     rep.text(f"{args.frames} raw frames of {args.scene} at -ql (854x480, frames {args.skip}-"
              f"{args.skip + args.frames - 1}, as the renderer hands them to the encoder), each encoded with PyAV as "
              "manim encodes its partial movies. CPU: the process's CPU time (encoder threads included) per frame; "

@@ -2,7 +2,7 @@
 thread.
 
 manim encodes with x264's default preset ("medium") at CRF 23 and as many threads as cores. On a
-scene's raw frames (`python -m bench.encoder`, bench/reports/render-encoder.md), "veryfast" at CRF 20
+scene's raw frames (`python -m bench.encoder`, bench/reports/encoder.md), "veryfast" at CRF 20
 takes far less CPU time for a file of about the same size and a picture within about a decibel of PSNR:
 a scene's frames are flat colours and thin lines, where the slower presets' extra motion search finds
 little, and encoding was a large share of every render. One thread: renders run two
