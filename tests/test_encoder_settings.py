@@ -74,3 +74,23 @@ def test_a_frame_written_many_times_gives_the_same_bytes_as_manims_encode(tmp_pa
             assert sum(1 for _ in c.decode(video=0)) == 11
     assert digests[0] == digests[1]
     assert _PartialMovieEncodeJob._encode_and_write_frame is encoder.encode_and_write_frame
+
+
+def test_cached_partial_movies_are_named_with_the_settings(tmp_path):
+    """A partial movie encoded under other settings (another preset, CRF, or manim's own) has another
+    name, so a render never splices it into a new video."""
+    from manim import Circle, Create, Scene, tempconfig
+    from manim.renderer import cairo_renderer
+
+    assert cairo_renderer.get_hash_from_play_call is encoder.get_hash_from_play_call
+
+    class OnePlay(Scene):
+        def construct(self):
+            self.play(Create(Circle()), run_time=0.2)
+
+    with tempconfig({"media_dir": str(tmp_path), "quality": "low_quality", "progress_bar": "none"}):
+        scene = OnePlay()
+        scene.render()
+    names = [p.stem for p in tmp_path.rglob("partial_movie_files/OnePlay/*.mp4")]
+    assert len(names) == 1 and names[0].endswith(f"_{encoder.TAG}")
+    assert names[0].removesuffix(f"_{encoder.TAG}").count("_") == 2        # manim's own three-part hash before it

@@ -8,21 +8,26 @@ a scene's frames are flat colours and thin lines, where the slower presets' extr
 little, and encoding was a large share of every render. One thread: renders run two
 at a time (`make all -j 2`), and threads add work to split and join the frames. And a frame that manim
 writes many times over (every frame of a `wait()` without updaters) is converted from RGBA to the
-encoder's yuv420p once, not once per copy: the same bytes, about 1 ms less per copy at 480p.
+encoder's yuv420p once, not once per copy: the same bytes, about 1 ms less per copy at 480p. manim
+reuses a cached partial movie when a play's hash matches; the settings are part of that hash here, so
+a movie encoded under other settings is never spliced into a new video.
 
 `install()` is called when scenes.kit.scene is imported; importing this module changes nothing.
 """
 from __future__ import annotations
 
 import av
+from manim.renderer import cairo_renderer
 from manim.scene.scene_file_writer import SceneFileWriter, _PartialMovieEncodeJob
 
 PRESET = "veryfast"
 CRF = "20"
 THREADS = 1
+TAG = f"x264-{PRESET}-crf{CRF}"       # in every partial movie's name (its hash)
 
 _ORIGINAL_OPEN = SceneFileWriter.open_partial_movie_stream
 _ORIGINAL_ENCODE = _PartialMovieEncodeJob._encode_and_write_frame
+_ORIGINAL_HASH = cairo_renderer.get_hash_from_play_call
 
 
 def apply(stream) -> None:
@@ -52,7 +57,13 @@ def encode_and_write_frame(self, frame, num_frames: int) -> None:
             self.container.mux(packet)
 
 
+def get_hash_from_play_call(*args, **kwargs) -> str:
+    """manim's hash of a play call (what the partial movie is cached under), with the encoder settings."""
+    return f"{_ORIGINAL_HASH(*args, **kwargs)}_{TAG}"
+
+
 def install() -> None:
     """Encode manim's partial movies with the settings above (idempotent)."""
     SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
     _PartialMovieEncodeJob._encode_and_write_frame = encode_and_write_frame
+    cairo_renderer.get_hash_from_play_call = get_hash_from_play_call     # imported by name there
