@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -40,34 +39,26 @@ from manimpango import PangoUtils
 _ORIGINAL_TEXT2SVG = {}
 
 
-def publish(made: Path, dest: Path) -> Path:
-    """Copy `made` to `dest` atomically (temp name in dest's folder, then os.replace)."""
+def _write_atomic(dest: Path, data: bytes) -> None:
+    """Write `data` to `dest` atomically (temp name in dest's folder, then os.replace)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     # ".part.svg": manim's own cleanup (delete every non-.svg file) never removes a file in flight
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".part.svg")
-    os.close(fd)
     try:
-        shutil.copyfile(made, tmp)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def publish(made: Path, dest: Path) -> Path:
+    """Copy `made` to `dest` atomically."""
+    _write_atomic(dest, made.read_bytes())
     return dest
-
-
-def _write_atomic(dest: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".part.svg")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class AtomicPangoUtils(PangoUtils):
@@ -81,7 +72,7 @@ class AtomicPangoUtils(PangoUtils):
         content = path.read_text(encoding="utf-8")
         edited = re.sub(r'Z M [^A-Za-z]*? "\/>', 'Z "/>', content)
         if edited != content:
-            _write_atomic(path, edited)
+            _write_atomic(path, edited.encode("utf-8"))
 
 
 def tex_to_svg_file(expression: str, environment: str | None = None, tex_template=None) -> Path:
