@@ -1,6 +1,6 @@
 """The stochastic solvers of the one sampling loop. SDE-DPM-Solver++(2M) ("dpm++2m-sde"): seeded noise, one
 step per network call, what it reduces to, its one-line errors, and that it works for every kind of
-eps-model and the command line (its oracle against diffusers: test_solver_oracles.py). EDM's churn for
+eps-model (its oracle against diffusers: test_solver_oracles.py; its command line: test_solvers.py). EDM's churn for
 Heun ("heun-churn"): without churn it is Heun, and with it it is EDM's Algorithm 2 (the loop of NVlabs/edm's
 edm_sampler, written here in its own form) given the same noise."""
 
@@ -121,23 +121,6 @@ def test_sde_on_points():
     assert out.shape == (16, 2) and out.dtype == torch.float32 and torch.isfinite(out).all()
     x1 = torch.randn(16, 1, generator=gen(0))
     assert sample(lambda x, t: 0.5 * x, s, x1, SDE, 9, 0.0, gen(1), clip_x0=False, record=False).shape == (16, 1)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("sampler", SDE_SOLVERS)
-def test_cli_samples_digits_with_each_stochastic_solver(tmp_path, quick_model, run_main, sampler):
-    from diffusion.__main__ import main
-
-    out = tmp_path / "s.npz"
-    cmd = ["sample", "digits", "--n", "6", "--sampler", sampler, "--steps", "7", "--out", out]
-    r = run_main(main, *cmd)
-    assert r.returncode == 0, r.stderr
-    first = np.load(out)["samples"]
-    assert first.shape == (6, 8, 8) and f"{sampler} 7 steps" in r.stdout
-    assert run_main(main, *cmd).returncode == 0 and np.array_equal(np.load(out)["samples"], first)  # seeded
-    assert run_main(main, *cmd, "--seed", "1").returncode == 0 and not np.array_equal(np.load(out)["samples"], first)
-    r = run_main(main, *cmd, "--eta", "0.5")
-    assert r.returncode == 2 and "eta must be 0" in r.stderr
 
 
 # --- EDM's churn ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import torch
 
 from diffusion.core.guidance import GuidedEps
 from diffusion.core.ode import call_stages, heun_plan, ode_steps
-from diffusion.core.sample import SOLVERS, sample, sample_steps
+from diffusion.core.sample import SDE_SOLVERS, SOLVERS, sample, sample_steps
 from diffusion.core.schedule import NoiseSchedule
 from diffusion.models.digits.network import UNet, UNetConfig
 
@@ -130,7 +130,7 @@ def test_solvers_on_points(sampler):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sampler", SOLVERS)
+@pytest.mark.parametrize("sampler", SOLVERS + SDE_SOLVERS)
 def test_cli_samples_digits_with_each_solver(tmp_path, quick_model, run_main, sampler):
     from diffusion.__main__ import main
 
@@ -138,7 +138,10 @@ def test_cli_samples_digits_with_each_solver(tmp_path, quick_model, run_main, sa
     cmd = ["sample", "digits", "--n", "6", "--sampler", sampler, "--steps", "7", "--out", out]
     r = run_main(main, *cmd)
     assert r.returncode == 0, r.stderr
-    assert np.load(out)["samples"].shape == (6, 8, 8) and f"{sampler} 7 steps" in r.stdout
+    first = np.load(out)["samples"]
+    assert first.shape == (6, 8, 8) and f"{sampler} 7 steps" in r.stdout
+    assert run_main(main, *cmd).returncode == 0 and np.array_equal(np.load(out)["samples"], first)  # seeded
+    assert run_main(main, *cmd, "--seed", "1").returncode == 0 and not np.array_equal(np.load(out)["samples"], first)
     r = run_main(main, *cmd, "--eta", "0.5")
     assert r.returncode == 2 and "eta must be 0" in r.stderr
 
