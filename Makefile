@@ -125,10 +125,6 @@ JOBS = $(if $(filter -j%,$(MAKEFLAGS)),$(or $(patsubst -j%,%,$(filter -j%,$(MAKE
 all: setup
 	$(PY) -m scenes render --all --jobs $(JOBS) --quality $(QUALITY) --if-stale
 
-# one scene, as `make all` renders it
-render-%:
-	$(PY) -m scenes render $* --quality $(QUALITY) --if-stale
-
 # media/blog/ (THEME=light: media/blog-light/): MP4, WebM, GIF, poster, .srt/.vtt, index.html, figures/
 blog: all
 	@$(MAKE) --no-print-directory blog-export

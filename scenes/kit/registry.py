@@ -118,7 +118,7 @@ def _scene_modules() -> list[str]:
             if not info.ispkg and not info.name.startswith("_")]
 
 
-def _is_scene(module, name: str, cls) -> bool:
+def _is_scene(module, cls) -> bool:
     from .scene import DiffusionScene
     return (inspect.isclass(cls) and issubclass(cls, DiffusionScene) and cls.__module__ == module.__name__
             and bool(cls.description))
@@ -129,7 +129,7 @@ def _found() -> dict:
     for module_name in _scene_modules():
         module = importlib.import_module(f"scenes.{module_name}")
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if _is_scene(module, name, cls):
+            if _is_scene(module, cls):
                 found[name] = (module_name, cls)
     return found
 
@@ -142,7 +142,7 @@ def _found_one(name: str) -> dict:
         if line.search((SCENES_DIR / f"{module_name}.py").read_text(encoding="utf-8")):
             module = importlib.import_module(f"scenes.{module_name}")
             cls = getattr(module, name, None)
-            return {name: (module_name, cls)} if _is_scene(module, name, cls) else {}
+            return {name: (module_name, cls)} if _is_scene(module, cls) else {}
     return {}
 
 
