@@ -34,16 +34,12 @@ import torch
 
 from bench.report import Report, save_json
 from diffusion.core.presets import active_preset
+from diffusion.studies.sampler_choice import RUNS, decide
 
 SAMPLES = Path(__file__).resolve().parent / "results" / "solver-samples"
 SAMPLE_SETS = {"made": 0, "loaded": 0}       # digit sample sets this run made, and loaded from an earlier one
-SOLVERS = ("ddim", "heun", "heun-churn", "dpm++2m", "dpm++2m-sde")
-SPACINGS = ("uniform", "karras")
 NAMES = {"ddim": "DDIM (Euler)", "heun": "Heun (EDM)", "heun-churn": "Heun with EDM's churn", "dpm++2m": "DPM-Solver++(2M)",
          "dpm++2m-sde": "SDE-DPM-Solver++(2M)", "ddpm": "DDPM"}
-# the report's rows, each over the NFE columns: the solvers on both spacings, and DDPM respaced to the
-# same uniform steps (fresh noise each step, first order)
-RUNS = [("ddpm", "uniform")] + [(s, sp) for s in SOLVERS for sp in SPACINGS]
 SPEED_BOUND_S = 4.0          # 1000 digits at 50 calls on this CPU
 
 
@@ -178,24 +174,6 @@ def speed(preset, samplers=("ddim", "dpm++2m"), nfe: int = 50, n: int = 1000, se
 
 
 # --- report -----------------------------------------------------------------------------------
-
-def decide(digits: dict, nfe: int = 50) -> dict:
-    """The best (sampler, spacing) at `nfe` calls on the network, whether it beats DDIM on uniform steps
-    (the default so far) beyond the seed spread (its worst seed below DDIM's best seed) and whether it
-    reaches DDPM-1000 (its mean at or below DDPM's worst seed)."""
-    net = {(r["sampler"], r.get("spacing", "uniform"), r["nfe"]): r for r in digits["rows"] if r["model"] == "network"}
-    cand = {run: net[(*run, nfe)] for run in RUNS if (*run, nfe) in net}
-    best = min(cand, key=lambda run: cand[run]["ratio_mean"])
-    ddim, ddpm = cand[("ddim", "uniform")], net[("ddpm", "uniform", digits["T"])]
-    b = cand[best]
-    paired = dict(zip(b["seeds"], b["per_seed"]))          # the best run on DDPM-1000's own seeds, seed by seed
-    on_ddpm_seeds = float(np.mean([paired[s] for s in ddpm["seeds"]])) if set(ddpm["seeds"]) <= set(paired) else None
-    return dict(nfe=nfe, best=best[0], spacing=best[1], best_mean=b["ratio_mean"], best_max=b["ratio_max"],
-                ddim_mean=ddim["ratio_mean"], ddim_min=ddim["ratio_min"], ddpm_mean=ddpm["ratio_mean"],
-                ddpm_max=ddpm["ratio_max"], ddpm_seeds=ddpm["seeds"], best_on_ddpm_seeds=on_ddpm_seeds,
-                beats_ddim_beyond_spread=best != ("ddim", "uniform") and b["ratio_max"] < ddim["ratio_min"],
-                within_ddpm_spread_or_better=b["ratio_mean"] <= ddpm["ratio_max"])
-
 
 def write(rep: Report, res: dict) -> None:
     nfes = res["nfes"]

@@ -1,9 +1,10 @@
-"""bench.solvers' decision at 50 network calls: which run is best on the digits network, whether it beats
-DDIM beyond the seed spread, whether it reaches DDPM over all 1000 steps, and the paired comparison on
-DDPM-1000's own seeds (read from the rows, never from the order they came in)."""
+"""The default-sampler decision (diffusion.studies.sampler_choice; bench.solvers reports it) at 50 network
+calls: which run is best on the digits network, whether it beats DDIM beyond the seed spread, whether it
+reaches DDPM over all 1000 steps, and the paired comparison on DDPM-1000's own seeds (read from the rows,
+never from the order they came in)."""
 import pytest
 
-from bench.solvers import RUNS, decide
+from diffusion.studies.sampler_choice import RUNS, decide
 
 SEEDS = [1, 2, 3, 4]
 
