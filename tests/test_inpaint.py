@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from diffusion.models.digits.data import load_dataset
 from diffusion.studies.inpaint import InpaintSpec, get_inpainting, half_mask, inpaint, known_region_error
 
 
@@ -49,16 +50,31 @@ def test_repaint_schedule_denoises_every_step_resample_times():
         repaint_schedule(T, 0, 2)
 
 
-def test_repaint_resampling_keeps_the_known_half_and_is_measured(quick_digits):
-    from diffusion.studies.inpaint import SeamStudy, get_seam_study
+def test_repaint_resampling_keeps_the_known_half_and_is_measured(quick_digits, monkeypatch):
+    """One RePaint run (the seam study's, the only costly part: about 2T network calls) serves every check:
+    the known half exact, the steps denoised again, both runs measured; inpaint() hands its RePaint
+    settings to the same loop (checked without sampling)."""
+    import diffusion.studies.inpaint as inpainting
+    from diffusion.studies.inpaint import SeamStudy, run_seam_study
 
-    spec = InpaintSpec(n=2, steps=quick_digits.schedule.T, sampler="ddpm", jump=10, resample=2)
-    traj = inpaint(quick_digits, spec)
-    assert known_region_error(traj, quick_digits, spec) < 1e-5
-    assert len(traj.timesteps) > quick_digits.schedule.T                # steps were denoised again
-    with pytest.raises(ValueError, match="RePaint"):
-        inpaint(quick_digits, InpaintSpec(n=2, steps=50, jump=10, resample=2))
-    r = get_seam_study(quick_digits, SeamStudy(n_images=2, per_image=1, jump=10, resample=2))
+    T = quick_digits.schedule.T
+    study = SeamStudy(n_images=2, per_image=1, jump=10, resample=2)
+    calls = []
+    hook = quick_digits.model.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        r = run_seam_study(quick_digits, study)
+    finally:
+        hook.remove()
+    assert len(calls) > 2 * T                  # replacement: T calls; RePaint denoises steps again: over T
+    x, _ = load_dataset(quick_digits.config.dataset, quick_digits.config.image_size, "heldout")
+    known = half_mask(8, "top").numpy().astype(bool)[0]
     for key in ("replace", "repaint"):
         assert r[f"{key}_samples"].shape == (2, 8, 8) and 0 <= r[f"{key}_jump"] <= 2
+        np.testing.assert_allclose(r[f"{key}_samples"][:, known], x[:2, 0].numpy()[:, known], atol=1e-5)
     assert not np.array_equal(r["replace_samples"], r["repaint_samples"])
+    with pytest.raises(ValueError, match="RePaint"):
+        inpaint(quick_digits, InpaintSpec(n=2, steps=50, jump=10, resample=2))
+    handed = {}
+    monkeypatch.setattr(inpainting, "sample", lambda *a, **kw: handed.update(kw, steps=a[4]))
+    inpaint(quick_digits, InpaintSpec(n=2, steps=T, sampler="ddpm", jump=10, resample=2))
+    assert (handed["steps"], handed["jump"], handed["resample"]) == (T, 10, 2) and handed["mask"].sum() == 2 * 32
