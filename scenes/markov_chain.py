@@ -162,7 +162,7 @@ class MarkovChain(DiffusionScene):
         normal_lab = math(r"\mathcal{N}(0, 1)", size=28, color=style.HIGHLIGHT)
         normal_lab.next_to(axes.c2p(1.2, 0.3), RIGHT, buff=0.15)
         stat = lambda tex, fn, sign: Tracked(tex, lambda: fn(self.chain[k_of()]), 2, size=28, buff=0.12, sign=sign)
-        stats = VGroup(label("all pixels of x_t", style.SMALL_SIZE, style.MUTED),
+        stats = VGroup(label("all pixels of xₜ", style.SMALL_SIZE, style.MUTED),
                        stat(r"\text{mean} =", np.mean, True), stat(r"\text{std} =", np.std, False))
         stats.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         stats.move_to([(big.get_right()[0] + axes.get_left()[0]) / 2, big.get_y(), 0])

@@ -410,7 +410,7 @@ class NoiseSpectrum(DiffusionScene):
             final_curve=plot.curve(freq, rev["final_power"], style.MUTED, width=3), ticks=ticks,
             settled=label("settled rings:", style.SMALL_SIZE, style.TEXT).next_to(ticks, LEFT, buff=0.25),
             eq=settle_equation(self.frame_parts()[1]),
-            note=layout.footnote("dots: measured power of x_t; grey: of the final samples; "
+            note=layout.footnote("dots: measured power of xₜ; grey: of the final samples; "
                                  "coloured line: ᾱ_t × grey; orange: 1 − ᾱ_t"))
 
         def redraw(_):

@@ -31,7 +31,7 @@ def marginal_axes():
     through the bars; the shapes are compared)."""
     x0, y0, x1, y1 = region(note=True)
     key = VGroup(label("DDPM", style.LABEL_SIZE, style.NOISE), label("DDIM", style.LABEL_SIZE, style.STATE),
-                 label("exact q(x_t)", style.LABEL_SIZE, style.TEXT)).arrange(RIGHT, buff=0.6)
+                 label("exact q(xₜ)", style.LABEL_SIZE, style.TEXT)).arrange(RIGHT, buff=0.6)
     ax = Axes(x_range=[-3, 3, 1], y_range=[0, Y_MAX, 0.3], x_length=x1 - x0 - 1.0, y_length=y1 - y0 - key.height - 1.0,
               tips=False, axis_config=dict(color=style.MUTED, stroke_width=2),
               x_axis_config=dict(include_numbers=True, font_size=style.TICK_SIZE),
@@ -152,7 +152,7 @@ class ProbabilityFlow(DiffusionScene):
                        f"{f['marginals_within'].text} from the exact marginal q(x_t). "
                        "SW1 is the sliced Wasserstein distance.", 8)
         g = shown[0]
-        self.play(Transform(self.heading, heading(f"{n} particles each: the x-coordinate against the exact q(x_t)")),
+        self.play(Transform(self.heading, heading(f"{n} particles each: the x-coordinate against the exact q(xₜ)")),
                   FadeIn(ax), FadeIn(key), FadeIn(g)); self.wait(2)
         for g2 in shown[1:]:
             self.play(Transform(g, g2), run_time=1.0); self.wait(1.6)
@@ -168,7 +168,7 @@ class ProbabilityFlow(DiffusionScene):
         curve = VMobject(stroke_color=style.TEXT, stroke_width=3).set_points_smoothly(
             [ax.c2p(x, y) for x, y in zip(xs, np.minimum(axis_marginal_pdf(self.tm.config.mixture, ab, xs), Y_MAX))])
         sw = self.m["sw"][k]
-        txt = footnote(f"t = {t + 1 if t >= 0 else 0}:  SW₁ to q(x_t)  DDPM {sw[0]:.3f}   DDIM {sw[1]:.3f}   "
+        txt = footnote(f"t = {t + 1 if t >= 0 else 0}:  SW₁ to q(xₜ)  DDPM {sw[0]:.3f}   DDIM {sw[1]:.3f}   "
                        f"(exact vs exact {sw[2]:.3f})", color=style.TEXT)
         return VGroup(histogram_bars(ax, x_ddpm, style.NOISE, 0), histogram_bars(ax, x_ddim, style.STATE, 1), curve, txt)
 

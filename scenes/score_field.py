@@ -90,14 +90,14 @@ class ScoreField(DiffusionScene):
             eq.scale_to_fit_width(x1 - x0)
         eq.move_to([(x0 + x1) / 2, y1 - eq.height / 2, 0])
         left, right = split(region(top=eq.get_bottom()[1] - 0.35), [1.45, 1], gap=0.5)
-        what = label("best prediction: the average noise\nthat could have made x_t", style.LABEL_SIZE, style.MUTED)
+        what = label("best prediction: the average noise\nthat could have made xₜ", style.LABEL_SIZE, style.MUTED)
         check = label(f"finite differences of log q_t at t = {idc['t'] + 1},\n{idc['n']} points: "
                       f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
         mc = label(f"Monte Carlo, t = {t + 1}, {TWEEDIE['n']:,} draws:\n"
                    f"median gap {f['tweedie_mc_is_eps_star'].value:.2f} standard errors", style.LABEL_SIZE,
                    style.HIGHLIGHT)
         key = VGroup(label("arrows: −ε*, exact", style.LABEL_SIZE, style.SIGNAL),
-                     label("−E[ε | x_t], Monte Carlo", style.LABEL_SIZE, style.HIGHLIGHT)).arrange(DOWN, aligned_edge=LEFT,
+                     label("−E[ε | xₜ], Monte Carlo", style.LABEL_SIZE, style.HIGHLIGHT)).arrange(DOWN, aligned_edge=LEFT,
                                                                                                buff=0.15)
         body = VGroup(what, check, mc, key).arrange(DOWN, buff=0.4, aligned_edge=LEFT)
         body.move_to([(left[0] + left[2]) / 2, (left[1] + left[3]) / 2, 0])

@@ -146,10 +146,10 @@ def _independent_recomputation(s, x0, ts, n_chains, seed):
     x = np.broadcast_to(x0, (n_chains, *x0.shape)).copy()
     out = {k: [] for k in ("chain_mean", "jump_mean", "theory_mean", "chain_var", "jump_var", "theory_var", "ks", "ks_wrong")}
     for k in range(max(ts)):
-        e = torch.randn(x.shape, generator=g_chain, dtype=torch.float64).numpy()
+        e = torch.randn(x.shape, generator=g_chain, dtype=torch.float32).double().numpy()
         x = np.sqrt(1 - betas[k]) * x + np.sqrt(betas[k]) * e
         if k + 1 in ts:
-            eps = torch.randn(x.shape, generator=g_jump, dtype=torch.float64).numpy()
+            eps = torch.randn(x.shape, generator=g_jump, dtype=torch.float32).double().numpy()
             jump = np.sqrt(abar[k]) * x0 + np.sqrt(1 - abar[k]) * eps
             out["chain_mean"].append(x.mean()); out["jump_mean"].append(jump.mean())
             out["theory_mean"].append(np.sqrt(abar[k]) * x0.mean())

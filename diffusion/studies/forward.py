@@ -74,6 +74,12 @@ def ks_critical(n: int, m: int, c: float = KS_C_05) -> float:
     return c * math.sqrt((n + m) / (n * m))
 
 
+def standard_normal(shape, gen: torch.Generator) -> torch.Tensor:
+    """N(0, 1) draws in float64 for the chain comparison, drawn in float32: torch draws float32 normals
+    about 5x faster on a CPU, and the statistics compared are far coarser than float32's resolution."""
+    return torch.randn(shape, generator=gen, dtype=torch.float32).double()
+
+
 def chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, seed: int = 0) -> dict:
     """Walk `n_chains` independent chains from x0 and, at each paper step t in `ts`, compare their
     x_t with `n_chains` independent closed-form draws add_noise(x0, t, eps).
@@ -96,10 +102,10 @@ def chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, s
     wanted = set(ts)
     rows = {}
     for k in range(max(ts)):
-        x = schedule.forward_step(x, k, torch.randn(x.shape, generator=g_chain, dtype=torch.float64))
+        x = schedule.forward_step(x, k, standard_normal(x.shape, g_chain))
         t = k + 1
         if t in wanted:
-            eps = torch.randn(x.shape, generator=g_jump, dtype=torch.float64)
+            eps = standard_normal(x.shape, g_jump)
             jump = schedule.add_noise(x0.expand_as(x), k, eps)
             ab = schedule.alpha_bar[k].item()
             wrong = ab * x0 + (1 - ab) * eps
@@ -126,7 +132,7 @@ def _stats(schedule, x0, t, chain, jump, wrong) -> dict:
 def cached_chain_vs_closed_form(schedule: NoiseSchedule, x0, ts, n_chains: int = 500, seed: int = 0) -> dict:
     """chain_vs_closed_form, computed once per (schedule, image, ts, n_chains, seed) and cached."""
     x0 = np.ascontiguousarray(np.asarray(x0, dtype=np.float64))
-    spec = dict(kind="chain_vs_closed_form", stats=2, schedule=schedule.name, T=schedule.T, ts=[int(t) for t in ts],
+    spec = dict(kind="chain_vs_closed_form", stats=3, schedule=schedule.name, T=schedule.T, ts=[int(t) for t in ts],
                 n_chains=n_chains, seed=seed, image=hashlib.sha256(x0.tobytes()).hexdigest()[:16],
                 shape=list(x0.shape))
     return cached("forward", "", spec, lambda: chain_vs_closed_form(schedule, x0, ts, n_chains, seed), NPZ)
