@@ -242,7 +242,7 @@ class NoiseSpectrum(DiffusionScene):
         eps = D.eps_like(x0.shape)
         f_range = (spec.freq[0], spec.freq[-1])
         eq, cross_eq = sweep_equations(self.frame_parts()[1])
-        note = layout.footnote(f"α_t = √ᾱ_t, σ_t = √(1−ᾱ_t); some texts write log(α²/σ²) = 2λ_t. "
+        note = layout.footnote(f"αₜ = √ᾱₜ, σₜ = √(1−ᾱₜ); some texts write log(α²/σ²) = 2λₜ. "
                                f"t = 0 is the data, t = T = {sch.T} pure noise.")
         k = ValueTracker(0.0)
         t_of = lambda: sweep_t(k.get_value(), 1, D.SWEEP_END)
@@ -411,7 +411,7 @@ class NoiseSpectrum(DiffusionScene):
             settled=label("settled rings:", style.SMALL_SIZE, style.TEXT).next_to(ticks, LEFT, buff=0.25),
             eq=settle_equation(self.frame_parts()[1]),
             note=layout.footnote("dots: measured power of xₜ; grey: of the final samples; "
-                                 "coloured line: ᾱ_t × grey; orange: 1 − ᾱ_t"))
+                                 "coloured line: ᾱₜ × grey; orange: 1 − ᾱₜ"))
 
         def redraw(_):
             i = min(int(round(k.get_value())), n_states - 1)
@@ -467,7 +467,7 @@ class NoiseSpectrum(DiffusionScene):
         marks = VGroup(*[Dot(ax.c2p(to_x(rev["settle"][b]), 0.5), radius=0.08, color=BAND_COLORS[b]) for b in range(4)])
         yname = label("share of the ring's power that is the final sample's", style.SMALL_SIZE, style.MUTED)
         yname.next_to(ax, UP, buff=0.2).align_to(ax, LEFT)
-        note = layout.footnote("settles: at least half from then on; drowned: where ᾱ_t P_0 = 1 − ᾱ_t for the training digits")
+        note = layout.footnote("settles: at least half from then on; drowned: where ᾱₜ P₀ = 1 − ᾱₜ for the training digits")
         self.next_beat(f"Ring by ring, the share of its power that is the final sample's, from t = T to 0: "
                   f"{self.facts['reverse_coarse_first'].text}. {self.facts['reverse_vs_forward'].text.capitalize()}.", 9)
         self.play(FadeIn(heading), Create(ax), FadeIn(ends), FadeIn(yt), FadeIn(yname), Create(half), FadeIn(note))

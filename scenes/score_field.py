@@ -70,7 +70,7 @@ class ScoreField(DiffusionScene):
             fit(q, right)
         self.next_beat("Noising keeps a mixture a mixture, so the density q_t, its gradient, the score, "
                        "and the ideal noise prediction are known in closed form at every t.", 6)
-        self.play(self.retitle("Noised, it stays a mixture: q_t in closed form"),
+        self.play(self.retitle("Noised, it stays a mixture: qₜ in closed form"),
                   picture.animate.scale(min((left[2] - left[0]) / picture.width, 1.0)).move_to(
                       [(left[0] + left[2]) / 2, (left[1] + left[3]) / 2, 0]))
         self.play(Write(q)); self.wait(4)
@@ -91,7 +91,7 @@ class ScoreField(DiffusionScene):
         eq.move_to([(x0 + x1) / 2, y1 - eq.height / 2, 0])
         left, right = split(region(top=eq.get_bottom()[1] - 0.35), [1.45, 1], gap=0.5)
         what = label("best prediction: the average noise\nthat could have made xₜ", style.LABEL_SIZE, style.MUTED)
-        check = label(f"finite differences of log q_t at t = {idc['t'] + 1},\n{idc['n']} points: "
+        check = label(f"finite differences of log qₜ at t = {idc['t'] + 1},\n{idc['n']} points: "
                       f"largest gap {idc['gap']:.0e}", style.LABEL_SIZE, style.TEXT)
         mc = label(f"Monte Carlo, t = {t + 1}, {TWEEDIE['n']:,} draws:\n"
                    f"median gap {f['tweedie_mc_is_eps_star'].value:.2f} standard errors", style.LABEL_SIZE,
@@ -121,7 +121,7 @@ class ScoreField(DiffusionScene):
         around (toward the data), on the same grid over q_t, in `box`."""
         t = int(tw["t"][k])
         ok = tw["ess"][k] >= TWEEDIE["min_ess"]
-        panel = PlanePanel.fitted(PANEL_LIM, box, f"t = {t + 1}, over q_t", style.TEXT)
+        panel = PlanePanel.fitted(PANEL_LIM, box, f"t = {t + 1}, over qₜ", style.TEXT)
         cell = panel.size * FIELD_GRID["lim"] / PANEL_LIM / (FIELD_GRID["n"] - 1)
         pts = self.fields["points"][ok]
         star, mean = -tw["eps_star"][k][ok], -tw["eps_mc"][k][ok]
@@ -147,15 +147,15 @@ class ScoreField(DiffusionScene):
         fields, m, f = self.fields, self.m, self.facts
         ts = fields["t"]
         boxes = split(region(note=True), [1, 1], gap=0.6)
-        self.left = PlanePanel.fitted(PANEL_LIM, boxes[0], "exact  ∇log q_t", style.SIGNAL)
-        self.right = PlanePanel.fitted(PANEL_LIM, boxes[1], "learned  −ε̂ / √(1−ᾱ_t)", style.PREDICTION)
+        self.left = PlanePanel.fitted(PANEL_LIM, boxes[0], "exact  ∇log qₜ", style.SIGNAL)
+        self.right = PlanePanel.fitted(PANEL_LIM, boxes[1], "learned  −ε̂ / √(1−ᾱₜ)", style.PREDICTION)
         self.cell = self.left.size * FIELD_GRID["lim"] / PANEL_LIM / (FIELD_GRID["n"] - 1)
         title = "The score as t runs from T to 0"
         img_l, img_r, arr_l, arr_r = self.frame(0)
 
         t_text = GlyphNumber(ts[0] + 1, "t = {}", size=style.LABEL_SIZE, color=style.HIGHLIGHT)
         t_text.next_to(heading(title), RIGHT, buff=0.8)
-        key = footnote("arrows: direction of the score, length ∝ strength (capped); shade: exact q_t")
+        key = footnote("arrows: direction of the score, length ∝ strength (capped); shade: exact qₜ")
         self.next_beat("Left, the exact score on a grid; right, what the trained network's noise prediction says it is. "
                        f"At t = T both point to the origin (q_T is a plain Gaussian); median angle between them "
                        f"{m['angle0']:.1f}°.", 6)
@@ -191,7 +191,7 @@ class ScoreField(DiffusionScene):
                        *[label(s, style.LABEL_SIZE, style.MUTED).next_to(ax.c2p(0, v), LEFT, buff=0.12)
                          for v, s in ((-4, "10⁻⁴"), (-2, "10⁻²"), (0, "1"))])
         xl = label("t", style.LABEL_SIZE, style.MUTED).next_to(ticks[3], RIGHT, buff=0.2)
-        yl = label("relative error of ε̂ over x ~ q_t", style.LABEL_SIZE, style.PREDICTION).next_to(ax, UP, buff=0.3)
+        yl = label("relative error of ε̂ over x ~ qₜ", style.LABEL_SIZE, style.PREDICTION).next_to(ax, UP, buff=0.3)
         return fit(VGroup(ax, curve, ticks, xl, yl), box)
 
     def where_wrong(self):
@@ -211,7 +211,7 @@ class ScoreField(DiffusionScene):
                        f"{f['error_largest_at'].text}.", 7)
         self.play(self.retitle("Where the learned field is wrong"), FadeIn(plot))
         self.wait(4)
-        note = footnote(f"mean |ε̂ − ε*|: {m['hi']:.3f} where q_t holds {MASS:.0%} of its mass, {m['lo']:.3f} elsewhere "
+        note = footnote(f"mean |ε̂ − ε*|: {m['hi']:.3f} where qₜ holds {MASS:.0%} of its mass, {m['lo']:.3f} elsewhere "
                         f"({m['lo'] / m['hi']:.1f}×)", color=style.TEXT)
         self.next_beat(f"On the grid at t = {t + 1}, the error is {f['error_off_the_data'].text}.", 6)
         self.play(plot.animate.move_to(beside_map), FadeIn(left), FadeIn(heat)); self.add(left.frame)
