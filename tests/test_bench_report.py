@@ -83,11 +83,9 @@ def test_make_bench_runs_every_script():
 def test_no_test_imports_a_bench_script():
     """Tests check library code; a bench script only measures and reports (its writer, bench.report, is
     the one bench module a test may import)."""
-    offenders = []
-    for test in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        for node in ast.walk(ast.parse(test.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            offenders += [f"{test.name}: {n}" for n in names
-                          if (n == "bench" or n.startswith("bench.")) and n != "bench.report"]
-    assert not offenders, offenders
+    from test_imports import imported
+
+    scripts = {f"bench.{p.stem}": p for p in SCRIPTS}
+    offenders = {test.name: imported(test.stem, test, scripts)
+                 for test in sorted(Path(__file__).resolve().parent.glob("*.py"))}
+    assert not {name: found for name, found in offenders.items() if found}
