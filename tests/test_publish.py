@@ -11,7 +11,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -146,52 +145,12 @@ def test_gallery_html(blog):
 
 # --- real headless Chromium -----------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--mute-audio",
-                  # nothing but the local test server is reachable: proves the pages work offline
-                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-
-# A wrapper page (same origin) loads the page under test in an iframe, waits until `ready(win)`
-# is true (or 20 s pass), then writes `report(win)` as JSON into the DOM for --dump-dom to print.
-WRAPPER = """<!doctype html><body><iframe id="f" src="{page}" style="width:1280px;height:900px"></iframe>
-<script>
-const start = Date.now();
-const ready = (win) => {{ {ready} }};
-const report = (win) => {{ {report} }};
-function check() {{
-  const win = document.getElementById('f').contentWindow;
-  let ok = false;
-  try {{ ok = !!ready(win); }} catch (e) {{}}
-  if (ok || Date.now() - start > 20000) {{
-    const pre = document.createElement('pre'); pre.id = 'result';
-    try {{ pre.textContent = JSON.stringify({{ok, report: report(win)}}); }}
-    catch (e) {{ pre.textContent = JSON.stringify({{ok, error: String(e)}}); }}
-    document.body.appendChild(pre);
-  }} else setTimeout(check, 100);
-}}
-addEventListener('load', check);
-</script>"""
-
 
 class _Server:
-    """http.server on a free port serving `directory`, plus one in-memory page at /__check__.html."""
+    """http.server on a free port serving `directory`."""
 
-    def __init__(self, directory: Path, extra: bytes = b""):
-        page = extra
-
+    def __init__(self, directory: Path):
         class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self):
-                if self.path.startswith("/__check__.html"):
-                    self.send_response(200)
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(page)))
-                    self.end_headers()
-                    self.wfile.write(page)
-                    return
-                return super().do_GET()
-
             def log_message(self, *a):
                 pass
 
@@ -208,23 +167,23 @@ class _Server:
         self.httpd.server_close()
 
 
-def chromium(*args, timeout=120) -> str:
-    assert CHROMIUM, "chromium is not installed (make system-deps installs Debian's chromium)"
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        r = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                           capture_output=True, text=True, timeout=timeout)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return r.stdout
+def check_in_chromium(directory: Path, page: str, ready: str, report: str, wait: float = 90) -> dict:
+    """Open `page` in headless Chromium (tests/browser.py: no host but the local server reachable),
+    poll the JavaScript body `ready` (with `win` the page's window) until it returns true or `wait`
+    seconds of real time pass, then return {"ok": ..., "report": <what the body `report` returns>}.
+    Real time, not Chromium's virtual time: media load in other processes, which virtual time does
+    not wait for, so a virtual deadline can pass before a loaded machine has decoded a header."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-
-def check_in_chromium(directory: Path, page: str, ready: str, report: str) -> dict:
-    wrapper = WRAPPER.format(page=page, ready=ready, report=report).encode()
-    with _Server(directory, wrapper) as srv:
-        dom = chromium("--virtual-time-budget=30000", "--dump-dom", f"{srv.url}/__check__.html")
-    m = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
-    assert m, dom[-2000:]
-    import html as _html
-    return json.loads(_html.unescape(m.group(1)))
+    from browser import Browser
+    with _Server(directory) as srv, Browser(1280, 900) as b:
+        b.page.goto(f"{srv.url}/{page}")
+        try:
+            b.page.wait_for_function(f"() => {{ const win = window; {ready} }}", timeout=wait * 1000, polling=100)
+            ok = True
+        except PlaywrightTimeout:
+            ok = False
+        return {"ok": ok, "report": b.eval(f"(() => {{ const win = window; {report} }})()")}
 
 
 def test_gallery_in_headless_chromium(blog, tmp_path):
@@ -258,8 +217,10 @@ def test_gallery_in_headless_chromium(blog, tmp_path):
     assert all(s["readyState"] >= 1 and s["error"] is None for s in sources), sources
     # a screenshot of the page
     shot = tmp_path / "gallery.png"
-    with _Server(blog) as srv:
-        chromium("--window-size=1280,1000", "--virtual-time-budget=10000", f"--screenshot={shot}", f"{srv.url}/index.html")
+    from browser import Browser
+    with _Server(blog) as srv, Browser(1280, 1000) as b:
+        b.goto(f"{srv.url}/index.html", "[...document.querySelectorAll('video')].every(v => v.readyState >= 1)", wait=90)
+        b.page.screenshot(path=str(shot))
     with Image.open(shot) as im:
         assert im.size == (1280, 1000)
         a = np.asarray(im.convert("RGB")).astype(int)
