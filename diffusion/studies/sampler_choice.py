@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-SOLVERS = ("ddim", "heun", "heun-churn", "dpm++2m", "dpm++2m-sde")
-SPACINGS = ("uniform", "karras")
-# every solver on both spacings, and DDPM respaced to the same uniform steps (fresh noise each step,
-# first order)
-RUNS = [("ddpm", "uniform")] + [(s, sp) for s in SOLVERS for sp in SPACINGS]
+from diffusion.core.sample import SAMPLERS
+from diffusion.core.schedule import SPACINGS
+
+# every sampler but DDPM on every spacing, and DDPM respaced to the same uniform steps (fresh noise
+# each step, first order): the library's own lists, so a new solver or spacing is measured too
+RUNS = [("ddpm", "uniform")] + [(s, sp) for s in SAMPLERS if s != "ddpm" for sp in SPACINGS]
 
 
 def decide(digits: dict, nfe: int = 50) -> dict:
