@@ -5,6 +5,8 @@ as what it is; the measured error against the number of calls on log axes (slope
 from one x_T at 10 calls. Data part: scenes/kit/data/fewer_steps.py."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from manim import (DOWN, LEFT, Arrow, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, Line, Square, Transform, VGroup,
                    VMobject, linear)
@@ -184,13 +186,33 @@ class FewerSteps(DiffusionScene):
         self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
 
     def error_plot(self):
-        m, o, f = self.m, self.m["o"], self.facts
-        nfes, err, sl = o["nfes"], o["error"], m["slopes"]
+        m, sl, f = self.m, self.m["slopes"], self.facts
+        ep = self.error_plot_parts()
+        curves, key = ep.curves, ep.key
+        self.next_beat(f"The error against the number of calls, both on log scales. DDIM's line falls with slope "
+                       f"{-sl['ddim']:.2f}: halve the step, halve the error.", 7)
+        self.play(Transform(self.heading, heading("Error against network calls (log-log)")), FadeIn(ep.ax), FadeIn(ep.xt),
+                  FadeIn(ep.yt), FadeIn(ep.xl))
+        self.play(Create(curves["ddim"]), FadeIn(key[0]), FadeIn(key[3]), run_time=2)
+        self.wait(3)
+        self.next_beat(f"Heun and DPM-Solver++ fall with slopes {-sl['heun']:.2f} and {-sl['dpm++2m']:.2f} at many "
+                       f"calls: halve the step, quarter the error. With few calls on these timesteps they are no "
+                       f"better; {f['dpm_overtakes_from'].text}. At {m['last']} calls they are "
+                       f"{m['gain_last']['heun']:.0f} and {m['gain_last']['dpm++2m']:.0f} times closer.", 14)
+        self.play(Create(curves["heun"]), Create(curves["dpm++2m"]), FadeIn(key[1]), FadeIn(key[2]), run_time=2.5)
+        self.wait(8)
+        self.hold_narration()
+        self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
+
+    def error_plot_parts(self) -> SimpleNamespace:
+        """Log-log axes of each solver's distance to the RK45 solution against NFE (y is log10(error) - lo,
+        so the x axis, drawn at y = 0, is the plot's bottom edge), a curve per solver, and the key."""
+        o, sl = self.m["o"], self.m["slopes"]
+        nfes, err = o["nfes"], o["error"]
         lo = np.floor(np.log10(min(min(v) for v in err.values())))
         hi = np.ceil(np.log10(max(max(v) for v in err.values())))
         plot_box, key_box = split(region(), [3, 1.2], gap=0.4)
         x0, y0, x1, y1 = plot_box
-        # y is log10(error) - lo, so the x axis (drawn at y = 0) is the bottom edge of the plot
         ax = Axes(x_range=[np.log10(nfes[0]) - 0.1, np.log10(nfes[-1]) + 0.1, 1], y_range=[0, hi - lo, 1],
                   x_length=x1 - x0 - 1.2, y_length=y1 - y0 - 1.1, tips=False,
                   axis_config=dict(color=style.MUTED, stroke_width=2, include_ticks=False))
@@ -209,22 +231,11 @@ class FewerSteps(DiffusionScene):
         key = VGroup(*[label(f"{NAMES[s]}\nslope {-sl[s]:.2f}", style.SMALL_SIZE + 2, COLORS[s]) for s in SOLVERS],
                      label("median distance at t = 0\nto the RK45 solution,\n64 particles, exact ε*",
                            style.SMALL_SIZE, style.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
-        fit(key, key_box) if key.width > key_box[2] - key_box[0] or key.height > key_box[3] - key_box[1] else \
+        if key.width > key_box[2] - key_box[0] or key.height > key_box[3] - key_box[1]:
+            fit(key, key_box)
+        else:
             key.move_to([(key_box[0] + key_box[2]) / 2, (key_box[1] + key_box[3]) / 2, 0])
-        self.next_beat(f"The error against the number of calls, both on log scales. DDIM's line falls with slope "
-                       f"{-sl['ddim']:.2f}: halve the step, halve the error.", 7)
-        self.play(Transform(self.heading, heading("Error against network calls (log-log)")), FadeIn(ax), FadeIn(xt),
-                  FadeIn(yt), FadeIn(xl))
-        self.play(Create(curves["ddim"]), FadeIn(key[0]), FadeIn(key[3]), run_time=2)
-        self.wait(3)
-        self.next_beat(f"Heun and DPM-Solver++ fall with slopes {-sl['heun']:.2f} and {-sl['dpm++2m']:.2f} at many "
-                       f"calls: halve the step, quarter the error. With few calls on these timesteps they are no "
-                       f"better; {f['dpm_overtakes_from'].text}. At {m['last']} calls they are "
-                       f"{m['gain_last']['heun']:.0f} and {m['gain_last']['dpm++2m']:.0f} times closer.", 14)
-        self.play(Create(curves["heun"]), Create(curves["dpm++2m"]), FadeIn(key[1]), FadeIn(key[2]), run_time=2.5)
-        self.wait(8)
-        self.hold_narration()
-        self.play(*[FadeOut(x) for x in self.mobjects if x is not self.heading])
+        return SimpleNamespace(ax=ax, xt=xt, yt=yt, xl=xl, curves=curves, key=key)
 
     def digit_rows(self):
         m, d, f = self.m, self.m["d"], self.facts

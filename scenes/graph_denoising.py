@@ -24,6 +24,36 @@ GRAPH_AT = np.array([-2.6, -0.35, 0])      # centre of the big graph
 MATRIX_H = 2.0                              # height of the adjacency-matrix panels
 
 
+MATS_AT = (3.2, 5.35)          # x of the A_t and p(A_0 | A_t) matrices in the reverse beat
+
+
+def live_matrices(traj, order, T: int, i_of) -> Group:
+    """A_t and p_theta(A_0 | A_t) of the reverse run as framed pixel matrices that follow step i_of()."""
+    def matrix(i, which):
+        arr = traj.adj[i, 0] if which == 0 else traj.edge_prob[min(i, T - 1), 0]
+        return pixel_image(adjacency_pixels(arr, order), 1.8, 0, 1).move_to([MATS_AT[which], 0.7, 0])
+
+    mats = Group(framed(matrix(0, 0), style.STATE), framed(matrix(0, 1), style.PREDICTION))
+    for which in (0, 1):
+        mats[which][0].add_updater(lambda m, w=which: m.become(matrix(i_of(), w)))
+    return mats
+
+
+def step_readout(traj, T: int, i_of) -> VGroup:
+    """t of the reverse step i_of() and how many node pairs that step flipped, kept up to date."""
+    flipped = lambda i: int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
+    flipped_text = GlyphNumber(flipped(0), lambda n: "{} pair flipped in this step" if n == 1 else
+                               "{} pairs flipped in this step", size=style.SMALL_SIZE, color=style.MUTED,
+                               align="centre")
+    text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_text).arrange(DOWN, buff=0.18)
+
+    def update_info(m):
+        m[0].set_value(T - i_of())
+        m[1].set_value(flipped(i_of()))
+    text.add_updater(update_info)
+    return text
+
+
 class GraphDenoising(DiffusionScene):
     description = "Discrete diffusion on graphs: edges flip to noise and back; a red subgraph stays fixed."
     data = graph_denoising
@@ -131,26 +161,8 @@ class GraphDenoising(DiffusionScene):
         edges_at = lambda i: edge_lines(traj.adj[i, 0], pos, fixed, color=style.GENERATED, opacity=0.6)
         edges = edges_at(0)
         edges.add_updater(lambda m: m.become(edges_at(i_of())))
-        mats_at = [3.2, 5.35]
-
-        def matrix(i, which):
-            arr = traj.adj[i, 0] if which == 0 else traj.edge_prob[min(i, T - 1), 0]
-            return pixel_image(adjacency_pixels(arr, order), 1.8, 0, 1).move_to([mats_at[which], 0.7, 0])
-
-        mats = Group(framed(matrix(0, 0), style.STATE), framed(matrix(0, 1), style.PREDICTION))
-        for which in (0, 1):
-            mats[which][0].add_updater(lambda m, w=which: m.become(matrix(i_of(), w)))
-        flipped = lambda i: int(np.triu(traj.adj[i, 0] != traj.adj[i - 1, 0], 1).sum()) if i else 0
-        flipped_text = GlyphNumber(flipped(0), lambda n: "{} pair flipped in this step" if n == 1 else
-                                   "{} pairs flipped in this step", size=style.SMALL_SIZE, color=style.MUTED,
-                                   align="centre")
-        text = VGroup(LiveValue("t", T, size=30, color=style.HIGHLIGHT), flipped_text).arrange(DOWN, buff=0.18)
-        text.move_to([4.3, -1.05, 0])
-
-        def update_info(m):
-            m[0].set_value(T - i_of())
-            m[1].set_value(flipped(i_of()))
-        text.add_updater(update_info)
+        mats = live_matrices(traj, order, T, i_of)
+        text = step_readout(traj, T, i_of).move_to([4.3, -1.05, 0])
         legend = VGroup(label("fixed subgraph (copied at every step)", style.SMALL_SIZE, style.FIXED),
                         label("generated", style.SMALL_SIZE, style.GENERATED)).arrange(RIGHT, buff=0.6)
         return SimpleNamespace(
@@ -158,9 +170,9 @@ class GraphDenoising(DiffusionScene):
             cond_edges=edge_lines(np.where(fixed, cond, 0), pos, fixed), legend=legend.to_edge(DOWN, buff=0.3),
             eq=math(r"p_\theta(A_{t-1} \mid A_t) = \sum_{A_0} q(A_{t-1} \mid A_t, A_0)\, p_\theta(A_0 \mid A_t)",
                     size=30).next_to(heading, DOWN, buff=0.25),
-            names=VGroup(math(r"A_t", color=style.STATE).next_to([mats_at[0], 1.6, 0], UP, buff=0.12),
+            names=VGroup(math(r"A_t", color=style.STATE).next_to([MATS_AT[0], 1.6, 0], UP, buff=0.12),
                          math(r"p_\theta(A_0 \mid A_t)", size=26, color=style.PREDICTION)
-                         .next_to([mats_at[1], 1.6, 0], UP, buff=0.12)))
+                         .next_to([MATS_AT[1], 1.6, 0], UP, buff=0.12)))
 
     def completions(self, tm, traj, cond, fixed, heading, dots, edges, cond_edges, legend):
         family = tm.config.family

@@ -167,6 +167,46 @@ def settle_equation(right):
     return fit_width(eq, right)
 
 
+def settle_table(settle, drowned) -> VGroup:
+    """Ring | settles | drowned: where each ring settles in the reverse run beside where the forward
+    process drowned it, each row in its ring's colour."""
+    cells = [label(h, style.SMALL_SIZE, style.MUTED) for h in ("ring", "settles", "drowned")]
+    for b in range(4):
+        cells += [label(f"{b + 1}/8", style.SMALL_SIZE, BAND_COLORS[b]),
+                  label(f"t = {settle[b]}", style.SMALL_SIZE, BAND_COLORS[b]),
+                  label(f"t = {drowned[b]}", style.SMALL_SIZE, BAND_COLORS[b])]
+    return VGroup(*cells).arrange_in_grid(rows=5, cols=3, buff=(0.35, 0.3), col_alignments="lrr")
+
+
+class SharePlot(VGroup):
+    """Each ring's share of power that is the final sample's against t (t = T on the left, 0 on the
+    right), the one-half line and a dot where each ring settles. The axes are placed first (left edge
+    at `left`, centred on height `y`), the labels on them."""
+
+    def __init__(self, rev: dict, T: int, width: float, height: float, left: float, y: float):
+        super().__init__()
+        ax = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=width, y_length=height, tips=False,
+                  axis_config=dict(color=style.MUTED, stroke_width=2, include_numbers=False))
+        ax.move_to([left + ax.width / 2, y, 0])
+        to_x = lambda t: T - np.asarray(t, dtype=float)          # t = T on the left, 0 on the right
+        tick = lambda tex, point, side: math(tex, size=style.TICK_SIZE, color=style.MUTED).next_to(point, side, buff=0.15)
+        self.ax = ax
+        self.ends = VGroup(tick(rf"t = {T}", ax.c2p(0, 0), DOWN), tick(r"t = 0", ax.c2p(T, 0), DOWN))
+        self.yt = VGroup(*[tick(tex, ax.c2p(0, y), LEFT) for tex, y in (("0", 0), (r"\tfrac12", 0.5), ("1", 1))])
+        self.half = DashedLine(ax.c2p(0, 0.5), ax.c2p(T, 0.5), color=style.MUTED, stroke_width=2)
+        rows = np.unique(np.r_[np.arange(0, len(rev["t"]), 5), len(rev["t"]) - 1])
+        self.curves = VGroup()
+        for b in range(4):
+            c = VMobject(color=BAND_COLORS[b], stroke_width=3)
+            c.set_points_as_corners([ax.c2p(x, y) for x, y in zip(to_x(rev["t"][rows]), rev["share"][rows, b])])
+            self.curves.add(c)
+        self.marks = VGroup(*[Dot(ax.c2p(to_x(rev["settle"][b]), 0.5), radius=0.08, color=BAND_COLORS[b])
+                              for b in range(4)])
+        self.yname = label("share of the ring's power that is the final sample's", style.SMALL_SIZE, style.MUTED)
+        self.yname.next_to(ax, UP, buff=0.2).align_to(ax, LEFT)
+        self.add(ax, self.ends, self.yt, self.yname, self.half, self.curves, self.marks)
+
+
 class NoiseSpectrum(DiffusionScene):
     description = ("The forward process in frequency: images' power falls with frequency, noise is flat, so noise "
                    "drowns fine detail first; the digits model's reverse process builds coarse first.")
@@ -390,89 +430,66 @@ class NoiseSpectrum(DiffusionScene):
         traj = D.reverse_trajectory()
         rev = D.reverse_bands(traj)
         freq = np.arange(1, 5) / 8
-        f_range = (freq[0], freq[-1])
         box = self.picture_box(self.frame_parts()[0])
         xs = traj.x[:, :, 0]
         grid = layout.fit(image_grid(xs[0], D.GRID, D.GRID, height=1.0, scale=8), box, align=UP)
-        k = ValueTracker(0.0)
-        n_states = len(xs)
         xt_name = math(r"x_t", size=32, color=style.STATE).next_to(grid, DOWN, buff=0.15)
         readouts = Readouts(xt_name, T, grid)
         ticks = settle_ticks(plot, freq)
         rs = SimpleNamespace(
-            heading=layout.heading("The reverse process, seen in the same spectrum"), grid=grid, k=k,
-            n_states=n_states, xt_name=xt_name, readouts=readouts, settle=rev["settle"],
+            heading=layout.heading("The reverse process, seen in the same spectrum"), grid=grid, k=ValueTracker(0.0),
+            n_states=len(xs), xt_name=xt_name, readouts=readouts, settle=rev["settle"],
+            xs=xs, box=box, rev=rev, freq=freq, f_range=(freq[0], freq[-1]),
             gname=label("16 samples, DDPM", style.SMALL_SIZE, style.MUTED).next_to(readouts.lam, DOWN, buff=0.25)
             .align_to(grid, LEFT),
             meas=plot.dots(freq, S.radial_power_spectrum(xs[0]).power, style.STATE, radius=0.08),
             sig=plot.curve(freq, S.signal_power(sch, T - 1, rev["final_power"]), style.SIGNAL),
-            noise=plot.level(S.noise_power(sch, T - 1), style.NOISE, f_range),
+            noise=plot.level(S.noise_power(sch, T - 1), style.NOISE, (freq[0], freq[-1])),
             final_curve=plot.curve(freq, rev["final_power"], style.MUTED, width=3), ticks=ticks,
             settled=label("settled rings:", style.SMALL_SIZE, style.TEXT).next_to(ticks, LEFT, buff=0.25),
             eq=settle_equation(self.frame_parts()[1]),
             note=layout.footnote("dots: measured power of xₜ; grey: of the final samples; "
                                  "coloured line: ᾱₜ × grey; orange: 1 − ᾱₜ"))
-
-        def redraw(_):
-            i = min(int(round(k.get_value())), n_states - 1)
-            t0 = int(rev["t"][i])                     # paper's t of the state shown
-            grid.become(layout.fit(image_grid(xs[i], D.GRID, D.GRID, height=1.0, scale=8), box, align=UP))
-            rs.meas.become(plot.dots(freq, S.radial_power_spectrum(xs[i]).power, style.STATE, radius=0.08))
-            if t0 > 0:
-                rs.sig.become(plot.curve(freq, S.signal_power(sch, t0 - 1, rev["final_power"]), style.SIGNAL))
-                rs.noise.become(plot.level(S.noise_power(sch, t0 - 1), style.NOISE, f_range))
-                readouts.lam.set_value(float(sch.lam(t0 - 1)))
-            else:                                     # the sample itself: all signal, no noise left
-                rs.sig.become(plot.curve(freq, rev["final_power"], style.SIGNAL))
-                rs.noise.set_stroke(opacity=0)
-                readouts.lam.set_opacity(0)
-            for b, dot in enumerate(ticks):
-                dot.set_opacity(1.0 if t0 <= rev["settle"][b] else 0.2)
-            readouts.t.set_value(t0)
-
-        rs.redraw = redraw
+        rs.redraw = lambda _: self.show_reverse_state(plot, rs)
         return rs
+
+    def show_reverse_state(self, plot, rs):
+        """Redraw the reverse run at the state rs.k points to: its grid, its measured dots, the signal and
+        noise at its t, and which rings have settled by then."""
+        sch = digits_model().schedule
+        rev, freq = rs.rev, rs.freq
+        i = min(int(round(rs.k.get_value())), rs.n_states - 1)
+        t0 = int(rev["t"][i])                         # paper's t of the state shown
+        rs.grid.become(layout.fit(image_grid(rs.xs[i], D.GRID, D.GRID, height=1.0, scale=8), rs.box, align=UP))
+        rs.meas.become(plot.dots(freq, S.radial_power_spectrum(rs.xs[i]).power, style.STATE, radius=0.08))
+        if t0 > 0:
+            rs.sig.become(plot.curve(freq, S.signal_power(sch, t0 - 1, rev["final_power"]), style.SIGNAL))
+            rs.noise.become(plot.level(S.noise_power(sch, t0 - 1), style.NOISE, rs.f_range))
+            rs.readouts.lam.set_value(float(sch.lam(t0 - 1)))
+        else:                                         # the sample itself: all signal, no noise left
+            rs.sig.become(plot.curve(freq, rev["final_power"], style.SIGNAL))
+            rs.noise.set_stroke(opacity=0)
+            rs.readouts.lam.set_opacity(0)
+        for b, dot in enumerate(rs.ticks):
+            dot.set_opacity(1.0 if t0 <= rev["settle"][b] else 0.2)
+        rs.readouts.t.set_value(t0)
 
     def settle_order(self):
         """The share of each ring's power that is the final sample's, against t, and where each settles
         beside where the forward process drowned it."""
-        tm, m = digits_model(), D.measure()
-        T = tm.schedule.T
         rev = D.reverse_bands(D.reverse_trajectory())
         heading = layout.heading("Coarse first: when each ring settles")
         x0, y0, x1, y1 = layout.region(note=True)
-        cells = [label(h, style.SMALL_SIZE, style.MUTED) for h in ("ring", "settles", "drowned")]
-        for b in range(4):
-            cells += [label(f"{b + 1}/8", style.SMALL_SIZE, BAND_COLORS[b]),
-                      label(f"t = {rev['settle'][b]}", style.SMALL_SIZE, BAND_COLORS[b]),
-                      label(f"t = {m['drowned'][b]}", style.SMALL_SIZE, BAND_COLORS[b])]
-        table = VGroup(*cells).arrange_in_grid(rows=5, cols=3, buff=(0.35, 0.3), col_alignments="lrr")
+        table = settle_table(rev["settle"], D.measure()["drowned"])
         table.move_to([x1 - table.width / 2, (y0 + y1) / 2, 0])
-        ax = Axes(x_range=[0, T, T // 4], y_range=[0, 1, 0.5], x_length=table.get_left()[0] - x0 - 1.4,
-                  y_length=y1 - y0 - 1.3, tips=False, axis_config=dict(color=style.MUTED, stroke_width=2, include_numbers=False))
-        ax.move_to([x0 + 0.7 + ax.width / 2, (y0 + y1) / 2 - 0.1, 0])
-        to_x = lambda t: T - np.asarray(t, dtype=float)          # t = T on the left, 0 on the right
-        ends = VGroup(math(rf"t = {T}", size=style.TICK_SIZE, color=style.MUTED).next_to(ax.c2p(0, 0), DOWN, buff=0.15),
-                      math(r"t = 0", size=style.TICK_SIZE, color=style.MUTED).next_to(ax.c2p(T, 0), DOWN, buff=0.15))
-        yt = VGroup(math("0", size=style.TICK_SIZE, color=style.MUTED).next_to(ax.c2p(0, 0), LEFT, buff=0.15),
-                    math(r"\tfrac12", size=style.TICK_SIZE, color=style.MUTED).next_to(ax.c2p(0, 0.5), LEFT, buff=0.15),
-                    math("1", size=style.TICK_SIZE, color=style.MUTED).next_to(ax.c2p(0, 1), LEFT, buff=0.15))
-        half = DashedLine(ax.c2p(0, 0.5), ax.c2p(T, 0.5), color=style.MUTED, stroke_width=2)
-        curves = VGroup()
-        for b in range(4):
-            c = VMobject(color=BAND_COLORS[b], stroke_width=3)
-            rows = np.unique(np.r_[np.arange(0, len(rev["t"]), 5), len(rev["t"]) - 1])
-            c.set_points_as_corners([ax.c2p(x, y) for x, y in zip(to_x(rev["t"][rows]), rev["share"][rows, b])])
-            curves.add(c)
-        marks = VGroup(*[Dot(ax.c2p(to_x(rev["settle"][b]), 0.5), radius=0.08, color=BAND_COLORS[b]) for b in range(4)])
-        yname = label("share of the ring's power that is the final sample's", style.SMALL_SIZE, style.MUTED)
-        yname.next_to(ax, UP, buff=0.2).align_to(ax, LEFT)
+        sp = SharePlot(rev, digits_model().schedule.T, table.get_left()[0] - x0 - 1.4, y1 - y0 - 1.3, left=x0 + 0.7, y=(y0 + y1) / 2 - 0.1)
         note = layout.footnote("settles: at least half from then on; drowned: where ᾱₜ P₀ = 1 − ᾱₜ for the training digits")
         self.next_beat(f"Ring by ring, the share of its power that is the final sample's, from t = T to 0: "
                   f"{self.facts['reverse_coarse_first'].text}. {self.facts['reverse_vs_forward'].text.capitalize()}.", 9)
-        self.play(FadeIn(heading), Create(ax), FadeIn(ends), FadeIn(yt), FadeIn(yname), Create(half), FadeIn(note))
-        self.play(Create(curves), run_time=3)
-        self.play(FadeIn(marks), FadeIn(table))
+        self.play(FadeIn(heading), Create(sp.ax), FadeIn(sp.ends), FadeIn(sp.yt), FadeIn(sp.yname), Create(sp.half),
+                  FadeIn(note))
+        self.play(Create(sp.curves), run_time=3)
+        self.play(FadeIn(sp.marks), FadeIn(table))
         self.wait(4)
         self.hold_narration()
-        self.play(FadeOut(VGroup(heading, ax, ends, yt, yname, half, note, curves, table, marks)))
+        self.play(FadeOut(VGroup(heading, sp, note, table)))

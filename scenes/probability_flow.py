@@ -91,7 +91,8 @@ class ProbabilityFlow(DiffusionScene):
         self.m = measure()
         self.tm, self.d = self.m["tm"], self.m["d"]
         self.intro()
-        self.paths()
+        left, right, pick = self.paths()
+        self.crossings_and_the_ode(left, right, pick)
         self.marginals()
         self.update_rule()
         self.quality()
@@ -101,8 +102,8 @@ class ProbabilityFlow(DiffusionScene):
         self.title_card("SDE or ODE", "DDPM jitters, DDIM flows")
 
     def paths(self):
-        d, tm, m, f = self.d, self.tm, self.m, self.facts
-        ddpm, ddim, ode = d["ddpm"], d["ddim"], d["ode"]
+        d, tm, m = self.d, self.tm, self.m
+        ddpm, ddim = d["ddpm"], d["ddim"]
         n = m["n"]
         self.heading = heading(f"The same {n} starting points, two samplers")
         boxes = split(region(note=True), [1, 1], gap=0.7)
@@ -126,6 +127,12 @@ class ProbabilityFlow(DiffusionScene):
                        "are smooth curves, a flow along a vector field.", 8)
         self.play(GrowPaths(p_l), GrowPaths(p_r), run_time=6, rate_func=linear)
         self.play(FadeOut(start_l), FadeOut(start_r), FadeIn(end_l), FadeIn(end_r)); self.wait(1.5)
+        return left, right, pick
+
+    def crossings_and_the_ode(self, left, right, pick):
+        """Under each panel, how often two moves cross in one step; then the ODE solved accurately, drawn
+        over DDIM's paths from the same starting points."""
+        ode, m, f = self.d["ode"], self.m, self.facts
         # one caption line under each panel, on the footnote line
         c_l = footnote(f"moves crossing in the same step: {m['cross_ddpm']}", color=style.NOISE).set_x(left.get_x())
         c_r = footnote(f"moves crossing in the same step: {m['cross_ddim']}", color=style.STATE).set_x(right.get_x())

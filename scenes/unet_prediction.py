@@ -319,8 +319,14 @@ class UNetNoisePrediction(DiffusionScene):
             x0_name=MathTex(r"\hat x_0 \text{ vs } x_0", font_size=30, color=style.SIGNAL),
             ours=VGroup(*[Dot(P(np.log10(t), np.log10(self.preds[t].mse)), radius=0.06, color=style.HIGHLIGHT)
                           for t in TABLE_T]))
+        self.error_legend(ep, P, T)
+        return ep
+
+    def error_legend(self, ep, P, T):
+        """Beside the axes: the two curves' names, the table's digit, the clipping note, and two
+        references drawn across the plot (P maps log t and log error to the axes)."""
         ep.legend = VGroup(ep.eps_name, ep.x0_name).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        ep.legend.next_to(axes, RIGHT, buff=0.35).shift(UP * 0.8)
+        ep.legend.next_to(ep.axes, RIGHT, buff=0.35).shift(UP * 0.8)
         ep.ours_name = VGroup(Dot(radius=0.06, color=style.HIGHLIGHT),
                               label("our digit (the table)", style.SMALL_SIZE, style.HIGHLIGHT)).arrange(RIGHT, buff=0.15)
         ep.ours_name.next_to(ep.legend, DOWN, buff=0.35, aligned_edge=LEFT)
@@ -334,7 +340,6 @@ class UNetNoisePrediction(DiffusionScene):
                               label(f"predict the mean digit: {ref['mean']:.2f}", style.SMALL_SIZE, style.FIXED)
                               ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         ep.ref_names.next_to(ep.clip_note, DOWN, buff=0.3, aligned_edge=LEFT)
-        return ep
 
     # --- 6. the training run ----------------------------------------------------------------------
     def training_montage(self):
