@@ -44,3 +44,26 @@ def test_switching_at_zero_is_the_high_denoiser_alone():
     never = sample_graphs(replace(tm, model=SwitchAt(exact, Constant(-30.0), config.T)), 4, seed=3,
                           record=False).final
     assert never.sum() == 0                  # the low side alone (logit -30: no edge survives) ends empty
+
+
+class Scale(nn.Module):
+    """x times a learned scale: a module with parameters, so the fast sampler wraps and traces it."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(float(value)))
+
+    def forward(self, x, t, *args):
+        return self.w * x
+
+
+def test_the_fast_samplers_trace_does_not_freeze_the_switch():
+    """fast_eps_model traces the network it is given at its first step (t near T); the switch must still
+    take its low branch below tau, on every chunk (300 rows: chunks of 128, 128 and 44)."""
+    from diffusion.core.inference import fast_eps_model
+
+    fast = fast_eps_model(SwitchAt(Scale(1.0), Scale(-1.0), tau=500), (1, 8, 8))
+    x = torch.randn(300, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        assert torch.equal(fast(x, torch.full((300,), 999)), x)            # traced here, at t >= tau
+        assert torch.equal(fast(x, torch.full((300,), 10)), -x)            # frozen, this would be x again

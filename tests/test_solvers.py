@@ -155,6 +155,15 @@ class SignBranch(torch.nn.Module):
         return self.w * x if x.sum() > 0 else -x
 
 
+class RowCount(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x, t):
+        return torch.zeros(int(x.shape[0]), 1, 1, 1) + self.w * x      # int(): a trace keeps the 128 it saw
+
+
 def test_fast_eps_model_is_the_same_function(quick_model):
     from diffusion.core.inference import FastEps, fast_eps_model
 
@@ -171,6 +180,8 @@ def test_fast_eps_model_is_the_same_function(quick_model):
         assert torch.equal(traced(x, t), tm.model(x, t)) and list(traced._traced.values())[0] is not None
         branchy = FastEps(SignBranch(), 300, trace=True)        # a branch on the data: a trace would freeze it
         assert torch.equal(branchy(x, t), SignBranch()(x, t)) and list(branchy._traced.values()) == [None]
+        sized = FastEps(RowCount(), 128, trace=True)            # a size read as a number: frozen at 128 rows
+        assert torch.equal(sized(x, t), RowCount()(x, t)) and list(sized._traced.values()) == [None]
         torch.testing.assert_close(FastEps(tm.model, 128, channels_last=True)(x, t), tm.model(x, t),
                                    rtol=1e-5, atol=1e-5)
     a = sample(tm.model, tm.schedule, tm.noise(300, 1), "dpm++2m", 10, record=False)

@@ -91,7 +91,12 @@ class FastEps(nn.Module):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")          # TracerWarning: shapes read as Python numbers
                 f = torch.jit.trace(lambda x, t: net(x, t), (x, t), check_trace=False)
-            same = all(torch.equal(f(y, u), net(y, u)) for y, u in ((x, t), (-x, t.flip(0))))
+            # a trace freezes Python control flow and sizes read as numbers: check it on other data, on
+            # step 0 (a switch on t, as SwitchAt's, takes its other branch there) and on one row (the
+            # last chunk of a batch is smaller)
+            one = t[:1] if t.ndim else t
+            same = all(torch.equal(f(y, u), net(y, u)) for y, u in ((x, t), (-x, t.flip(0)), (x[:1], one),
+                                                                     (x[:1], torch.zeros_like(one))))
         except Exception:                               # anything torch.jit cannot trace stays eager
             f, same = None, False
         self._traced[key] = f if same else None
