@@ -192,13 +192,13 @@ class SharePlot(VGroup):
         tick = lambda tex, point, side: math(tex, size=style.TICK_SIZE, color=style.MUTED).next_to(point, side, buff=0.15)
         self.ax = ax
         self.ends = VGroup(tick(rf"t = {T}", ax.c2p(0, 0), DOWN), tick(r"t = 0", ax.c2p(T, 0), DOWN))
-        self.yt = VGroup(*[tick(tex, ax.c2p(0, y), LEFT) for tex, y in (("0", 0), (r"\tfrac12", 0.5), ("1", 1))])
+        self.yt = VGroup(*[tick(tex, ax.c2p(0, v), LEFT) for tex, v in (("0", 0), (r"\tfrac12", 0.5), ("1", 1))])
         self.half = DashedLine(ax.c2p(0, 0.5), ax.c2p(T, 0.5), color=style.MUTED, stroke_width=2)
         rows = np.unique(np.r_[np.arange(0, len(rev["t"]), 5), len(rev["t"]) - 1])
         self.curves = VGroup()
         for b in range(4):
             c = VMobject(color=BAND_COLORS[b], stroke_width=3)
-            c.set_points_as_corners([ax.c2p(x, y) for x, y in zip(to_x(rev["t"][rows]), rev["share"][rows, b])])
+            c.set_points_as_corners([ax.c2p(u, v) for u, v in zip(to_x(rev["t"][rows]), rev["share"][rows, b])])
             self.curves.add(c)
         self.marks = VGroup(*[Dot(ax.c2p(to_x(rev["settle"][b]), 0.5), radius=0.08, color=BAND_COLORS[b])
                               for b in range(4)])
@@ -430,6 +430,7 @@ class NoiseSpectrum(DiffusionScene):
         traj = D.reverse_trajectory()
         rev = D.reverse_bands(traj)
         freq = np.arange(1, 5) / 8
+        f_range = (freq[0], freq[-1])
         box = self.picture_box(self.frame_parts()[0])
         xs = traj.x[:, :, 0]
         grid = layout.fit(image_grid(xs[0], D.GRID, D.GRID, height=1.0, scale=8), box, align=UP)
@@ -439,12 +440,12 @@ class NoiseSpectrum(DiffusionScene):
         rs = SimpleNamespace(
             heading=layout.heading("The reverse process, seen in the same spectrum"), grid=grid, k=ValueTracker(0.0),
             n_states=len(xs), xt_name=xt_name, readouts=readouts, settle=rev["settle"],
-            xs=xs, box=box, rev=rev, freq=freq, f_range=(freq[0], freq[-1]),
+            xs=xs, box=box, rev=rev, freq=freq, f_range=f_range, schedule=sch,
             gname=label("16 samples, DDPM", style.SMALL_SIZE, style.MUTED).next_to(readouts.lam, DOWN, buff=0.25)
             .align_to(grid, LEFT),
             meas=plot.dots(freq, S.radial_power_spectrum(xs[0]).power, style.STATE, radius=0.08),
             sig=plot.curve(freq, S.signal_power(sch, T - 1, rev["final_power"]), style.SIGNAL),
-            noise=plot.level(S.noise_power(sch, T - 1), style.NOISE, (freq[0], freq[-1])),
+            noise=plot.level(S.noise_power(sch, T - 1), style.NOISE, f_range),
             final_curve=plot.curve(freq, rev["final_power"], style.MUTED, width=3), ticks=ticks,
             settled=label("settled rings:", style.SMALL_SIZE, style.TEXT).next_to(ticks, LEFT, buff=0.25),
             eq=settle_equation(self.frame_parts()[1]),
@@ -456,8 +457,7 @@ class NoiseSpectrum(DiffusionScene):
     def show_reverse_state(self, plot, rs):
         """Redraw the reverse run at the state rs.k points to: its grid, its measured dots, the signal and
         noise at its t, and which rings have settled by then."""
-        sch = digits_model().schedule
-        rev, freq = rs.rev, rs.freq
+        sch, rev, freq = rs.schedule, rs.rev, rs.freq
         i = min(int(round(rs.k.get_value())), rs.n_states - 1)
         t0 = int(rev["t"][i])                         # paper's t of the state shown
         rs.grid.become(layout.fit(image_grid(rs.xs[i], D.GRID, D.GRID, height=1.0, scale=8), rs.box, align=UP))
