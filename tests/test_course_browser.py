@@ -3,69 +3,17 @@ tiny synthetic parts: the film's chapters track loads, seeking to a chapter show
 and the deck's first slides load and play their own clips offline."""
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
 
+from browser import StaticServer
 from test_film import LAYOUT, make_parts
 from test_lecture import DECKS, write_deck
 
 pytestmark = pytest.mark.slow
 
 from publish import film, lecture  # noqa: E402
-
-
-class Server:
-    def __init__(self, directory: Path):
-        handler = functools.partial(_Quiet, directory=str(directory))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    """Static files with byte ranges (HTTP 206), as every web host serves video: without them a
-    browser cannot seek a <video> (http.server alone answers every request with the whole file)."""
-
-    def log_message(self, *a):
-        pass
-
-    def send_head(self):
-        rng = self.headers.get("Range", "")
-        path = Path(self.translate_path(self.path))
-        if not rng.startswith("bytes=") or not path.is_file():
-            return super().send_head()
-        size = path.stat().st_size
-        a, _, b = rng[len("bytes="):].partition("-")
-        start, end = (int(a), min(int(b) if b else size - 1, size - 1)) if a else (size - int(b), size - 1)
-        f = open(path, "rb")
-        f.seek(start)
-        self.send_response(206)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.end_headers()
-        self._left = end - start + 1
-        return f
-
-    def copyfile(self, source, outputfile):
-        left = getattr(self, "_left", None)
-        if left is None:
-            return super().copyfile(source, outputfile)
-        while left > 0:
-            chunk = source.read(min(left, 1 << 16))
-            if not chunk:
-                break
-            outputfile.write(chunk)
-            left -= len(chunk)
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +25,8 @@ def site(tmp_path_factory):
     from publish.blog import gallery, series_block            # the gallery page, linking both
     (root / "blog").mkdir()
     (root / "blog" / "index.html").write_text(gallery([], "l", (), series_block(made, deck, "../film", "../lecture")))
-    srv = Server(root)
-    yield root, srv.url
-    srv.close()
+    with StaticServer(root) as srv:
+        yield root, srv.url
 
 
 @pytest.fixture(scope="module")

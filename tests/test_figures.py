@@ -4,7 +4,6 @@ and the step, the pictures and the numbers it shows change to the trajectory's v
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -180,12 +179,12 @@ def changed_share(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.slow
 def test_reverse_figure_in_chromium(exported, browser):
     from scenes.kit.data.reverse_process import reverse_trajectory
-    from test_publish import _Server
+    from browser import StaticServer
 
     data = F.read_figure_data(exported / "reverse_process.html")
     traj = reverse_trajectory()
     ts, steps = data["slider"]["values"], data["numbers"][0]["values"]
-    with _Server(exported) as srv:
+    with StaticServer(exported) as srv:
         open_figure(browser, srv.url, "reverse_process")
         focus_slider_with_tab(browser)
         a, shot_a = shown(browser), browser.screenshot()
@@ -220,11 +219,11 @@ def test_forward_figure_in_chromium(exported, browser):
     import scenes.kit.data.forward_equation as fe
     from diffusion.studies.forward import closed_form
     from diffusion.core.schedule import NoiseSchedule
-    from test_publish import _Server
+    from browser import StaticServer
 
     x0, eps = fe.image_and_eps()
     sched = NoiseSchedule("linear", fe.T)
-    with _Server(exported) as srv:
+    with StaticServer(exported) as srv:
         open_figure(browser, srv.url, "forward_process")
         focus_slider_with_tab(browser)
         a, shot_a, x_a = shown(browser), browser.screenshot(), canvas_gray(browser, 0)
@@ -248,12 +247,12 @@ def test_forward_figure_in_chromium(exported, browser):
 @pytest.mark.slow
 def test_particles_figure_in_chromium(exported, browser):
     from scenes.kit.data.trajectories_1d import trajectories
-    from test_publish import _Server
+    from browser import StaticServer
 
     traj = trajectories()["ddpm"]
     data = F.read_figure_data(exported / "particles_1d.html")
     ts, steps = data["slider"]["values"], data["numbers"][0]["values"]
-    with _Server(exported) as srv:
+    with StaticServer(exported) as srv:
         open_figure(browser, srv.url, "particles_1d")
         focus_slider_with_tab(browser)
         a, shot_a, c_a = shown(browser), browser.screenshot(), canvas_gray(browser, 0)

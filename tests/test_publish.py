@@ -2,8 +2,6 @@
 slides build (with offline PDF and HTML). Runs through the same commands users run."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
@@ -11,7 +9,6 @@ import shutil
 import struct
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import av
@@ -146,27 +143,6 @@ def test_gallery_html(blog):
 # --- real headless Chromium -----------------------------------------------------------------
 
 
-class _Server:
-    """http.server on a free port serving `directory`."""
-
-    def __init__(self, directory: Path):
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def check_in_chromium(directory: Path, page: str, ready: str, report: str, wait: float = 90) -> dict:
     """Open `page` in headless Chromium (tests/browser.py: no host but the local server reachable),
     poll the JavaScript body `ready` (with `win` the page's window) until it returns true or `wait`
@@ -175,8 +151,8 @@ def check_in_chromium(directory: Path, page: str, ready: str, report: str, wait:
     not wait for, so a virtual deadline can pass before a loaded machine has decoded a header."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    from browser import Browser
-    with _Server(directory) as srv, Browser(1280, 900) as b:
+    from browser import Browser, StaticServer
+    with StaticServer(directory) as srv, Browser(1280, 900) as b:
         b.page.goto(f"{srv.url}/{page}")
         try:
             b.page.wait_for_function(f"() => {{ const win = window; {ready} }}", timeout=wait * 1000, polling=100)
@@ -217,8 +193,8 @@ def test_gallery_in_headless_chromium(blog, tmp_path):
     assert all(s["readyState"] >= 1 and s["error"] is None for s in sources), sources
     # a screenshot of the page
     shot = tmp_path / "gallery.png"
-    from browser import Browser
-    with _Server(blog) as srv, Browser(1280, 1000) as b:
+    from browser import Browser, StaticServer
+    with StaticServer(blog) as srv, Browser(1280, 1000) as b:
         b.goto(f"{srv.url}/index.html", "[...document.querySelectorAll('video')].every(v => v.readyState >= 1)", wait=90)
         b.page.screenshot(path=str(shot))
     with Image.open(shot) as im:
